@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* gllm-kernels: element-wise operators. Every array is contiguous; no alignment is required.
+ * Every function validates all arguments before writing anything and returns a gk_status;
+ * on failure gk_last_error_detail() names the failed check and no output byte is changed.
+ * A call with n == 0 does nothing and returns GK_OK, whatever the pointers are. */
+#ifndef GLLMK_OPS_H
+#define GLLMK_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- element type conversions ----------------------------------------------------------
+ * dst[i] = src[i] converted, for i < n.
+ * Narrowing (f32 -> f16, f32 -> bf16) rounds to nearest, ties to even; values beyond the largest
+ * finite value round to +/-Inf; results below the smallest normal become subnormals (never
+ * flushed to zero); +/-0 and +/-Inf are kept.
+ * Widening (f16 -> f32, bf16 -> f32) is exact.
+ * A NaN stays a NaN with its sign, is made quiet, and keeps the top bits of its payload that fit.
+ * src and dst must not overlap at all (GK_EALIAS). GK_EINVAL: src or dst is NULL.
+ * GK_EOVERFLOW: n times the element size does not fit in size_t. */
+GK_API gk_status gk_cvt_f32_to_f16(const float *src, gk_f16 *dst, size_t n);
+GK_API gk_status gk_cvt_f16_to_f32(const gk_f16 *src, float *dst, size_t n);
+GK_API gk_status gk_cvt_f32_to_bf16(const float *src, gk_bf16 *dst, size_t n);
+GK_API gk_status gk_cvt_bf16_to_f32(const gk_bf16 *src, float *dst, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GLLMK_OPS_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* The vector vocabulary for AVX2 + FMA + F16C: 8 f32 lanes in a ymm register.
+ * Specification: src/kernels/scalar/vec_scalar.h. */
+#ifndef GK_KERNELS_VEC_AVX2_H
+#define GK_KERNELS_VEC_AVX2_H
+
+#if !defined(__AVX2__) || !defined(__FMA__) || !defined(__F16C__)
+#    error "vec_avx2.h must be compiled with -mavx2 -mfma -mf16c (only src/kernels/avx2/ is)"
+#endif
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "gllmk/types.h"
+
+#define GK_ISA_SUFFIX avx2
+#define GK_VLANES     8
+
+typedef __m256 gk_vf;
+
+/* Lane i is all ones when i < n. */
+static inline __m256i gk_avx2_lanes_below(size_t n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static inline gk_vf vf_load_f32(const float *p)
+{
+    return _mm256_loadu_ps(p);
+}
+
+static inline void vf_store_f32(float *p, gk_vf v)
+{
+    _mm256_storeu_ps(p, v);
+}
+
+/* Masked-off lanes of vmaskmovps neither read nor fault. */
+static inline gk_vf vf_load_f32_n(const float *p, size_t n)
+{
+    return _mm256_maskload_ps(p, gk_avx2_lanes_below(n));
+}
+
+static inline void vf_store_f32_n(float *p, gk_vf v, size_t n)
+{
+    _mm256_maskstore_ps(p, gk_avx2_lanes_below(n), v);
+}
+
+/* Sets the quiet bit of NaN lanes (widening must return quiet NaNs, src/core/half.h). */
+static inline gk_vf gk_avx2_quiet_nans(gk_vf v)
+{
+    const __m256 is_nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+    const __m256 quiet_bit = _mm256_castsi256_ps(_mm256_set1_epi32(0x00400000));
+    return _mm256_or_ps(v, _mm256_and_ps(is_nan, quiet_bit));
+}
+
+/* vcvtph2ps already quiets signalling NaNs; immediate 0 of vcvtps2ph rounds to nearest even. */
+static inline gk_vf gk_avx2_from_f16x8(__m128i h)
+{
+    return _mm256_cvtph_ps(h);
+}
+
+static inline __m128i gk_avx2_to_f16x8(gk_vf v)
+{
+    return _mm256_cvtps_ph(v, 0);
+}
+
+static inline gk_vf gk_avx2_from_bf16x8(__m128i b)
+{
+    const __m256i widened = _mm256_slli_epi32(_mm256_cvtepu16_epi32(b), 16);
+    return gk_avx2_quiet_nans(_mm256_castsi256_ps(widened));
+}
+
+/* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top
+ * bits with the quiet bit set (src/core/half.h, gk_bf16_bits_from_f32). */
+static inline __m128i gk_avx2_to_bf16x8(gk_vf v)
+{
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i high = _mm256_srli_epi32(u, 16);
+    const __m256i lsb = _mm256_and_si256(high, _mm256_set1_epi32(1));
+    const __m256i rounded =
+        _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7FFF)), lsb), 16);
+    const __m256i quiet_nan = _mm256_or_si256(high, _mm256_set1_epi32(0x0040));
+    const __m256i is_nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    const __m256i r = _mm256_blendv_epi8(rounded, quiet_nan, is_nan);
+    /* every lane is <= 0xFFFF, so the saturating pack is a plain narrowing */
+    return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+}
+
+static inline gk_vf vf_load_f16(const gk_f16 *p)
+{
+    return gk_avx2_from_f16x8(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline void vf_store_f16(gk_f16 *p, gk_vf v)
+{
+    _mm_storeu_si128((__m128i *)p, gk_avx2_to_f16x8(v));
+}
+
+static inline gk_vf vf_load_bf16(const gk_bf16 *p)
+{
+    return gk_avx2_from_bf16x8(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
+{
+    _mm_storeu_si128((__m128i *)p, gk_avx2_to_bf16x8(v));
+}
+
+/* 16-bit tails go through a small buffer: AVX2 has no 16-bit masked load or store. */
+static inline __m128i gk_avx2_load_u16_n(const void *p, size_t n)
+{
+    uint16_t buf[8] = {0};
+    memcpy(buf, p, n * sizeof buf[0]);
+    return _mm_loadu_si128((const __m128i *)buf);
+}
+
+static inline void gk_avx2_store_u16_n(void *p, __m128i v, size_t n)
+{
+    uint16_t buf[8];
+    _mm_storeu_si128((__m128i *)buf, v);
+    memcpy(p, buf, n * sizeof buf[0]);
+}
+
+static inline gk_vf vf_load_f16_n(const gk_f16 *p, size_t n)
+{
+    return gk_avx2_from_f16x8(gk_avx2_load_u16_n(p, n));
+}
+
+static inline void vf_store_f16_n(gk_f16 *p, gk_vf v, size_t n)
+{
+    gk_avx2_store_u16_n(p, gk_avx2_to_f16x8(v), n);
+}
+
+static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
+{
+    return gk_avx2_from_bf16x8(gk_avx2_load_u16_n(p, n));
+}
+
+static inline void vf_store_bf16_n(gk_bf16 *p, gk_vf v, size_t n)
+{
+    gk_avx2_store_u16_n(p, gk_avx2_to_bf16x8(v), n);
+}
+
+#endif /* GK_KERNELS_VEC_AVX2_H */

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* The vector vocabulary for AVX-512 (F, BW, DQ, VL): 16 f32 lanes in a zmm register; tails use
+ * opmask registers. Specification: src/kernels/scalar/vec_scalar.h. */
+#ifndef GK_KERNELS_VEC_AVX512_H
+#define GK_KERNELS_VEC_AVX512_H
+
+#if !defined(__AVX512F__) || !defined(__AVX512BW__) || !defined(__AVX512DQ__) ||                  \
+    !defined(__AVX512VL__) || !defined(__FMA__) || !defined(__F16C__)
+#    error "vec_avx512.h must be compiled with the AVX-512 F/BW/DQ/VL flags (src/kernels/avx512/)"
+#endif
+
+#include <immintrin.h>
+#include <stddef.h>
+
+#include "gllmk/types.h"
+
+#define GK_ISA_SUFFIX avx512
+#define GK_VLANES     16
+
+typedef __m512 gk_vf;
+
+/* Opmask with lanes 0..n-1 set, n < 16. */
+static inline __mmask16 gk_avx512_lanes_below(size_t n)
+{
+    return (__mmask16)((1u << n) - 1u);
+}
+
+static inline gk_vf vf_load_f32(const float *p)
+{
+    return _mm512_loadu_ps(p);
+}
+
+static inline void vf_store_f32(float *p, gk_vf v)
+{
+    _mm512_storeu_ps(p, v);
+}
+
+/* Masked-off lanes are neither read nor written, and cannot fault. */
+static inline gk_vf vf_load_f32_n(const float *p, size_t n)
+{
+    return _mm512_maskz_loadu_ps(gk_avx512_lanes_below(n), p);
+}
+
+static inline void vf_store_f32_n(float *p, gk_vf v, size_t n)
+{
+    _mm512_mask_storeu_ps(p, gk_avx512_lanes_below(n), v);
+}
+
+/* vcvtph2ps quiets signalling NaNs; immediate 0 of vcvtps2ph rounds to nearest even. */
+static inline gk_vf gk_avx512_from_f16x16(__m256i h)
+{
+    return _mm512_cvtph_ps(h);
+}
+
+static inline __m256i gk_avx512_to_f16x16(gk_vf v)
+{
+    return _mm512_cvtps_ph(v, 0);
+}
+
+/* Widen bf16 to f32 and set the quiet bit of NaN lanes (src/core/half.h). */
+static inline gk_vf gk_avx512_from_bf16x16(__m256i b)
+{
+    const __m512i widened = _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16);
+    const __mmask16 is_nan = _mm512_cmp_ps_mask(_mm512_castsi512_ps(widened),
+                                                _mm512_castsi512_ps(widened), _CMP_UNORD_Q);
+    const __m512i quiet =
+        _mm512_mask_or_epi32(widened, is_nan, widened, _mm512_set1_epi32(0x00400000));
+    return _mm512_castsi512_ps(quiet);
+}
+
+/* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top bits
+ * with the quiet bit set. The result's 32-bit lanes each hold one bf16 (narrowed by the caller).
+ * vcvtneps2bf16 (AVX512_BF16) is not used: it flushes subnormal inputs to zero, and this
+ * integer form costs the same in a memory-bound loop. */
+static inline __m512i gk_avx512_to_bf16x16_wide(gk_vf v)
+{
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i high = _mm512_srli_epi32(u, 16);
+    const __m512i lsb = _mm512_and_si512(high, _mm512_set1_epi32(1));
+    const __m512i rounded =
+        _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb), 16);
+    const __mmask16 is_nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_or_epi32(rounded, is_nan, high, _mm512_set1_epi32(0x0040));
+}
+
+static inline gk_vf vf_load_f16(const gk_f16 *p)
+{
+    return gk_avx512_from_f16x16(_mm256_loadu_si256((const __m256i *)p));
+}
+
+static inline void vf_store_f16(gk_f16 *p, gk_vf v)
+{
+    _mm256_storeu_si256((__m256i *)p, gk_avx512_to_f16x16(v));
+}
+
+static inline gk_vf vf_load_f16_n(const gk_f16 *p, size_t n)
+{
+    return gk_avx512_from_f16x16(_mm256_maskz_loadu_epi16(gk_avx512_lanes_below(n), p));
+}
+
+static inline void vf_store_f16_n(gk_f16 *p, gk_vf v, size_t n)
+{
+    _mm256_mask_storeu_epi16(p, gk_avx512_lanes_below(n), gk_avx512_to_f16x16(v));
+}
+
+static inline gk_vf vf_load_bf16(const gk_bf16 *p)
+{
+    return gk_avx512_from_bf16x16(_mm256_loadu_si256((const __m256i *)p));
+}
+
+static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
+{
+    _mm256_storeu_si256((__m256i *)p, _mm512_cvtepi32_epi16(gk_avx512_to_bf16x16_wide(v)));
+}
+
+static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
+{
+    return gk_avx512_from_bf16x16(_mm256_maskz_loadu_epi16(gk_avx512_lanes_below(n), p));
+}
+
+static inline void vf_store_bf16_n(gk_bf16 *p, gk_vf v, size_t n)
+{
+    _mm512_mask_cvtepi32_storeu_epi16(p, gk_avx512_lanes_below(n), gk_avx512_to_bf16x16_wide(v));
+}
+
+#endif /* GK_KERNELS_VEC_AVX512_H */

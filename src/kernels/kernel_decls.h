@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Names and prototypes of one ISA tier's kernels. Include after defining GK_ISA_SUFFIX (done by
+ * each tier's vocabulary header): declares gk_<op>_<isa> for every op of src/ops/ops.def. */
+#ifndef GK_KERNELS_KERNEL_DECLS_H
+#define GK_KERNELS_KERNEL_DECLS_H
+
+#include "core/kernels.h"
+#include "ops/sig.h"
+
+#ifndef GK_ISA_SUFFIX
+#    error "define GK_ISA_SUFFIX (include the tier's vec_<isa>.h) before kernel_decls.h"
+#endif
+
+/* GK_KNAME(op) -> gk_<op>_<isa>, the kernel's symbol. */
+#define GK_KNAME(op)            GK_KNAME_EXPAND_(op, GK_ISA_SUFFIX)
+#define GK_KNAME_EXPAND_(op, i) GK_KNAME_PASTE_(op, i)
+#define GK_KNAME_PASTE_(op, i)  gk_##op##_##i
+
+#define GK_OP(op, sig, src, dst, tol) GK_SIG_##sig(GK_KNAME(op), src, dst);
+#include "ops/ops.def"
+#undef GK_OP
+
+#endif /* GK_KERNELS_KERNEL_DECLS_H */

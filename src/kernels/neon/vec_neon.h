@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* The vector vocabulary for AArch64 Advanced SIMD: 4 f32 lanes in a q register.
+ * Specification: src/kernels/scalar/vec_scalar.h. FPCR is left as Linux sets it (round to
+ * nearest even, no flush to zero, NaNs propagated and quieted), which the conversions rely on. */
+#ifndef GK_KERNELS_VEC_NEON_H
+#define GK_KERNELS_VEC_NEON_H
+
+#if !defined(__aarch64__) || !defined(__ARM_NEON)
+#    error "vec_neon.h is for AArch64 with Advanced SIMD (src/kernels/neon/)"
+#endif
+
+#include <arm_neon.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "gllmk/types.h"
+
+#define GK_ISA_SUFFIX neon
+#define GK_VLANES     4
+
+typedef float32x4_t gk_vf;
+
+static inline gk_vf vf_load_f32(const float *p)
+{
+    return vld1q_f32(p);
+}
+
+static inline void vf_store_f32(float *p, gk_vf v)
+{
+    vst1q_f32(p, v);
+}
+
+/* Tails go through a small buffer: NEON has no masked loads or stores. */
+static inline gk_vf vf_load_f32_n(const float *p, size_t n)
+{
+    float buf[4] = {0};
+    memcpy(buf, p, n * sizeof buf[0]);
+    return vld1q_f32(buf);
+}
+
+static inline void vf_store_f32_n(float *p, gk_vf v, size_t n)
+{
+    float buf[4];
+    vst1q_f32(buf, v);
+    memcpy(p, buf, n * sizeof buf[0]);
+}
+
+/* FCVTL / FCVTN: exact widening, round-to-nearest-even narrowing, NaNs quieted. */
+static inline gk_vf gk_neon_from_f16x4(uint16x4_t h)
+{
+    return vcvt_f32_f16(vreinterpret_f16_u16(h));
+}
+
+static inline uint16x4_t gk_neon_to_f16x4(gk_vf v)
+{
+    return vreinterpret_u16_f16(vcvt_f16_f32(v));
+}
+
+static inline gk_vf gk_neon_from_bf16x4(uint16x4_t b)
+{
+    const uint32x4_t widened = vshll_n_u16(b, 16);
+    const uint32x4_t is_nan = vmvnq_u32(vceqq_f32(vreinterpretq_f32_u32(widened),
+                                                  vreinterpretq_f32_u32(widened)));
+    const uint32x4_t quiet = vorrq_u32(widened, vandq_u32(is_nan, vdupq_n_u32(0x00400000)));
+    return vreinterpretq_f32_u32(quiet);
+}
+
+/* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top bits
+ * with the quiet bit set (src/core/half.h). */
+static inline uint16x4_t gk_neon_to_bf16x4(gk_vf v)
+{
+    const uint32x4_t u = vreinterpretq_u32_f32(v);
+    const uint32x4_t high = vshrq_n_u32(u, 16);
+    const uint32x4_t lsb = vandq_u32(high, vdupq_n_u32(1));
+    const uint32x4_t rounded = vshrq_n_u32(vaddq_u32(vaddq_u32(u, vdupq_n_u32(0x7FFF)), lsb), 16);
+    const uint32x4_t quiet_nan = vorrq_u32(high, vdupq_n_u32(0x0040));
+    const uint32x4_t is_nan = vmvnq_u32(vceqq_f32(v, v));
+    return vmovn_u32(vbslq_u32(is_nan, quiet_nan, rounded));
+}
+
+static inline uint16x4_t gk_neon_load_u16_n(const void *p, size_t n)
+{
+    uint16_t buf[4] = {0};
+    memcpy(buf, p, n * sizeof buf[0]);
+    return vld1_u16(buf);
+}
+
+static inline void gk_neon_store_u16_n(void *p, uint16x4_t v, size_t n)
+{
+    uint16_t buf[4];
+    vst1_u16(buf, v);
+    memcpy(p, buf, n * sizeof buf[0]);
+}
+
+static inline gk_vf vf_load_f16(const gk_f16 *p)
+{
+    return gk_neon_from_f16x4(vld1_u16((const uint16_t *)p));
+}
+
+static inline void vf_store_f16(gk_f16 *p, gk_vf v)
+{
+    vst1_u16((uint16_t *)p, gk_neon_to_f16x4(v));
+}
+
+static inline gk_vf vf_load_f16_n(const gk_f16 *p, size_t n)
+{
+    return gk_neon_from_f16x4(gk_neon_load_u16_n(p, n));
+}
+
+static inline void vf_store_f16_n(gk_f16 *p, gk_vf v, size_t n)
+{
+    gk_neon_store_u16_n(p, gk_neon_to_f16x4(v), n);
+}
+
+static inline gk_vf vf_load_bf16(const gk_bf16 *p)
+{
+    return gk_neon_from_bf16x4(vld1_u16((const uint16_t *)p));
+}
+
+static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
+{
+    vst1_u16((uint16_t *)p, gk_neon_to_bf16x4(v));
+}
+
+static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
+{
+    return gk_neon_from_bf16x4(gk_neon_load_u16_n(p, n));
+}
+
+static inline void vf_store_bf16_n(gk_bf16 *p, gk_vf v, size_t n)
+{
+    gk_neon_store_u16_n(p, gk_neon_to_bf16x4(v), n);
+}
+
+#endif /* GK_KERNELS_VEC_NEON_H */

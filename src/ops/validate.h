@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* Argument validators, one per signature class of src/ops/ops.def. Each records the failed check
+ * (gk_last_error_detail) under the public function name `api` and returns its status. */
+#ifndef GK_OPS_VALIDATE_H
+#define GK_OPS_VALIDATE_H
+
+#include <stddef.h>
+
+#include "gllmk/types.h"
+
+/* CVT: n elements of src_elem_bytes read from src, n of dst_elem_bytes written to dst.
+ * n == 0 is always valid; otherwise both non-NULL, sizes representable, no overlap at all. */
+gk_status gk_validate_cvt(const char *api, const void *src, size_t src_elem_bytes, const void *dst,
+                          size_t dst_elem_bytes, size_t n);
+
+#endif /* GK_OPS_VALIDATE_H */
