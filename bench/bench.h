@@ -17,8 +17,8 @@ double gkb_min_time_ns(void (*fn)(void *ctx), void *ctx, int warmup, int reps);
 
 /* Runs fn(ctx, thread_idx) on n_threads threads at once (this one included), started together
  * behind a barrier; returns the minimum over reps of the slowest thread's time, in ns. */
-double gkb_parallel_min_time_ns(void (*fn)(void *ctx, int thread_idx), void *ctx, int n_threads,
-                                int warmup, int reps);
+double gkb_parallel_min_time_ns(
+    void (*fn)(void *ctx, int thread_idx), void *ctx, int n_threads, int warmup, int reps);
 
 /* ---- machine limits --------------------------------------------------------------------- */
 
@@ -38,13 +38,13 @@ struct gkb_pattern {
 extern const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT];
 
 struct gkb_limits {
-    int n_configs;                        /* thread counts measured */
-    int threads[GKB_MAX_THREAD_CONFIGS];  /* e.g. {1, 2} */
-    size_t level_bytes[GKB_LEVEL_COUNT];  /* working set per thread (DRAM: in all) per level */
+    int n_configs;                       /* thread counts measured */
+    int threads[GKB_MAX_THREAD_CONFIGS]; /* e.g. {1, 2} */
+    size_t level_bytes[GKB_LEVEL_COUNT]; /* working set per thread (DRAM: in all) per level */
     /* bytes read + bytes written per second, GB/s, per thread config, pattern and level */
     double bw_gbs[GKB_MAX_THREAD_CONFIGS][GKB_PATTERN_COUNT][GKB_LEVEL_COUNT];
     int n_fma;
-    const char *fma_name[4];                         /* "avx512 zmm fma", ... */
+    const char *fma_name[4]; /* "avx512 zmm fma", ... */
     double fma_gflops[GKB_MAX_THREAD_CONFIGS][4];
 };
 
@@ -64,8 +64,11 @@ int gkb_config_index(const struct gkb_limits *lim, int n_threads);
  * threads, measured now on exactly that size (cached per pattern, size and threads), so an op is
  * compared with the hardware doing the same traffic at the same moment. *what names it
  * ("narrow L2", by the level the size falls in). */
-double gkb_bandwidth_limit(const struct gkb_limits *lim, enum gkb_pattern_id pattern,
-                           size_t set_bytes_per_thread, int threads, const char **what);
+double gkb_bandwidth_limit(const struct gkb_limits *lim,
+                           enum gkb_pattern_id pattern,
+                           size_t set_bytes_per_thread,
+                           int threads,
+                           const char **what);
 
 /* ---- results ------------------------------------------------------------------------------ */
 
@@ -75,11 +78,11 @@ struct gkb_row {
     char shape[48];
     int threads;
     double time_ns;
-    double rate;        /* in `unit` */
-    const char *unit;   /* "GB/s", "GFLOP/s", "us" */
-    double pct_limit;   /* percent of the relevant machine limit, < 0 if none */
-    const char *limit;  /* what the limit is ("copy L2"), NULL if none */
-    double peer_ratio;  /* our rate / the peer's, < 0 if no peer */
+    double rate;       /* in `unit` */
+    const char *unit;  /* "GB/s", "GFLOP/s", "us" */
+    double pct_limit;  /* percent of the relevant machine limit, < 0 if none */
+    const char *limit; /* what the limit is ("copy L2"), NULL if none */
+    double peer_ratio; /* our rate / the peer's, < 0 if no peer */
     const char *peer;
 };
 

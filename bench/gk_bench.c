@@ -24,6 +24,7 @@ static const struct gkb_suite gkb_suites[] = {
     {"pool", gkb_suite_pool, "thread pool fork-join overhead"},
     {"cvt", gkb_suite_cvt, "f32 <-> f16/bf16 conversions"},
 };
+
 enum { GKB_N_SUITES = sizeof gkb_suites / sizeof gkb_suites[0] };
 
 enum { GKB_MAX_ROWS = 4096 };
@@ -38,9 +39,8 @@ void gkb_report(const struct gkb_row *row)
     if (row->pct_limit >= 0) snprintf(pct, sizeof pct, "%.1f%%", row->pct_limit);
     if (row->peer_ratio >= 0) snprintf(peer, sizeof peer, "%.2fx %s", row->peer_ratio, row->peer);
     if (row->time_ns > 0) snprintf(time, sizeof time, "%.3f us", row->time_ns / 1000.0);
-    printf("%-16s %-5s %-26s %3d %12s %10.2f %-8s %8s %-10s %s\n", row->op, row->dtype,
-           row->shape, row->threads, time, row->rate, row->unit, pct,
-           row->limit ? row->limit : "-", peer);
+    printf("%-16s %-5s %-26s %3d %12s %10.2f %-8s %8s %-10s %s\n", row->op, row->dtype, row->shape,
+           row->threads, time, row->rate, row->unit, pct, row->limit ? row->limit : "-", peer);
     fflush(stdout);
     if (gkb_n_rows < GKB_MAX_ROWS) {
         snprintf(gkb_row_suite[gkb_n_rows], sizeof gkb_row_suite[0], "%s", gkb_current_suite);
@@ -77,8 +77,7 @@ static int gkb_write_json(const char *path, const struct gkb_limits *lim)
                 gkb_level_name(l), lim->level_bytes[l]);
     fprintf(f, "], \"configs\": [");
     for (int c = 0; c < lim->n_configs; c++) {
-        fprintf(f, "%s\n    {\"threads\": %d, \"bandwidth_gbs\": {", c ? "," : "",
-                lim->threads[c]);
+        fprintf(f, "%s\n    {\"threads\": %d, \"bandwidth_gbs\": {", c ? "," : "", lim->threads[c]);
         for (int p = 0; p < GKB_PATTERN_COUNT; p++) {
             fprintf(f, "%s\"%s\": [", p ? ", " : "", gkb_patterns[p].name);
             for (int l = 0; l < GKB_LEVEL_COUNT; l++)
@@ -168,8 +167,10 @@ int main(int argc, char **argv)
     }
     printf("# gk-bench %s | cpu: %s | isa: %s | threads:", gk_version(), gk_cpu_model(),
            gk_isa_name());
-    for (int c = 0; c < n_configs; c++) printf(" %d", threads[c]);
-    printf(" | minimum over repetitions after warm-up%s\n", smoke ? " | SMOKE RUN: not a measurement" : "");
+    for (int c = 0; c < n_configs; c++)
+        printf(" %d", threads[c]);
+    printf(" | minimum over repetitions after warm-up%s\n",
+           smoke ? " | SMOKE RUN: not a measurement" : "");
 
     struct gkb_limits limits;
     gkb_progress("measuring machine limits%s", smoke ? " (smoke)" : " (about 30 s)");

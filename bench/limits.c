@@ -35,12 +35,15 @@ const char *gkb_level_name(enum gkb_level level)
 static float gkb_scalar_muladd(size_t iters)
 {
     float acc[GKB_FMA_CHAINS];
-    for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = (float)j * 1e-3f;
+    for (int j = 0; j < GKB_FMA_CHAINS; j++)
+        acc[j] = (float)j * 1e-3f;
     const float a = 0.999999f, b = 1e-7f;
     for (size_t it = 0; it < iters; it++)
-        for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = acc[j] * a + b;
+        for (int j = 0; j < GKB_FMA_CHAINS; j++)
+            acc[j] = acc[j] * a + b;
     float sum = 0.0f;
-    for (int j = 0; j < GKB_FMA_CHAINS; j++) sum += acc[j];
+    for (int j = 0; j < GKB_FMA_CHAINS; j++)
+        sum += acc[j];
     return sum;
 }
 
@@ -48,33 +51,42 @@ static float gkb_scalar_muladd(size_t iters)
 GKB_AVX2 static float gkb_avx2_fma(size_t iters)
 {
     __m256 acc[GKB_FMA_CHAINS];
-    for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = _mm256_set1_ps((float)j * 1e-3f);
+    for (int j = 0; j < GKB_FMA_CHAINS; j++)
+        acc[j] = _mm256_set1_ps((float)j * 1e-3f);
     const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
     for (size_t it = 0; it < iters; it++)
-        for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
-    for (int j = 1; j < GKB_FMA_CHAINS; j++) acc[0] = _mm256_add_ps(acc[0], acc[j]);
+        for (int j = 0; j < GKB_FMA_CHAINS; j++)
+            acc[j] = _mm256_fmadd_ps(acc[j], a, b);
+    for (int j = 1; j < GKB_FMA_CHAINS; j++)
+        acc[0] = _mm256_add_ps(acc[0], acc[j]);
     return _mm256_cvtss_f32(acc[0]);
 }
 
 GKB_AVX512 static float gkb_avx512_fma(size_t iters)
 {
     __m512 acc[GKB_FMA_CHAINS];
-    for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = _mm512_set1_ps((float)j * 1e-3f);
+    for (int j = 0; j < GKB_FMA_CHAINS; j++)
+        acc[j] = _mm512_set1_ps((float)j * 1e-3f);
     const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
     for (size_t it = 0; it < iters; it++)
-        for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
-    for (int j = 1; j < GKB_FMA_CHAINS; j++) acc[0] = _mm512_add_ps(acc[0], acc[j]);
+        for (int j = 0; j < GKB_FMA_CHAINS; j++)
+            acc[j] = _mm512_fmadd_ps(acc[j], a, b);
+    for (int j = 1; j < GKB_FMA_CHAINS; j++)
+        acc[0] = _mm512_add_ps(acc[0], acc[j]);
     return _mm512_reduce_add_ps(acc[0]);
 }
 #elif defined(__aarch64__)
 static float gkb_neon_fma(size_t iters)
 {
     float32x4_t acc[GKB_FMA_CHAINS];
-    for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = vdupq_n_f32((float)j * 1e-3f);
+    for (int j = 0; j < GKB_FMA_CHAINS; j++)
+        acc[j] = vdupq_n_f32((float)j * 1e-3f);
     const float32x4_t a = vdupq_n_f32(0.999999f), b = vdupq_n_f32(1e-7f);
     for (size_t it = 0; it < iters; it++)
-        for (int j = 0; j < GKB_FMA_CHAINS; j++) acc[j] = vfmaq_f32(b, acc[j], a);
-    for (int j = 1; j < GKB_FMA_CHAINS; j++) acc[0] = vaddq_f32(acc[0], acc[j]);
+        for (int j = 0; j < GKB_FMA_CHAINS; j++)
+            acc[j] = vfmaq_f32(b, acc[j], a);
+    for (int j = 1; j < GKB_FMA_CHAINS; j++)
+        acc[0] = vaddq_f32(acc[0], acc[j]);
     return vaddvq_f32(acc[0]);
 }
 #endif
@@ -128,16 +140,15 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
  * keeps the compiler from dropping or merging the loads. `steps` counts vectors of the output
  * (or of the input, for `read`). Buffers are 64-byte aligned and sized in whole steps. */
 #define GKB_STREAM_KERNELS(suffix, attr, bytes)                                                    \
-    typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                         \
-    attr static int32_t gkb_stream_##suffix(int pattern, char *const *in, char *out,              \
-                                            size_t steps)                                          \
+    typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                          \
+    attr static int32_t gkb_stream_##suffix(int pattern, char *const *in, char *out, size_t steps) \
     {                                                                                              \
         typedef gkb_vec_##suffix vec;                                                              \
         const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];                \
         vec *y = (vec *)(void *)out;                                                               \
         vec acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};                                        \
         switch (pattern) {                                                                         \
-        case GKB_READ: /* four chains, so the loads, not the xor latency, set the pace */        \
+        case GKB_READ: /* four chains, so the loads, not the xor latency, set the pace */          \
             for (size_t i = 0; i < steps; i += 4) {                                                \
                 acc0 ^= a[i];                                                                      \
                 acc1 ^= a[i + 1];                                                                  \
@@ -146,10 +157,12 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
             }                                                                                      \
             break;                                                                                 \
         case GKB_COPY:                                                                             \
-            for (size_t i = 0; i < steps; i++) y[i] = a[i];                                        \
+            for (size_t i = 0; i < steps; i++)                                                     \
+                y[i] = a[i];                                                                       \
             break;                                                                                 \
         case GKB_NARROW:                                                                           \
-            for (size_t i = 0; i < steps; i++) y[i] = a[2 * i] ^ a[2 * i + 1];                     \
+            for (size_t i = 0; i < steps; i++)                                                     \
+                y[i] = a[2 * i] ^ a[2 * i + 1];                                                    \
             break;                                                                                 \
         case GKB_WIDEN:                                                                            \
             for (size_t i = 0; i < steps; i++) {                                                   \
@@ -158,12 +171,14 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
             }                                                                                      \
             break;                                                                                 \
         default:                                                                                   \
-            for (size_t i = 0; i < steps; i++) y[i] = a[i] ^ b[i];                                 \
+            for (size_t i = 0; i < steps; i++)                                                     \
+                y[i] = a[i] ^ b[i];                                                                \
             break;                                                                                 \
         }                                                                                          \
         acc0 ^= acc1 ^ acc2 ^ acc3;                                                                \
         int32_t r = 0;                                                                             \
-        for (size_t l = 0; l < (bytes) / 4; l++) r ^= acc0[l];                                     \
+        for (size_t l = 0; l < (bytes) / 4; l++)                                                   \
+            r ^= acc0[l];                                                                          \
         return r;                                                                                  \
     }
 
@@ -210,8 +225,8 @@ static size_t gkb_pick_stream_kernel(struct gkb_bw_job *job)
 
 /* Bandwidth (bytes read + written per second, in GB/s) of `pattern` with `threads` threads, each
  * with a working set of `set_bytes` split over its streams. */
-static double gkb_measure_pattern(int pattern, size_t set_bytes, int threads, bool dram,
-                                  bool smoke, int reps)
+static double
+gkb_measure_pattern(int pattern, size_t set_bytes, int threads, bool dram, bool smoke, int reps)
 {
     const struct gkb_pattern *p = &gkb_patterns[pattern];
     struct gkb_bw_job job;
@@ -234,8 +249,8 @@ static double gkb_measure_pattern(int pattern, size_t set_bytes, int threads, bo
         memset(job.out[t], 0, out_bytes ? out_bytes : 64);
     }
     /* DRAM bandwidth on a shared host swings between samples: take the best of more of them */
-    const double ns = gkb_parallel_min_time_ns(gkb_bw_run, &job, threads, 1,
-                                               dram && !smoke ? 2 * reps : reps);
+    const double ns =
+        gkb_parallel_min_time_ns(gkb_bw_run, &job, threads, 1, dram && !smoke ? 2 * reps : reps);
     for (int t = 0; t < threads; t++) {
         gk_aligned_free(job.in[t][0]);
         gk_aligned_free(job.in[t][1]);
@@ -294,8 +309,8 @@ void gkb_measure_limits(struct gkb_limits *out, const int *threads, int n_config
             gkb_progress("limits: %s, %d thread(s)", kind->name, out->threads[c]);
             struct gkb_fma_job job = {kind, smoke ? 1024 : 1 << 20, 0.0f};
             const double ns = gkb_parallel_min_time_ns(gkb_fma_run, &job, out->threads[c], 1, reps);
-            out->fma_gflops[c][slot] = kind->flops_per_iter * (double)job.iters *
-                                       out->threads[c] / ns;
+            out->fma_gflops[c][slot] =
+                kind->flops_per_iter * (double)job.iters * out->threads[c] / ns;
         }
     }
 
@@ -313,16 +328,21 @@ void gkb_measure_limits(struct gkb_limits *out, const int *threads, int n_config
 
 /* Limits measured for a suite row are kept, so rows of the same shape share one measurement. */
 enum { GKB_MAX_CACHED_LIMITS = 256 };
+
 static struct {
     int pattern, threads;
     size_t set_bytes;
     double gbs;
     char name[32];
 } gkb_cached_limits[GKB_MAX_CACHED_LIMITS];
+
 static int gkb_n_cached_limits;
 
-double gkb_bandwidth_limit(const struct gkb_limits *lim, enum gkb_pattern_id pattern,
-                           size_t set_bytes_per_thread, int threads, const char **what)
+double gkb_bandwidth_limit(const struct gkb_limits *lim,
+                           enum gkb_pattern_id pattern,
+                           size_t set_bytes_per_thread,
+                           int threads,
+                           const char **what)
 {
     for (int i = 0; i < gkb_n_cached_limits; i++) {
         if (gkb_cached_limits[i].pattern == (int)pattern &&
@@ -354,21 +374,29 @@ void gkb_suite_limits(const struct gkb_context *ctx)
     const struct gkb_limits *lim = ctx->limits;
     for (int c = 0; c < lim->n_configs; c++) {
         for (int f = 0; f < lim->n_fma; f++) {
-            struct gkb_row row = {.op = "peak", .dtype = "f32", .threads = lim->threads[c],
-                                  .rate = lim->fma_gflops[c][f], .unit = "GFLOP/s",
-                                  .pct_limit = -1, .peer_ratio = -1};
+            struct gkb_row row = {.op = "peak",
+                                  .dtype = "f32",
+                                  .threads = lim->threads[c],
+                                  .rate = lim->fma_gflops[c][f],
+                                  .unit = "GFLOP/s",
+                                  .pct_limit = -1,
+                                  .peer_ratio = -1};
             snprintf(row.shape, sizeof row.shape, "%s", lim->fma_name[f]);
             gkb_report(&row);
         }
         for (int level = 0; level < GKB_LEVEL_COUNT; level++) {
             for (int p = 0; p < GKB_PATTERN_COUNT; p++) {
-                struct gkb_row row = {.op = gkb_patterns[p].name, .dtype = "-",
-                                      .threads = lim->threads[c], .unit = "GB/s",
-                                      .rate = lim->bw_gbs[c][p][level], .pct_limit = -1,
+                struct gkb_row row = {.op = gkb_patterns[p].name,
+                                      .dtype = "-",
+                                      .threads = lim->threads[c],
+                                      .unit = "GB/s",
+                                      .rate = lim->bw_gbs[c][p][level],
+                                      .pct_limit = -1,
                                       .peer_ratio = -1};
                 snprintf(row.shape, sizeof row.shape, "%s %zu KiB/thread", gkb_level_name(level),
                          (level == GKB_DRAM ? lim->level_bytes[level] / (size_t)lim->threads[c]
-                                            : lim->level_bytes[level]) >> 10);
+                                            : lim->level_bytes[level]) >>
+                             10);
                 gkb_report(&row);
             }
         }

@@ -53,7 +53,8 @@ struct gkb_cvt_job {
 static void gkb_cvt_run(void *ctx)
 {
     const struct gkb_cvt_job *job = ctx;
-    for (int p = 0; p < job->passes; p++) job->c->run(job->src, job->dst, job->n);
+    for (int p = 0; p < job->passes; p++)
+        job->c->run(job->src, job->dst, job->n);
 }
 
 void gkb_suite_cvt(const struct gkb_context *ctx)
@@ -75,19 +76,23 @@ void gkb_suite_cvt(const struct gkb_context *ctx)
                 /* about 32 MiB moved per sample for cached sizes */
                 struct gkb_cvt_job job = {c, src, dst, n, (int)((32u << 20) / bytes)};
                 if (job.passes < 1 || ctx->smoke) job.passes = 1;
-                const double ns = gkb_min_time_ns(gkb_cvt_run, &job, 1, ctx->smoke ? 1 : 9) /
-                                  job.passes;
-                struct gkb_row row = {.op = c->op, .dtype = "-", .threads = threads,
-                                      .time_ns = ns, .rate = (double)bytes / ns, .unit = "GB/s",
-                                      .pct_limit = -1, .peer_ratio = -1};
+                const double ns =
+                    gkb_min_time_ns(gkb_cvt_run, &job, 1, ctx->smoke ? 1 : 9) / job.passes;
+                struct gkb_row row = {.op = c->op,
+                                      .dtype = "-",
+                                      .threads = threads,
+                                      .time_ns = ns,
+                                      .rate = (double)bytes / ns,
+                                      .unit = "GB/s",
+                                      .pct_limit = -1,
+                                      .peer_ratio = -1};
                 snprintf(row.shape, sizeof row.shape, "n=%zu", n);
                 /* the library splits calls moving >= 1 MiB over its threads (src/ops/entry.c),
                  * so compare with the limit of that many threads on each one's share */
                 const bool split = bytes >= (1u << 20);
                 const int limit_threads = split ? threads : 1;
-                const double limit = gkb_bandwidth_limit(lim, c->pattern,
-                                                         bytes / (size_t)limit_threads,
-                                                         limit_threads, &row.limit);
+                const double limit = gkb_bandwidth_limit(
+                    lim, c->pattern, bytes / (size_t)limit_threads, limit_threads, &row.limit);
                 if (limit > 0) row.pct_limit = 100.0 * row.rate / limit;
                 gkb_report(&row);
             }

@@ -19,7 +19,8 @@ uint64_t gkb_now_ns(void)
 
 double gkb_min_time_ns(void (*fn)(void *ctx), void *ctx, int warmup, int reps)
 {
-    for (int i = 0; i < warmup; i++) fn(ctx);
+    for (int i = 0; i < warmup; i++)
+        fn(ctx);
     double best = 1e300;
     for (int i = 0; i < reps; i++) {
         const uint64_t t0 = gkb_now_ns();
@@ -71,8 +72,8 @@ static void *gkb_member_main(void *arg)
     return NULL;
 }
 
-double gkb_parallel_min_time_ns(void (*fn)(void *ctx, int thread_idx), void *ctx, int n_threads,
-                                int warmup, int reps)
+double gkb_parallel_min_time_ns(
+    void (*fn)(void *ctx, int thread_idx), void *ctx, int n_threads, int warmup, int reps)
 {
     if (n_threads < 1) n_threads = 1;
     if (n_threads > GKB_MAX_THREADS) n_threads = GKB_MAX_THREADS;
@@ -86,7 +87,8 @@ double gkb_parallel_min_time_ns(void (*fn)(void *ctx, int thread_idx), void *ctx
     }
     double *slowest = calloc((size_t)team.rounds, sizeof *slowest);
     gkb_team_rounds(&team, 0, slowest);
-    for (int t = 1; t < n_threads; t++) pthread_join(threads[t], NULL);
+    for (int t = 1; t < n_threads; t++)
+        pthread_join(threads[t], NULL);
     pthread_barrier_destroy(&team.barrier);
     double best = 1e300;
     for (int r = warmup; r < team.rounds; r++)

@@ -54,8 +54,10 @@ static uint16_t oracle_f32_to_f16(float x)
     uint16_t lo = 0, hi = 0x7BFF;
     while (lo < hi) {
         const uint16_t mid = (uint16_t)((lo + hi + 1) / 2);
-        if (oracle_f16_value(mid) <= ax) lo = mid;
-        else hi = (uint16_t)(mid - 1);
+        if (oracle_f16_value(mid) <= ax)
+            lo = mid;
+        else
+            hi = (uint16_t)(mid - 1);
     }
     return (uint16_t)(sign | oracle_pick(ax, lo, oracle_f16_magnitude));
 }
@@ -137,42 +139,42 @@ static void fill_bf16(gk_bf16 *x, size_t n, gk_rng *rng)
 
 static const size_t misaligns[] = {0, 1, 3}; /* in elements */
 
-#define GK_TEST_CVT(op, src, dst)                                                                  \
-    static void test_##op(void)                                                                    \
-    {                                                                                              \
-        typedef gk_ctype_##src src_t;                                                              \
-        typedef gk_ctype_##dst dst_t;                                                              \
-        gk_rng rng = gk_rng_seeded(0x5eed);                                                        \
-        /* all patterns / many random ones, kernel vs reference */                                 \
-        const size_t n_bulk = sizeof(src_t) == 2 ? 0x10000 : gk_test_sweep(10000000);              \
-        src_t *in = malloc(n_bulk * sizeof *in);                                                   \
-        dst_t *got = malloc(n_bulk * sizeof *got), *want = malloc(n_bulk * sizeof *want);          \
-        fill_##src(in, n_bulk, &rng);                                                              \
-        gk_ref_##op(in, want, n_bulk);                                                             \
-        GK_EXPECT_STATUS(gk_##op(in, got, n_bulk), GK_OK);                                         \
-        gk_test_same_bits(#op " bulk", got, want, n_bulk, sizeof(dst_t));                          \
-        /* every size through the tails, at unaligned offsets, with guard bytes */                 \
-        for (size_t n = 0; n <= 3 * 64 + 3; n++) {                                                 \
-            for (size_t a = 0; a < sizeof misaligns / sizeof misaligns[0]; a++) {                  \
-                const size_t off = misaligns[a];                                                   \
-                src_t *s = gk_guarded_alloc(n * sizeof(src_t), off * sizeof(src_t), 0);            \
-                dst_t *d = gk_guarded_alloc(n * sizeof(dst_t), off * sizeof(dst_t), 0xCD);         \
-                fill_##src(s, n, &rng);                                                            \
-                gk_ref_##op(s, want, n);                                                           \
-                GK_EXPECT_STATUS(gk_##op(s, d, n), GK_OK);                                         \
-                char what[64];                                                                     \
-                snprintf(what, sizeof what, #op " n=%zu misalign=%zu", n, off);                    \
-                gk_test_same_bits(what, d, want, n, sizeof(dst_t));                                \
-                gk_guarded_check(what, d);                                                         \
-                gk_guarded_free(s);                                                                \
-                gk_guarded_free(d);                                                                \
-            }                                                                                      \
-        }                                                                                          \
-        free(in);                                                                                  \
-        free(got);                                                                                 \
-        free(want);                                                                                \
-        test_errors_##op();                                                                        \
-        test_threads_##op();                                                                       \
+#define GK_TEST_CVT(op, src, dst)                                                          \
+    static void test_##op(void)                                                            \
+    {                                                                                      \
+        typedef gk_ctype_##src src_t;                                                      \
+        typedef gk_ctype_##dst dst_t;                                                      \
+        gk_rng rng = gk_rng_seeded(0x5eed);                                                \
+        /* all patterns / many random ones, kernel vs reference */                         \
+        const size_t n_bulk = sizeof(src_t) == 2 ? 0x10000 : gk_test_sweep(10000000);      \
+        src_t *in = malloc(n_bulk * sizeof *in);                                           \
+        dst_t *got = malloc(n_bulk * sizeof *got), *want = malloc(n_bulk * sizeof *want);  \
+        fill_##src(in, n_bulk, &rng);                                                      \
+        gk_ref_##op(in, want, n_bulk);                                                     \
+        GK_EXPECT_STATUS(gk_##op(in, got, n_bulk), GK_OK);                                 \
+        gk_test_same_bits(#op " bulk", got, want, n_bulk, sizeof(dst_t));                  \
+        /* every size through the tails, at unaligned offsets, with guard bytes */         \
+        for (size_t n = 0; n <= 3 * 64 + 3; n++) {                                         \
+            for (size_t a = 0; a < sizeof misaligns / sizeof misaligns[0]; a++) {          \
+                const size_t off = misaligns[a];                                           \
+                src_t *s = gk_guarded_alloc(n * sizeof(src_t), off * sizeof(src_t), 0);    \
+                dst_t *d = gk_guarded_alloc(n * sizeof(dst_t), off * sizeof(dst_t), 0xCD); \
+                fill_##src(s, n, &rng);                                                    \
+                gk_ref_##op(s, want, n);                                                   \
+                GK_EXPECT_STATUS(gk_##op(s, d, n), GK_OK);                                 \
+                char what[64];                                                             \
+                snprintf(what, sizeof what, #op " n=%zu misalign=%zu", n, off);            \
+                gk_test_same_bits(what, d, want, n, sizeof(dst_t));                        \
+                gk_guarded_check(what, d);                                                 \
+                gk_guarded_free(s);                                                        \
+                gk_guarded_free(d);                                                        \
+            }                                                                              \
+        }                                                                                  \
+        free(in);                                                                          \
+        free(got);                                                                         \
+        free(want);                                                                        \
+        test_errors_##op();                                                                \
+        test_threads_##op();                                                               \
     }
 
 /* Every error path leaves the output untouched and names the function in the detail. */
@@ -195,7 +197,7 @@ static const size_t misaligns[] = {0, 1, 3}; /* in elements */
         GK_EXPECT_STATUS(gk_##op(s, d, SIZE_MAX / 2 + 1), GK_EOVERFLOW);                           \
         /* dst overlapping src, fully or partially, from either side */                            \
         unsigned char *raw = malloc(N * (sizeof(src_t) + sizeof(dst_t)));                          \
-        memset(raw, 0x11, N * (sizeof(src_t) + sizeof(dst_t)));                                    \
+        memset(raw, 0x11, N *(sizeof(src_t) + sizeof(dst_t)));                                     \
         GK_EXPECT_STATUS(gk_##op((const src_t *)(void *)raw, (dst_t *)(void *)raw, N), GK_EALIAS); \
         GK_EXPECT_STATUS(                                                                          \
             gk_##op((const src_t *)(void *)(raw + 4 * sizeof(dst_t)), (dst_t *)(void *)raw, N),    \
@@ -203,48 +205,48 @@ static const size_t misaligns[] = {0, 1, 3}; /* in elements */
         GK_EXPECT_STATUS(                                                                          \
             gk_##op((const src_t *)(void *)raw, (dst_t *)(void *)(raw + 4 * sizeof(src_t)), N),    \
             GK_EALIAS);                                                                            \
-        for (size_t i = 0; i < N * (sizeof(src_t) + sizeof(dst_t)); i++)                          \
+        for (size_t i = 0; i < N * (sizeof(src_t) + sizeof(dst_t)); i++)                           \
             GK_EXPECT(raw[i] == 0x11, #op ": a rejected call wrote byte %zu", i);                  \
         free(raw);                                                                                 \
         gk_test_same_bits(#op " untouched after errors", d, pristine, N, sizeof(dst_t));           \
         /* adjacent but not overlapping is fine */                                                 \
         unsigned char *pair = malloc(N * (sizeof(src_t) + sizeof(dst_t)));                         \
-        memset(pair, 0, N * (sizeof(src_t) + sizeof(dst_t)));                                      \
-        GK_EXPECT_STATUS(gk_##op((const src_t *)(void *)pair,                                      \
-                                 (dst_t *)(void *)(pair + N * sizeof(src_t)), N),                  \
-                         GK_OK);                                                                   \
+        memset(pair, 0, N *(sizeof(src_t) + sizeof(dst_t)));                                       \
+        GK_EXPECT_STATUS(                                                                          \
+            gk_##op((const src_t *)(void *)pair, (dst_t *)(void *)(pair + N * sizeof(src_t)), N),  \
+            GK_OK);                                                                                \
         free(pair);                                                                                \
     }
 
 /* A large call is split over the pool; results are identical for every thread count. */
-#define GK_TEST_THREADS_CVT(op, src, dst)                                                          \
-    static void test_threads_##op(void)                                                            \
-    {                                                                                              \
-        typedef gk_ctype_##src src_t;                                                              \
-        typedef gk_ctype_##dst dst_t;                                                              \
-        const size_t n = gk_test_sweep((size_t)3 << 20) + 13;                                      \
-        gk_rng rng = gk_rng_seeded(77);                                                            \
-        src_t *s = malloc(n * sizeof *s);                                                          \
-        dst_t *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);                    \
-        fill_##src(s, n, &rng);                                                                    \
-        gk_ref_##op(s, want, n);                                                                   \
-        static const int thread_counts[] = {1, 2, 3, 8};                                           \
-        for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {              \
-            GK_EXPECT_STATUS(gk_set_num_threads(thread_counts[t]), GK_OK);                         \
-            memset(got, 0, n * sizeof *got);                                                       \
-            GK_EXPECT_STATUS(gk_##op(s, got, n), GK_OK);                                           \
-            char what[64];                                                                         \
-            snprintf(what, sizeof what, #op " n=%zu threads=%d", n, thread_counts[t]);             \
-            gk_test_same_bits(what, got, want, n, sizeof(dst_t));                                  \
-        }                                                                                          \
-        GK_EXPECT_STATUS(gk_set_num_threads(0), GK_OK);                                            \
-        free(s);                                                                                   \
-        free(want);                                                                                \
-        free(got);                                                                                 \
+#define GK_TEST_THREADS_CVT(op, src, dst)                                              \
+    static void test_threads_##op(void)                                                \
+    {                                                                                  \
+        typedef gk_ctype_##src src_t;                                                  \
+        typedef gk_ctype_##dst dst_t;                                                  \
+        const size_t n = gk_test_sweep((size_t)3 << 20) + 13;                          \
+        gk_rng rng = gk_rng_seeded(77);                                                \
+        src_t *s = malloc(n * sizeof *s);                                              \
+        dst_t *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);        \
+        fill_##src(s, n, &rng);                                                        \
+        gk_ref_##op(s, want, n);                                                       \
+        static const int thread_counts[] = {1, 2, 3, 8};                               \
+        for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {  \
+            GK_EXPECT_STATUS(gk_set_num_threads(thread_counts[t]), GK_OK);             \
+            memset(got, 0, n * sizeof *got);                                           \
+            GK_EXPECT_STATUS(gk_##op(s, got, n), GK_OK);                               \
+            char what[64];                                                             \
+            snprintf(what, sizeof what, #op " n=%zu threads=%d", n, thread_counts[t]); \
+            gk_test_same_bits(what, got, want, n, sizeof(dst_t));                      \
+        }                                                                              \
+        GK_EXPECT_STATUS(gk_set_num_threads(0), GK_OK);                                \
+        free(s);                                                                       \
+        free(want);                                                                    \
+        free(got);                                                                     \
     }
 
-#define GK_OP(op, sig, src, dst, tol)                                                              \
-    GK_TEST_ERRORS_##sig(op, src, dst) GK_TEST_THREADS_##sig(op, src, dst)                         \
+#define GK_OP(op, sig, src, dst, tol)                                      \
+    GK_TEST_ERRORS_##sig(op, src, dst) GK_TEST_THREADS_##sig(op, src, dst) \
         GK_TEST_##sig(op, src, dst)
 #include "ops/ops.def"
 #undef GK_OP

@@ -188,20 +188,22 @@ static void count_parts(void *ctx, size_t first, size_t end)
 {
     struct count_job *job = ctx;
     atomic_fetch_add(&job->calls, 1);
-    for (size_t p = first; p < end; p++) atomic_fetch_add(&job->hits[p], 1);
+    for (size_t p = first; p < end; p++)
+        atomic_fetch_add(&job->hits[p], 1);
 }
 
 static void run_and_check(size_t n_parts, const char *what)
 {
     static struct count_job job;
-    for (size_t p = 0; p < MAX_PARTS; p++) atomic_store(&job.hits[p], 0);
+    for (size_t p = 0; p < MAX_PARTS; p++)
+        atomic_store(&job.hits[p], 0);
     atomic_store(&job.calls, 0);
     gk_pool_run(count_parts, &job, n_parts);
     for (size_t p = 0; p < n_parts; p++)
         GK_EXPECT(atomic_load(&job.hits[p]) == 1, "%s: part %zu of %zu ran %d times", what, p,
                   n_parts, atomic_load(&job.hits[p]));
-    GK_EXPECT(atomic_load(&job.calls) <= gk_get_num_threads(), "%s: %d calls for %d threads",
-              what, atomic_load(&job.calls), gk_get_num_threads());
+    GK_EXPECT(atomic_load(&job.calls) <= gk_get_num_threads(), "%s: %d calls for %d threads", what,
+              atomic_load(&job.calls), gk_get_num_threads());
 }
 
 struct nested_ctx {
@@ -216,7 +218,8 @@ static void inner_part(void *ctx, size_t first, size_t end)
 
 static void outer_part(void *ctx, size_t first, size_t end)
 {
-    for (size_t p = first; p < end; p++) gk_pool_run(inner_part, ctx, 5);
+    for (size_t p = first; p < end; p++)
+        gk_pool_run(inner_part, ctx, 5);
 }
 
 static void *user_thread(void *arg)
@@ -224,7 +227,8 @@ static void *user_thread(void *arg)
     (void)arg;
     struct count_job *job = calloc(1, sizeof *job);
     for (int round = 0; round < 300; round++) {
-        for (size_t p = 0; p < 16; p++) atomic_store(&job->hits[p], 0);
+        for (size_t p = 0; p < 16; p++)
+            atomic_store(&job->hits[p], 0);
         gk_pool_run(count_parts, job, 16);
         for (size_t p = 0; p < 16; p++)
             if (atomic_load(&job->hits[p]) != 1) {
@@ -249,7 +253,8 @@ static void test_pool(void)
         for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
             char what[64];
             snprintf(what, sizeof what, "threads=%d", counts[c]);
-            for (int rep = 0; rep < 20; rep++) run_and_check(parts[p], what);
+            for (int rep = 0; rep < 20; rep++)
+                run_and_check(parts[p], what);
         }
         gk_pool_run(count_parts, NULL, 0); /* zero parts: returns at once, never calls */
         struct nested_ctx nested = {0};
@@ -260,7 +265,8 @@ static void test_pool(void)
     /* several user threads at once, each with its own jobs */
     GK_EXPECT_STATUS(gk_set_num_threads(2), GK_OK);
     pthread_t users[4];
-    for (int i = 0; i < 4; i++) pthread_create(&users[i], NULL, user_thread, NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&users[i], NULL, user_thread, NULL);
     for (int i = 0; i < 4; i++) {
         void *result = NULL;
         pthread_join(users[i], &result);

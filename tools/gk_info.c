@@ -7,9 +7,12 @@
 
 static void print_bytes(const char *label, size_t bytes)
 {
-    if (bytes == 0) printf(" %s unknown", label);
-    else if (bytes % (1 << 20) == 0) printf(" %s %zu MiB", label, bytes >> 20);
-    else printf(" %s %zu KiB", label, bytes >> 10);
+    if (bytes == 0)
+        printf(" %s unknown", label);
+    else if (bytes % (1 << 20) == 0)
+        printf(" %s %zu MiB", label, bytes >> 20);
+    else
+        printf(" %s %zu KiB", label, bytes >> 10);
 }
 
 int main(void)

@@ -3,8 +3,8 @@
 #ifndef GLLMK_GLLMK_H
 #define GLLMK_GLLMK_H
 
-#include "types.h"
-#include "runtime.h"
 #include "ops.h"
+#include "runtime.h"
+#include "types.h"
 
 #endif /* GLLMK_GLLMK_H */

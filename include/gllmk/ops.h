@@ -6,9 +6,9 @@
 #ifndef GLLMK_OPS_H
 #define GLLMK_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
 
 #include "types.h"
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* gllm-kernels: run-time services — version, errors, CPU features, ISA selection, threads, memory. */
+/* gllm-kernels: run-time services — version, errors, CPU features, ISA selection, threads, memory.
+ */
 #ifndef GLLMK_RUNTIME_H
 #define GLLMK_RUNTIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
 
 #include "types.h"
 

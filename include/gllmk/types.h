@@ -3,9 +3,9 @@
 #ifndef GLLMK_TYPES_H
 #define GLLMK_TYPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,14 +26,15 @@ extern "C" {
 /* Result of every public call. Values are fixed forever: new codes are appended. */
 typedef enum gk_status {
     GK_OK = 0,
-    GK_EINVAL = 1,       /* a bad argument: NULL, bad stride, bad block count, foreign packed buffer */
-    GK_ENOMEM = 2,       /* an allocation failed */
-    GK_EOVERFLOW = 3,    /* a size product overflows size_t */
-    GK_EALIAS = 4,       /* buffers overlap where the contract forbids it */
-    GK_EUNSUPPORTED = 5, /* op/type/format/ISA combination not available, or not liftable by the JIT */
-    GK_EANALYSIS = 6,    /* the JIT could not analyse an operator */
-    GK_ECOMPILE = 7,     /* the JIT could not compile a layer */
-    GK_EINTERNAL = 8     /* an internal invariant broke: always a bug, please report it */
+    GK_EINVAL = 1,    /* a bad argument: NULL, bad stride, bad block count, foreign packed buffer */
+    GK_ENOMEM = 2,    /* an allocation failed */
+    GK_EOVERFLOW = 3, /* a size product overflows size_t */
+    GK_EALIAS = 4,    /* buffers overlap where the contract forbids it */
+    GK_EUNSUPPORTED =
+        5,            /* op/type/format/ISA combination not available, or not liftable by the JIT */
+    GK_EANALYSIS = 6, /* the JIT could not analyse an operator */
+    GK_ECOMPILE = 7,  /* the JIT could not compile a layer */
+    GK_EINTERNAL = 8  /* an internal invariant broke: always a bug, please report it */
 } gk_status;
 
 /* IEEE 754 binary16, stored as its bit pattern. A struct, so that f16 and bf16 arrays cannot be
@@ -48,11 +49,7 @@ typedef struct gk_bf16 {
 } gk_bf16;
 
 /* Element types of tensors. Values are fixed forever. */
-typedef enum gk_dtype {
-    GK_DTYPE_F32 = 0,
-    GK_DTYPE_F16 = 1,
-    GK_DTYPE_BF16 = 2
-} gk_dtype;
+typedef enum gk_dtype { GK_DTYPE_F32 = 0, GK_DTYPE_F16 = 1, GK_DTYPE_BF16 = 2 } gk_dtype;
 
 #ifdef __cplusplus
 }

@@ -74,8 +74,8 @@ static void gk_detect_caches_sysfs(struct gk_cpu *cpu)
         const size_t bytes = gk_read_sysfs_size(path);
         if (bytes == 0) continue;
         cpu->cache_bytes[level] = bytes;
-        snprintf(path, sizeof path,
-                 "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", index);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list",
+                 index);
         cpu->cache_sharing[level] = gk_count_cpu_list(path);
         cpu->cache_source = "sysfs";
     }
@@ -244,7 +244,8 @@ static void gk_detect(void)
     }
     /* Trim the padding some brand strings carry at both ends. */
     size_t len = strlen(cpu->model);
-    while (len && cpu->model[len - 1] == ' ') cpu->model[--len] = '\0';
+    while (len && cpu->model[len - 1] == ' ')
+        cpu->model[--len] = '\0';
     size_t lead = strspn(cpu->model, " ");
     memmove(cpu->model, cpu->model + lead, len - lead + 1);
 

@@ -16,6 +16,7 @@ typedef enum gk_isa {
 } gk_isa;
 
 typedef enum gk_feature {
+
 #define GK_FEATURE(id, name, arch) GK_FEATURE_##id,
 #include "core/features.def"
 #undef GK_FEATURE
@@ -25,10 +26,10 @@ typedef enum gk_feature {
 struct gk_cpu {
     bool has[GK_FEATURE_COUNT];
     char model[64];
-    size_t cache_bytes[4];      /* [1] L1d, [2] L2, [3] L3 (whole); 0 if unknown */
-    unsigned cache_sharing[4];  /* logical CPUs sharing each level; 0 if unknown */
-    const char *cache_source;   /* "cpuid", "sysfs" or "none" */
-    unsigned n_cpus_affinity;   /* CPUs in the process's affinity mask at start-up */
+    size_t cache_bytes[4];     /* [1] L1d, [2] L2, [3] L3 (whole); 0 if unknown */
+    unsigned cache_sharing[4]; /* logical CPUs sharing each level; 0 if unknown */
+    const char *cache_source;  /* "cpuid", "sysfs" or "none" */
+    unsigned n_cpus_affinity;  /* CPUs in the process's affinity mask at start-up */
 };
 
 /* Detected once (thread-safe); never NULL. */

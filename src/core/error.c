@@ -11,15 +11,15 @@ enum { GK_ERROR_DETAIL_BYTES = 256 };
 
 static _Thread_local char gk_error_detail[GK_ERROR_DETAIL_BYTES];
 
-gk_status gk_error_set(gk_status status, const char *api, const char *file, int line,
-                       const char *fmt, ...)
+gk_status
+gk_error_set(gk_status status, const char *api, const char *file, int line, const char *fmt, ...)
 {
     int used = snprintf(gk_error_detail, sizeof gk_error_detail, "%s: ", api);
     if (used < 0 || (size_t)used >= sizeof gk_error_detail) return status;
     va_list args;
     va_start(args, fmt);
-    const int more = vsnprintf(gk_error_detail + used, sizeof gk_error_detail - (size_t)used, fmt,
-                               args);
+    const int more =
+        vsnprintf(gk_error_detail + used, sizeof gk_error_detail - (size_t)used, fmt, args);
     va_end(args);
 #ifndef NDEBUG
     if (more >= 0 && (size_t)(used + more) < sizeof gk_error_detail) {

@@ -32,7 +32,8 @@ enum {
     GK_BF16_QUIET_BIT = 0x0040,
     /* binary32 patterns of the f16 range limits */
     GK_F32_BITS_F16_MIN_NORMAL = 0x38800000, /* 2^-14 */
-    GK_F32_BITS_F16_OVERFLOW = 0x477FF000,   /* 65520 = halfway between 65504 and 2^16: rounds to Inf */
+    GK_F32_BITS_F16_OVERFLOW =
+        0x477FF000, /* 65520 = halfway between 65504 and 2^16: rounds to Inf */
 };
 
 /* binary32 -> binary16, round to nearest even. */

@@ -16,6 +16,7 @@
 
 /* Op indices, for loops over the table (introspection, tests, benchmarks). */
 enum gk_op_id {
+
 #define GK_OP(op, sig, src_t, dst_t, tol) GK_OP_ID_##op,
 #include "ops/ops.def"
 #undef GK_OP
@@ -24,8 +25,8 @@ enum gk_op_id {
 
 struct gk_kernels {
     gk_isa isa;
-#define GK_OP(op, sig, src_t, dst_t, tol)                                                          \
-    gk_kfn_##op op;                                                                                \
+#define GK_OP(op, sig, src_t, dst_t, tol) \
+    gk_kfn_##op op;                       \
     const char *op##_name;
 #include "ops/ops.def"
 #undef GK_OP
@@ -33,10 +34,10 @@ struct gk_kernels {
 
 /* Sets slot `op` of table `k` to kernel function `fn` and records its name. */
 #define GK_KERNEL_SET(k, op, fn) GK_KERNEL_SET_(k, op, fn) /* expands `fn` before naming it */
-#define GK_KERNEL_SET_(k, op, fn)                                                                  \
-    do {                                                                                           \
-        (k)->op = (fn);                                                                            \
-        (k)->op##_name = #fn;                                                                      \
+#define GK_KERNEL_SET_(k, op, fn) \
+    do {                          \
+        (k)->op = (fn);           \
+        (k)->op##_name = #fn;     \
     } while (0)
 
 /* Fill functions, one per tier; each starts from the tier below and overrides what it improves.

@@ -29,8 +29,8 @@ static struct {
     pthread_mutex_t run_lock; /* owned by the thread running a job or resizing the pool */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
-    int n_threads;         /* configured thread count, caller included; 0 until first use */
-    int n_workers;         /* workers running now (the caller is not one) */
+    int n_threads; /* configured thread count, caller included; 0 until first use */
+    int n_workers; /* workers running now (the caller is not one) */
     pthread_t workers[GK_MAX_THREADS];
     uint64_t start_generation[GK_MAX_THREADS]; /* generation when each worker was created */
     /* the published job; workers read it only between seeing a new generation and reporting done */
@@ -128,7 +128,8 @@ static void gk_stop_workers(void)
     pthread_mutex_lock(&gk_pool.sleep_lock);
     pthread_cond_broadcast(&gk_pool.wake);
     pthread_mutex_unlock(&gk_pool.sleep_lock);
-    for (int i = 0; i < gk_pool.n_workers; i++) pthread_join(gk_pool.workers[i], NULL);
+    for (int i = 0; i < gk_pool.n_workers; i++)
+        pthread_join(gk_pool.workers[i], NULL);
     gk_pool.n_workers = 0;
     atomic_store(&gk_pool.stop, false);
 }
@@ -220,7 +221,8 @@ void gk_pool_run(gk_pool_fn fn, void *ctx, size_t n_parts)
     atomic_fetch_add(&gk_pool.generation, 1);
     gk_wake_sleepers();
     gk_run_share(0);
-    while (atomic_load_explicit(&gk_pool.n_busy, memory_order_acquire) != 0) gk_cpu_relax();
+    while (atomic_load_explicit(&gk_pool.n_busy, memory_order_acquire) != 0)
+        gk_cpu_relax();
     pthread_mutex_unlock(&gk_pool.run_lock);
 }
 

@@ -43,7 +43,7 @@ struct gk_cvt_job {
     {                                                                                              \
         const struct gk_cvt_job *job = ctx;                                                        \
         const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n);      \
-        job->kernels->op((const gk_ctype_##src *)job->in + first,                                 \
+        job->kernels->op((const gk_ctype_##src *)job->in + first,                                  \
                          (gk_ctype_##dst *)job->out + first, end - first);                         \
     }                                                                                              \
                                                                                                    \

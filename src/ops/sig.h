@@ -13,7 +13,7 @@
 #undef GK_DTYPE
 
 /* CVT: dst[i] = convert(src[i]) for i < n; src and dst never overlap. */
-#define GK_SIG_CVT(name, src, dst)                                                                 \
+#define GK_SIG_CVT(name, src, dst) \
     void(name)(const gk_ctype_##src *restrict src_ptr, gk_ctype_##dst *restrict dst_ptr, size_t n)
 
 #endif /* GK_OPS_SIG_H */

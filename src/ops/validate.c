@@ -5,14 +5,19 @@
 #include "core/checked.h"
 #include "core/error.h"
 
-gk_status gk_validate_cvt(const char *api, const void *src, size_t src_elem_bytes, const void *dst,
-                          size_t dst_elem_bytes, size_t n)
+gk_status gk_validate_cvt(const char *api,
+                          const void *src,
+                          size_t src_elem_bytes,
+                          const void *dst,
+                          size_t dst_elem_bytes,
+                          size_t n)
 {
     if (n == 0) return GK_OK;
     GK_CHECK(src != NULL, GK_EINVAL, api, "src is NULL");
     GK_CHECK(dst != NULL, GK_EINVAL, api, "dst is NULL");
     size_t src_bytes = 0, dst_bytes = 0;
-    GK_CHECK(gk_mul_size(n, src_elem_bytes, &src_bytes) && gk_mul_size(n, dst_elem_bytes, &dst_bytes),
+    GK_CHECK(gk_mul_size(n, src_elem_bytes, &src_bytes) &&
+                 gk_mul_size(n, dst_elem_bytes, &dst_bytes),
              GK_EOVERFLOW, api, "n %zu elements overflow size_t bytes", n);
     GK_CHECK(!gk_ranges_overlap(src, src_bytes, dst, dst_bytes), GK_EALIAS, api,
              "src and dst overlap");

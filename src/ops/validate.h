@@ -10,7 +10,11 @@
 
 /* CVT: n elements of src_elem_bytes read from src, n of dst_elem_bytes written to dst.
  * n == 0 is always valid; otherwise both non-NULL, sizes representable, no overlap at all. */
-gk_status gk_validate_cvt(const char *api, const void *src, size_t src_elem_bytes, const void *dst,
-                          size_t dst_elem_bytes, size_t n);
+gk_status gk_validate_cvt(const char *api,
+                          const void *src,
+                          size_t src_elem_bytes,
+                          const void *dst,
+                          size_t dst_elem_bytes,
+                          size_t n);
 
 #endif /* GK_OPS_VALIDATE_H */

@@ -93,7 +93,8 @@ static uint64_t gk_splitmix64(uint64_t *x)
 gk_rng gk_rng_seeded(uint64_t seed)
 {
     gk_rng rng;
-    for (int i = 0; i < 4; i++) rng.s[i] = gk_splitmix64(&seed);
+    for (int i = 0; i < 4; i++)
+        rng.s[i] = gk_splitmix64(&seed);
     return rng;
 }
 
@@ -168,8 +169,8 @@ static uint32_t gk_bits_of(float f)
     return u;
 }
 
-bool gk_test_same_bits(const char *what, const void *got, const void *want, size_t n,
-                       size_t elem_bytes)
+bool gk_test_same_bits(
+    const char *what, const void *got, const void *want, size_t n, size_t elem_bytes)
 {
     const unsigned char *g = got, *w = want;
     for (size_t i = 0; i < n; i++) {
@@ -193,29 +194,30 @@ static uint64_t gk_ulp_distance(float a, float b)
     return ia > ib ? (uint64_t)(ia - ib) : (uint64_t)(ib - ia);
 }
 
-bool gk_test_close_ulp(const char *what, const float *got, const float *want, size_t n,
-                       uint32_t max_ulp)
+bool gk_test_close_ulp(
+    const char *what, const float *got, const float *want, size_t n, uint32_t max_ulp)
 {
     for (size_t i = 0; i < n; i++) {
         if (isnan(got[i]) && isnan(want[i])) continue;
         if (!isnan(got[i]) && !isnan(want[i]) && gk_ulp_distance(got[i], want[i]) <= max_ulp)
             continue;
-        gk_test_fail(__FILE__, __LINE__, "%s: element %zu of %zu: got %a, want %a (> %u ulp)",
-                     what, i, n, (double)got[i], (double)want[i], max_ulp);
+        gk_test_fail(__FILE__, __LINE__, "%s: element %zu of %zu: got %a, want %a (> %u ulp)", what,
+                     i, n, (double)got[i], (double)want[i], max_ulp);
         return false;
     }
     return true;
 }
 
-bool gk_test_close_rel(const char *what, const float *got, const double *want, size_t n,
-                       double max_rel)
+bool gk_test_close_rel(
+    const char *what, const float *got, const double *want, size_t n, double max_rel)
 {
     for (size_t i = 0; i < n; i++) {
         if (isnan(got[i]) && isnan(want[i])) continue;
         const double err = fabs((double)got[i] - want[i]);
         if (err <= max_rel * fabs(want[i])) continue;
-        gk_test_fail(__FILE__, __LINE__, "%s: element %zu of %zu: got %.9g, want %.17g (rel %.3g > %.3g)",
-                     what, i, n, (double)got[i], want[i], err / fabs(want[i]), max_rel);
+        gk_test_fail(__FILE__, __LINE__,
+                     "%s: element %zu of %zu: got %.9g, want %.17g (rel %.3g > %.3g)", what, i, n,
+                     (double)got[i], want[i], err / fabs(want[i]), max_rel);
         return false;
     }
     return true;

@@ -19,18 +19,18 @@
 void gk_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define GK_EXPECT(cond, ...)                                                                       \
-    do {                                                                                           \
-        if (!(cond)) gk_test_fail(__FILE__, __LINE__, __VA_ARGS__);                                \
+#define GK_EXPECT(cond, ...)                                        \
+    do {                                                            \
+        if (!(cond)) gk_test_fail(__FILE__, __LINE__, __VA_ARGS__); \
     } while (0)
 
 /* Expects `call` to return `want`; prints both status names and the error detail if not. */
-#define GK_EXPECT_STATUS(call, want)                                                               \
-    do {                                                                                           \
-        const gk_status gk_got_ = (call);                                                          \
-        if (gk_got_ != (want))                                                                     \
-            gk_test_fail(__FILE__, __LINE__, "%s returned %s, want %s (detail: %s)", #call,        \
-                         gk_status_str(gk_got_), gk_status_str(want), gk_last_error_detail());     \
+#define GK_EXPECT_STATUS(call, want)                                                           \
+    do {                                                                                       \
+        const gk_status gk_got_ = (call);                                                      \
+        if (gk_got_ != (want))                                                                 \
+            gk_test_fail(__FILE__, __LINE__, "%s returned %s, want %s (detail: %s)", #call,    \
+                         gk_status_str(gk_got_), gk_status_str(want), gk_last_error_detail()); \
     } while (0)
 
 /* Number of failed expectations so far. */
@@ -73,17 +73,17 @@ size_t gk_test_special_floats(float *out, size_t cap);
 /* ---- comparisons (each prints the first mismatch: index, got, want) ------------------- */
 
 /* Bitwise equality of n elements of elem_bytes each. */
-bool gk_test_same_bits(const char *what, const void *got, const void *want, size_t n,
-                       size_t elem_bytes);
+bool gk_test_same_bits(
+    const char *what, const void *got, const void *want, size_t n, size_t elem_bytes);
 
 /* |got - want| <= max_ulp units in the last place (NaN matches NaN; 0 matches -0 only if
  * max_ulp >= 1). */
-bool gk_test_close_ulp(const char *what, const float *got, const float *want, size_t n,
-                       uint32_t max_ulp);
+bool gk_test_close_ulp(
+    const char *what, const float *got, const float *want, size_t n, uint32_t max_ulp);
 
 /* |got - want| <= max_rel * |want| elementwise against a double-precision oracle. */
-bool gk_test_close_rel(const char *what, const float *got, const double *want, size_t n,
-                       double max_rel);
+bool gk_test_close_rel(
+    const char *what, const float *got, const double *want, size_t n, double max_rel);
 
 /* ---- guarded buffers -------------------------------------------------------------------- */
 

@@ -78,8 +78,8 @@ static inline __m128i gk_avx2_to_bf16x8(gk_vf v)
     const __m256i u = _mm256_castps_si256(v);
     const __m256i high = _mm256_srli_epi32(u, 16);
     const __m256i lsb = _mm256_and_si256(high, _mm256_set1_epi32(1));
-    const __m256i rounded =
-        _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7FFF)), lsb), 16);
+    const __m256i rounded = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7FFF)), lsb), 16);
     const __m256i quiet_nan = _mm256_or_si256(high, _mm256_set1_epi32(0x0040));
     const __m256i is_nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
     const __m256i r = _mm256_blendv_epi8(rounded, quiet_nan, is_nan);

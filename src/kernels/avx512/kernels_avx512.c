@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The AVX-512 tier's table fill: starts from the AVX2 tier, then sets every generic AVX-512 body. */
+/* The AVX-512 tier's table fill: starts from the AVX2 tier, then sets every generic AVX-512 body.
+ */
 #include "kernels/avx512/vec_avx512.h"
 
 #include "kernels/kernel_decls.h"

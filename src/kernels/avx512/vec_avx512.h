@@ -4,7 +4,7 @@
 #ifndef GK_KERNELS_VEC_AVX512_H
 #define GK_KERNELS_VEC_AVX512_H
 
-#if !defined(__AVX512F__) || !defined(__AVX512BW__) || !defined(__AVX512DQ__) ||                  \
+#if !defined(__AVX512F__) || !defined(__AVX512BW__) || !defined(__AVX512DQ__) || \
     !defined(__AVX512VL__) || !defined(__FMA__) || !defined(__F16C__)
 #    error "vec_avx512.h must be compiled with the AVX-512 F/BW/DQ/VL flags (src/kernels/avx512/)"
 #endif
@@ -77,8 +77,8 @@ static inline __m512i gk_avx512_to_bf16x16_wide(gk_vf v)
     const __m512i u = _mm512_castps_si512(v);
     const __m512i high = _mm512_srli_epi32(u, 16);
     const __m512i lsb = _mm512_and_si512(high, _mm512_set1_epi32(1));
-    const __m512i rounded =
-        _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb), 16);
+    const __m512i rounded = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb), 16);
     const __mmask16 is_nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     return _mm512_mask_or_epi32(rounded, is_nan, high, _mm512_set1_epi32(0x0040));
 }

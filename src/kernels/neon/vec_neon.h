@@ -59,8 +59,8 @@ static inline uint16x4_t gk_neon_to_f16x4(gk_vf v)
 static inline gk_vf gk_neon_from_bf16x4(uint16x4_t b)
 {
     const uint32x4_t widened = vshll_n_u16(b, 16);
-    const uint32x4_t is_nan = vmvnq_u32(vceqq_f32(vreinterpretq_f32_u32(widened),
-                                                  vreinterpretq_f32_u32(widened)));
+    const uint32x4_t is_nan =
+        vmvnq_u32(vceqq_f32(vreinterpretq_f32_u32(widened), vreinterpretq_f32_u32(widened)));
     const uint32x4_t quiet = vorrq_u32(widened, vandq_u32(is_nan, vdupq_n_u32(0x00400000)));
     return vreinterpretq_f32_u32(quiet);
 }

@@ -52,18 +52,18 @@ static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
 }
 
 /* With one lane, a tail is always empty (n == 0): loads give 0, stores write nothing. */
-#define GK_SCALAR_EMPTY_TAIL(t, ctype)                                                             \
-    static inline gk_vf vf_load_##t##_n(const ctype *p, size_t n)                                  \
-    {                                                                                              \
-        (void)p;                                                                                   \
-        (void)n;                                                                                   \
-        return 0.0f;                                                                               \
-    }                                                                                              \
-    static inline void vf_store_##t##_n(ctype *p, gk_vf v, size_t n)                               \
-    {                                                                                              \
-        (void)p;                                                                                   \
-        (void)v;                                                                                   \
-        (void)n;                                                                                   \
+#define GK_SCALAR_EMPTY_TAIL(t, ctype)                               \
+    static inline gk_vf vf_load_##t##_n(const ctype *p, size_t n)    \
+    {                                                                \
+        (void)p;                                                     \
+        (void)n;                                                     \
+        return 0.0f;                                                 \
+    }                                                                \
+    static inline void vf_store_##t##_n(ctype *p, gk_vf v, size_t n) \
+    {                                                                \
+        (void)p;                                                     \
+        (void)v;                                                     \
+        (void)n;                                                     \
     }
 GK_SCALAR_EMPTY_TAIL(f32, float)
 GK_SCALAR_EMPTY_TAIL(f16, gk_f16)
