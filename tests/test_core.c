@@ -84,8 +84,13 @@ static void test_cpu_detection(void)
     }
     if (f) fclose(f);
     GK_EXPECT(found, "no flags line in /proc/cpuinfo");
-    GK_EXPECT(gk_cpu_cache_bytes(1) >= 16384 && gk_cpu_cache_bytes(2) >= gk_cpu_cache_bytes(1),
-              "implausible caches L1d %zu L2 %zu", gk_cpu_cache_bytes(1), gk_cpu_cache_bytes(2));
+    /* Some hypervisors hide every cache leaf; what is reported must be plausible. */
+    if (gk_cpu_cache_bytes(1) || gk_cpu_cache_bytes(2))
+        GK_EXPECT(gk_cpu_cache_bytes(1) >= 16384 && gk_cpu_cache_bytes(2) >= gk_cpu_cache_bytes(1),
+                  "implausible caches L1d %zu L2 %zu", gk_cpu_cache_bytes(1),
+                  gk_cpu_cache_bytes(2));
+    else
+        printf("the CPU reports no cache sizes (cpuid leaves and sysfs are empty)\n");
 #elif defined(__aarch64__)
     GK_EXPECT(gk_cpu_has_feature("asimd"), "every Linux aarch64 CPU has asimd");
 #endif
