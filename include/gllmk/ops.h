@@ -30,6 +30,25 @@ GK_API gk_status gk_cvt_f16_to_f32(const gk_f16 *src, float *dst, size_t n);
 GK_API gk_status gk_cvt_f32_to_bf16(const float *src, gk_bf16 *dst, size_t n);
 GK_API gk_status gk_cvt_bf16_to_f32(const gk_bf16 *src, float *dst, size_t n);
 
+/* ---- element-wise arithmetic ------------------------------------------------------------
+ * out[i] = a[i] + b[i] (add), a[i] - b[i] (sub), a[i] * b[i] (mul), for i < n.
+ * f16 and bf16 operands are computed in f32 and rounded once (to nearest even) to the type, so
+ * the result equals the f32 result rounded to the type. f32 results are the IEEE single-precision
+ * results, bit for bit on every ISA, except which NaN comes out when an operand is NaN (it is a
+ * NaN; its payload may differ between ISAs).
+ * In place is allowed: out may equal a or b (or both); out overlapping a or b partially is
+ * GK_EALIAS. a and b may overlap each other. GK_EINVAL: a pointer is NULL. GK_EOVERFLOW: n times
+ * the element size does not fit in size_t. */
+GK_API gk_status gk_vec_add_f32(const float *a, const float *b, float *out, size_t n);
+GK_API gk_status gk_vec_add_f16(const gk_f16 *a, const gk_f16 *b, gk_f16 *out, size_t n);
+GK_API gk_status gk_vec_add_bf16(const gk_bf16 *a, const gk_bf16 *b, gk_bf16 *out, size_t n);
+GK_API gk_status gk_vec_sub_f32(const float *a, const float *b, float *out, size_t n);
+GK_API gk_status gk_vec_sub_f16(const gk_f16 *a, const gk_f16 *b, gk_f16 *out, size_t n);
+GK_API gk_status gk_vec_sub_bf16(const gk_bf16 *a, const gk_bf16 *b, gk_bf16 *out, size_t n);
+GK_API gk_status gk_vec_mul_f32(const float *a, const float *b, float *out, size_t n);
+GK_API gk_status gk_vec_mul_f16(const gk_f16 *a, const gk_f16 *b, gk_f16 *out, size_t n);
+GK_API gk_status gk_vec_mul_bf16(const gk_bf16 *a, const gk_bf16 *b, gk_bf16 *out, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

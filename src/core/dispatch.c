@@ -34,7 +34,7 @@ static const gk_fill_fn gk_fill_for_isa[GK_ISA_COUNT] = {
 };
 
 static const char *const gk_op_names[GK_OP_COUNT] = {
-#define GK_OP(op, sig, src_t, dst_t, tol) #op,
+#define GK_OP(op, family, sig, src_t, dst_t, tol) #op,
 #include "ops/ops.def"
 #undef GK_OP
 };
@@ -42,7 +42,7 @@ static const char *const gk_op_names[GK_OP_COUNT] = {
 const char *gk_kernels_slot_name(const struct gk_kernels *k, size_t op_id)
 {
     switch (op_id) {
-#define GK_OP(op, sig, src_t, dst_t, tol) \
+#define GK_OP(op, family, sig, src_t, dst_t, tol) \
     case GK_OP_ID_##op:                   \
         return k->op##_name;
 #include "ops/ops.def"
@@ -53,7 +53,7 @@ const char *gk_kernels_slot_name(const struct gk_kernels *k, size_t op_id)
 
 bool gk_kernels_check(const struct gk_kernels *k)
 {
-#define GK_OP(op, sig, src_t, dst_t, tol) \
+#define GK_OP(op, family, sig, src_t, dst_t, tol) \
     if (k->op == NULL || k->op##_name == NULL) return false;
 #include "ops/ops.def"
 #undef GK_OP

@@ -10,14 +10,14 @@
 #include "ops/sig.h"
 
 /* Kernel prototypes: gk_kfn_<op> is the type of the dispatch slot for <op>. */
-#define GK_OP(op, sig, src_t, dst_t, tol) typedef GK_SIG_##sig(*gk_kfn_##op, src_t, dst_t);
+#define GK_OP(op, family, sig, src_t, dst_t, tol) typedef GK_SIG_##sig(*gk_kfn_##op, src_t, dst_t);
 #include "ops/ops.def"
 #undef GK_OP
 
 /* Op indices, for loops over the table (introspection, tests, benchmarks). */
 enum gk_op_id {
 
-#define GK_OP(op, sig, src_t, dst_t, tol) GK_OP_ID_##op,
+#define GK_OP(op, family, sig, src_t, dst_t, tol) GK_OP_ID_##op,
 #include "ops/ops.def"
 #undef GK_OP
     GK_OP_COUNT
@@ -25,7 +25,7 @@ enum gk_op_id {
 
 struct gk_kernels {
     gk_isa isa;
-#define GK_OP(op, sig, src_t, dst_t, tol) \
+#define GK_OP(op, family, sig, src_t, dst_t, tol) \
     gk_kfn_##op op;                       \
     const char *op##_name;
 #include "ops/ops.def"

@@ -61,6 +61,40 @@ struct gk_cvt_job {
         return GK_OK;                                                                              \
     }
 
-#define GK_OP(op, sig, src, dst, tol) GK_ENTRY_##sig(op, src, dst)
+/* ---- BINARY ------------------------------------------------------------------------------- */
+
+struct gk_binary_job {
+    const struct gk_kernels *kernels;
+    const void *a, *b;
+    void *out;
+    size_t n;
+};
+
+#define GK_ENTRY_BINARY(op, src, dst)                                                         \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                 \
+    {                                                                                         \
+        const struct gk_binary_job *job = ctx;                                                \
+        const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
+        job->kernels->op((const gk_ctype_##dst *)job->a + first,                              \
+                         (const gk_ctype_##dst *)job->b + first,                              \
+                         (gk_ctype_##dst *)job->out + first, end - first);                    \
+    }                                                                                         \
+                                                                                              \
+    gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out,  \
+                      size_t n)                                                               \
+    {                                                                                         \
+        GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                     \
+        if (n == 0) return GK_OK;                                                             \
+        const struct gk_kernels *kernels = gk_kernels_active();                               \
+        if (3 * n * sizeof *out < GK_PARALLEL_MIN_BYTES) {                                    \
+            kernels->op(a, b, out, n);                                                        \
+            return GK_OK;                                                                     \
+        }                                                                                     \
+        struct gk_binary_job job = {kernels, a, b, out, n};                                   \
+        gk_pool_run(gk_##op##_part, &job, gk_part_count(n));                                  \
+        return GK_OK;                                                                         \
+    }
+
+#define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, src, dst)
 #include "ops/ops.def"
 #undef GK_OP

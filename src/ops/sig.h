@@ -16,4 +16,14 @@
 #define GK_SIG_CVT(name, src, dst) \
     void(name)(const gk_ctype_##src *restrict src_ptr, gk_ctype_##dst *restrict dst_ptr, size_t n)
 
+/* BINARY: out[i] = a[i] (op) b[i] for i < n. out may be a or b (in place) but may not partially
+ * overlap either, so the pointers are not restrict. `dst` is the element type of all three. */
+#define GK_SIG_BINARY(name, src, dst)                                                              \
+    void(name)(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out, size_t n)
+
+/* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */
+#define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)
+#define GK_BINARY_MATH_vec_sub(x, y) vf_sub(x, y)
+#define GK_BINARY_MATH_vec_mul(x, y) vf_mul(x, y)
+
 #endif /* GK_OPS_SIG_H */

@@ -23,3 +23,26 @@ gk_status gk_validate_cvt(const char *api,
              "src and dst overlap");
     return GK_OK;
 }
+
+/* True if `out` and `in` (bytes each) partially overlap: overlap without being the same array. */
+static bool gk_partial_overlap(const void *out, const void *in, size_t bytes)
+{
+    return out != in && gk_ranges_overlap(out, bytes, in, bytes);
+}
+
+gk_status gk_validate_binary(
+    const char *api, const void *a, const void *b, const void *out, size_t elem_bytes, size_t n)
+{
+    if (n == 0) return GK_OK;
+    GK_CHECK(a != NULL, GK_EINVAL, api, "a is NULL");
+    GK_CHECK(b != NULL, GK_EINVAL, api, "b is NULL");
+    GK_CHECK(out != NULL, GK_EINVAL, api, "out is NULL");
+    size_t bytes = 0;
+    GK_CHECK(gk_mul_size(n, elem_bytes, &bytes), GK_EOVERFLOW, api,
+             "n %zu elements overflow size_t bytes", n);
+    GK_CHECK(!gk_partial_overlap(out, a, bytes), GK_EALIAS, api,
+             "out partially overlaps a (only out == a is allowed)");
+    GK_CHECK(!gk_partial_overlap(out, b, bytes), GK_EALIAS, api,
+             "out partially overlaps b (only out == b is allowed)");
+    return GK_OK;
+}

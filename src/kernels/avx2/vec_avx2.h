@@ -46,6 +46,21 @@ static inline void vf_store_f32_n(float *p, gk_vf v, size_t n)
     _mm256_maskstore_ps(p, gk_avx2_lanes_below(n), v);
 }
 
+static inline gk_vf vf_add(gk_vf a, gk_vf b)
+{
+    return _mm256_add_ps(a, b);
+}
+
+static inline gk_vf vf_sub(gk_vf a, gk_vf b)
+{
+    return _mm256_sub_ps(a, b);
+}
+
+static inline gk_vf vf_mul(gk_vf a, gk_vf b)
+{
+    return _mm256_mul_ps(a, b);
+}
+
 /* Sets the quiet bit of NaN lanes (widening must return quiet NaNs, src/core/half.h). */
 static inline gk_vf gk_avx2_quiet_nans(gk_vf v)
 {

@@ -46,6 +46,21 @@ static inline void vf_store_f32_n(float *p, gk_vf v, size_t n)
     _mm512_mask_storeu_ps(p, gk_avx512_lanes_below(n), v);
 }
 
+static inline gk_vf vf_add(gk_vf a, gk_vf b)
+{
+    return _mm512_add_ps(a, b);
+}
+
+static inline gk_vf vf_sub(gk_vf a, gk_vf b)
+{
+    return _mm512_sub_ps(a, b);
+}
+
+static inline gk_vf vf_mul(gk_vf a, gk_vf b)
+{
+    return _mm512_mul_ps(a, b);
+}
+
 /* vcvtph2ps quiets signalling NaNs; immediate 0 of vcvtps2ph rounds to nearest even. */
 static inline gk_vf gk_avx512_from_f16x16(__m256i h)
 {

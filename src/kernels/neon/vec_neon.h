@@ -45,6 +45,21 @@ static inline void vf_store_f32_n(float *p, gk_vf v, size_t n)
     memcpy(p, buf, n * sizeof buf[0]);
 }
 
+static inline gk_vf vf_add(gk_vf a, gk_vf b)
+{
+    return vaddq_f32(a, b);
+}
+
+static inline gk_vf vf_sub(gk_vf a, gk_vf b)
+{
+    return vsubq_f32(a, b);
+}
+
+static inline gk_vf vf_mul(gk_vf a, gk_vf b)
+{
+    return vmulq_f32(a, b);
+}
+
 /* FCVTL / FCVTN: exact widening, round-to-nearest-even narrowing, NaNs quieted. */
 static inline gk_vf gk_neon_from_f16x4(uint16x4_t h)
 {

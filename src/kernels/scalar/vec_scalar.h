@@ -7,6 +7,7 @@
  *   vf_load_<t>_n(p, n)       the first n < GK_VLANES elements (other lanes 0); reads nothing
  *                             past p + n
  *   vf_store_<t>_n(p, v, n)   the first n < GK_VLANES lanes; writes nothing past p + n
+ *   vf_add/vf_sub/vf_mul(a, b) lane-wise IEEE single-precision arithmetic
  * for <t> in f32, f16, bf16. Conversions are exactly those of src/core/half.h. */
 #ifndef GK_KERNELS_VEC_SCALAR_H
 #define GK_KERNELS_VEC_SCALAR_H
@@ -49,6 +50,22 @@ static inline gk_vf vf_load_bf16(const gk_bf16 *p)
 static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
 {
     p->bits = gk_bf16_bits_from_f32(v);
+}
+
+/* Arithmetic, lane by lane, IEEE single precision. */
+static inline gk_vf vf_add(gk_vf a, gk_vf b)
+{
+    return a + b;
+}
+
+static inline gk_vf vf_sub(gk_vf a, gk_vf b)
+{
+    return a - b;
+}
+
+static inline gk_vf vf_mul(gk_vf a, gk_vf b)
+{
+    return a * b;
 }
 
 /* With one lane, a tail is always empty (n == 0): loads give 0, stores write nothing. */
