@@ -129,7 +129,8 @@ enum { MAX_SMALL = 3 * 64 + 3, BIG_SPECIALS = 128 * 128 };
         /* the reference against the oracle */                                                   \
         widen_array_##op(want, fw, n_bulk);                                                      \
         for (size_t i = 0; i < n_bulk; i++) {                                                    \
-            const double exact = oracle_##family(widen_##t(a[i]), widen_##t(b[i]));              \
+            const double exact =                                                                 \
+                oracle_##family((double)widen_##t(a[i]), (double)widen_##t(b[i]));               \
             fg[i] = round_##t((float)exact);                                                     \
         }                                                                                        \
         same_or_both_nan(#op " reference vs oracle", fw, fg, n_bulk);                            \
