@@ -248,7 +248,7 @@ static const size_t misaligns[] = {0, 1, 3}; /* in elements */
 #define GK_TEST_ERRORS_BINARY(op, src, dst)  /* test_ops.c */
 #define GK_TEST_THREADS_BINARY(op, src, dst) /* test_ops.c */
 #define GK_TEST_BINARY(op, src, dst)         /* test_ops.c */
-#define GK_OP(op, family, sig, src, dst, tol)                                      \
+#define GK_OP(op, family, sig, src, dst, tol)                              \
     GK_TEST_ERRORS_##sig(op, src, dst) GK_TEST_THREADS_##sig(op, src, dst) \
         GK_TEST_##sig(op, src, dst)
 #include "ops/ops.def"
@@ -287,8 +287,8 @@ int main(void)
 {
     gk_test_require_isa();
     check_reference_against_oracle();
-#define GK_RUN_CVT(op) test_##op();
-#define GK_RUN_BINARY(op) /* test_ops.c */
+#define GK_RUN_CVT(op)                        test_##op();
+#define GK_RUN_BINARY(op)                     /* test_ops.c */
 #define GK_OP(op, family, sig, src, dst, tol) GK_RUN_##sig(op)
 #include "ops/ops.def"
 #undef GK_OP

@@ -43,7 +43,7 @@ const char *gk_kernels_slot_name(const struct gk_kernels *k, size_t op_id)
 {
     switch (op_id) {
 #define GK_OP(op, family, sig, src_t, dst_t, tol) \
-    case GK_OP_ID_##op:                   \
+    case GK_OP_ID_##op:                           \
         return k->op##_name;
 #include "ops/ops.def"
 #undef GK_OP

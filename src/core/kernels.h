@@ -26,7 +26,7 @@ enum gk_op_id {
 struct gk_kernels {
     gk_isa isa;
 #define GK_OP(op, family, sig, src_t, dst_t, tol) \
-    gk_kfn_##op op;                       \
+    gk_kfn_##op op;                               \
     const char *op##_name;
 #include "ops/ops.def"
 #undef GK_OP

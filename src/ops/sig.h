@@ -18,7 +18,7 @@
 
 /* BINARY: out[i] = a[i] (op) b[i] for i < n. out may be a or b (in place) but may not partially
  * overlap either, so the pointers are not restrict. `dst` is the element type of all three. */
-#define GK_SIG_BINARY(name, src, dst)                                                              \
+#define GK_SIG_BINARY(name, src, dst) \
     void(name)(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out, size_t n)
 
 /* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */

@@ -20,7 +20,7 @@ gk_status gk_validate_cvt(const char *api,
 /* BINARY: a, b read and out written, n elements of elem_bytes each. n == 0 is always valid;
  * otherwise all non-NULL, sizes representable, and out either equal to a (or b) or disjoint from
  * it: in place is allowed, partial overlap is GK_EALIAS. a and b may overlap each other. */
-gk_status gk_validate_binary(const char *api, const void *a, const void *b, const void *out,
-                             size_t elem_bytes, size_t n);
+gk_status gk_validate_binary(
+    const char *api, const void *a, const void *b, const void *out, size_t elem_bytes, size_t n);
 
 #endif /* GK_OPS_VALIDATE_H */
