@@ -98,6 +98,17 @@ struct gkb_context {
     bool smoke;
 };
 
+/* Times call(job) (one library call on n elements moving `bytes`) at every thread count of ctx
+ * and reports a row per count, with % of the machine's bandwidth for `pattern`. */
+void gkb_report_stream_case(const struct gkb_context *ctx,
+                            const char *op,
+                            const char *dtype,
+                            size_t n,
+                            size_t bytes,
+                            enum gkb_pattern_id pattern,
+                            void (*call)(void *job),
+                            void *job);
+
 void gkb_suite_limits(const struct gkb_context *ctx);
 void gkb_suite_pool(const struct gkb_context *ctx);
 void gkb_suite_cvt(const struct gkb_context *ctx);

@@ -3,7 +3,6 @@
  * array); GB/s counts bytes read plus written, compared with the measured bandwidth of the same
  * access pattern (binary: two inputs, one output) on the same working-set size. */
 #include <gllmk/gllmk.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "bench.h"
@@ -36,14 +35,12 @@ struct gkb_binary_job {
     const void *a, *b;
     void *out;
     size_t n;
-    int passes;
 };
 
-static void gkb_binary_run(void *ctx)
+static void gkb_binary_call(void *ctx)
 {
     const struct gkb_binary_job *job = ctx;
-    for (int p = 0; p < job->passes; p++)
-        job->c->run(job->a, job->b, job->out, job->n);
+    job->c->run(job->a, job->b, job->out, job->n);
 }
 
 void gkb_suite_ops(const struct gkb_context *ctx)
@@ -52,40 +49,18 @@ void gkb_suite_ops(const struct gkb_context *ctx)
     for (size_t k = 0; k < sizeof gkb_binary_cases / sizeof gkb_binary_cases[0]; k++) {
         const struct gkb_binary_case *c = &gkb_binary_cases[k];
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-            const size_t n = sizes[s], array = n * c->elem_bytes, bytes = 3 * array;
+            const size_t n = sizes[s], array = n * c->elem_bytes;
             void *a = gk_aligned_alloc(array, 64), *b = gk_aligned_alloc(array, 64);
             void *out = gk_aligned_alloc(array, 64);
             memset(a, 0x3C, array);
             memset(b, 0x3D, array);
             memset(out, 0, array);
-            for (int ci = 0; ci < ctx->n_configs; ci++) {
-                const int threads = ctx->threads[ci];
-                gk_set_num_threads(threads);
-                struct gkb_binary_job job = {c, a, b, out, n, (int)((32u << 20) / bytes)};
-                if (job.passes < 1 || ctx->smoke) job.passes = 1;
-                const double ns =
-                    gkb_min_time_ns(gkb_binary_run, &job, 1, ctx->smoke ? 1 : 9) / job.passes;
-                struct gkb_row row = {.op = c->op,
-                                      .dtype = c->dtype,
-                                      .threads = threads,
-                                      .time_ns = ns,
-                                      .rate = (double)bytes / ns,
-                                      .unit = "GB/s",
-                                      .pct_limit = -1,
-                                      .peer_ratio = -1};
-                snprintf(row.shape, sizeof row.shape, "n=%zu", n);
-                /* calls moving >= 1 MiB are split over the threads (src/ops/entry.c) */
-                const int limit_threads = bytes >= (1u << 20) ? threads : 1;
-                const double limit =
-                    gkb_bandwidth_limit(ctx->limits, GKB_BINARY, bytes / (size_t)limit_threads,
-                                        limit_threads, &row.limit);
-                if (limit > 0) row.pct_limit = 100.0 * row.rate / limit;
-                gkb_report(&row);
-            }
+            struct gkb_binary_job job = {c, a, b, out, n};
+            gkb_report_stream_case(ctx, c->op, c->dtype, n, 3 * array, GKB_BINARY, gkb_binary_call,
+                                   &job);
             gk_aligned_free(a);
             gk_aligned_free(b);
             gk_aligned_free(out);
         }
     }
-    gk_set_num_threads(0);
 }
