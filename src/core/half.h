@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gllmk/types.h"
+
 static inline uint32_t gk_f32_bits(float f)
 {
     uint32_t u;
@@ -95,6 +97,38 @@ static inline float gk_f32_from_bf16_bits(uint16_t b)
     uint32_t x = (uint32_t)b << 16;
     if ((x & GK_F32_ABS_MASK) > GK_F32_EXP_MASK) x |= GK_F32_QUIET_BIT;
     return gk_f32_from_bits(x);
+}
+
+/* One element of each dtype (src/core/dtypes.def) read as f32 / rounded from f32 and stored:
+ * the scalar references and the scalar vocabulary both go through these. */
+static inline float gk_load_f32(const float *p)
+{
+    return *p;
+}
+
+static inline void gk_store_f32(float *p, float v)
+{
+    *p = v;
+}
+
+static inline float gk_load_f16(const gk_f16 *p)
+{
+    return gk_f32_from_f16_bits(p->bits);
+}
+
+static inline void gk_store_f16(gk_f16 *p, float v)
+{
+    p->bits = gk_f16_bits_from_f32(v);
+}
+
+static inline float gk_load_bf16(const gk_bf16 *p)
+{
+    return gk_f32_from_bf16_bits(p->bits);
+}
+
+static inline void gk_store_bf16(gk_bf16 *p, float v)
+{
+    p->bits = gk_bf16_bits_from_f32(v);
 }
 
 #endif /* GK_CORE_HALF_H */

@@ -24,32 +24,32 @@ typedef float gk_vf;
 
 static inline gk_vf vf_load_f32(const float *p)
 {
-    return *p;
+    return gk_load_f32(p);
 }
 
 static inline void vf_store_f32(float *p, gk_vf v)
 {
-    *p = v;
+    gk_store_f32(p, v);
 }
 
 static inline gk_vf vf_load_f16(const gk_f16 *p)
 {
-    return gk_f32_from_f16_bits(p->bits);
+    return gk_load_f16(p);
 }
 
 static inline void vf_store_f16(gk_f16 *p, gk_vf v)
 {
-    p->bits = gk_f16_bits_from_f32(v);
+    gk_store_f16(p, v);
 }
 
 static inline gk_vf vf_load_bf16(const gk_bf16 *p)
 {
-    return gk_f32_from_bf16_bits(p->bits);
+    return gk_load_bf16(p);
 }
 
 static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
 {
-    p->bits = gk_bf16_bits_from_f32(v);
+    gk_store_bf16(p, v);
 }
 
 /* Arithmetic, lane by lane, IEEE single precision. */
