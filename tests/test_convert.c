@@ -245,14 +245,9 @@ static const size_t misaligns[] = {0, 1, 3}; /* in elements */
         free(got);                                                                     \
     }
 
-#define GK_TEST_ERRORS_BINARY(op, src, dst)  /* test_ops.c */
-#define GK_TEST_THREADS_BINARY(op, src, dst) /* test_ops.c */
-#define GK_TEST_BINARY(op, src, dst)         /* test_ops.c */
-#define GK_OP(op, family, sig, src, dst, tol)                              \
-    GK_TEST_ERRORS_##sig(op, src, dst) GK_TEST_THREADS_##sig(op, src, dst) \
-        GK_TEST_##sig(op, src, dst)
-#include "ops/ops.def"
-#undef GK_OP
+#define GK_EACH_CVT(op, family, src, dst, tol) \
+    GK_TEST_ERRORS_CVT(op, src, dst) GK_TEST_THREADS_CVT(op, src, dst) GK_TEST_CVT(op, src, dst)
+#include "ops/each_op.inc"
 
 /* f16 -> f32 -> f16 and bf16 -> f32 -> bf16 give back every pattern (NaNs come back quiet). */
 static void test_round_trips(void)
@@ -287,11 +282,8 @@ int main(void)
 {
     gk_test_require_isa();
     check_reference_against_oracle();
-#define GK_RUN_CVT(op)                        test_##op();
-#define GK_RUN_BINARY(op)                     /* test_ops.c */
-#define GK_OP(op, family, sig, src, dst, tol) GK_RUN_##sig(op)
-#include "ops/ops.def"
-#undef GK_OP
+#define GK_EACH_CVT(op, family, src, dst, tol) test_##op();
+#include "ops/each_op.inc"
     test_round_trips();
     return gk_test_finish("test_convert");
 }

@@ -49,6 +49,26 @@ GK_API gk_status gk_vec_mul_f32(const float *a, const float *b, float *out, size
 GK_API gk_status gk_vec_mul_f16(const gk_f16 *a, const gk_f16 *b, gk_f16 *out, size_t n);
 GK_API gk_status gk_vec_mul_bf16(const gk_bf16 *a, const gk_bf16 *b, gk_bf16 *out, size_t n);
 
+/* ---- scale and axpy (in place) -----------------------------------------------------------
+ * vec_scale: x[i] = x[i] * s. vec_axpy: y[i] = a * x[i] + y[i], computed as one fused
+ * multiply-add (rounded once), for i < n. f16/bf16 elements are computed in f32 and rounded once.
+ * axpy: x may equal y; partial overlap of x and y is GK_EALIAS. GK_EINVAL: a pointer is NULL.
+ * GK_EOVERFLOW: n times the element size does not fit in size_t. */
+GK_API gk_status gk_vec_scale_f32(float *x, float s, size_t n);
+GK_API gk_status gk_vec_scale_f16(gk_f16 *x, float s, size_t n);
+GK_API gk_status gk_vec_scale_bf16(gk_bf16 *x, float s, size_t n);
+GK_API gk_status gk_vec_axpy_f32(float *y, float a, const float *x, size_t n);
+GK_API gk_status gk_vec_axpy_f16(gk_f16 *y, float a, const gk_f16 *x, size_t n);
+GK_API gk_status gk_vec_axpy_bf16(gk_bf16 *y, float a, const gk_bf16 *x, size_t n);
+
+/* ---- activations ---------------------------------------------------------------------------
+ * y[i] = f(x[i]) for i < n. y may equal x (in place); partial overlap is GK_EALIAS. f16/bf16
+ * inputs are computed in f32 and the result rounded once to the type.
+ * relu(x) = x for x > 0, +0 otherwise (relu(-0) = +0); NaN in gives NaN out. Exact. */
+GK_API gk_status gk_relu_f32(const float *x, float *y, size_t n);
+GK_API gk_status gk_relu_f16(const gk_f16 *x, gk_f16 *y, size_t n);
+GK_API gk_status gk_relu_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

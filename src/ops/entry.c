@@ -29,70 +29,96 @@ static size_t gk_part_end(size_t end_part, size_t n)
     return end_part < gk_part_count(n) ? end_part * GK_PART_ELEMS : n;
 }
 
-/* ---- CVT ---------------------------------------------------------------------------------- */
+/* ---- element-wise classes: CVT, BINARY, UNARY, SCALE, AXPY ---------------------------------
+ * One job shape for all: up to two inputs, one output, a scalar. Each op's part function calls
+ * its kernel on a range of whole parts; small jobs run as one range on the calling thread. */
 
-struct gk_cvt_job {
+struct gk_map_job {
     const struct gk_kernels *kernels;
-    const void *in;
+    const void *in0, *in1;
     void *out;
+    float scalar;
     size_t n;
 };
 
+static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_moved)
+{
+    if (bytes_moved < GK_PARALLEL_MIN_BYTES)
+        part(job, 0, gk_part_count(job->n));
+    else
+        gk_pool_run(part, job, gk_part_count(job->n));
+}
+
+/* Defines gk_<op>_part: the kernel call `call` on elements [first, end) of the job. */
+#define GK_MAP_PART(op, call)                                                                 \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                 \
+    {                                                                                         \
+        const struct gk_map_job *job = ctx;                                                   \
+        const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
+        call;                                                                                 \
+    }
+
+#define GK_AT(type, ptr) ((type *)(ptr) + first)
+
 #define GK_ENTRY_CVT(op, src, dst)                                                                 \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                      \
-    {                                                                                              \
-        const struct gk_cvt_job *job = ctx;                                                        \
-        const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n);      \
-        job->kernels->op((const gk_ctype_##src *)job->in + first,                                  \
-                         (gk_ctype_##dst *)job->out + first, end - first);                         \
-    }                                                                                              \
-                                                                                                   \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##src, job->in0),                        \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first))                \
     gk_status gk_##op(const gk_ctype_##src *src_ptr, gk_ctype_##dst *dst_ptr, size_t n)            \
     {                                                                                              \
         GK_TRY(gk_validate_cvt("gk_" #op, src_ptr, sizeof *src_ptr, dst_ptr, sizeof *dst_ptr, n)); \
         if (n == 0) return GK_OK;                                                                  \
-        const struct gk_kernels *kernels = gk_kernels_active();                                    \
-        if (n * (sizeof *src_ptr + sizeof *dst_ptr) < GK_PARALLEL_MIN_BYTES) {                     \
-            kernels->op(src_ptr, dst_ptr, n);                                                      \
-            return GK_OK;                                                                          \
-        }                                                                                          \
-        struct gk_cvt_job job = {kernels, src_ptr, dst_ptr, n};                                    \
-        gk_pool_run(gk_##op##_part, &job, gk_part_count(n));                                       \
+        struct gk_map_job job = {gk_kernels_active(), src_ptr, NULL, dst_ptr, 0.0f, n};            \
+        gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr));                  \
         return GK_OK;                                                                              \
     }
 
-/* ---- BINARY ------------------------------------------------------------------------------- */
+#define GK_ENTRY_BINARY(op, src, dst)                                                        \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                  \
+                                     GK_AT(const gk_ctype_##dst, job->in1),                  \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first))          \
+    gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out, \
+                      size_t n)                                                              \
+    {                                                                                        \
+        GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                    \
+        if (n == 0) return GK_OK;                                                            \
+        struct gk_map_job job = {gk_kernels_active(), a, b, out, 0.0f, n};                   \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out);                               \
+        return GK_OK;                                                                        \
+    }
 
-struct gk_binary_job {
-    const struct gk_kernels *kernels;
-    const void *a, *b;
-    void *out;
-    size_t n;
-};
+#define GK_ENTRY_UNARY(op, src, dst)                                                \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),         \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first)) \
+    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)         \
+    {                                                                               \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));       \
+        if (n == 0) return GK_OK;                                                   \
+        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n};         \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y);                        \
+        return GK_OK;                                                               \
+    }
 
-#define GK_ENTRY_BINARY(op, src, dst)                                                         \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                 \
-    {                                                                                         \
-        const struct gk_binary_job *job = ctx;                                                \
-        const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
-        job->kernels->op((const gk_ctype_##dst *)job->a + first,                              \
-                         (const gk_ctype_##dst *)job->b + first,                              \
-                         (gk_ctype_##dst *)job->out + first, end - first);                    \
-    }                                                                                         \
-                                                                                              \
-    gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out,  \
-                      size_t n)                                                               \
-    {                                                                                         \
-        GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                     \
-        if (n == 0) return GK_OK;                                                             \
-        const struct gk_kernels *kernels = gk_kernels_active();                               \
-        if (3 * n * sizeof *out < GK_PARALLEL_MIN_BYTES) {                                    \
-            kernels->op(a, b, out, n);                                                        \
-            return GK_OK;                                                                     \
-        }                                                                                     \
-        struct gk_binary_job job = {kernels, a, b, out, n};                                   \
-        gk_pool_run(gk_##op##_part, &job, gk_part_count(n));                                  \
-        return GK_OK;                                                                         \
+#define GK_ENTRY_SCALE(op, src, dst)                                                             \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar, end - first)) \
+    gk_status gk_##op(gk_ctype_##dst *x, float s, size_t n)                                      \
+    {                                                                                            \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "x", x, sizeof *x, n));                    \
+        if (n == 0) return GK_OK;                                                                \
+        struct gk_map_job job = {gk_kernels_active(), NULL, NULL, x, s, n};                      \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x);                                     \
+        return GK_OK;                                                                            \
+    }
+
+#define GK_ENTRY_AXPY(op, src, dst)                                                       \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar,        \
+                                     GK_AT(const gk_ctype_##dst, job->in0), end - first)) \
+    gk_status gk_##op(gk_ctype_##dst *y, float a, const gk_ctype_##dst *x, size_t n)      \
+    {                                                                                     \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));             \
+        if (n == 0) return GK_OK;                                                         \
+        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, a, n};                  \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y);                              \
+        return GK_OK;                                                                     \
     }
 
 #define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, src, dst)

@@ -21,6 +21,18 @@
 #define GK_SIG_BINARY(name, src, dst) \
     void(name)(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out, size_t n)
 
+/* UNARY: y[i] = f(x[i]) for i < n, f the vocabulary function vf_<family>. y may be x (in place)
+ * but may not partially overlap it. */
+#define GK_SIG_UNARY(name, src, dst) \
+    void(name)(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)
+
+/* SCALE: x[i] = x[i] * s for i < n, in place. */
+#define GK_SIG_SCALE(name, src, dst) void(name)(gk_ctype_##dst * x, float s, size_t n)
+
+/* AXPY: y[i] = fma(a, x[i], y[i]) for i < n (one rounding). x may be y; no partial overlap. */
+#define GK_SIG_AXPY(name, src, dst) \
+    void(name)(gk_ctype_##dst * y, float a, const gk_ctype_##dst *x, size_t n)
+
 /* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */
 #define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)
 #define GK_BINARY_MATH_vec_sub(x, y) vf_sub(x, y)

@@ -46,3 +46,23 @@ gk_status gk_validate_binary(
              "out partially overlaps b (only out == b is allowed)");
     return GK_OK;
 }
+
+gk_status gk_validate_inplace(const char *api,
+                              const char *in_name,
+                              const void *in,
+                              const char *out_name,
+                              const void *out,
+                              size_t elem_bytes,
+                              size_t n)
+{
+    if (n == 0) return GK_OK;
+    GK_CHECK(in != NULL, GK_EINVAL, api, "%s is NULL", in_name);
+    GK_CHECK(out != NULL, GK_EINVAL, api, "%s is NULL", out_name);
+    size_t bytes = 0;
+    GK_CHECK(gk_mul_size(n, elem_bytes, &bytes), GK_EOVERFLOW, api,
+             "n %zu elements overflow size_t bytes", n);
+    GK_CHECK(!gk_partial_overlap(out, in, bytes), GK_EALIAS, api,
+             "%s partially overlaps %s (only %s == %s is allowed)", out_name, in_name, out_name,
+             in_name);
+    return GK_OK;
+}

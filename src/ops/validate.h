@@ -23,4 +23,15 @@ gk_status gk_validate_cvt(const char *api,
 gk_status gk_validate_binary(
     const char *api, const void *a, const void *b, const void *out, size_t elem_bytes, size_t n);
 
+/* UNARY, SCALE, AXPY: n elements of elem_bytes read from `in` and written to `out` (named
+ * in_name and out_name in messages). n == 0 is always valid; otherwise both non-NULL, size
+ * representable, and out either equal to in or disjoint from it (partial overlap: GK_EALIAS). */
+gk_status gk_validate_inplace(const char *api,
+                              const char *in_name,
+                              const void *in,
+                              const char *out_name,
+                              const void *out,
+                              size_t elem_bytes,
+                              size_t n);
+
 #endif /* GK_OPS_VALIDATE_H */

@@ -8,7 +8,7 @@
 #define GK_REF_MATH_vec_sub(x, y) ((x) - (y))
 #define GK_REF_MATH_vec_mul(x, y) ((x) * (y))
 
-#define GK_REF_BINARY(op, family, dst)                                      \
+#define GK_REF_BINARY(op, family, src, dst)                                      \
     GK_SIG_BINARY(gk_ref_##op, dst, dst)                                    \
     {                                                                       \
         for (size_t i = 0; i < n; i++) {                                    \
@@ -17,7 +17,5 @@
         }                                                                   \
     }
 
-#define GK_REF_CVT(op, family, dst)           /* in cvt_ref.c */
-#define GK_OP(op, family, sig, src, dst, tol) GK_REF_##sig(op, family, dst)
-#include "ops/ops.def"
-#undef GK_OP
+#define GK_EACH_BINARY(op, family, src, dst, tol) GK_REF_BINARY(op, family, src, dst)
+#include "ops/each_op.inc"

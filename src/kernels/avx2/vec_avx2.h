@@ -9,6 +9,8 @@
 #endif
 
 #include <immintrin.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -155,6 +157,94 @@ static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
 static inline void vf_store_bf16_n(gk_bf16 *p, gk_vf v, size_t n)
 {
     gk_avx2_store_u16_n(p, gk_avx2_to_bf16x8(v), n);
+}
+
+/* ---- arithmetic, comparisons and lane masks (specification: vec_scalar.h) ------------------ */
+typedef __m256 gk_vm;
+
+static inline gk_vf vf_set1(float x)
+{
+    return _mm256_set1_ps(x);
+}
+
+static inline gk_vf vf_fma(gk_vf a, gk_vf b, gk_vf c)
+{
+    return _mm256_fmadd_ps(a, b, c);
+}
+
+static inline gk_vf vf_div(gk_vf a, gk_vf b)
+{
+    return _mm256_div_ps(a, b);
+}
+
+static inline gk_vf vf_abs(gk_vf a)
+{
+    return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a);
+}
+
+/* vminps/vmaxps return the second operand when either is NaN or both are zero: the spec. */
+static inline gk_vf vf_min(gk_vf a, gk_vf b)
+{
+    return _mm256_min_ps(a, b);
+}
+
+static inline gk_vf vf_max(gk_vf a, gk_vf b)
+{
+    return _mm256_max_ps(a, b);
+}
+
+static inline gk_vm vf_lt(gk_vf a, gk_vf b)
+{
+    return _mm256_cmp_ps(a, b, _CMP_LT_OQ);
+}
+
+static inline gk_vm vf_gt(gk_vf a, gk_vf b)
+{
+    return _mm256_cmp_ps(a, b, _CMP_GT_OQ);
+}
+
+static inline gk_vm vf_isnan(gk_vf a)
+{
+    return _mm256_cmp_ps(a, a, _CMP_UNORD_Q);
+}
+
+static inline gk_vf vf_select(gk_vm m, gk_vf a, gk_vf b)
+{
+    return _mm256_blendv_ps(b, a, m);
+}
+
+static inline gk_vm vm_or(gk_vm a, gk_vm b)
+{
+    return _mm256_or_ps(a, b);
+}
+
+static inline bool vm_any(gk_vm m)
+{
+    return _mm256_movemask_ps(m) != 0;
+}
+
+static inline gk_vf vf_pow2i(gk_vf k)
+{
+    const __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23));
+}
+
+static inline double vf_hsum_f64(gk_vf v)
+{
+    const __m256d d = _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)),
+                                    _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    const __m128d pair = _mm_add_pd(_mm256_castpd256_pd128(d), _mm256_extractf128_pd(d, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
+}
+
+/* NaN lanes are replaced by -Inf first so that they never win. */
+static inline float vf_hmax(gk_vf v)
+{
+    v = vf_select(vf_isnan(v), _mm256_set1_ps(-INFINITY), v);
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
 }
 
 #endif /* GK_KERNELS_VEC_AVX2_H */

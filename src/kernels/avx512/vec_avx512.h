@@ -10,6 +10,8 @@
 #endif
 
 #include <immintrin.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gllmk/types.h"
@@ -136,6 +138,89 @@ static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
 static inline void vf_store_bf16_n(gk_bf16 *p, gk_vf v, size_t n)
 {
     _mm512_mask_cvtepi32_storeu_epi16(p, gk_avx512_lanes_below(n), gk_avx512_to_bf16x16_wide(v));
+}
+
+/* ---- arithmetic, comparisons and lane masks (specification: vec_scalar.h) ------------------ */
+typedef __mmask16 gk_vm;
+
+static inline gk_vf vf_set1(float x)
+{
+    return _mm512_set1_ps(x);
+}
+
+static inline gk_vf vf_fma(gk_vf a, gk_vf b, gk_vf c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+
+static inline gk_vf vf_div(gk_vf a, gk_vf b)
+{
+    return _mm512_div_ps(a, b);
+}
+
+static inline gk_vf vf_abs(gk_vf a)
+{
+    return _mm512_abs_ps(a);
+}
+
+/* vminps/vmaxps return the second operand when either is NaN or both are zero: the spec. */
+static inline gk_vf vf_min(gk_vf a, gk_vf b)
+{
+    return _mm512_min_ps(a, b);
+}
+
+static inline gk_vf vf_max(gk_vf a, gk_vf b)
+{
+    return _mm512_max_ps(a, b);
+}
+
+static inline gk_vm vf_lt(gk_vf a, gk_vf b)
+{
+    return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ);
+}
+
+static inline gk_vm vf_gt(gk_vf a, gk_vf b)
+{
+    return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ);
+}
+
+static inline gk_vm vf_isnan(gk_vf a)
+{
+    return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
+}
+
+static inline gk_vf vf_select(gk_vm m, gk_vf a, gk_vf b)
+{
+    return _mm512_mask_blend_ps(m, b, a);
+}
+
+static inline gk_vm vm_or(gk_vm a, gk_vm b)
+{
+    return (gk_vm)(a | b);
+}
+
+static inline bool vm_any(gk_vm m)
+{
+    return m != 0;
+}
+
+static inline gk_vf vf_pow2i(gk_vf k)
+{
+    const __m512i biased = _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(biased, 23));
+}
+
+static inline double vf_hsum_f64(gk_vf v)
+{
+    const __m512d d = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)),
+                                    _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+    return _mm512_reduce_add_pd(d);
+}
+
+/* NaN lanes are replaced by -Inf first so that they never win. */
+static inline float vf_hmax(gk_vf v)
+{
+    return _mm512_reduce_max_ps(vf_select(vf_isnan(v), _mm512_set1_ps(-INFINITY), v));
 }
 
 #endif /* GK_KERNELS_VEC_AVX512_H */

@@ -10,6 +10,8 @@
 #endif
 
 #include <arm_neon.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -145,6 +147,87 @@ static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
 static inline void vf_store_bf16_n(gk_bf16 *p, gk_vf v, size_t n)
 {
     gk_neon_store_u16_n(p, gk_neon_to_bf16x4(v), n);
+}
+
+/* ---- arithmetic, comparisons and lane masks (specification: vec_scalar.h) ------------------ */
+typedef uint32x4_t gk_vm;
+
+static inline gk_vf vf_set1(float x)
+{
+    return vdupq_n_f32(x);
+}
+
+static inline gk_vf vf_fma(gk_vf a, gk_vf b, gk_vf c)
+{
+    return vfmaq_f32(c, a, b);
+}
+
+static inline gk_vf vf_div(gk_vf a, gk_vf b)
+{
+    return vdivq_f32(a, b);
+}
+
+static inline gk_vf vf_abs(gk_vf a)
+{
+    return vabsq_f32(a);
+}
+
+static inline gk_vm vf_lt(gk_vf a, gk_vf b)
+{
+    return vcltq_f32(a, b);
+}
+
+static inline gk_vm vf_gt(gk_vf a, gk_vf b)
+{
+    return vcgtq_f32(a, b);
+}
+
+static inline gk_vm vf_isnan(gk_vf a)
+{
+    return vmvnq_u32(vceqq_f32(a, a));
+}
+
+static inline gk_vf vf_select(gk_vm m, gk_vf a, gk_vf b)
+{
+    return vbslq_f32(m, a, b);
+}
+
+/* fmin/fmax would return NaN for a NaN operand; compare and select reproduce the x86 rule. */
+static inline gk_vf vf_min(gk_vf a, gk_vf b)
+{
+    return vf_select(vf_lt(a, b), a, b);
+}
+
+static inline gk_vf vf_max(gk_vf a, gk_vf b)
+{
+    return vf_select(vf_gt(a, b), a, b);
+}
+
+static inline gk_vm vm_or(gk_vm a, gk_vm b)
+{
+    return vorrq_u32(a, b);
+}
+
+static inline bool vm_any(gk_vm m)
+{
+    return vmaxvq_u32(m) != 0;
+}
+
+static inline gk_vf vf_pow2i(gk_vf k)
+{
+    const int32x4_t biased = vaddq_s32(vcvtnq_s32_f32(k), vdupq_n_s32(127));
+    return vreinterpretq_f32_s32(vshlq_n_s32(biased, 23));
+}
+
+static inline double vf_hsum_f64(gk_vf v)
+{
+    return vaddvq_f64(vaddq_f64(vcvt_f64_f32(vget_low_f32(v)), vcvt_high_f64_f32(v)));
+}
+
+/* NaN lanes are replaced by -Inf first so that they never win. */
+static inline float vf_hmax(gk_vf v)
+{
+    return vmaxvq_f32(vf_select(vf_isnan(v), vdupq_n_f32(-INFINITY), v));
 }
 
 #endif /* GK_KERNELS_VEC_NEON_H */

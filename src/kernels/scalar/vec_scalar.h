@@ -12,7 +12,10 @@
 #ifndef GK_KERNELS_VEC_SCALAR_H
 #define GK_KERNELS_VEC_SCALAR_H
 
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/half.h"
 #include "gllmk/types.h"
@@ -86,5 +89,98 @@ GK_SCALAR_EMPTY_TAIL(f32, float)
 GK_SCALAR_EMPTY_TAIL(f16, gk_f16)
 GK_SCALAR_EMPTY_TAIL(bf16, gk_bf16)
 #undef GK_SCALAR_EMPTY_TAIL
+
+/* ---- arithmetic, comparisons and lane masks ------------------------------------------------
+ *   gk_vm                     a lane mask (result of a comparison)
+ *   vf_set1(x)                every lane x
+ *   vf_fma(a, b, c)           a * b + c rounded once
+ *   vf_div(a, b)              IEEE division
+ *   vf_abs(a)                 a with its sign bit cleared (NaN stays NaN)
+ *   vf_min(a, b), vf_max(a, b) exactly a < b ? a : b and a > b ? a : b: if either is NaN the
+ *                             result is b, and of two zeros it is b (x86 minps/maxps semantics;
+ *                             other tiers reproduce them)
+ *   vf_lt(a, b), vf_gt(a, b)  ordered comparisons (false when either is NaN)
+ *   vf_isnan(a)               lanes that are NaN
+ *   vf_select(m, a, b)        m ? a : b lane-wise
+ *   vm_or(m1, m2), vm_any(m)  mask union; true if any lane is set
+ *   vf_pow2i(k)               2^k exactly, for integer-valued k in [-126, 127]
+ *   vf_hsum_f64(v)            the sum of the lanes, in double precision
+ *   vf_hmax(v)                the largest lane (of lanes that are not NaN; -Inf if none) */
+typedef bool gk_vm;
+
+static inline gk_vf vf_set1(float x)
+{
+    return x;
+}
+
+static inline gk_vf vf_fma(gk_vf a, gk_vf b, gk_vf c)
+{
+    return fmaf(a, b, c);
+}
+
+static inline gk_vf vf_div(gk_vf a, gk_vf b)
+{
+    return a / b;
+}
+
+static inline gk_vf vf_abs(gk_vf a)
+{
+    return gk_f32_from_bits(gk_f32_bits(a) & 0x7FFFFFFFu);
+}
+
+static inline gk_vf vf_min(gk_vf a, gk_vf b)
+{
+    return a < b ? a : b;
+}
+
+static inline gk_vf vf_max(gk_vf a, gk_vf b)
+{
+    return a > b ? a : b;
+}
+
+static inline gk_vm vf_lt(gk_vf a, gk_vf b)
+{
+    return a < b;
+}
+
+static inline gk_vm vf_gt(gk_vf a, gk_vf b)
+{
+    return a > b;
+}
+
+static inline gk_vm vf_isnan(gk_vf a)
+{
+    return a != a;
+}
+
+static inline gk_vf vf_select(gk_vm m, gk_vf a, gk_vf b)
+{
+    return m ? a : b;
+}
+
+static inline gk_vm vm_or(gk_vm a, gk_vm b)
+{
+    return a || b;
+}
+
+static inline bool vm_any(gk_vm m)
+{
+    return m;
+}
+
+static inline gk_vf vf_pow2i(gk_vf k)
+{
+    return gk_f32_from_bits((uint32_t)((int32_t)k + 127) << 23);
+}
+
+static inline double vf_hsum_f64(gk_vf v)
+{
+    return (double)v;
+}
+
+static inline float vf_hmax(gk_vf v)
+{
+    return v != v ? -INFINITY : v;
+}
 
 #endif /* GK_KERNELS_VEC_SCALAR_H */
