@@ -61,6 +61,33 @@ GK_API gk_status gk_vec_axpy_f32(float *y, float a, const float *x, size_t n);
 GK_API gk_status gk_vec_axpy_f16(gk_f16 *y, float a, const gk_f16 *x, size_t n);
 GK_API gk_status gk_vec_axpy_bf16(gk_bf16 *y, float a, const gk_bf16 *x, size_t n);
 
+/* ---- reductions ----------------------------------------------------------------------------
+ * *out = sum of x[i] (vec_sum), of x[i]^2 (vec_sum_squares), of a[i]*b[i] (vec_dot), or the
+ * largest x[i] (vec_max), over i < n.
+ * Sums are accurate to about 1e-7 relative to the sum of magnitudes for any n (f32 partial sums
+ * of at most 16 elements per lane, combined in double), and are the same for every thread count.
+ * A sum whose true value is beyond FLT_MAX is +/-Inf; NaN or Inf inputs give what IEEE
+ * arithmetic gives (any NaN, or +Inf and -Inf together, give NaN).
+ * vec_max is exact; it is NaN if any element is NaN; when the maximum is zero its sign is
+ * unspecified (-0 and +0 compare equal).
+ * f16/bf16 inputs are widened exactly; the result equals the f32 function's on the widened data.
+ * n == 0: *out = 0 (sums) or -Inf (vec_max). out must not be NULL (GK_EINVAL), even for n == 0;
+ * it is written after all reads, so it may point anywhere. GK_EINVAL: an input is NULL (n > 0).
+ * GK_EOVERFLOW: n times the element size does not fit in size_t. GK_ENOMEM: n above about 10^6
+ * needs a small array of partial sums that could not be allocated. */
+GK_API gk_status gk_vec_sum_f32(const float *x, size_t n, float *out);
+GK_API gk_status gk_vec_sum_f16(const gk_f16 *x, size_t n, float *out);
+GK_API gk_status gk_vec_sum_bf16(const gk_bf16 *x, size_t n, float *out);
+GK_API gk_status gk_vec_sum_squares_f32(const float *x, size_t n, float *out);
+GK_API gk_status gk_vec_sum_squares_f16(const gk_f16 *x, size_t n, float *out);
+GK_API gk_status gk_vec_sum_squares_bf16(const gk_bf16 *x, size_t n, float *out);
+GK_API gk_status gk_vec_max_f32(const float *x, size_t n, float *out);
+GK_API gk_status gk_vec_max_f16(const gk_f16 *x, size_t n, float *out);
+GK_API gk_status gk_vec_max_bf16(const gk_bf16 *x, size_t n, float *out);
+GK_API gk_status gk_vec_dot_f32(const float *a, const float *b, size_t n, float *out);
+GK_API gk_status gk_vec_dot_f16(const gk_f16 *a, const gk_f16 *b, size_t n, float *out);
+GK_API gk_status gk_vec_dot_bf16(const gk_bf16 *a, const gk_bf16 *b, size_t n, float *out);
+
 /* ---- activations ---------------------------------------------------------------------------
  * y[i] = f(x[i]) for i < n. y may equal x (in place); partial overlap is GK_EALIAS. f16/bf16
  * inputs are computed in f32 and the result rounded once to the type.

@@ -5,6 +5,9 @@
  * between the two fails to compile here. */
 #include "gllmk/ops.h"
 
+#include <math.h>
+#include <stdlib.h>
+
 #include "core/error.h"
 #include "core/kernels.h"
 #include "core/pool.h"
@@ -60,7 +63,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
 
 #define GK_AT(type, ptr) ((type *)(ptr) + first)
 
-#define GK_ENTRY_CVT(op, src, dst)                                                                 \
+#define GK_ENTRY_CVT(op, family, src, dst)                                                         \
     GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##src, job->in0),                        \
                                      GK_AT(gk_ctype_##dst, job->out), end - first))                \
     gk_status gk_##op(const gk_ctype_##src *src_ptr, gk_ctype_##dst *dst_ptr, size_t n)            \
@@ -72,7 +75,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         return GK_OK;                                                                              \
     }
 
-#define GK_ENTRY_BINARY(op, src, dst)                                                        \
+#define GK_ENTRY_BINARY(op, family, src, dst)                                                \
     GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                  \
                                      GK_AT(const gk_ctype_##dst, job->in1),                  \
                                      GK_AT(gk_ctype_##dst, job->out), end - first))          \
@@ -86,7 +89,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         return GK_OK;                                                                        \
     }
 
-#define GK_ENTRY_UNARY(op, src, dst)                                                \
+#define GK_ENTRY_UNARY(op, family, src, dst)                                        \
     GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),         \
                                      GK_AT(gk_ctype_##dst, job->out), end - first)) \
     gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)         \
@@ -98,7 +101,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         return GK_OK;                                                               \
     }
 
-#define GK_ENTRY_SCALE(op, src, dst)                                                             \
+#define GK_ENTRY_SCALE(op, family, src, dst)                                                     \
     GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar, end - first)) \
     gk_status gk_##op(gk_ctype_##dst *x, float s, size_t n)                                      \
     {                                                                                            \
@@ -109,7 +112,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         return GK_OK;                                                                            \
     }
 
-#define GK_ENTRY_AXPY(op, src, dst)                                                       \
+#define GK_ENTRY_AXPY(op, family, src, dst)                                               \
     GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar,        \
                                      GK_AT(const gk_ctype_##dst, job->in0), end - first)) \
     gk_status gk_##op(gk_ctype_##dst *y, float a, const gk_ctype_##dst *x, size_t n)      \
@@ -121,6 +124,110 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         return GK_OK;                                                                     \
     }
 
-#define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, src, dst)
+/* ---- reductions: REDUCE, DOT -------------------------------------------------------------
+ * The kernel reduces each fixed-size part to a double; the parts' results are combined here in
+ * part order, so the result is the same for every thread count. */
+
+struct gk_reduce_job {
+    const struct gk_kernels *kernels;
+    const void *a, *b;
+    size_t n;
+    double *partials; /* one per part */
+};
+
+static double gk_combine_sum(const double *partials, size_t n_parts)
+{
+    double total = 0.0;
+    for (size_t p = 0; p < n_parts; p++)
+        total += partials[p];
+    return total;
+}
+
+static double gk_combine_max(const double *partials, size_t n_parts)
+{
+    double m = -INFINITY;
+    for (size_t p = 0; p < n_parts; p++) {
+        if (isnan(partials[p])) return partials[p];
+        if (partials[p] > m) m = partials[p];
+    }
+    return m;
+}
+
+#define GK_COMBINE_vec_sum         gk_combine_sum
+#define GK_COMBINE_vec_sum_squares gk_combine_sum
+#define GK_COMBINE_vec_dot         gk_combine_sum
+#define GK_COMBINE_vec_max         gk_combine_max
+
+/* The result of an empty reduction. */
+#define GK_EMPTY_vec_sum         0.0f
+#define GK_EMPTY_vec_sum_squares 0.0f
+#define GK_EMPTY_vec_dot         0.0f
+#define GK_EMPTY_vec_max         (-INFINITY)
+
+/* Reduces job->n elements part by part with `part` (on the pool when the input is large) and
+ * combines the parts' results. GK_ENOMEM if the array of partial results cannot be allocated. */
+static gk_status gk_run_reduce(gk_pool_fn part,
+                               struct gk_reduce_job *job,
+                               size_t bytes_read,
+                               double (*combine)(const double *, size_t),
+                               double *result)
+{
+    enum { GK_LOCAL_PARTIALS = 32 };
+
+    double local[GK_LOCAL_PARTIALS];
+    const size_t n_parts = gk_part_count(job->n);
+    job->partials = n_parts <= GK_LOCAL_PARTIALS ? local : malloc(n_parts * sizeof(double));
+    if (!job->partials) return GK_ENOMEM;
+    if (bytes_read < GK_PARALLEL_MIN_BYTES)
+        part(job, 0, n_parts);
+    else
+        gk_pool_run(part, job, n_parts);
+    *result = combine(job->partials, n_parts);
+    if (job->partials != local) free(job->partials);
+    return GK_OK;
+}
+
+/* Defines gk_<op>_part: partials[p] = the kernel call `call` on part p. */
+#define GK_REDUCE_PART(op, call)                                                      \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)         \
+    {                                                                                 \
+        struct gk_reduce_job *job = ctx;                                              \
+        for (size_t p = first_part; p < end_part; p++) {                              \
+            const size_t first = p * GK_PART_ELEMS, end = gk_part_end(p + 1, job->n); \
+            job->partials[p] = call;                                                  \
+        }                                                                             \
+    }
+
+/* Finishes an entry point: empty input gives the identity, else reduce and store as float. */
+#define GK_REDUCE_FINISH(op, family, bytes_read)                                           \
+    if (n == 0) {                                                                          \
+        *out = GK_EMPTY_##family;                                                          \
+        return GK_OK;                                                                      \
+    }                                                                                      \
+    double result = 0.0;                                                                   \
+    GK_TRY(gk_run_reduce(gk_##op##_part, &job, bytes_read, GK_COMBINE_##family, &result)); \
+    *out = (float)result;                                                                  \
+    return GK_OK;
+
+#define GK_ENTRY_REDUCE(op, family, src, dst)                                              \
+    GK_REDUCE_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->a), end - first)) \
+    gk_status gk_##op(const gk_ctype_##dst *x, size_t n, float *out)                       \
+    {                                                                                      \
+        GK_TRY(gk_validate_reduce("gk_" #op, x, x, out, sizeof *x, n));                    \
+        struct gk_reduce_job job = {gk_kernels_active(), x, NULL, n, NULL};                \
+        GK_REDUCE_FINISH(op, family, n * sizeof *x)                                        \
+    }
+
+#define GK_ENTRY_DOT(op, family, src, dst)                                                    \
+    GK_REDUCE_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->a),                  \
+                                        GK_AT(const gk_ctype_##dst, job->b), end - first))    \
+    gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, size_t n, float *out) \
+    {                                                                                         \
+        GK_TRY(gk_validate_reduce("gk_" #op, a, b, out, sizeof *a, n));                       \
+        struct gk_reduce_job job = {gk_kernels_active(), a, b, n, NULL};                      \
+        GK_REDUCE_FINISH(op, family, 2 * n * sizeof *a)                                       \
+    }
+
+#define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, family, src, dst)
 #include "ops/ops.def"
 #undef GK_OP

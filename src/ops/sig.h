@@ -33,6 +33,14 @@
 #define GK_SIG_AXPY(name, src, dst) \
     void(name)(gk_ctype_##dst * y, float a, const gk_ctype_##dst *x, size_t n)
 
+/* REDUCE: the reduction (vec_sum, vec_sum_squares, vec_max) of x[0..n), n > 0, returned in
+ * double: the entry point combines the results of fixed-size parts in a fixed order. */
+#define GK_SIG_REDUCE(name, src, dst) double(name)(const gk_ctype_##dst *x, size_t n)
+
+/* DOT: the sum of a[i] * b[i] over i < n, n > 0, returned in double (as REDUCE). */
+#define GK_SIG_DOT(name, src, dst) \
+    double(name)(const gk_ctype_##dst *a, const gk_ctype_##dst *b, size_t n)
+
 /* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */
 #define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)
 #define GK_BINARY_MATH_vec_sub(x, y) vf_sub(x, y)

@@ -66,3 +66,15 @@ gk_status gk_validate_inplace(const char *api,
              in_name);
     return GK_OK;
 }
+
+gk_status gk_validate_reduce(
+    const char *api, const void *a, const void *b, const float *out, size_t elem_bytes, size_t n)
+{
+    GK_CHECK(out != NULL, GK_EINVAL, api, "out is NULL");
+    if (n == 0) return GK_OK;
+    GK_CHECK(a != NULL && b != NULL, GK_EINVAL, api, "an input is NULL");
+    size_t bytes = 0;
+    GK_CHECK(gk_mul_size(n, elem_bytes, &bytes), GK_EOVERFLOW, api,
+             "n %zu elements overflow size_t bytes", n);
+    return GK_OK;
+}

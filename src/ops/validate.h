@@ -34,4 +34,11 @@ gk_status gk_validate_inplace(const char *api,
                               size_t elem_bytes,
                               size_t n);
 
+/* REDUCE, DOT: n elements of elem_bytes read from a and b (b == a for one-input reductions), one
+ * float written to out. out must not be NULL, even for n == 0 (it receives the empty result);
+ * for n > 0 the inputs must not be NULL and the size must be representable. out is written after
+ * every read, so where it points is not restricted. */
+gk_status gk_validate_reduce(
+    const char *api, const void *a, const void *b, const float *out, size_t elem_bytes, size_t n);
+
 #endif /* GK_OPS_VALIDATE_H */
