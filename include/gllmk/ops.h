@@ -88,6 +88,48 @@ GK_API gk_status gk_vec_dot_f32(const float *a, const float *b, size_t n, float 
 GK_API gk_status gk_vec_dot_f16(const gk_f16 *a, const gk_f16 *b, size_t n, float *out);
 GK_API gk_status gk_vec_dot_bf16(const gk_bf16 *a, const gk_bf16 *b, size_t n, float *out);
 
+/* ---- normalisations (row-wise) ------------------------------------------------------------
+ * x and y are rows x cols, row-major, contiguous. For each row:
+ *   rms_norm:   y = x / sqrt(mean(x^2) + eps) * weight        (weight NULL: no scale)
+ *   layer_norm: y = (x - mean) / sqrt(var + eps) * gamma + beta (gamma NULL: 1; beta NULL: 0;
+ *               var is the biased (population) variance)
+ * weight, gamma, beta have cols elements. Row statistics are summed in double (from f32 partial
+ * sums of at most 16 elements per lane); each element is within 1e-5 relative of the exact
+ * result (layer_norm: plus 1e-6 |gamma| absolute, for elements at the mean). f16/bf16 are
+ * computed in f32 and rounded once. y may equal x (in place); y partially overlapping x, or
+ * overlapping weight/gamma/beta, is GK_EALIAS. eps must be finite and >= 0 (GK_EINVAL); a row
+ * of zeros with eps = 0 gives NaN (0 / 0). The squares are summed in f32 lanes, so elements of
+ * magnitude above about 1e18 can overflow a partial sum (the row then becomes 0 or NaN); model
+ * activations are far below that. rows or cols 0: nothing to do. GK_EINVAL: x or y is
+ * NULL. GK_EOVERFLOW: rows * cols elements do not fit in size_t bytes. */
+GK_API gk_status
+gk_rms_norm_f32(const float *x, const float *weight, float *y, size_t rows, size_t cols, float eps);
+GK_API gk_status gk_rms_norm_f16(
+    const gk_f16 *x, const gk_f16 *weight, gk_f16 *y, size_t rows, size_t cols, float eps);
+GK_API gk_status gk_rms_norm_bf16(
+    const gk_bf16 *x, const gk_bf16 *weight, gk_bf16 *y, size_t rows, size_t cols, float eps);
+GK_API gk_status gk_layer_norm_f32(const float *x,
+                                   const float *gamma,
+                                   const float *beta,
+                                   float *y,
+                                   size_t rows,
+                                   size_t cols,
+                                   float eps);
+GK_API gk_status gk_layer_norm_f16(const gk_f16 *x,
+                                   const gk_f16 *gamma,
+                                   const gk_f16 *beta,
+                                   gk_f16 *y,
+                                   size_t rows,
+                                   size_t cols,
+                                   float eps);
+GK_API gk_status gk_layer_norm_bf16(const gk_bf16 *x,
+                                    const gk_bf16 *gamma,
+                                    const gk_bf16 *beta,
+                                    gk_bf16 *y,
+                                    size_t rows,
+                                    size_t cols,
+                                    float eps);
+
 /* ---- activations ---------------------------------------------------------------------------
  * y[i] = f(x[i]) for i < n. y may equal x (in place); partial overlap is GK_EALIAS. f16/bf16
  * inputs are computed in f32 and the result rounded once to the type.

@@ -228,6 +228,69 @@ static gk_status gk_run_reduce(gk_pool_fn part,
         GK_REDUCE_FINISH(op, family, 2 * n * sizeof *a)                                       \
     }
 
+/* ---- row-wise classes: RMS_NORM, LAYER_NORM, SOFTMAX ------------------------------------
+ * Rows are independent: parts are groups of whole rows of about GK_PART_ELEMS elements. */
+
+struct gk_rows_job {
+    const struct gk_kernels *kernels;
+    const void *x, *p1, *p2; /* input, then the op's optional parameter arrays */
+    void *y;
+    size_t rows, cols, rows_per_part;
+    float eps;
+};
+
+static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_moved)
+{
+    job->rows_per_part = job->cols >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / job->cols;
+    const size_t n_parts = (job->rows + job->rows_per_part - 1) / job->rows_per_part;
+    if (bytes_moved < GK_PARALLEL_MIN_BYTES || n_parts < 2)
+        part(job, 0, n_parts);
+    else
+        gk_pool_run(part, job, n_parts);
+}
+
+/* Defines gk_<op>_part: the kernel call `call` on rows [first, first + count) of the job. */
+#define GK_ROWS_PART(op, call)                                                   \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)    \
+    {                                                                            \
+        const struct gk_rows_job *job = ctx;                                     \
+        const size_t first_row = first_part * job->rows_per_part;                \
+        size_t end_row = end_part * job->rows_per_part;                          \
+        if (end_row > job->rows) end_row = job->rows;                            \
+        const size_t first = first_row * job->cols, count = end_row - first_row; \
+        call;                                                                    \
+    }
+
+#define GK_ENTRY_RMS_NORM(op, family, src, dst)                                                   \
+    GK_ROWS_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->x),                        \
+                                      (const gk_ctype_##dst *)job->p1,                            \
+                                      GK_AT(gk_ctype_##dst, job->y), count, job->cols, job->eps)) \
+    gk_status gk_##op(const gk_ctype_##dst *x, const gk_ctype_##dst *weight, gk_ctype_##dst *y,   \
+                      size_t rows, size_t cols, float eps)                                        \
+    {                                                                                             \
+        GK_TRY(gk_validate_rows("gk_" #op, x, y, weight, NULL, sizeof *x, rows, cols, eps));      \
+        if (rows == 0 || cols == 0) return GK_OK;                                                 \
+        struct gk_rows_job job = {gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps};   \
+        gk_run_rows(gk_##op##_part, &job, 2 * rows * cols * sizeof *x);                           \
+        return GK_OK;                                                                             \
+    }
+
+#define GK_ENTRY_LAYER_NORM(op, family, src, dst)                                                 \
+    GK_ROWS_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->x),                        \
+                                      (const gk_ctype_##dst *)job->p1,                            \
+                                      (const gk_ctype_##dst *)job->p2,                            \
+                                      GK_AT(gk_ctype_##dst, job->y), count, job->cols, job->eps)) \
+    gk_status gk_##op(const gk_ctype_##dst *x, const gk_ctype_##dst *gamma,                       \
+                      const gk_ctype_##dst *beta, gk_ctype_##dst *y, size_t rows, size_t cols,    \
+                      float eps)                                                                  \
+    {                                                                                             \
+        GK_TRY(gk_validate_rows("gk_" #op, x, y, gamma, beta, sizeof *x, rows, cols, eps));       \
+        if (rows == 0 || cols == 0) return GK_OK;                                                 \
+        struct gk_rows_job job = {gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps};    \
+        gk_run_rows(gk_##op##_part, &job, 2 * rows * cols * sizeof *x);                           \
+        return GK_OK;                                                                             \
+    }
+
 #define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, family, src, dst)
 #include "ops/ops.def"
 #undef GK_OP

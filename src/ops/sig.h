@@ -41,6 +41,18 @@
 #define GK_SIG_DOT(name, src, dst) \
     double(name)(const gk_ctype_##dst *a, const gk_ctype_##dst *b, size_t n)
 
+/* RMS_NORM: per row r < rows of `cols` elements: y = x / sqrt(mean(x^2) + eps) * w (w may be
+ * NULL: no scale). y may be x; w is never written. */
+#define GK_SIG_RMS_NORM(name, src, dst)                                                          \
+    void(name)(const gk_ctype_##dst *x, const gk_ctype_##dst *w, gk_ctype_##dst *y, size_t rows, \
+               size_t cols, float eps)
+
+/* LAYER_NORM: per row: y = (x - mean) / sqrt(var + eps) * gamma + beta (gamma, beta may be
+ * NULL: 1 and 0). y may be x. */
+#define GK_SIG_LAYER_NORM(name, src, dst)                                                        \
+    void(name)(const gk_ctype_##dst *x, const gk_ctype_##dst *gamma, const gk_ctype_##dst *beta, \
+               gk_ctype_##dst *y, size_t rows, size_t cols, float eps)
+
 /* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */
 #define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)
 #define GK_BINARY_MATH_vec_sub(x, y) vf_sub(x, y)

@@ -5,6 +5,8 @@
 #include "core/checked.h"
 #include "core/error.h"
 
+#include <math.h>
+
 gk_status gk_validate_cvt(const char *api,
                           const void *src,
                           size_t src_elem_bytes,
@@ -76,5 +78,33 @@ gk_status gk_validate_reduce(
     size_t bytes = 0;
     GK_CHECK(gk_mul_size(n, elem_bytes, &bytes), GK_EOVERFLOW, api,
              "n %zu elements overflow size_t bytes", n);
+    return GK_OK;
+}
+
+gk_status gk_validate_rows(const char *api,
+                           const void *x,
+                           const void *y,
+                           const void *param1,
+                           const void *param2,
+                           size_t elem_bytes,
+                           size_t rows,
+                           size_t cols,
+                           float eps)
+{
+    GK_CHECK(eps >= 0.0f && eps < INFINITY, GK_EINVAL, api, "eps %g is not finite and >= 0",
+             (double)eps);
+    size_t n = 0, bytes = 0, row_bytes = 0;
+    GK_CHECK(gk_mul_size(rows, cols, &n) && gk_mul_size(n, elem_bytes, &bytes), GK_EOVERFLOW, api,
+             "rows %zu x cols %zu elements overflow size_t bytes", rows, cols);
+    if (n == 0) return GK_OK;
+    GK_CHECK(x != NULL, GK_EINVAL, api, "x is NULL");
+    GK_CHECK(y != NULL, GK_EINVAL, api, "y is NULL");
+    GK_CHECK(!gk_partial_overlap(y, x, bytes), GK_EALIAS, api,
+             "y partially overlaps x (only y == x is allowed)");
+    row_bytes = cols * elem_bytes;
+    GK_CHECK(!param1 || !gk_ranges_overlap(y, bytes, param1, row_bytes), GK_EALIAS, api,
+             "y overlaps a parameter array (weight or gamma)");
+    GK_CHECK(!param2 || !gk_ranges_overlap(y, bytes, param2, row_bytes), GK_EALIAS, api,
+             "y overlaps a parameter array (beta)");
     return GK_OK;
 }

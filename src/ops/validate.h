@@ -41,4 +41,19 @@ gk_status gk_validate_inplace(const char *api,
 gk_status gk_validate_reduce(
     const char *api, const void *a, const void *b, const float *out, size_t elem_bytes, size_t n);
 
+/* Row-wise ops (RMS_NORM, LAYER_NORM, SOFTMAX): rows x cols elements of elem_bytes read from x and
+ * written to y; param1/param2 (NULL if absent or not used) are arrays of cols elements that are
+ * only read. eps finite and >= 0 (GK_EINVAL); the element count and bytes representable
+ * (GK_EOVERFLOW); with any element, x and y non-NULL, y equal to x or disjoint from it, and y
+ * disjoint from the parameter arrays (GK_EALIAS). */
+gk_status gk_validate_rows(const char *api,
+                           const void *x,
+                           const void *y,
+                           const void *param1,
+                           const void *param2,
+                           size_t elem_bytes,
+                           size_t rows,
+                           size_t cols,
+                           float eps);
+
 #endif /* GK_OPS_VALIDATE_H */
