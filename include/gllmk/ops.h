@@ -130,6 +130,68 @@ GK_API gk_status gk_layer_norm_bf16(const gk_bf16 *x,
                                     size_t cols,
                                     float eps);
 
+/* ---- rotary position embedding (in place) ----------------------------------------------------
+ * x is [n_tokens][n_heads][head_dim], contiguous. For each token at position p and each pair i <
+ * rot_dim/2 (elements (2i, 2i+1) for GK_ROPE_NORM, (i, i + rot_dim/2) for GK_ROPE_NEOX) of every
+ * head: angle = p * theta_base^(-2i/rot_dim), (a, b) -> (a cos - b sin, a sin + b cos). Elements
+ * from rot_dim to head_dim are left as they are (partial rotary). gk_rope_*: p = pos0 + token;
+ * gk_rope_with_pos_*: p = pos[token] (any int32, negative allowed).
+ * Accuracy: angles are set up in double precision (cos/sin evaluated in double, then rounded to
+ * f32 once), so the result is within 2e-6 absolute of the exact rotation for |x| <= 1 and
+ * positions up to 2^20 (and degrades only as double precision does beyond). f16/bf16 are
+ * computed in f32 and rounded once.
+ * GK_EINVAL: x (or pos) NULL with work to do, an unknown style, theta_base not finite and > 0,
+ * rot_dim odd, above head_dim or above 1024. GK_EALIAS: pos overlaps x. GK_EOVERFLOW: the tensor
+ * size does not fit in size_t bytes. rot_dim 0 or an empty tensor: nothing to do. */
+GK_API gk_status gk_rope_f32(float *x,
+                             size_t n_tokens,
+                             size_t n_heads,
+                             size_t head_dim,
+                             size_t rot_dim,
+                             size_t pos0,
+                             float theta_base,
+                             gk_rope_style style);
+GK_API gk_status gk_rope_f16(gk_f16 *x,
+                             size_t n_tokens,
+                             size_t n_heads,
+                             size_t head_dim,
+                             size_t rot_dim,
+                             size_t pos0,
+                             float theta_base,
+                             gk_rope_style style);
+GK_API gk_status gk_rope_bf16(gk_bf16 *x,
+                              size_t n_tokens,
+                              size_t n_heads,
+                              size_t head_dim,
+                              size_t rot_dim,
+                              size_t pos0,
+                              float theta_base,
+                              gk_rope_style style);
+GK_API gk_status gk_rope_with_pos_f32(float *x,
+                                      const int32_t *pos,
+                                      size_t n_tokens,
+                                      size_t n_heads,
+                                      size_t head_dim,
+                                      size_t rot_dim,
+                                      float theta_base,
+                                      gk_rope_style style);
+GK_API gk_status gk_rope_with_pos_f16(gk_f16 *x,
+                                      const int32_t *pos,
+                                      size_t n_tokens,
+                                      size_t n_heads,
+                                      size_t head_dim,
+                                      size_t rot_dim,
+                                      float theta_base,
+                                      gk_rope_style style);
+GK_API gk_status gk_rope_with_pos_bf16(gk_bf16 *x,
+                                       const int32_t *pos,
+                                       size_t n_tokens,
+                                       size_t n_heads,
+                                       size_t head_dim,
+                                       size_t rot_dim,
+                                       float theta_base,
+                                       gk_rope_style style);
+
 /* ---- activations ---------------------------------------------------------------------------
  * y[i] = f(x[i]) for i < n. y may equal x (in place); partial overlap is GK_EALIAS. f16/bf16
  * inputs are computed in f32 and the result rounded once to the type.

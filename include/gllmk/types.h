@@ -51,6 +51,11 @@ typedef struct gk_bf16 {
 /* Element types of tensors. Values are fixed forever. */
 typedef enum gk_dtype { GK_DTYPE_F32 = 0, GK_DTYPE_F16 = 1, GK_DTYPE_BF16 = 2 } gk_dtype;
 
+/* How RoPE pairs the elements it rotates (values fixed forever):
+ * GK_ROPE_NORM  adjacent pairs (x[2i], x[2i+1]) (GPT-J; llama.cpp's "normal" mode);
+ * GK_ROPE_NEOX  halves (x[i], x[i + rot_dim/2]) (GPT-NeoX). */
+typedef enum gk_rope_style { GK_ROPE_NORM = 0, GK_ROPE_NEOX = 2 } gk_rope_style;
+
 #ifdef __cplusplus
 }
 #endif

@@ -291,6 +291,153 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_m
         return GK_OK;                                                                             \
     }
 
+/* ---- ROPE -------------------------------------------------------------------------------
+ * Angles are set up in double: inv_freq[i] = theta_base^(-2i/rot_dim), angle = position *
+ * inv_freq[i]. Each token's cosines and sines are evaluated with libm in double, or, when the
+ * position advanced by one since the previous token, by one exact-to-rounding rotation step of
+ * the previous token's values in double (re-evaluated every GK_ROPE_REANCHOR tokens and at the
+ * start of every part, so the drift stays near 1e-15). They are rounded to f32 once, into the
+ * kernel's table. */
+
+enum { GK_ROPE_REANCHOR = 32 };
+
+struct gk_rope_job {
+    const struct gk_kernels *kernels;
+    void *x;
+    const int32_t *pos; /* NULL: position pos0 + token */
+    size_t pos0, n_tokens, n_heads, head_dim, rot_dim, tokens_per_part;
+    double theta_base;
+    bool neox;
+    void (*rotate)(const struct gk_rope_job *job, size_t token, const float *table);
+};
+
+static double gk_rope_position(const struct gk_rope_job *job, size_t token)
+{
+    return job->pos ? (double)job->pos[token] : (double)job->pos0 + (double)token;
+}
+
+/* Writes the kernel's table for pair angles with cosines c[i] and sines s[i], i < rot_dim/2. */
+static void
+gk_rope_fill_table(const struct gk_rope_job *job, const double *c, const double *s, float *table)
+{
+    const size_t rot = job->rot_dim, half = rot / 2;
+    for (size_t i = 0; i < half; i++) {
+        const float cf = (float)c[i], sf = (float)s[i];
+        const size_t j = job->neox ? i : 2 * i, k = job->neox ? i + half : 2 * i + 1;
+        table[j] = cf;
+        table[k] = cf;
+        table[rot + j] = -sf;
+        table[rot + k] = sf;
+    }
+}
+
+static void gk_rope_part(void *ctx, size_t first_part, size_t end_part)
+{
+    const struct gk_rope_job *job = ctx;
+    double inv_freq[GK_ROPE_MAX_ROT_DIM / 2], c[GK_ROPE_MAX_ROT_DIM / 2],
+        s[GK_ROPE_MAX_ROT_DIM / 2], step_c[GK_ROPE_MAX_ROT_DIM / 2],
+        step_s[GK_ROPE_MAX_ROT_DIM / 2];
+    float table[2 * GK_ROPE_MAX_ROT_DIM];
+    const size_t half = job->rot_dim / 2;
+    for (size_t i = 0; i < half; i++) {
+        inv_freq[i] = pow(job->theta_base, -2.0 * (double)i / (double)job->rot_dim);
+        step_c[i] = cos(inv_freq[i]);
+        step_s[i] = sin(inv_freq[i]);
+    }
+    const size_t first = first_part * job->tokens_per_part;
+    size_t end = end_part * job->tokens_per_part;
+    if (end > job->n_tokens) end = job->n_tokens;
+    double previous = 0.0;
+    size_t since_anchor = GK_ROPE_REANCHOR;
+    for (size_t t = first; t < end; t++) {
+        const double position = gk_rope_position(job, t);
+        if (t > first && position == previous + 1.0 && since_anchor < GK_ROPE_REANCHOR) {
+            for (size_t i = 0; i < half; i++) {
+                const double next_c = c[i] * step_c[i] - s[i] * step_s[i];
+                s[i] = s[i] * step_c[i] + c[i] * step_s[i];
+                c[i] = next_c;
+            }
+            since_anchor++;
+        } else if (t == first || position != previous) {
+            for (size_t i = 0; i < half; i++) {
+                c[i] = cos(position * inv_freq[i]);
+                s[i] = sin(position * inv_freq[i]);
+            }
+            since_anchor = 0;
+        }
+        previous = position;
+        gk_rope_fill_table(job, c, s, table);
+        job->rotate(job, t, table);
+    }
+}
+
+/* Validates, then rotates every token (on the pool when the tensor is large). */
+static gk_status gk_rope_run(const char *api, struct gk_rope_job *job, size_t elem_bytes)
+{
+    GK_TRY(gk_validate_rope(api, job->x, job->pos, job->n_tokens, job->n_heads, job->head_dim,
+                            job->rot_dim, (float)job->theta_base, job->neox, elem_bytes));
+    const size_t token_elems = job->n_heads * job->head_dim;
+    if (job->n_tokens == 0 || token_elems == 0 || job->rot_dim == 0) return GK_OK;
+    job->kernels = gk_kernels_active();
+    job->tokens_per_part = token_elems >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / token_elems;
+    const size_t n_parts = (job->n_tokens + job->tokens_per_part - 1) / job->tokens_per_part;
+    if (2 * job->n_tokens * token_elems * elem_bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
+        gk_rope_part(job, 0, n_parts);
+    else
+        gk_pool_run(gk_rope_part, job, n_parts);
+    return GK_OK;
+}
+
+/* gk_rope_<t> and gk_rope_with_pos_<t>: positions pos0 + token, or pos[token]. */
+#define GK_ENTRY_ROPE(op, family, src, dst)                                                        \
+    static void gk_##op##_rotate(const struct gk_rope_job *job, size_t token, const float *table)  \
+    {                                                                                              \
+        const size_t token_elems = job->n_heads * job->head_dim;                                   \
+        job->kernels->op((gk_ctype_##dst *)job->x + token * token_elems, table, job->n_heads,      \
+                         job->head_dim, job->rot_dim, job->neox);                                  \
+    }                                                                                              \
+    gk_status gk_##op(gk_ctype_##dst *x, size_t n_tokens, size_t n_heads, size_t head_dim,         \
+                      size_t rot_dim, size_t pos0, float theta_base, gk_rope_style style)          \
+    {                                                                                              \
+        GK_CHECK(style == GK_ROPE_NORM || style == GK_ROPE_NEOX, GK_EINVAL, "gk_" #op,             \
+                 "unknown style %d", (int)style);                                                  \
+        struct gk_rope_job job = {NULL,                                                            \
+                                  x,                                                               \
+                                  NULL,                                                            \
+                                  pos0,                                                            \
+                                  n_tokens,                                                        \
+                                  n_heads,                                                         \
+                                  head_dim,                                                        \
+                                  rot_dim,                                                         \
+                                  0,                                                               \
+                                  (double)theta_base,                                              \
+                                  style == GK_ROPE_NEOX,                                           \
+                                  gk_##op##_rotate};                                               \
+        return gk_rope_run("gk_" #op, &job, sizeof *x);                                            \
+    }                                                                                              \
+    gk_status gk_##family##_with_pos_##dst(gk_ctype_##dst *x, const int32_t *pos, size_t n_tokens, \
+                                           size_t n_heads, size_t head_dim, size_t rot_dim,        \
+                                           float theta_base, gk_rope_style style)                  \
+    {                                                                                              \
+        GK_CHECK(style == GK_ROPE_NORM || style == GK_ROPE_NEOX, GK_EINVAL,                        \
+                 "gk_" #family "_with_pos_" #dst, "unknown style %d", (int)style);                 \
+        GK_CHECK(pos != NULL || n_tokens == 0, GK_EINVAL, "gk_" #family "_with_pos_" #dst,         \
+                 "pos is NULL");                                                                   \
+        struct gk_rope_job job = {NULL,                                                            \
+                                  x,                                                               \
+                                  pos,                                                             \
+                                  0,                                                               \
+                                  n_tokens,                                                        \
+                                  n_heads,                                                         \
+                                  head_dim,                                                        \
+                                  rot_dim,                                                         \
+                                  0,                                                               \
+                                  (double)theta_base,                                              \
+                                  style == GK_ROPE_NEOX,                                           \
+                                  gk_##op##_rotate};                                               \
+        return gk_rope_run("gk_" #family "_with_pos_" #dst, &job, sizeof *x);                      \
+    }
+
 #define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, family, src, dst)
 #include "ops/ops.def"
 #undef GK_OP

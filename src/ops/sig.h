@@ -3,6 +3,7 @@
 #ifndef GK_OPS_SIG_H
 #define GK_OPS_SIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gllmk/types.h"
@@ -52,6 +53,14 @@
 #define GK_SIG_LAYER_NORM(name, src, dst)                                                        \
     void(name)(const gk_ctype_##dst *x, const gk_ctype_##dst *gamma, const gk_ctype_##dst *beta, \
                gk_ctype_##dst *y, size_t rows, size_t cols, float eps)
+
+/* ROPE: rotates the first rot_dim elements of each of the n_heads heads (head_dim elements each,
+ * contiguous) of one token, in place: x[j] = x[j] * table[j] + x[partner(j)] * table[rot_dim + j]
+ * with partner(j) = j ^ 1 (neox false) or j +- rot_dim/2 (neox true). The table (2 * rot_dim
+ * floats: cosines, then signed sines, per element) is built by the entry point. */
+#define GK_SIG_ROPE(name, src, dst)                                                     \
+    void(name)(gk_ctype_##dst * x, const float *table, size_t n_heads, size_t head_dim, \
+               size_t rot_dim, bool neox)
 
 /* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */
 #define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)

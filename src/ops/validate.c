@@ -108,3 +108,33 @@ gk_status gk_validate_rows(const char *api,
              "y overlaps a parameter array (beta)");
     return GK_OK;
 }
+
+gk_status gk_validate_rope(const char *api,
+                           const void *x,
+                           const int32_t *pos,
+                           size_t n_tokens,
+                           size_t n_heads,
+                           size_t head_dim,
+                           size_t rot_dim,
+                           float theta_base,
+                           bool neox,
+                           size_t elem_bytes)
+{
+    (void)neox;
+    GK_CHECK(theta_base > 0.0f && theta_base < INFINITY, GK_EINVAL, api,
+             "theta_base %g is not finite and > 0", (double)theta_base);
+    GK_CHECK(rot_dim <= head_dim, GK_EINVAL, api, "rot_dim %zu > head_dim %zu", rot_dim, head_dim);
+    GK_CHECK(rot_dim % 2 == 0, GK_EINVAL, api, "rot_dim %zu is odd", rot_dim);
+    GK_CHECK(rot_dim <= GK_ROPE_MAX_ROT_DIM, GK_EINVAL, api, "rot_dim %zu > %d", rot_dim,
+             GK_ROPE_MAX_ROT_DIM);
+    size_t n = 0, bytes = 0;
+    GK_CHECK(gk_mul_size(n_tokens, n_heads, &n) && gk_mul_size(n, head_dim, &n) &&
+                 gk_mul_size(n, elem_bytes, &bytes),
+             GK_EOVERFLOW, api, "n_tokens %zu x n_heads %zu x head_dim %zu overflow", n_tokens,
+             n_heads, head_dim);
+    if (n == 0) return GK_OK;
+    GK_CHECK(x != NULL, GK_EINVAL, api, "x is NULL");
+    GK_CHECK(!pos || !gk_ranges_overlap(x, bytes, pos, n_tokens * sizeof *pos), GK_EALIAS, api,
+             "pos overlaps x");
+    return GK_OK;
+}

@@ -4,7 +4,9 @@
 #ifndef GK_OPS_VALIDATE_H
 #define GK_OPS_VALIDATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gllmk/types.h"
 
@@ -55,5 +57,22 @@ gk_status gk_validate_rows(const char *api,
                            size_t rows,
                            size_t cols,
                            float eps);
+
+/* Largest rot_dim of RoPE: the per-token tables live on the stack of the thread rotating. */
+enum { GK_ROPE_MAX_ROT_DIM = 1024 };
+
+/* ROPE: theta_base finite and > 0, rot_dim even, <= head_dim and <= GK_ROPE_MAX_ROT_DIM
+ * (GK_EINVAL); n_tokens * n_heads * head_dim elements representable (GK_EOVERFLOW); with any
+ * element, x non-NULL (GK_EINVAL) and pos (if given) disjoint from x (GK_EALIAS). */
+gk_status gk_validate_rope(const char *api,
+                           const void *x,
+                           const int32_t *pos,
+                           size_t n_tokens,
+                           size_t n_heads,
+                           size_t head_dim,
+                           size_t rot_dim,
+                           float theta_base,
+                           bool neox,
+                           size_t elem_bytes);
 
 #endif /* GK_OPS_VALIDATE_H */

@@ -247,4 +247,34 @@ static inline float vf_hmax(gk_vf v)
     return _mm_cvtss_f32(m);
 }
 
+/* Lanes (0 1)(2 3)... swapped within each pair (tiers with at least two lanes). */
+static inline gk_vf vf_swap_pairs(gk_vf v)
+{
+    return _mm256_permute_ps(v, 0xB1);
+}
+
+/* ---- math primitives (specification: vec_scalar.h) ------------------------------------------ */
+#define GK_VF_RINT_MAGIC 0x1.8p23f
+
+static inline bool vm_all(gk_vm m)
+{
+    return _mm256_movemask_ps(m) == 0xFF;
+}
+
+static inline gk_vf vf_neg(gk_vf a)
+{
+    return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f));
+}
+
+static inline gk_vf vf_xorsign(gk_vf a, gk_vf b)
+{
+    return _mm256_xor_ps(a, _mm256_and_ps(b, _mm256_set1_ps(-0.0f)));
+}
+
+static inline gk_vf vf_pow2i_magic(gk_vf z)
+{
+    const __m256i shifted = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    return _mm256_castsi256_ps(_mm256_add_epi32(shifted, _mm256_set1_epi32(0x3F800000)));
+}
+
 #endif /* GK_KERNELS_VEC_AVX2_H */

@@ -223,4 +223,34 @@ static inline float vf_hmax(gk_vf v)
     return _mm512_reduce_max_ps(vf_select(vf_isnan(v), _mm512_set1_ps(-INFINITY), v));
 }
 
+/* Lanes (0 1)(2 3)... swapped within each pair (tiers with at least two lanes). */
+static inline gk_vf vf_swap_pairs(gk_vf v)
+{
+    return _mm512_permute_ps(v, 0xB1);
+}
+
+/* ---- math primitives (specification: vec_scalar.h) ------------------------------------------ */
+#define GK_VF_RINT_MAGIC 0x1.8p23f
+
+static inline bool vm_all(gk_vm m)
+{
+    return m == (gk_vm)0xFFFF;
+}
+
+static inline gk_vf vf_neg(gk_vf a)
+{
+    return _mm512_xor_ps(a, _mm512_set1_ps(-0.0f));
+}
+
+static inline gk_vf vf_xorsign(gk_vf a, gk_vf b)
+{
+    return _mm512_xor_ps(a, _mm512_and_ps(b, _mm512_set1_ps(-0.0f)));
+}
+
+static inline gk_vf vf_pow2i_magic(gk_vf z)
+{
+    const __m512i shifted = _mm512_slli_epi32(_mm512_castps_si512(z), 23);
+    return _mm512_castsi512_ps(_mm512_add_epi32(shifted, _mm512_set1_epi32(0x3F800000)));
+}
+
 #endif /* GK_KERNELS_VEC_AVX512_H */

@@ -230,4 +230,36 @@ static inline float vf_hmax(gk_vf v)
     return vmaxvq_f32(vf_select(vf_isnan(v), vdupq_n_f32(-INFINITY), v));
 }
 
+/* Lanes (0 1)(2 3)... swapped within each pair (tiers with at least two lanes). */
+static inline gk_vf vf_swap_pairs(gk_vf v)
+{
+    return vrev64q_f32(v);
+}
+
+/* ---- math primitives (specification: vec_scalar.h) ------------------------------------------ */
+#define GK_VF_RINT_MAGIC 0x1.8p23f
+
+static inline bool vm_all(gk_vm m)
+{
+    return vminvq_u32(m) != 0;
+}
+
+/* FNEG flips the sign bit of every input, NaNs included. */
+static inline gk_vf vf_neg(gk_vf a)
+{
+    return vnegq_f32(a);
+}
+
+static inline gk_vf vf_xorsign(gk_vf a, gk_vf b)
+{
+    const uint32x4_t sign = vandq_u32(vreinterpretq_u32_f32(b), vdupq_n_u32(0x80000000u));
+    return vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(a), sign));
+}
+
+static inline gk_vf vf_pow2i_magic(gk_vf z)
+{
+    const uint32x4_t shifted = vshlq_n_u32(vreinterpretq_u32_f32(z), 23);
+    return vreinterpretq_f32_u32(vaddq_u32(shifted, vdupq_n_u32(0x3F800000u)));
+}
+
 #endif /* GK_KERNELS_VEC_NEON_H */

@@ -105,7 +105,8 @@ GK_SCALAR_EMPTY_TAIL(bf16, gk_bf16)
  *   vm_or(m1, m2), vm_any(m)  mask union; true if any lane is set
  *   vf_pow2i(k)               2^k exactly, for integer-valued k in [-126, 127]
  *   vf_hsum_f64(v)            the sum of the lanes, in double precision
- *   vf_hmax(v)                the largest lane (of lanes that are not NaN; -Inf if none) */
+ *   vf_hmax(v)                the largest lane (of lanes that are not NaN; -Inf if none)
+ *   vf_swap_pairs(v)          lanes 2k and 2k+1 exchanged (only tiers with GK_VLANES >= 2) */
 typedef bool gk_vm;
 
 static inline gk_vf vf_set1(float x)
@@ -181,6 +182,40 @@ static inline double vf_hsum_f64(gk_vf v)
 static inline float vf_hmax(gk_vf v)
 {
     return v != v ? -INFINITY : v;
+}
+
+/* ---- math primitives (the transcendental activations, kernels/generic/activations.inc) ------
+ *   GK_VF_RINT_MAGIC          1.5 * 2^23: for |t| < 2^22, t + GK_VF_RINT_MAGIC rounded to f32 is
+ *                             exactly GK_VF_RINT_MAGIC + rint(t) (ties to even), and subtracting
+ *                             GK_VF_RINT_MAGIC again gives rint(t) exactly
+ *   vm_all(m)                 true if every lane of m is set
+ *   vf_neg(a)                 a with its sign bit flipped (zeros and NaNs too)
+ *   vf_xorsign(a, b)          a with its sign bit flipped in the lanes where b's sign bit is set
+ *                             (for a >= +0 that is copysign(a, b))
+ *   vf_pow2i_magic(z)         2^k exactly for z = GK_VF_RINT_MAGIC + k, k an integer in
+ *                             [-126, 127]: the float whose bits are (bits(z) << 23) + bits(1.0f),
+ *                             i.e. k taken from z's low bits without a conversion (other z give
+ *                             that bit pattern too, whatever it means) */
+#define GK_VF_RINT_MAGIC 0x1.8p23f
+
+static inline bool vm_all(gk_vm m)
+{
+    return m;
+}
+
+static inline gk_vf vf_neg(gk_vf a)
+{
+    return gk_f32_from_bits(gk_f32_bits(a) ^ 0x80000000u);
+}
+
+static inline gk_vf vf_xorsign(gk_vf a, gk_vf b)
+{
+    return gk_f32_from_bits(gk_f32_bits(a) ^ (gk_f32_bits(b) & 0x80000000u));
+}
+
+static inline gk_vf vf_pow2i_magic(gk_vf z)
+{
+    return gk_f32_from_bits((gk_f32_bits(z) << 23) + 0x3F800000u);
 }
 
 #endif /* GK_KERNELS_VEC_SCALAR_H */
