@@ -23,7 +23,7 @@ static const struct gkb_suite gkb_suites[] = {
     {"limits", gkb_suite_limits, "peak FMA per ISA level, read/copy bandwidth per cache level"},
     {"pool", gkb_suite_pool, "thread pool fork-join overhead"},
     {"cvt", gkb_suite_cvt, "f32 <-> f16/bf16 conversions"},
-    {"ops", gkb_suite_ops, "element-wise operators (vec_add, vec_mul; f32/f16/bf16)"},
+    {"ops", gkb_suite_ops, "memory-bound operators (BLAS-1, reductions, norms, RoPE, ...)"},
 };
 
 enum { GKB_N_SUITES = sizeof gkb_suites / sizeof gkb_suites[0] };
