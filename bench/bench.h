@@ -26,7 +26,15 @@ enum gkb_level { GKB_L1, GKB_L2, GKB_L3, GKB_DRAM, GKB_LEVEL_COUNT };
 
 #define GKB_MAX_THREAD_CONFIGS 4
 
-enum gkb_pattern_id { GKB_READ, GKB_COPY, GKB_NARROW, GKB_WIDEN, GKB_BINARY, GKB_PATTERN_COUNT };
+enum gkb_pattern_id {
+    GKB_READ,
+    GKB_COPY,
+    GKB_NARROW,
+    GKB_WIDEN,
+    GKB_BINARY,
+    GKB_UPDATE,
+    GKB_PATTERN_COUNT
+};
 
 struct gkb_pattern {
     const char *name;

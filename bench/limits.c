@@ -133,6 +133,7 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
     [GKB_NARROW] = {"narrow", 1, 2, 1}, /* f32 -> 16-bit: 2 vectors in, 1 out */
     [GKB_WIDEN] = {"widen", 1, 1, 2},   /* 16-bit -> f32: 1 vector in, 2 out */
     [GKB_BINARY] = {"binary", 2, 1, 1}, /* binary ops: a, b -> y */
+    [GKB_UPDATE] = {"update", 1, 1, 0}, /* in place: x -> x (no write-allocate read) */
 };
 
 /* One kernel per pattern and vector width, written with GCC/Clang vector extensions and compiled
@@ -169,6 +170,10 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
                 y[2 * i] = a[i];                                                                   \
                 y[2 * i + 1] = ~a[i];                                                              \
             }                                                                                      \
+            break;                                                                                 \
+        case GKB_UPDATE: /* bytes counted as read + written */                                     \
+            for (size_t i = 0; i < steps; i++)                                                     \
+                ((vec *)(void *)in[0])[i] = a[i] ^ (int32_t)steps;                                 \
             break;                                                                                 \
         default:                                                                                   \
             for (size_t i = 0; i < steps; i++)                                                     \
@@ -235,10 +240,12 @@ gkb_measure_pattern(int pattern, size_t set_bytes, int threads, bool dram, bool 
     const size_t vec = gkb_pick_stream_kernel(&job);
     /* bytes per step: each input stream reads `reads` vectors, the output gets `writes` */
     const size_t step_bytes = vec * (p->reads * (size_t)p->in_streams + p->writes);
+    /* update writes back what it read: twice the bytes of its one stream are moved */
+    const size_t moved_step_bytes = pattern == GKB_UPDATE ? 2 * step_bytes : step_bytes;
     job.steps = set_bytes / step_bytes / 4 * 4; /* a multiple of 4, for the unrolled read */
     if (job.steps < 4) job.steps = 4;
     const size_t in_bytes = job.steps * vec * p->reads, out_bytes = job.steps * vec * p->writes;
-    const double moved_per_pass = (double)job.steps * (double)step_bytes;
+    const double moved_per_pass = (double)job.steps * (double)moved_step_bytes;
     job.passes = dram || smoke ? 1 : (size_t)((64u << 20) / moved_per_pass) + 1;
     for (int t = 0; t < threads; t++) {
         for (int s = 0; s < 2; s++) {

@@ -2,7 +2,9 @@
 /* Suite `ops`: the memory-bound operators at a size in L2 and in DRAM (64 MiB per array). GB/s
  * counts the bytes the operator must move (each input read once, each output written once), and
  * is compared with the measured bandwidth of the same access pattern on the same working-set
- * size: binary (two inputs, one output), copy (one in, one out, or in place), read (reductions).
+ * size: binary (two inputs, one output), copy (one in, one out), update (in place: read and
+ * written back, no write-allocate), read (reductions). vec_axpy (x read, y updated) is compared
+ * with binary, which pays a write-allocate read that axpy does not.
  * Row-wise ops run rows of 4096 columns; RoPE runs tokens of 32 heads of 128. */
 #include <gllmk/gllmk.h>
 #include <string.h>
@@ -108,7 +110,7 @@ static const struct gkb_ops_case gkb_ops_cases[] = {
     {"vec_add", "bf16", 2, 3, GKB_BINARY, gkb_vec_add_bf16},
     {"vec_mul", "f32", 4, 3, GKB_BINARY, gkb_vec_mul_f32},
     {"vec_axpy", "f32", 4, 3, GKB_BINARY, gkb_vec_axpy_f32},
-    {"vec_scale", "f32", 4, 2, GKB_COPY, gkb_vec_scale_f32},
+    {"vec_scale", "f32", 4, 2, GKB_UPDATE, gkb_vec_scale_f32},
     {"relu", "f32", 4, 2, GKB_COPY, gkb_relu_f32},
     {"relu", "bf16", 2, 2, GKB_COPY, gkb_relu_bf16},
     {"vec_sum", "f32", 4, 1, GKB_READ, gkb_vec_sum_f32},
@@ -119,7 +121,7 @@ static const struct gkb_ops_case gkb_ops_cases[] = {
     {"rms_norm", "f32", 4, 2, GKB_COPY, gkb_rms_norm_f32},
     {"rms_norm", "bf16", 2, 2, GKB_COPY, gkb_rms_norm_bf16},
     {"layer_norm", "f32", 4, 2, GKB_COPY, gkb_layer_norm_f32},
-    {"rope", "f32", 4, 2, GKB_COPY, gkb_rope_f32},
+    {"rope", "f32", 4, 2, GKB_UPDATE, gkb_rope_f32},
 };
 
 void gkb_suite_ops(const struct gkb_context *ctx)

@@ -291,14 +291,28 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_m
         return GK_OK;                                                                             \
     }
 
+#define GK_ENTRY_SOFTMAX(op, family, src, dst)                                                 \
+    GK_ROWS_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->x),                     \
+                                      GK_AT(gk_ctype_##dst, job->y), count, job->cols))        \
+    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t rows, size_t cols)    \
+    {                                                                                          \
+        GK_TRY(gk_validate_rows("gk_" #op, x, y, NULL, NULL, sizeof *x, rows, cols, 0.0f));    \
+        if (rows == 0 || cols == 0) return GK_OK;                                              \
+        struct gk_rows_job job = {gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f}; \
+        gk_run_rows(gk_##op##_part, &job, 2 * rows * cols * sizeof *x);                        \
+        return GK_OK;                                                                          \
+    }
+
 /* ---- ROPE -------------------------------------------------------------------------------
  * Angles are set up in double: inv_freq[i] = theta_base^(-2i/rot_dim), angle = position *
  * inv_freq[i]. Each token's cosines and sines are evaluated with libm in double, or, when the
  * position advanced by one since the previous token, by one exact-to-rounding rotation step of
- * the previous token's values in double (re-evaluated every GK_ROPE_REANCHOR tokens and at the
- * start of every part, so the drift stays near 1e-15). They are rounded to f32 once, into the
+ * the previous token's values in double (exact again at every token index that is a multiple of
+ * GK_ROPE_REANCHOR, so the drift stays near 1e-15). They are rounded to f32 once, into the
  * kernel's table. */
 
+/* Anchor blocks: tokens [32k, 32k + 32) start from exact cos/sin; parts are whole blocks, so
+ * every token's values are the same for any thread count. */
 enum { GK_ROPE_REANCHOR = 32 };
 
 struct gk_rope_job {
@@ -309,6 +323,8 @@ struct gk_rope_job {
     double theta_base;
     bool neox;
     void (*rotate)(const struct gk_rope_job *job, size_t token, const float *table);
+    /* per pair i: theta_base^(-2i/rot_dim), and the cos and sin of that one-position step */
+    const double *inv_freq, *step_c, *step_s;
 };
 
 static double gk_rope_position(const struct gk_rope_job *job, size_t token)
@@ -334,36 +350,27 @@ gk_rope_fill_table(const struct gk_rope_job *job, const double *c, const double 
 static void gk_rope_part(void *ctx, size_t first_part, size_t end_part)
 {
     const struct gk_rope_job *job = ctx;
-    double inv_freq[GK_ROPE_MAX_ROT_DIM / 2], c[GK_ROPE_MAX_ROT_DIM / 2],
-        s[GK_ROPE_MAX_ROT_DIM / 2], step_c[GK_ROPE_MAX_ROT_DIM / 2],
-        step_s[GK_ROPE_MAX_ROT_DIM / 2];
+    double c[GK_ROPE_MAX_ROT_DIM / 2], s[GK_ROPE_MAX_ROT_DIM / 2];
     float table[2 * GK_ROPE_MAX_ROT_DIM];
     const size_t half = job->rot_dim / 2;
-    for (size_t i = 0; i < half; i++) {
-        inv_freq[i] = pow(job->theta_base, -2.0 * (double)i / (double)job->rot_dim);
-        step_c[i] = cos(inv_freq[i]);
-        step_s[i] = sin(inv_freq[i]);
-    }
     const size_t first = first_part * job->tokens_per_part;
     size_t end = end_part * job->tokens_per_part;
     if (end > job->n_tokens) end = job->n_tokens;
     double previous = 0.0;
-    size_t since_anchor = GK_ROPE_REANCHOR;
     for (size_t t = first; t < end; t++) {
         const double position = gk_rope_position(job, t);
-        if (t > first && position == previous + 1.0 && since_anchor < GK_ROPE_REANCHOR) {
+        const bool anchor = t % GK_ROPE_REANCHOR == 0 || t == first;
+        if (!anchor && position == previous + 1.0) {
             for (size_t i = 0; i < half; i++) {
-                const double next_c = c[i] * step_c[i] - s[i] * step_s[i];
-                s[i] = s[i] * step_c[i] + c[i] * step_s[i];
+                const double next_c = c[i] * job->step_c[i] - s[i] * job->step_s[i];
+                s[i] = s[i] * job->step_c[i] + c[i] * job->step_s[i];
                 c[i] = next_c;
             }
-            since_anchor++;
-        } else if (t == first || position != previous) {
+        } else if (anchor || position != previous) {
             for (size_t i = 0; i < half; i++) {
-                c[i] = cos(position * inv_freq[i]);
-                s[i] = sin(position * inv_freq[i]);
+                c[i] = cos(position * job->inv_freq[i]);
+                s[i] = sin(position * job->inv_freq[i]);
             }
-            since_anchor = 0;
         }
         previous = position;
         gk_rope_fill_table(job, c, s, table);
@@ -378,8 +385,22 @@ static gk_status gk_rope_run(const char *api, struct gk_rope_job *job, size_t el
                             job->rot_dim, (float)job->theta_base, job->neox, elem_bytes));
     const size_t token_elems = job->n_heads * job->head_dim;
     if (job->n_tokens == 0 || token_elems == 0 || job->rot_dim == 0) return GK_OK;
+    double inv_freq[GK_ROPE_MAX_ROT_DIM / 2], step_c[GK_ROPE_MAX_ROT_DIM / 2],
+        step_s[GK_ROPE_MAX_ROT_DIM / 2];
+    for (size_t i = 0; i < job->rot_dim / 2; i++) {
+        inv_freq[i] = pow(job->theta_base, -2.0 * (double)i / (double)job->rot_dim);
+        step_c[i] = cos(inv_freq[i]);
+        step_s[i] = sin(inv_freq[i]);
+    }
+    job->inv_freq = inv_freq;
+    job->step_c = step_c;
+    job->step_s = step_s;
     job->kernels = gk_kernels_active();
-    job->tokens_per_part = token_elems >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / token_elems;
+    /* whole anchor blocks of about GK_PART_ELEMS elements */
+    const size_t blocks = token_elems * GK_ROPE_REANCHOR >= GK_PART_ELEMS
+                              ? 1
+                              : GK_PART_ELEMS / (token_elems * GK_ROPE_REANCHOR);
+    job->tokens_per_part = blocks * GK_ROPE_REANCHOR;
     const size_t n_parts = (job->n_tokens + job->tokens_per_part - 1) / job->tokens_per_part;
     if (2 * job->n_tokens * token_elems * elem_bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
         gk_rope_part(job, 0, n_parts);
@@ -412,7 +433,10 @@ static gk_status gk_rope_run(const char *api, struct gk_rope_job *job, size_t el
                                   0,                                                               \
                                   (double)theta_base,                                              \
                                   style == GK_ROPE_NEOX,                                           \
-                                  gk_##op##_rotate};                                               \
+                                  gk_##op##_rotate,                                                \
+                                  NULL,                                                            \
+                                  NULL,                                                            \
+                                  NULL};                                                           \
         return gk_rope_run("gk_" #op, &job, sizeof *x);                                            \
     }                                                                                              \
     gk_status gk_##family##_with_pos_##dst(gk_ctype_##dst *x, const int32_t *pos, size_t n_tokens, \
@@ -434,7 +458,10 @@ static gk_status gk_rope_run(const char *api, struct gk_rope_job *job, size_t el
                                   0,                                                               \
                                   (double)theta_base,                                              \
                                   style == GK_ROPE_NEOX,                                           \
-                                  gk_##op##_rotate};                                               \
+                                  gk_##op##_rotate,                                                \
+                                  NULL,                                                            \
+                                  NULL,                                                            \
+                                  NULL};                                                           \
         return gk_rope_run("gk_" #family "_with_pos_" #dst, &job, sizeof *x);                      \
     }
 

@@ -62,6 +62,10 @@
     void(name)(gk_ctype_##dst * x, const float *table, size_t n_heads, size_t head_dim, \
                size_t rot_dim, bool neox)
 
+/* SOFTMAX: per row of `cols` elements: y = exp(x - max) / sum(exp(x - max)). y may be x. */
+#define GK_SIG_SOFTMAX(name, src, dst) \
+    void(name)(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t rows, size_t cols)
+
 /* The arithmetic of each BINARY op, by its family (ops.def), in the vector vocabulary. */
 #define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)
 #define GK_BINARY_MATH_vec_sub(x, y) vf_sub(x, y)
