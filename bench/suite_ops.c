@@ -54,6 +54,13 @@ GKB_BINARY(vec_add_f16, gk_f16)
 GKB_BINARY(vec_add_bf16, gk_bf16)
 GKB_BINARY(vec_mul_f32, float)
 GKB_UNARY(relu_f32, float)
+GKB_UNARY(exp_f32, float)
+GKB_UNARY(tanh_f32, float)
+GKB_UNARY(silu_f32, float)
+GKB_UNARY(silu_bf16, gk_bf16)
+GKB_UNARY(gelu_f32, float)
+GKB_UNARY(gelu_erf_f32, float)
+GKB_BINARY(swiglu_f32, float)
 GKB_UNARY(relu_bf16, gk_bf16)
 GKB_REDUCE(vec_sum_f32, float)
 GKB_REDUCE(vec_sum_squares_f32, float)
@@ -97,6 +104,18 @@ static void gkb_layer_norm_f32(void *ctx)
     gk_layer_norm_f32(j->a, j->b, j->b, j->out, j->n / GKB_ROW_COLS, GKB_ROW_COLS, 1e-6f);
 }
 
+static void gkb_softmax_f32(void *ctx)
+{
+    struct gkb_ops_job *j = ctx;
+    gk_softmax_f32(j->a, j->out, j->n / GKB_ROW_COLS, GKB_ROW_COLS);
+}
+
+static void gkb_softmax_bf16(void *ctx)
+{
+    struct gkb_ops_job *j = ctx;
+    gk_softmax_bf16(j->a, j->out, j->n / GKB_ROW_COLS, GKB_ROW_COLS);
+}
+
 static void gkb_rope_f32(void *ctx)
 {
     struct gkb_ops_job *j = ctx;
@@ -113,6 +132,13 @@ static const struct gkb_ops_case gkb_ops_cases[] = {
     {"vec_scale", "f32", 4, 2, GKB_UPDATE, gkb_vec_scale_f32},
     {"relu", "f32", 4, 2, GKB_COPY, gkb_relu_f32},
     {"relu", "bf16", 2, 2, GKB_COPY, gkb_relu_bf16},
+    {"exp", "f32", 4, 2, GKB_COPY, gkb_exp_f32},
+    {"tanh", "f32", 4, 2, GKB_COPY, gkb_tanh_f32},
+    {"silu", "f32", 4, 2, GKB_COPY, gkb_silu_f32},
+    {"silu", "bf16", 2, 2, GKB_COPY, gkb_silu_bf16},
+    {"gelu", "f32", 4, 2, GKB_COPY, gkb_gelu_f32},
+    {"gelu_erf", "f32", 4, 2, GKB_COPY, gkb_gelu_erf_f32},
+    {"swiglu", "f32", 4, 3, GKB_BINARY, gkb_swiglu_f32},
     {"vec_sum", "f32", 4, 1, GKB_READ, gkb_vec_sum_f32},
     {"vec_sum", "bf16", 2, 1, GKB_READ, gkb_vec_sum_bf16},
     {"vec_sum_squares", "f32", 4, 1, GKB_READ, gkb_vec_sum_squares_f32},
@@ -121,6 +147,8 @@ static const struct gkb_ops_case gkb_ops_cases[] = {
     {"rms_norm", "f32", 4, 2, GKB_COPY, gkb_rms_norm_f32},
     {"rms_norm", "bf16", 2, 2, GKB_COPY, gkb_rms_norm_bf16},
     {"layer_norm", "f32", 4, 2, GKB_COPY, gkb_layer_norm_f32},
+    {"softmax", "f32", 4, 2, GKB_COPY, gkb_softmax_f32},
+    {"softmax", "bf16", 2, 2, GKB_COPY, gkb_softmax_bf16},
     {"rope", "f32", 4, 2, GKB_UPDATE, gkb_rope_f32},
 };
 

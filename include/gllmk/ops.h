@@ -130,6 +130,19 @@ GK_API gk_status gk_layer_norm_bf16(const gk_bf16 *x,
                                     size_t cols,
                                     float eps);
 
+/* ---- softmax (row-wise) ------------------------------------------------------------------
+ * x and y are rows x cols, row-major, contiguous. Per row: y = exp(x - max) / sum(exp(x - max)),
+ * numerically stable; each element within 2 ULP + 1e-7 absolute of the exact result (the sum is
+ * accumulated in double from f32 partial sums). Rows of any length (tested to 256K columns).
+ * Special rows: a NaN anywhere in the row makes the whole row NaN; a row whose maximum is -Inf
+ * (every element -Inf, e.g. fully masked attention) gives all zeros; a row containing +Inf
+ * gives 1/k at its k +Inf elements and 0 elsewhere (the limit). f16/bf16 are computed in f32 and
+ * rounded once. y may equal x (in place); partial overlap is GK_EALIAS. rows or cols 0: nothing
+ * to do. GK_EINVAL: x or y NULL. GK_EOVERFLOW: rows * cols elements do not fit in size_t bytes. */
+GK_API gk_status gk_softmax_f32(const float *x, float *y, size_t rows, size_t cols);
+GK_API gk_status gk_softmax_f16(const gk_f16 *x, gk_f16 *y, size_t rows, size_t cols);
+GK_API gk_status gk_softmax_bf16(const gk_bf16 *x, gk_bf16 *y, size_t rows, size_t cols);
+
 /* ---- rotary position embedding (in place) ----------------------------------------------------
  * x is [n_tokens][n_heads][head_dim], contiguous. For each token at position p and each pair i <
  * rot_dim/2 (elements (2i, 2i+1) for GK_ROPE_NORM, (i, i + rot_dim/2) for GK_ROPE_NEOX) of every
@@ -199,6 +212,50 @@ GK_API gk_status gk_rope_with_pos_bf16(gk_bf16 *x,
 GK_API gk_status gk_relu_f32(const float *x, float *y, size_t n);
 GK_API gk_status gk_relu_f16(const gk_f16 *x, gk_f16 *y, size_t n);
 GK_API gk_status gk_relu_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+
+/* The transcendental activations, same contract as relu. Accuracy: f32 results are within 2 ULP
+ * of the correctly rounded result for every input, subnormal results included, on every ISA
+ * (tests/test_activations.c reports the measured maxima); f16/bf16 results are the f32 result
+ * (of the same ISA) rounded once to the type. A NaN in gives a NaN out; -0 in gives -0 out
+ * except for exp (exp(+-0) = 1).
+ *   exp(x)       e^x: +Inf above ln(FLT_MAX) = 88.7228, subnormal below -87.34, +0 below
+ *                -103.97 (exp(-Inf) = +0, exp(+Inf) = +Inf).
+ *   tanh(x)      tanh(+-Inf) = +-1.
+ *   silu(x)      x / (1 + e^-x) (x sigmoid(x)): silu(+Inf) = +Inf, silu(-Inf) = -0; results
+ *                below -88 are tiny or subnormal and computed as such, -0 below about -108.66.
+ *   gelu(x)      the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))),
+ *                evaluated in its logistic form x / (1 + e^-2u) (no cancellation for x < 0):
+ *                gelu(+Inf) = +Inf, gelu(-Inf) = -0, -0 below about -10.77.
+ *   gelu_erf(x)  the exact gelu x Phi(x) = 0.5 x (1 + erf(x / sqrt2)) = 0.5 x erfc(-x / sqrt2):
+ *                gelu_erf(+Inf) = +Inf, gelu_erf(-Inf) = -0, -0 below about -14.36. */
+GK_API gk_status gk_exp_f32(const float *x, float *y, size_t n);
+GK_API gk_status gk_exp_f16(const gk_f16 *x, gk_f16 *y, size_t n);
+GK_API gk_status gk_exp_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+GK_API gk_status gk_tanh_f32(const float *x, float *y, size_t n);
+GK_API gk_status gk_tanh_f16(const gk_f16 *x, gk_f16 *y, size_t n);
+GK_API gk_status gk_tanh_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+GK_API gk_status gk_silu_f32(const float *x, float *y, size_t n);
+GK_API gk_status gk_silu_f16(const gk_f16 *x, gk_f16 *y, size_t n);
+GK_API gk_status gk_silu_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+GK_API gk_status gk_gelu_f32(const float *x, float *y, size_t n);
+GK_API gk_status gk_gelu_f16(const gk_f16 *x, gk_f16 *y, size_t n);
+GK_API gk_status gk_gelu_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+GK_API gk_status gk_gelu_erf_f32(const float *x, float *y, size_t n);
+GK_API gk_status gk_gelu_erf_f16(const gk_f16 *x, gk_f16 *y, size_t n);
+GK_API gk_status gk_gelu_erf_bf16(const gk_bf16 *x, gk_bf16 *y, size_t n);
+
+/* SwiGLU: out[i] = silu(gate[i]) * up[i] for i < n, silu as above, as one operation (silu(gate)
+ * is not rounded on its own): within 2 ULP of the correctly rounded result for all inputs, with
+ * no overflow or underflow before the result's own (so silu(-100) * 1e30 is the normal number it
+ * is). Special results are those of silu times up (swiglu(-Inf, u) = -0 * u, a NaN for an
+ * infinite u; swiglu(-0, u) = -0 * u); silu(g) is not zero for a finite g != 0, so
+ * swiglu(g, +-Inf) is an infinity with the sign of g * up even where silu(g) underflows.
+ * f16/bf16 as above. out may equal gate or up (in place); partial overlap of out with either is
+ * GK_EALIAS; gate and up may overlap each other. GK_EINVAL: a pointer is NULL. GK_EOVERFLOW: n
+ * times the element size does not fit in size_t. */
+GK_API gk_status gk_swiglu_f32(const float *gate, const float *up, float *out, size_t n);
+GK_API gk_status gk_swiglu_f16(const gk_f16 *gate, const gk_f16 *up, gk_f16 *out, size_t n);
+GK_API gk_status gk_swiglu_bf16(const gk_bf16 *gate, const gk_bf16 *up, gk_bf16 *out, size_t n);
 
 #ifdef __cplusplus
 }

@@ -145,7 +145,7 @@ static double gk_combine_sum(const double *partials, size_t n_parts)
 
 static double gk_combine_max(const double *partials, size_t n_parts)
 {
-    double m = -INFINITY;
+    double m = -(double)INFINITY;
     for (size_t p = 0; p < n_parts; p++) {
         if (isnan(partials[p])) return partials[p];
         if (partials[p] > m) m = partials[p];

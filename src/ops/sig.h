@@ -70,5 +70,7 @@
 #define GK_BINARY_MATH_vec_add(x, y) vf_add(x, y)
 #define GK_BINARY_MATH_vec_sub(x, y) vf_sub(x, y)
 #define GK_BINARY_MATH_vec_mul(x, y) vf_mul(x, y)
+/* swiglu(x, y) = silu(x) y: kernels/generic/activations.inc */
+#define GK_BINARY_MATH_swiglu(x, y) vf_swiglu(x, y)
 
 #endif /* GK_OPS_SIG_H */

@@ -256,6 +256,11 @@ static inline gk_vf vf_swap_pairs(gk_vf v)
 /* ---- math primitives (specification: vec_scalar.h) ------------------------------------------ */
 #define GK_VF_RINT_MAGIC 0x1.8p23f
 
+static inline gk_vf vf_fms(gk_vf a, gk_vf b, gk_vf c)
+{
+    return _mm256_fmsub_ps(a, b, c);
+}
+
 static inline bool vm_all(gk_vm m)
 {
     return _mm256_movemask_ps(m) == 0xFF;
@@ -275,6 +280,12 @@ static inline gk_vf vf_pow2i_magic(gk_vf z)
 {
     const __m256i shifted = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
     return _mm256_castsi256_ps(_mm256_add_epi32(shifted, _mm256_set1_epi32(0x3F800000)));
+}
+
+static inline gk_vf vf_pow2_recip(gk_vf s)
+{
+    return _mm256_castsi256_ps(
+        _mm256_sub_epi32(_mm256_set1_epi32(0x7F000000), _mm256_castps_si256(s)));
 }
 
 #endif /* GK_KERNELS_VEC_AVX2_H */

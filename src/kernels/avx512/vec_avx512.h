@@ -232,6 +232,11 @@ static inline gk_vf vf_swap_pairs(gk_vf v)
 /* ---- math primitives (specification: vec_scalar.h) ------------------------------------------ */
 #define GK_VF_RINT_MAGIC 0x1.8p23f
 
+static inline gk_vf vf_fms(gk_vf a, gk_vf b, gk_vf c)
+{
+    return _mm512_fmsub_ps(a, b, c);
+}
+
 static inline bool vm_all(gk_vm m)
 {
     return m == (gk_vm)0xFFFF;
@@ -251,6 +256,12 @@ static inline gk_vf vf_pow2i_magic(gk_vf z)
 {
     const __m512i shifted = _mm512_slli_epi32(_mm512_castps_si512(z), 23);
     return _mm512_castsi512_ps(_mm512_add_epi32(shifted, _mm512_set1_epi32(0x3F800000)));
+}
+
+static inline gk_vf vf_pow2_recip(gk_vf s)
+{
+    return _mm512_castsi512_ps(
+        _mm512_sub_epi32(_mm512_set1_epi32(0x7F000000), _mm512_castps_si512(s)));
 }
 
 #endif /* GK_KERNELS_VEC_AVX512_H */

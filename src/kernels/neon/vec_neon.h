@@ -239,6 +239,11 @@ static inline gk_vf vf_swap_pairs(gk_vf v)
 /* ---- math primitives (specification: vec_scalar.h) ------------------------------------------ */
 #define GK_VF_RINT_MAGIC 0x1.8p23f
 
+static inline gk_vf vf_fms(gk_vf a, gk_vf b, gk_vf c)
+{
+    return vfmaq_f32(vnegq_f32(c), a, b);
+}
+
 static inline bool vm_all(gk_vm m)
 {
     return vminvq_u32(m) != 0;
@@ -260,6 +265,11 @@ static inline gk_vf vf_pow2i_magic(gk_vf z)
 {
     const uint32x4_t shifted = vshlq_n_u32(vreinterpretq_u32_f32(z), 23);
     return vreinterpretq_f32_u32(vaddq_u32(shifted, vdupq_n_u32(0x3F800000u)));
+}
+
+static inline gk_vf vf_pow2_recip(gk_vf s)
+{
+    return vreinterpretq_f32_u32(vsubq_u32(vdupq_n_u32(0x7F000000u), vreinterpretq_u32_f32(s)));
 }
 
 #endif /* GK_KERNELS_VEC_NEON_H */

@@ -189,14 +189,24 @@ static inline float vf_hmax(gk_vf v)
  *                             exactly GK_VF_RINT_MAGIC + rint(t) (ties to even), and subtracting
  *                             GK_VF_RINT_MAGIC again gives rint(t) exactly
  *   vm_all(m)                 true if every lane of m is set
+ *   vf_fms(a, b, c)           a * b - c rounded once (so vf_fms(a, b, a * b) is the exact
+ *                             rounding error of the product a * b)
  *   vf_neg(a)                 a with its sign bit flipped (zeros and NaNs too)
  *   vf_xorsign(a, b)          a with its sign bit flipped in the lanes where b's sign bit is set
  *                             (for a >= +0 that is copysign(a, b))
  *   vf_pow2i_magic(z)         2^k exactly for z = GK_VF_RINT_MAGIC + k, k an integer in
  *                             [-126, 127]: the float whose bits are (bits(z) << 23) + bits(1.0f),
  *                             i.e. k taken from z's low bits without a conversion (other z give
- *                             that bit pattern too, whatever it means) */
+ *                             that bit pattern too, whatever it means)
+ *   vf_pow2_recip(s)          1 / s exactly for s = 2^k, k an integer in [-126, 126]: the float
+ *                             whose bits are 0x7F000000 - bits(s) (the exponent field e becomes
+ *                             254 - e; other s give that bit pattern too) */
 #define GK_VF_RINT_MAGIC 0x1.8p23f
+
+static inline gk_vf vf_fms(gk_vf a, gk_vf b, gk_vf c)
+{
+    return fmaf(a, b, -c);
+}
 
 static inline bool vm_all(gk_vm m)
 {
@@ -216,6 +226,11 @@ static inline gk_vf vf_xorsign(gk_vf a, gk_vf b)
 static inline gk_vf vf_pow2i_magic(gk_vf z)
 {
     return gk_f32_from_bits((gk_f32_bits(z) << 23) + 0x3F800000u);
+}
+
+static inline gk_vf vf_pow2_recip(gk_vf s)
+{
+    return gk_f32_from_bits(0x7F000000u - gk_f32_bits(s));
 }
 
 #endif /* GK_KERNELS_VEC_SCALAR_H */
