@@ -117,7 +117,7 @@ static double oracle_vec_axpy(double x, double y)
     uint64_t bits;
     memcpy(&bits, &sum, sizeof bits);
     if (err == 0.0 || (bits & 1)) return sum;
-    return nextafter(sum, err > 0 ? INFINITY : -INFINITY);
+    return nextafter(sum, err > 0 ? (double)INFINITY : -(double)INFINITY);
 }
 
 /* ---- the adapter of one op ------------------------------------------------------------------ */

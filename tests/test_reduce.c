@@ -62,9 +62,9 @@ static oracle_result oracle_vec_dot(const float *x, const float *y, size_t n)
 static oracle_result oracle_vec_max(const float *x, const float *y, size_t n)
 {
     (void)y;
-    double m = -INFINITY;
+    double m = -(double)INFINITY;
     for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i])) return (oracle_result){NAN, 0.0};
+        if (isnan(x[i])) return (oracle_result){(double)NAN, 0.0};
         if ((double)x[i] > m) m = (double)x[i];
     }
     return (oracle_result){m, 0.0};

@@ -118,7 +118,7 @@ static void check_against_oracle(const char *what,
                 size_t j, k;
                 pair_of(s, i, &j, &k);
                 const double a = angle_of(s, p, i), c = cos(a), sn = sin(a);
-                const double xj = x[base + j], xk = x[base + k];
+                const double xj = (double)x[base + j], xk = (double)x[base + k];
                 const double ej = fabs((double)got[base + j] - (xj * c - xk * sn));
                 const double ek = fabs((double)got[base + k] - (xj * sn + xk * c));
                 if (ej > worst) worst = ej;

@@ -94,7 +94,7 @@ static void oracle_softmax(const float *x,
     (void)p1;
     (void)p2;
     (void)eps;
-    double m = -INFINITY, sum = 0.0;
+    double m = -(double)INFINITY, sum = 0.0;
     size_t n_nan = 0, n_inf = 0;
     for (size_t i = 0; i < cols; i++) {
         n_nan += isnan(x[i]);
