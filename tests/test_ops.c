@@ -16,6 +16,7 @@
 
 #include "common/gk_oracles.h"
 #include "common/gk_test.h"
+#include "common/gk_test_dtypes.h"
 #include "core/half.h"
 #include "scalar_ops/ref.h"
 
@@ -58,18 +59,6 @@ static float sample_value(gk_rng *rng, size_t i, size_t stride)
         gk_ctype_##t *x = p;                                            \
         for (size_t i = 0; i < n; i++)                                  \
             gk_store_##t(x + i, sample_value(rng, i, stride));          \
-    }                                                                   \
-    static void widen_##t(const void *p, float *y, size_t n)            \
-    {                                                                   \
-        const gk_ctype_##t *x = p;                                      \
-        for (size_t i = 0; i < n; i++)                                  \
-            y[i] = gk_load_##t(x + i);                                  \
-    }                                                                   \
-    static void narrow_##t(const float *x, void *p, size_t n)           \
-    {                                                                   \
-        gk_ctype_##t *y = p;                                            \
-        for (size_t i = 0; i < n; i++)                                  \
-            gk_store_##t(y + i, x[i]);                                  \
     }
 GK_TEST_DTYPE(f32)
 GK_TEST_DTYPE(f16)
@@ -164,12 +153,9 @@ typedef struct map_op {
         .run_f32 = run_f32_of_##op,                                                      \
         .fill = fill_##t,                                                                \
         .widen = widen_##t,                                                              \
-        .narrow = narrow_##t,                                                            \
+        .narrow = from_f32_##t,                                                          \
         .round = round_##t,                                                              \
     };
-#define GK_IS_F32_f32  true
-#define GK_IS_F32_f16  false
-#define GK_IS_F32_bf16 false
 
 /* How each class calls its family's oracle with (widened) inputs a and b. */
 #define GK_ORACLE_BINARY(family, a, b) oracle_##family(a, b)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/gk_test.h"
+#include "common/gk_test_dtypes.h"
 #include "core/half.h"
 #include "scalar_ops/ref.h"
 
@@ -84,27 +85,6 @@ typedef struct reduce_op {
     void (*from_f32)(const float *x, void *y, size_t n); /* round f32 data to the type */
     void (*widen)(const void *x, float *y, size_t n);
 } reduce_op;
-
-#define GK_TEST_DTYPE(t)                                        \
-    static void from_f32_##t(const float *x, void *p, size_t n) \
-    {                                                           \
-        gk_ctype_##t *y = p;                                    \
-        for (size_t i = 0; i < n; i++)                          \
-            gk_store_##t(y + i, x[i]);                          \
-    }                                                           \
-    static void widen_##t(const void *p, float *y, size_t n)    \
-    {                                                           \
-        const gk_ctype_##t *x = p;                              \
-        for (size_t i = 0; i < n; i++)                          \
-            y[i] = gk_load_##t(x + i);                          \
-    }
-GK_TEST_DTYPE(f32)
-GK_TEST_DTYPE(f16)
-GK_TEST_DTYPE(bf16)
-
-#define GK_IS_F32_f32  true
-#define GK_IS_F32_f16  false
-#define GK_IS_F32_bf16 false
 
 #define GK_REDUCE_ADAPTER(op, family, t, tolerance, run_call, ref_call)                   \
     static gk_status run_##op(const void *a, const void *b, size_t n, float *out)         \

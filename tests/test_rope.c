@@ -14,29 +14,9 @@
 #include <string.h>
 
 #include "common/gk_test.h"
+#include "common/gk_test_dtypes.h"
 #include "core/half.h"
 #include "scalar_ops/ref.h"
-
-#define GK_TEST_DTYPE(t)                                        \
-    static void from_f32_##t(const float *x, void *p, size_t n) \
-    {                                                           \
-        gk_ctype_##t *y = p;                                    \
-        for (size_t i = 0; i < n; i++)                          \
-            gk_store_##t(y + i, x[i]);                          \
-    }                                                           \
-    static void widen_##t(const void *p, float *y, size_t n)    \
-    {                                                           \
-        const gk_ctype_##t *x = p;                              \
-        for (size_t i = 0; i < n; i++)                          \
-            y[i] = gk_load_##t(x + i);                          \
-    }
-GK_TEST_DTYPE(f32)
-GK_TEST_DTYPE(f16)
-GK_TEST_DTYPE(bf16)
-
-#define GK_IS_F32_f32  true
-#define GK_IS_F32_f16  false
-#define GK_IS_F32_bf16 false
 
 typedef struct rope_shape {
     size_t n_tokens, n_heads, head_dim, rot_dim;
