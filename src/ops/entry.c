@@ -320,7 +320,6 @@ struct gk_rope_job {
     void *x;
     const int32_t *pos; /* NULL: position pos0 + token */
     size_t pos0, n_tokens, n_heads, head_dim, rot_dim, tokens_per_part;
-    double theta_base;
     bool neox;
     void (*rotate)(const struct gk_rope_job *job, size_t token, const float *table);
     /* per pair i: theta_base^(-2i/rot_dim), and the cos and sin of that one-position step */
@@ -378,34 +377,60 @@ static void gk_rope_part(void *ctx, size_t first_part, size_t end_part)
     }
 }
 
-/* Validates, then rotates every token (on the pool when the tensor is large). */
-static gk_status gk_rope_run(const char *api, struct gk_rope_job *job, size_t elem_bytes)
+/* The body of gk_rope_* (with_pos false: positions pos0 + token) and gk_rope_with_pos_*
+ * (positions pos[token]): validates, then rotates every token with `rotate` (on the pool when
+ * the tensor is large). */
+static gk_status gk_rope_run(const char *api,
+                             void (*rotate)(const struct gk_rope_job *, size_t, const float *),
+                             void *x,
+                             bool with_pos,
+                             const int32_t *pos,
+                             size_t pos0,
+                             size_t n_tokens,
+                             size_t n_heads,
+                             size_t head_dim,
+                             size_t rot_dim,
+                             float theta_base,
+                             gk_rope_style style,
+                             size_t elem_bytes)
 {
-    GK_TRY(gk_validate_rope(api, job->x, job->pos, job->n_tokens, job->n_heads, job->head_dim,
-                            job->rot_dim, (float)job->theta_base, job->neox, elem_bytes));
-    const size_t token_elems = job->n_heads * job->head_dim;
-    if (job->n_tokens == 0 || token_elems == 0 || job->rot_dim == 0) return GK_OK;
+    GK_CHECK(style == GK_ROPE_NORM || style == GK_ROPE_NEOX, GK_EINVAL, api, "unknown style %d",
+             (int)style);
+    GK_CHECK(!with_pos || pos != NULL || n_tokens == 0, GK_EINVAL, api, "pos is NULL");
+    GK_TRY(gk_validate_rope(api, x, pos, n_tokens, n_heads, head_dim, rot_dim, theta_base,
+                            style == GK_ROPE_NEOX, elem_bytes));
+    const size_t token_elems = n_heads * head_dim;
+    if (n_tokens == 0 || token_elems == 0 || rot_dim == 0) return GK_OK;
     double inv_freq[GK_ROPE_MAX_ROT_DIM / 2], step_c[GK_ROPE_MAX_ROT_DIM / 2],
         step_s[GK_ROPE_MAX_ROT_DIM / 2];
-    for (size_t i = 0; i < job->rot_dim / 2; i++) {
-        inv_freq[i] = pow(job->theta_base, -2.0 * (double)i / (double)job->rot_dim);
+    for (size_t i = 0; i < rot_dim / 2; i++) {
+        inv_freq[i] = pow((double)theta_base, -2.0 * (double)i / (double)rot_dim);
         step_c[i] = cos(inv_freq[i]);
         step_s[i] = sin(inv_freq[i]);
     }
-    job->inv_freq = inv_freq;
-    job->step_c = step_c;
-    job->step_s = step_s;
-    job->kernels = gk_kernels_active();
-    /* whole anchor blocks of about GK_PART_ELEMS elements */
+    /* parts: whole anchor blocks of about GK_PART_ELEMS elements */
     const size_t blocks = token_elems * GK_ROPE_REANCHOR >= GK_PART_ELEMS
                               ? 1
                               : GK_PART_ELEMS / (token_elems * GK_ROPE_REANCHOR);
-    job->tokens_per_part = blocks * GK_ROPE_REANCHOR;
-    const size_t n_parts = (job->n_tokens + job->tokens_per_part - 1) / job->tokens_per_part;
-    if (2 * job->n_tokens * token_elems * elem_bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
-        gk_rope_part(job, 0, n_parts);
+    struct gk_rope_job job = {.kernels = gk_kernels_active(),
+                              .x = x,
+                              .pos = pos,
+                              .pos0 = pos0,
+                              .n_tokens = n_tokens,
+                              .n_heads = n_heads,
+                              .head_dim = head_dim,
+                              .rot_dim = rot_dim,
+                              .tokens_per_part = blocks * GK_ROPE_REANCHOR,
+                              .neox = style == GK_ROPE_NEOX,
+                              .rotate = rotate,
+                              .inv_freq = inv_freq,
+                              .step_c = step_c,
+                              .step_s = step_s};
+    const size_t n_parts = (n_tokens + job.tokens_per_part - 1) / job.tokens_per_part;
+    if (2 * n_tokens * token_elems * elem_bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
+        gk_rope_part(&job, 0, n_parts);
     else
-        gk_pool_run(gk_rope_part, job, n_parts);
+        gk_pool_run(gk_rope_part, &job, n_parts);
     return GK_OK;
 }
 
@@ -420,49 +445,15 @@ static gk_status gk_rope_run(const char *api, struct gk_rope_job *job, size_t el
     gk_status gk_##op(gk_ctype_##dst *x, size_t n_tokens, size_t n_heads, size_t head_dim,         \
                       size_t rot_dim, size_t pos0, float theta_base, gk_rope_style style)          \
     {                                                                                              \
-        GK_CHECK(style == GK_ROPE_NORM || style == GK_ROPE_NEOX, GK_EINVAL, "gk_" #op,             \
-                 "unknown style %d", (int)style);                                                  \
-        struct gk_rope_job job = {NULL,                                                            \
-                                  x,                                                               \
-                                  NULL,                                                            \
-                                  pos0,                                                            \
-                                  n_tokens,                                                        \
-                                  n_heads,                                                         \
-                                  head_dim,                                                        \
-                                  rot_dim,                                                         \
-                                  0,                                                               \
-                                  (double)theta_base,                                              \
-                                  style == GK_ROPE_NEOX,                                           \
-                                  gk_##op##_rotate,                                                \
-                                  NULL,                                                            \
-                                  NULL,                                                            \
-                                  NULL};                                                           \
-        return gk_rope_run("gk_" #op, &job, sizeof *x);                                            \
+        return gk_rope_run("gk_" #op, gk_##op##_rotate, x, false, NULL, pos0, n_tokens, n_heads,   \
+                           head_dim, rot_dim, theta_base, style, sizeof *x);                       \
     }                                                                                              \
     gk_status gk_##family##_with_pos_##dst(gk_ctype_##dst *x, const int32_t *pos, size_t n_tokens, \
                                            size_t n_heads, size_t head_dim, size_t rot_dim,        \
                                            float theta_base, gk_rope_style style)                  \
     {                                                                                              \
-        GK_CHECK(style == GK_ROPE_NORM || style == GK_ROPE_NEOX, GK_EINVAL,                        \
-                 "gk_" #family "_with_pos_" #dst, "unknown style %d", (int)style);                 \
-        GK_CHECK(pos != NULL || n_tokens == 0, GK_EINVAL, "gk_" #family "_with_pos_" #dst,         \
-                 "pos is NULL");                                                                   \
-        struct gk_rope_job job = {NULL,                                                            \
-                                  x,                                                               \
-                                  pos,                                                             \
-                                  0,                                                               \
-                                  n_tokens,                                                        \
-                                  n_heads,                                                         \
-                                  head_dim,                                                        \
-                                  rot_dim,                                                         \
-                                  0,                                                               \
-                                  (double)theta_base,                                              \
-                                  style == GK_ROPE_NEOX,                                           \
-                                  gk_##op##_rotate,                                                \
-                                  NULL,                                                            \
-                                  NULL,                                                            \
-                                  NULL};                                                           \
-        return gk_rope_run("gk_" #family "_with_pos_" #dst, &job, sizeof *x);                      \
+        return gk_rope_run("gk_" #family "_with_pos_" #dst, gk_##op##_rotate, x, true, pos, 0,     \
+                           n_tokens, n_heads, head_dim, rot_dim, theta_base, style, sizeof *x);    \
     }
 
 #define GK_OP(op, family, sig, src, dst, tol) GK_ENTRY_##sig(op, family, src, dst)
