@@ -63,8 +63,8 @@ static inline gk_vf vf_mul(gk_vf a, gk_vf b)
     return _mm256_mul_ps(a, b);
 }
 
-/* Sets the quiet bit of NaN lanes (widening must return quiet NaNs, src/core/half.h). */
-static inline gk_vf gk_avx2_quiet_nans(gk_vf v)
+/* Sets the quiet bit of NaN lanes (the spec: src/kernels/scalar/vec_scalar.h). */
+static inline gk_vf vf_quiet_nans(gk_vf v)
 {
     const __m256 is_nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
     const __m256 quiet_bit = _mm256_castsi256_ps(_mm256_set1_epi32(0x00400000));
@@ -82,10 +82,10 @@ static inline __m128i gk_avx2_to_f16x8(gk_vf v)
     return _mm256_cvtps_ph(v, 0);
 }
 
+/* Exact widening; a NaN keeps its bits, quiet or not (vf_load_bf16 in vec_scalar.h). */
 static inline gk_vf gk_avx2_from_bf16x8(__m128i b)
 {
-    const __m256i widened = _mm256_slli_epi32(_mm256_cvtepu16_epi32(b), 16);
-    return gk_avx2_quiet_nans(_mm256_castsi256_ps(widened));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(b), 16));
 }
 
 /* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top

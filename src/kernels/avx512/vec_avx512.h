@@ -74,15 +74,19 @@ static inline __m256i gk_avx512_to_f16x16(gk_vf v)
     return _mm512_cvtps_ph(v, 0);
 }
 
-/* Widen bf16 to f32 and set the quiet bit of NaN lanes (src/core/half.h). */
+/* Sets the quiet bit of NaN lanes (the spec: src/kernels/scalar/vec_scalar.h). */
+static inline gk_vf vf_quiet_nans(gk_vf v)
+{
+    const __mmask16 is_nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    const __m512i bits = _mm512_castps_si512(v);
+    return _mm512_castsi512_ps(
+        _mm512_mask_or_epi32(bits, is_nan, bits, _mm512_set1_epi32(0x00400000)));
+}
+
+/* Exact widening; a NaN keeps its bits, quiet or not (vf_load_bf16 in vec_scalar.h). */
 static inline gk_vf gk_avx512_from_bf16x16(__m256i b)
 {
-    const __m512i widened = _mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16);
-    const __mmask16 is_nan = _mm512_cmp_ps_mask(_mm512_castsi512_ps(widened),
-                                                _mm512_castsi512_ps(widened), _CMP_UNORD_Q);
-    const __m512i quiet =
-        _mm512_mask_or_epi32(widened, is_nan, widened, _mm512_set1_epi32(0x00400000));
-    return _mm512_castsi512_ps(quiet);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
 }
 
 /* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top bits

@@ -73,13 +73,18 @@ static inline uint16x4_t gk_neon_to_f16x4(gk_vf v)
     return vreinterpret_u16_f16(vcvt_f16_f32(v));
 }
 
+/* Sets the quiet bit of NaN lanes (the spec: src/kernels/scalar/vec_scalar.h). */
+static inline gk_vf vf_quiet_nans(gk_vf v)
+{
+    const uint32x4_t is_nan = vmvnq_u32(vceqq_f32(v, v));
+    return vreinterpretq_f32_u32(
+        vorrq_u32(vreinterpretq_u32_f32(v), vandq_u32(is_nan, vdupq_n_u32(0x00400000))));
+}
+
+/* Exact widening; a NaN keeps its bits, quiet or not (vf_load_bf16 in vec_scalar.h). */
 static inline gk_vf gk_neon_from_bf16x4(uint16x4_t b)
 {
-    const uint32x4_t widened = vshll_n_u16(b, 16);
-    const uint32x4_t is_nan =
-        vmvnq_u32(vceqq_f32(vreinterpretq_f32_u32(widened), vreinterpretq_f32_u32(widened)));
-    const uint32x4_t quiet = vorrq_u32(widened, vandq_u32(is_nan, vdupq_n_u32(0x00400000)));
-    return vreinterpretq_f32_u32(quiet);
+    return vreinterpretq_f32_u32(vshll_n_u16(b, 16));
 }
 
 /* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top bits
