@@ -1181,6 +1181,12 @@ static int step(ctx *c, state *s)
         const bool same = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                           ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                           ops[0].reg.value == ops[1].reg.value;
+        if (same && (in->mnemonic == ZYDIS_MNEMONIC_XOR || in->mnemonic == ZYDIS_MNEMONIC_SUB)) {
+            /* zeroing idiom: the old value (maybe a pointer) does not matter */
+            flags_logic(s, 0, w);
+            NEED(set_int(c, s, in, &ops[0], w, gv_conc(0, 0)) == 0, "unsupported destination");
+            break;
+        }
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0, "unsupported operand");
         NEED(get_int(c, s, in, &ops[1], w, &b) == 0, "unsupported operand");
         NEED(int_binop(c, s, in->mnemonic, a, b, w, &r, same &&
@@ -1189,6 +1195,31 @@ static int step(ctx *c, state *s)
              "unsupported integer operation");
         if (in->mnemonic != ZYDIS_MNEMONIC_CMP && in->mnemonic != ZYDIS_MNEMONIC_TEST)
             NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
+        break;
+    }
+    case ZYDIS_MNEMONIC_ADC:
+    case ZYDIS_MNEMONIC_SBB: {
+        /* with the carry of a comparison: how Clang counts (ucomiss; sbb r, -1) */
+        const int32_t carry = cc_node(c, s, CC_B);
+        NEED(carry >= 0, "carry the executor does not model");
+        NEED(get_int(c, s, in, &ops[0], w, &a) == 0 && a.base == BASE_NONE, "unsupported operand");
+        NEED(get_int(c, s, in, &ops[1], w, &b) == 0 && b.base == BASE_NONE, "unsupported operand");
+        const gk_trace_op *cn = gk_dag_node(c->dag, carry);
+        const int op = in->mnemonic == ZYDIS_MNEMONIC_ADC ? GK_TOP_IADD : GK_TOP_ISUB;
+        if (cn->opcode == GK_TOP_CONST && a.node < 0 && b.node < 0) {
+            const uint64_t x = (uint64_t)a.off, y = (uint64_t)b.off + cn->imm;
+            r = gv_conc((op == GK_TOP_IADD ? x + y : x - y) & mask_bits(w), a.taint | b.taint);
+            s->f.kind = FL_UNDEF;
+        } else {
+            const gk_trace_type t = int_type(w);
+            const int32_t an = gv_node(c, a, w), bn = gv_node(c, b, w);
+            NEED(an >= 0 && bn >= 0, "carry arithmetic on a size");
+            const int32_t ab = gk_dag_op2(c->dag, op, t, an, bn);
+            r = gv_sym(gk_dag_op2(c->dag, op, t, ab, gk_dag_op1(c->dag, GK_TOP_ZEXT, t, carry)));
+            NEED(r.node >= 0, "trace too large");
+            s->f.kind = FL_UNDEF;
+        }
+        NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
         break;
     }
     case ZYDIS_MNEMONIC_IMUL: {
@@ -1668,8 +1699,17 @@ static xv xv_select(ctx *c, int32_t cond, const xv *a, const xv *b)
     if (a->taint || b->taint) return xv_sym(opaque(c, GK_TT_F32));
     /* the type: that of a symbolic side (a concrete side is read in the same type) */
     const xv *sym = !a->conc ? a : !b->conc ? b : NULL;
-    gk_trace_type t = GK_TT_I64;
-    if (sym) t = (gk_trace_type)gk_dag_node(c->dag, sym->node)->type;
+    gk_trace_type t = GK_TT_F32;
+    if (sym) {
+        t = (gk_trace_type)gk_dag_node(c->dag, sym->node)->type;
+    } else {
+        /* two constants: the widest lane they fill (a select only claims its low lane, so a
+         * wider read later is rejected, never wrong) */
+        static const uint8_t zero[12] = {0};
+        const bool f32 = !memcmp(a->bytes + 4, zero, 12) && !memcmp(b->bytes + 4, zero, 12);
+        const bool f64 = !memcmp(a->bytes + 8, zero, 8) && !memcmp(b->bytes + 8, zero, 8);
+        t = f32 || !f64 ? GK_TT_F32 : GK_TT_F64;
+    }
     const int32_t an = xv_lane(c, a, t), bn = xv_lane(c, b, t);
     const int32_t r = gk_dag_op3(c->dag, GK_TOP_SELECT, t, cond, an, bn);
     return r < 0 ? xv_sym(opaque(c, GK_TT_F32)) : xv_sym(r);

@@ -134,8 +134,11 @@ typedef struct lifter {
     int32_t fold_init[MAX_FOLDS], fold_step[MAX_FOLDS];
     int32_t ctx_fold_node[MAX_FOLDS]; /* the run node of each fold in this context */
     const char *why;
+    long visits; /* bound on the accumulator search over shared DAG nodes */
     gk_sx_stats stats;
 } lifter;
+
+enum { MAX_VISITS = 4096 };
 
 /* Position of array element (array, byte offset) in the current context; -1 if outside. For
  * blocks, the byte offset inside the context's block. */
@@ -350,72 +353,53 @@ static int32_t instantiate(lifter *L, int32_t f, int64_t pos, int32_t acc, int d
     return gk_dag_add(&L->run, o);
 }
 
-/* The first step of an integer fold whose initial value is the identity (0 for add, or, xor;
- * all ones for and) is simplified away by the DAG (0 + t = t): the initial value that makes
- * F(init, elements at 0) equal `cur`, or -1. */
+/* The first step of an integer fold starting from a constant is partly folded by the DAG
+ * (0 + t = t, 0 - (-1) = 1): the initial value among 0, 1 and all ones that makes
+ * F(init, elements at 0) equal `cur` exactly, or -1. */
 static int32_t identity_init(lifter *L, int32_t step, int32_t cur)
 {
-    const gk_trace_op *root = gk_dag_node(&L->tr, step);
-    const gk_trace_type t = (gk_trace_type)root->type;
-    uint64_t id;
-    switch (root->opcode) {
-    case GK_TOP_IADD:
-    case GK_TOP_OR:
-    case GK_TOP_XOR: id = 0; break;
-    case GK_TOP_AND: id = ~0ull; break;
-    default: return -1;
-    }
-    const int32_t n_before = L->run.n;
-    const int32_t init = gk_dag_const(&L->run, t, id);
-    const int32_t got = init < 0 ? -1 : instantiate(L, step, 0, init, 0);
-    for (int32_t i = n_before; i < L->run.n; i++) {
-        L->dep_state[i] = 0;
-        L->red_of[i] = -1;
-        L->memo_stamp[i] = 0;
-    }
-    return got >= 0 && got == cur ? init : -1;
-}
-
-/* The topmost nodes under t (not t) whose deps are exactly `want`. */
-static void find_acc(lifter *L, int32_t u, uint64_t want, int32_t *found, int *n_found, int depth)
-{
-    if (depth > 64 || *n_found > 1) return;
-    const gk_trace_op *n = gk_dag_node(&L->run, u);
-    const int ar = gk_trace_opcode_arity(n->opcode);
-    const int32_t kids[3] = {n->a, n->b, n->c};
-    for (int i = 0; i < ar; i++) {
-        const int32_t k = kids[i];
-        if (L->dep_state[k] <= 0 || L->red_of[k] >= 0) continue;
-        if (L->deps[k] == want) {
-            if (*n_found == 0 || found[0] != k) found[(*n_found)++ > 0 ? 1 : 0] = k;
-            continue;
+    const gk_trace_type t = (gk_trace_type)gk_dag_node(&L->tr, step)->type;
+    if (gk_trace_type_is_float(t) || t == GK_TT_BOOL) return -1;
+    static const uint64_t candidates[3] = {0, 1, ~0ull};
+    for (int i = 0; i < 3; i++) {
+        const int32_t n_before = L->run.n;
+        const int32_t init = gk_dag_const(&L->run, t, candidates[i]);
+        const int32_t got = init < 0 ? -1 : instantiate(L, step, 0, init, 0);
+        for (int32_t k = n_before; k < L->run.n; k++) {
+            L->dep_state[k] = 0;
+            L->red_of[k] = -1;
+            L->memo_stamp[k] = 0;
         }
-        if ((L->deps[k] & want) != 0) find_acc(L, k, want, found, n_found, depth + 1);
+        if (got >= 0 && got == cur) return init;
+    }
+    return -1;
+}
+
+/* Nodes under u whose deps are exactly `want`, outermost first (at most `cap`): the candidates
+ * for the accumulator before the last step. */
+static void find_acc(lifter *L, int32_t u, uint64_t want, int32_t *found, int *n_found, int cap,
+                     int depth)
+{
+    if (depth > 64 || *n_found >= cap || ++L->visits > MAX_VISITS) return;
+    const gk_trace_op *n = gk_dag_node(&L->run, u);
+    const int ar = gk_trace_opcode_arity(n->opcode);
+    const int32_t kids[3] = {n->a, n->b, n->c};
+    for (int i = 0; i < ar && *n_found < cap; i++) {
+        const int32_t k = kids[i];
+        if (L->dep_state[k] <= 0 || L->red_of[k] >= 0 || (L->deps[k] & want) == 0) continue;
+        if (L->deps[k] == want) {
+            bool dup = false;
+            for (int j = 0; j < *n_found; j++) dup = dup || found[j] == k;
+            if (!dup) found[(*n_found)++] = k;
+        }
+        find_acc(L, k, want, found, n_found, cap, depth + 1);
     }
 }
 
-static void dbg_dump(lifter *L, int32_t u, int depth)
+/* Is t = fold(F, init) over positions 0..last with accumulator `a` before the last step? */
+static bool try_fold_with(lifter *L, int32_t t, int32_t a)
 {
-    const gk_trace_op *n = gk_dag_node(&L->run, u);
-    fprintf(stderr, "%*s#%d %s.%d p%d a%d imm%llx deps %llx st %d red %d\n", depth * 2, "", u,
-            n->opcode < GK_TOP_COUNT_ ? gk_trace_opcode_name(n->opcode) : (n->opcode == GK_DAG_MEM ? "MEM" : "OPQ"),
-            n->type, n->pred, n->a, (unsigned long long)n->imm, (unsigned long long)L->deps[u], L->dep_state[u], L->red_of[u]);
-    if (depth > 12 || L->red_of[u] >= 0) return;
-    const int ar = gk_trace_opcode_arity(n->opcode);
-    const int32_t kids[3] = {n->a, n->b, n->c};
-    for (int i = 0; i < ar; i++) dbg_dump(L, kids[i], depth + 1);
-}
-
-static bool try_fold(lifter *L, int32_t t)
-{
-    if (getenv("GK_SX_DEBUG2")) { fprintf(stderr, "try_fold:\n"); dbg_dump(L, t, 0); }
     const uint64_t last = L->axis_len - 1;
-    const uint64_t want = ((1ull << L->axis_len) - 1) & ~(1ull << last);
-    int32_t found[2] = {-1, -1};
-    int n_found = 0;
-    find_acc(L, t, want, found, &n_found, 0);
-    if (n_found != 1) return false;
-    const int32_t a = found[0];
     const char *why = L->why;
     L->stamp++;
     const rb_mode m = {.pos = (int64_t)last, .acc = a};
@@ -451,6 +435,19 @@ static bool try_fold(lifter *L, int32_t t)
     L->red_of[t] = idx;
     L->ctx_fold_node[idx] = t;
     return true;
+}
+
+static bool try_fold(lifter *L, int32_t t)
+{
+    const uint64_t last = L->axis_len - 1;
+    const uint64_t want = ((1ull << L->axis_len) - 1) & ~(1ull << last);
+    int32_t found[8];
+    int n_found = 0;
+    L->visits = 0;
+    find_acc(L, t, want, found, &n_found, 8, 0);
+    for (int i = 0; i < n_found; i++)
+        if (try_fold_with(L, t, found[i])) return true;
+    return false;
 }
 
 /* The generalised body of run node `root` in the current context. */
