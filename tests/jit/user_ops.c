@@ -8,6 +8,12 @@
 #include <stdint.h>
 #include <string.h>
 
+/* y = x + 1 */
+void gk_test_plus_one(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] + 1.0f;
+}
+
 /* mish(x) = x tanh(softplus(x)) */
 void gk_test_mish(const float *x, float *y, size_t n)
 {

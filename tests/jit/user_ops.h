@@ -7,6 +7,7 @@
 
 enum { GK_TEST_Q8_ELEMS = 32, GK_TEST_Q8_BYTES = 34 };
 
+void gk_test_plus_one(const float *x, float *y, size_t n);
 void gk_test_mish(const float *x, float *y, size_t n);
 void gk_test_relu_squared(const float *x, float *y, size_t n);
 void gk_test_gemm(const float *a, const float *b, float *c, size_t m, size_t n, size_t k);

@@ -793,7 +793,8 @@ static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w
         *out = gv_conc(r, a.taint);
         if (k) {
             flags_logic(s, r, w);
-            s->f.cf = (uint8_t)(op == GK_TOP_SHL ? (x >> (w - k)) & 1 : (x >> (k - 1)) & 1);
+            s->f.cf = k > w ? 0
+                            : (uint8_t)(op == GK_TOP_SHL ? (x >> (w - k)) & 1 : (x >> (k - 1)) & 1);
             s->f.of = 0; /* defined for 1-bit shifts only; not used by compilers here */
         }
         return 0;
