@@ -10,7 +10,7 @@
 #include "ops/sig.h"
 
 /* Kernel prototypes: gk_kfn_<op> is the type of the dispatch slot for <op>. */
-#define GK_OP(op, family, sig, src_t, dst_t, tol) typedef GK_SIG_##sig(*gk_kfn_##op, src_t, dst_t);
+#define GK_OP(op, family, sig, src_t, dst_t, tol) typedef GK_KSIG_##sig(*gk_kfn_##op, src_t, dst_t);
 #include "ops/ops.def"
 #undef GK_OP
 

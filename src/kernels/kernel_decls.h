@@ -16,7 +16,7 @@
 #define GK_KNAME_EXPAND_(op, i) GK_KNAME_PASTE_(op, i)
 #define GK_KNAME_PASTE_(op, i)  gk_##op##_##i
 
-#define GK_OP(op, family, sig, src, dst, tol) GK_SIG_##sig(GK_KNAME(op), src, dst);
+#define GK_OP(op, family, sig, src, dst, tol) GK_KSIG_##sig(GK_KNAME(op), src, dst);
 #include "ops/ops.def"
 #undef GK_OP
 

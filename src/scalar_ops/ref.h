@@ -7,7 +7,7 @@
 
 #include "ops/sig.h"
 
-#define GK_OP(op, family, sig, src, dst, tol) GK_SIG_##sig(gk_ref_##op, src, dst);
+#define GK_OP(op, family, sig, src, dst, tol) GK_KSIG_##sig(gk_ref_##op, src, dst);
 #include "ops/ops.def"
 #undef GK_OP
 

@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+/* From runs of the symbolic executor to a trace. Each signature kind is run with a few concrete
+ * sizes; every output element's value (a DAG over array elements) is then generalised:
+ *   - an element of an input at the output's own position becomes INPUT (elementwise);
+ *   - a value that depends on every position of the axis must be a fold: its last step
+ *     F(acc, elements at the last position) is peeled off, and F is checked to rebuild the value
+ *     exactly, position by position, down to an initial value that depends on no element;
+ *   - for quant-decode, the byte offsets read for element q of a block must be affine in q.
+ * All output elements of all runs must give the same generalised body (the same hash-consed
+ * id), so the trace holds for every size the runs stand for; anything else is unsupported. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "jit/symexec/symexec.h"
+
+enum { ROLE_ELEM, ROLE_ROW, ROLE_VEC, ROLE_OUT, ROLE_INOUT, ROLE_BLOCKS, ROLE_GEMM_A, ROLE_GEMM_B };
+enum { DIM_N, DIM_ROWS, DIM_COLS, DIM_M, DIM_GN, DIM_K };
+
+typedef struct layout {
+    gk_trace_pattern pattern;
+    int n_int;
+    struct {
+        bool is_array;
+        int role; /* arrays */
+        int dim;  /* sizes */
+    } ints[6];
+    int n_arrays, n_float;
+    bool ret_f64;
+    int out_array; /* the written array, -1 for REDUCTION */
+    int axis_dim;  /* the dimension folds run over (-1: no folds) */
+} layout;
+
+static const int DIM_NONE = -1;
+
+static void add_array(layout *l, int role)
+{
+    l->ints[l->n_int].is_array = true;
+    l->ints[l->n_int++].role = role;
+    l->n_arrays++;
+}
+
+static void add_size(layout *l, int dim)
+{
+    l->ints[l->n_int++].dim = dim;
+}
+
+static bool get_layout(gk_sig sig, layout *l)
+{
+    memset(l, 0, sizeof *l);
+    l->axis_dim = DIM_NONE;
+#define ARR(role_)  add_array(l, role_)
+#define SIZE(dim_) add_size(l, dim_)
+    switch (sig) {
+    case GK_SIG_UNARY:
+        ARR(ROLE_ELEM), ARR(ROLE_OUT), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_ELEMENTWISE, l->out_array = 1;
+        break;
+    case GK_SIG_BINARY:
+        ARR(ROLE_ELEM), ARR(ROLE_ELEM), ARR(ROLE_OUT), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_BINARY, l->out_array = 2;
+        break;
+    case GK_SIG_SCALE:
+        ARR(ROLE_INOUT), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_ELEMENTWISE, l->out_array = 0, l->n_float = 1;
+        break;
+    case GK_SIG_AXPY:
+        ARR(ROLE_INOUT), ARR(ROLE_ELEM), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_ELEMENTWISE, l->out_array = 0, l->n_float = 1;
+        break;
+    case GK_SIG_REDUCE:
+        ARR(ROLE_ROW), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_REDUCTION, l->out_array = -1, l->ret_f64 = true, l->axis_dim = DIM_N;
+        break;
+    case GK_SIG_DOT:
+        ARR(ROLE_ROW), ARR(ROLE_ROW), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_REDUCTION, l->out_array = -1, l->ret_f64 = true, l->axis_dim = DIM_N;
+        break;
+    case GK_SIG_NORM:
+        ARR(ROLE_ROW), ARR(ROLE_VEC), ARR(ROLE_OUT), SIZE(DIM_ROWS), SIZE(DIM_COLS);
+        l->pattern = GK_PATTERN_NORM, l->out_array = 2, l->n_float = 1, l->axis_dim = DIM_COLS;
+        break;
+    case GK_SIG_LAYER_NORM:
+        ARR(ROLE_ROW), ARR(ROLE_VEC), ARR(ROLE_VEC), ARR(ROLE_OUT), SIZE(DIM_ROWS), SIZE(DIM_COLS);
+        l->pattern = GK_PATTERN_NORM, l->out_array = 3, l->n_float = 1, l->axis_dim = DIM_COLS;
+        break;
+    case GK_SIG_SOFTMAX:
+        ARR(ROLE_ROW), ARR(ROLE_OUT), SIZE(DIM_ROWS), SIZE(DIM_COLS);
+        l->pattern = GK_PATTERN_NORM, l->out_array = 1, l->axis_dim = DIM_COLS;
+        break;
+    case GK_SIG_GEMM:
+        ARR(ROLE_GEMM_A), ARR(ROLE_GEMM_B), ARR(ROLE_OUT), SIZE(DIM_M), SIZE(DIM_GN), SIZE(DIM_K);
+        l->pattern = GK_PATTERN_GEMM, l->out_array = 2, l->axis_dim = DIM_K;
+        break;
+    case GK_SIG_DEQUANT:
+        ARR(ROLE_BLOCKS), ARR(ROLE_OUT), SIZE(DIM_N);
+        l->pattern = GK_PATTERN_DEQUANT, l->out_array = 1;
+        break;
+    default: return false;
+    }
+#undef ARR
+#undef SIZE
+    return true;
+}
+
+/* ---- one analysis ---------------------------------------------------------------------------- */
+
+enum { MAX_FOLDS = 16 };
+
+typedef struct lifter {
+    const gk_scalar_op_desc *desc;
+    const gk_sx_env *env;
+    layout lay;
+    int array_of_int[6]; /* int slot -> array number */
+    int role[6];         /* array number -> role */
+    uint64_t dims[6];    /* the run's sizes by DIM_* */
+    gk_dag run;          /* the executor's DAG, one run at a time */
+    gk_dag tr;           /* generalised bodies, shared by all runs */
+    gk_sx_result *res;
+    /* the current output context */
+    int64_t ctx_r, ctx_j; /* row (or gemm i / dequant block) and column (or gemm j / q) */
+    int64_t own_pos;      /* the position that is "the element" in the result body, or -1 */
+    uint64_t axis_len;
+    /* per run-node scratch, sized run.cap */
+    uint64_t *deps;
+    int8_t *dep_state; /* 0 unseen, 1 done, -1 invalid (an element outside the context) */
+    int32_t *red_of;
+    int32_t *memo;
+    uint32_t *memo_stamp;
+    uint32_t stamp;
+    /* folds found so far (trace ids) */
+    int n_folds;
+    int32_t fold_init[MAX_FOLDS], fold_step[MAX_FOLDS];
+    int32_t ctx_fold_node[MAX_FOLDS]; /* the run node of each fold in this context */
+    const char *why;
+    long visits; /* bound on the accumulator search over shared DAG nodes */
+    gk_sx_stats stats;
+} lifter;
+
+enum { MAX_VISITS = 4096 };
+
+/* Position of array element (array, byte offset) in the current context; -1 if outside. For
+ * blocks, the byte offset inside the context's block. */
+static int64_t classify(const lifter *L, int array, int64_t off, unsigned width)
+{
+    const int role = L->role[array];
+    if (role == ROLE_BLOCKS) {
+        const int64_t o = off - L->ctx_r * (int64_t)L->desc->block_bytes;
+        return o >= 0 && o + (int64_t)(width / 8) <= (int64_t)L->desc->block_bytes ? o : -1;
+    }
+    if (off % 4) return -1;
+    const int64_t e = off / 4;
+    const int64_t cols = (int64_t)L->axis_len;
+    switch (role) {
+    case ROLE_ELEM:
+    case ROLE_INOUT: return e == L->ctx_j ? e : -1;
+    case ROLE_ROW: {
+        const int64_t q = e - L->ctx_r * cols;
+        return q >= 0 && q < cols ? q : -1;
+    }
+    case ROLE_VEC: return e >= 0 && e < cols ? e : -1;
+    case ROLE_GEMM_A: {
+        const int64_t q = e - L->ctx_r * (int64_t)L->dims[DIM_K];
+        return q >= 0 && q < (int64_t)L->dims[DIM_K] ? q : -1;
+    }
+    case ROLE_GEMM_B: {
+        const int64_t n = (int64_t)L->dims[DIM_GN];
+        const int64_t d = e - L->ctx_j;
+        return d >= 0 && d % n == 0 && d / n < (int64_t)L->dims[DIM_K] ? d / n : -1;
+    }
+    default: return -1;
+    }
+}
+
+static int32_t trace_input(lifter *L, int array, gk_trace_type t, uint64_t imm, int32_t stride)
+{
+    return gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_INPUT,
+                                            .type = (uint8_t)t,
+                                            .a = array,
+                                            .b = stride,
+                                            .imm = imm});
+}
+
+/* deps of every node under u (positions of the axis it reads), folds recognised bottom-up. */
+static bool try_fold(lifter *L, int32_t u);
+
+enum { MAX_DEPTH = 1500 }; /* recursion bound over DAG depth (hostile code makes deep DAGs) */
+
+static void compute_deps(lifter *L, int32_t u, int depth)
+{
+    if (L->dep_state[u] != 0) return;
+    if (depth > MAX_DEPTH) {
+        L->dep_state[u] = -1;
+        return;
+    }
+    const gk_trace_op *n = gk_dag_node(&L->run, u);
+    uint64_t d = 0;
+    int8_t st = 1;
+    if (n->opcode == GK_DAG_MEM) {
+        const int64_t p = classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
+        if (p < 0)
+            st = -1;
+        else if (L->role[n->a] == ROLE_BLOCKS)
+            d = 0;
+        else if (p < 64)
+            d = 1ull << p;
+        else
+            st = -1;
+    } else {
+        const int ar = gk_trace_opcode_arity(n->opcode);
+        const int32_t kids[3] = {n->a, n->b, n->c};
+        for (int i = 0; i < ar; i++) {
+            compute_deps(L, kids[i], depth + 1);
+            if (L->dep_state[kids[i]] < 0) st = -1;
+            d |= L->deps[kids[i]];
+        }
+    }
+    L->deps[u] = d;
+    L->dep_state[u] = st;
+    const uint64_t full = L->axis_len >= 64 ? ~0ull : (1ull << L->axis_len) - 1;
+    if (st > 0 && L->lay.axis_dim != DIM_NONE && L->axis_len >= 2 && d == full &&
+        L->red_of[u] < 0 && try_fold(L, u))
+        L->deps[u] = 0;
+}
+
+typedef struct rb_mode {
+    int64_t pos;  /* the position whose elements are INPUT */
+    int32_t acc;  /* run node that becomes ACC, or -1 */
+} rb_mode;
+
+static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
+{
+    if (L->memo_stamp[u] == L->stamp) return L->memo[u];
+    if (depth > MAX_DEPTH) {
+        L->why = "expression too deep";
+        return -1;
+    }
+    const gk_trace_op *n = gk_dag_node(&L->run, u);
+    int32_t r = -1;
+    if (u == m->acc) {
+        r = gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_ACC, .type = n->type});
+    } else if (L->red_of[u] >= 0) {
+        r = gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_REDUCED, .type = n->type, .a = L->red_of[u]});
+    } else {
+        switch (n->opcode) {
+        case GK_DAG_MEM: {
+            const int64_t p = classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
+            if (L->role[n->a] == ROLE_BLOCKS && p >= 0)
+                r = trace_input(L, n->a, (gk_trace_type)n->type, (uint64_t)p, 0);
+            else if (p >= 0 && p == m->pos && L->role[n->a] != ROLE_OUT)
+                r = trace_input(L, n->a, (gk_trace_type)n->type, 0, 0);
+            else {
+                L->why = "a value depends on array elements outside its own element and the folds";
+                if (getenv("GK_SX_DEBUG")) fprintf(stderr, "ctx r%lld j%lld pos %lld: mem arr %d off %llu (node %d)\n", (long long)L->ctx_r, (long long)L->ctx_j, (long long)m->pos, n->a, (unsigned long long)n->imm, u);
+            }
+            break;
+        }
+        case GK_DAG_OPAQUE: L->why = "a value the function never computed is used"; break;
+        case GK_TOP_CONST:
+        case GK_TOP_PARAM:
+        case GK_TOP_SIZE: r = gk_dag_add(&L->tr, *n); break;
+        default: {
+            const int ar = gk_trace_opcode_arity(n->opcode);
+            gk_trace_op o = *n;
+            int32_t *kids[3] = {&o.a, &o.b, &o.c};
+            for (int i = 0; i < ar; i++) {
+                *kids[i] = rebuild(L, *kids[i], m, depth + 1);
+                if (*kids[i] < 0) {
+                    if (getenv("GK_SX_DEBUG")) fprintf(stderr, "  under #%d %s deps %llx red %d st %d\n", u, gk_trace_opcode_name(n->opcode), (unsigned long long)L->deps[u], L->red_of[u], L->dep_state[u]);
+                    return -1;
+                }
+            }
+            r = gk_dag_add(&L->tr, o);
+            if (r < 0 && !L->why) L->why = "trace too large";
+        }
+        }
+    }
+    L->memo[u] = r;
+    L->memo_stamp[u] = L->stamp;
+    return r;
+}
+
+/* Does step body f, evaluated at position pos, produce run node u? Binds ACC to *acc. */
+static bool match(lifter *L, int32_t f, int32_t u, int64_t pos, int32_t *acc, int budget)
+{
+    if (budget <= 0) return false;
+    const gk_trace_op *fn = gk_dag_node(&L->tr, f);
+    const gk_trace_op *un = gk_dag_node(&L->run, u);
+    switch (fn->opcode) {
+    case GK_TOP_ACC:
+        if (*acc < 0) *acc = u;
+        return *acc == u && un->type == fn->type;
+    case GK_TOP_INPUT:
+        return un->opcode == GK_DAG_MEM && un->a == fn->a && un->type == fn->type &&
+               classify(L, un->a, (int64_t)un->imm, gk_trace_type_bits((gk_trace_type)un->type)) == pos;
+    case GK_TOP_REDUCED: return L->red_of[u] == fn->a;
+    case GK_TOP_CONST:
+    case GK_TOP_PARAM:
+    case GK_TOP_SIZE:
+        return un->opcode == fn->opcode && un->type == fn->type && un->imm == fn->imm && un->a == fn->a;
+    default: break;
+    }
+    if (un->opcode != fn->opcode || un->type != fn->type || un->pred != fn->pred ||
+        un->imm != fn->imm || L->red_of[u] >= 0)
+        return false;
+    const int ar = gk_trace_opcode_arity(fn->opcode);
+    const int32_t fk[3] = {fn->a, fn->b, fn->c}, uk[3] = {un->a, un->b, un->c};
+    for (int i = 0; i < ar; i++)
+        if (!match(L, fk[i], uk[i], pos, acc, budget - 1)) return false;
+    return true;
+}
+
+/* Byte offset of array element at position pos in the current context (inverse of classify). */
+static int64_t position_offset(const lifter *L, int array, int64_t pos)
+{
+    const int64_t cols = (int64_t)L->axis_len;
+    switch (L->role[array]) {
+    case ROLE_ROW: return 4 * (L->ctx_r * cols + pos);
+    case ROLE_VEC: return 4 * pos;
+    case ROLE_GEMM_A: return 4 * (L->ctx_r * (int64_t)L->dims[DIM_K] + pos);
+    case ROLE_GEMM_B: return 4 * (pos * (int64_t)L->dims[DIM_GN] + L->ctx_j);
+    default: return 4 * L->ctx_j;
+    }
+}
+
+/* Step body f instantiated in the run DAG at position pos with ACC = acc (simplified like the
+ * executor's values, so it can be compared by id). */
+static int32_t instantiate(lifter *L, int32_t f, int64_t pos, int32_t acc, int depth)
+{
+    const gk_trace_op *fn = gk_dag_node(&L->tr, f);
+    if (depth > 256) return -1;
+    switch (fn->opcode) {
+    case GK_TOP_ACC: return acc;
+    case GK_TOP_INPUT:
+        return gk_dag_add(&L->run, (gk_trace_op){.opcode = GK_DAG_MEM,
+                                                 .type = fn->type,
+                                                 .a = fn->a,
+                                                 .imm = (uint64_t)position_offset(L, fn->a, pos)});
+    case GK_TOP_REDUCED: return L->ctx_fold_node[fn->a];
+    case GK_TOP_CONST:
+    case GK_TOP_PARAM:
+    case GK_TOP_SIZE: return gk_dag_add(&L->run, *fn);
+    default: break;
+    }
+    gk_trace_op o = *fn;
+    const int ar = gk_trace_opcode_arity(o.opcode);
+    int32_t *k[3] = {&o.a, &o.b, &o.c};
+    for (int i = 0; i < ar; i++) {
+        *k[i] = instantiate(L, *k[i], pos, acc, depth + 1);
+        if (*k[i] < 0) return -1;
+    }
+    return gk_dag_add(&L->run, o);
+}
+
+/* The first step of an integer fold starting from a constant is partly folded by the DAG
+ * (0 + t = t, 0 - (-1) = 1): the initial value among 0, 1 and all ones that makes
+ * F(init, elements at 0) equal `cur` exactly, or -1. */
+static int32_t identity_init(lifter *L, int32_t step, int32_t cur)
+{
+    const gk_trace_type t = (gk_trace_type)gk_dag_node(&L->tr, step)->type;
+    if (gk_trace_type_is_float(t) || t == GK_TT_BOOL) return -1;
+    static const uint64_t candidates[3] = {0, 1, ~0ull};
+    for (int i = 0; i < 3; i++) {
+        const int32_t n_before = L->run.n;
+        const int32_t init = gk_dag_const(&L->run, t, candidates[i]);
+        const int32_t got = init < 0 ? -1 : instantiate(L, step, 0, init, 0);
+        for (int32_t k = n_before; k < L->run.n; k++) {
+            L->dep_state[k] = 0;
+            L->red_of[k] = -1;
+            L->memo_stamp[k] = 0;
+        }
+        if (got >= 0 && got == cur) return init;
+    }
+    return -1;
+}
+
+/* Nodes under u whose deps are exactly `want`, outermost first (at most `cap`): the candidates
+ * for the accumulator before the last step. */
+static void find_acc(lifter *L, int32_t u, uint64_t want, int32_t *found, int *n_found, int cap,
+                     int depth)
+{
+    if (depth > 64 || *n_found >= cap || ++L->visits > MAX_VISITS) return;
+    const gk_trace_op *n = gk_dag_node(&L->run, u);
+    const int ar = gk_trace_opcode_arity(n->opcode);
+    const int32_t kids[3] = {n->a, n->b, n->c};
+    for (int i = 0; i < ar && *n_found < cap; i++) {
+        const int32_t k = kids[i];
+        if (L->dep_state[k] <= 0 || L->red_of[k] >= 0 || (L->deps[k] & want) == 0) continue;
+        if (L->deps[k] == want) {
+            bool dup = false;
+            for (int j = 0; j < *n_found; j++) dup = dup || found[j] == k;
+            if (!dup) found[(*n_found)++] = k;
+        }
+        find_acc(L, k, want, found, n_found, cap, depth + 1);
+    }
+}
+
+/* Is t = fold(F, init) over positions 0..last with accumulator `a` before the last step? */
+static bool try_fold_with(lifter *L, int32_t t, int32_t a)
+{
+    const uint64_t last = L->axis_len - 1;
+    const char *why = L->why;
+    L->stamp++;
+    const rb_mode m = {.pos = (int64_t)last, .acc = a};
+    const int32_t step = rebuild(L, t, &m, 0);
+    L->why = why;
+    if (step < 0) return false;
+    /* check the chain down to the first position */
+    int32_t cur = a;
+    for (int64_t p = (int64_t)last - 1; p >= 0; p--) {
+        int32_t acc = -1;
+        if (!match(L, step, cur, p, &acc, 256) || acc < 0) {
+            if (p != 0 || (acc = identity_init(L, step, cur)) < 0) return false;
+        }
+        cur = acc;
+    }
+    if (cur >= L->run.n || (gk_dag_node(&L->run, cur)->opcode != GK_TOP_CONST &&
+                            (L->dep_state[cur] != 1 || L->deps[cur] != 0)))
+        return false;
+    L->stamp++;
+    const rb_mode none = {.pos = -1, .acc = -1};
+    const int32_t init = rebuild(L, cur, &none, 0);
+    L->why = why;
+    if (init < 0) return false;
+    int idx = -1;
+    for (int i = 0; i < L->n_folds; i++)
+        if (L->fold_init[i] == init && L->fold_step[i] == step) idx = i;
+    if (idx < 0) {
+        if (L->n_folds >= MAX_FOLDS) return false;
+        idx = L->n_folds++;
+        L->fold_init[idx] = init;
+        L->fold_step[idx] = step;
+    }
+    L->red_of[t] = idx;
+    L->ctx_fold_node[idx] = t;
+    return true;
+}
+
+static bool try_fold(lifter *L, int32_t t)
+{
+    const uint64_t last = L->axis_len - 1;
+    const uint64_t want = ((1ull << L->axis_len) - 1) & ~(1ull << last);
+    int32_t found[8];
+    int n_found = 0;
+    L->visits = 0;
+    find_acc(L, t, want, found, &n_found, 8, 0);
+    for (int i = 0; i < n_found; i++)
+        if (try_fold_with(L, t, found[i])) return true;
+    return false;
+}
+
+/* The generalised body of run node `root` in the current context. */
+static int32_t lift_value(lifter *L, int32_t root)
+{
+    for (int32_t i = 0; i < L->run.n; i++) {
+        L->dep_state[i] = 0;
+        L->red_of[i] = -1;
+    }
+    compute_deps(L, root, 0);
+    L->stamp++;
+    const rb_mode m = {.pos = L->own_pos, .acc = -1};
+    return rebuild(L, root, &m, 0);
+}
+
+/* ---- runs ------------------------------------------------------------------------------------- */
+
+static gk_status unsupported(lifter *L, const char *what)
+{
+    return gk_error_set(GK_EUNSUPPORTED, "gk_jit", __FILE__, __LINE__, "%s: %s", L->desc->name,
+                        what);
+}
+
+static gk_status run_once(lifter *L)
+{
+    gk_sx_args args;
+    memset(&args, 0, sizeof args);
+    args.n_int = L->lay.n_int;
+    args.n_float = L->lay.n_float;
+    args.ret_f64 = L->lay.ret_f64;
+    int size_no = 0;
+    for (int i = 0; i < L->lay.n_int; i++) {
+        if (L->lay.ints[i].is_array) {
+            const int arr = L->array_of_int[i];
+            args.ints[i].is_array = true;
+            args.ints[i].array = (uint8_t)arr;
+            args.array_type[arr] = L->role[arr] == ROLE_BLOCKS ? GK_TT_I8 : GK_TT_F32;
+            /* in place: an element input or a row array may be the output buffer */
+            args.may_alias[arr] = L->lay.pattern != GK_PATTERN_GEMM &&
+                                  (L->role[arr] == ROLE_ELEM || L->role[arr] == ROLE_ROW ||
+                                   L->role[arr] == ROLE_OUT || L->role[arr] == ROLE_INOUT);
+        } else {
+            args.ints[i].value = L->dims[L->lay.ints[i].dim];
+            args.ints[i].taint = (uint8_t)(1u << size_no);
+            if (L->lay.ints[i].dim == L->lay.axis_dim ||
+                (L->lay.axis_dim == DIM_NONE && L->lay.ints[i].dim == DIM_N)) {
+                args.axis_taint = args.ints[i].taint;
+                args.axis_value = args.ints[i].value;
+            }
+            size_no++;
+        }
+    }
+    gk_dag_reset(&L->run);
+    return gk_sx_run(L->env, &args, &L->run, L->res, &L->stats, "gk_jit");
+}
+
+static int32_t dequant_generalise(lifter *L, int32_t b0, int32_t b1);
+static int32_t dequant_instantiate(lifter *L, int32_t g, int64_t q);
+
+/* Analyses one run: every output's body must equal *root (set by the first). */
+static gk_status lift_run(lifter *L, int32_t *root)
+{
+    GK_TRY(run_once(L));
+    const gk_sx_result *res = L->res;
+    if (res->hazard && L->lay.pattern != GK_PATTERN_GEMM && L->lay.pattern != GK_PATTERN_DEQUANT)
+        return unsupported(L, "reads an element of one array after writing that element of "
+                              "another: wrong when called in place");
+    const uint64_t n = L->dims[DIM_N];
+    if (L->lay.pattern == GK_PATTERN_REDUCTION) {
+        if (res->n_stores) return unsupported(L, "a reduction writes to its input");
+        L->ctx_r = 0, L->ctx_j = -1, L->own_pos = -1;
+        const int32_t body = lift_value(L, res->ret);
+        if (body < 0) return unsupported(L, L->why ? L->why : "result not a fold");
+        if (*root >= 0 && *root != body) return unsupported(L, "results differ between sizes");
+        *root = body;
+        return GK_OK;
+    }
+    /* the expected outputs: every element of the output array once */
+    uint64_t n_out = n;
+    if (L->lay.pattern == GK_PATTERN_NORM) n_out = L->dims[DIM_ROWS] * L->dims[DIM_COLS];
+    if (L->lay.pattern == GK_PATTERN_GEMM) n_out = L->dims[DIM_M] * L->dims[DIM_GN];
+    if ((uint64_t)res->n_stores != n_out) return unsupported(L, "does not write each output once");
+    int32_t dq[2] = {-1, -1};
+    int32_t *bodies = NULL;
+    if (L->lay.pattern == GK_PATTERN_DEQUANT) {
+        bodies = malloc(n_out * sizeof *bodies);
+        if (!bodies) return GK_ENOMEM;
+    }
+    gk_status st = GK_OK;
+    for (uint64_t s = 0; s < n_out && st == GK_OK; s++) {
+        const gk_sx_store *o = &res->stores[s];
+        if (o->array != L->lay.out_array || o->width != 4 || o->off % 4 || o->off < 0 ||
+            (uint64_t)o->off / 4 >= n_out) {
+            st = unsupported(L, "writes outside its output elements");
+            break;
+        }
+        const int64_t e = o->off / 4;
+        switch (L->lay.pattern) {
+        case GK_PATTERN_NORM:
+            L->ctx_r = e / (int64_t)L->dims[DIM_COLS], L->ctx_j = e % (int64_t)L->dims[DIM_COLS];
+            L->own_pos = L->ctx_j;
+            break;
+        case GK_PATTERN_GEMM:
+            L->ctx_r = e / (int64_t)L->dims[DIM_GN], L->ctx_j = e % (int64_t)L->dims[DIM_GN];
+            L->own_pos = -1;
+            break;
+        case GK_PATTERN_DEQUANT:
+            L->ctx_r = e / L->desc->block_elems, L->ctx_j = e % L->desc->block_elems;
+            L->own_pos = -1;
+            break;
+        default: L->ctx_r = 0, L->ctx_j = e, L->own_pos = e; break;
+        }
+        const int32_t body = lift_value(L, o->node);
+        if (body < 0) {
+            st = unsupported(L, L->why ? L->why : "output not expressible");
+            break;
+        }
+        if (bodies) {
+            bodies[e] = body;
+            continue;
+        }
+        if (*root >= 0 && *root != body) {
+            st = unsupported(L, "output elements are not all the same function of their inputs");
+            break;
+        }
+        *root = body;
+    }
+    if (st == GK_OK && bodies) {
+        /* element q of every block: one body with affine byte offsets */
+        dq[0] = bodies[0];
+        dq[1] = n_out > 1 ? bodies[1] : bodies[0];
+        const int32_t g = dequant_generalise(L, dq[0], dq[1]);
+        for (uint64_t e = 0; e < n_out && st == GK_OK; e++)
+            if (g < 0 || dequant_instantiate(L, g, (int64_t)(e % L->desc->block_elems)) != bodies[e])
+                st = unsupported(L, "byte offsets are not affine in the element's index in its "
+                                    "block, or elements differ in another way");
+        if (st == GK_OK) {
+            if (*root >= 0 && *root != g) st = unsupported(L, "results differ between sizes");
+            *root = g;
+        }
+    }
+    free(bodies);
+    return st;
+}
+
+/* b0, b1: bodies of elements 0 and 1 of a block; the same tree with INPUT offsets o0 and o1
+ * becomes INPUT(o0, stride o1 - o0). */
+static int32_t dequant_generalise(lifter *L, int32_t b0, int32_t b1)
+{
+    if (b0 == b1) return b0;
+    const gk_trace_op x = *gk_dag_node(&L->tr, b0), y = *gk_dag_node(&L->tr, b1);
+    if (x.opcode != y.opcode || x.type != y.type || x.pred != y.pred) return -1;
+    if (x.opcode == GK_TOP_INPUT) {
+        if (x.a != y.a || x.b || y.b) return -1;
+        return trace_input(L, x.a, (gk_trace_type)x.type, x.imm, (int32_t)(y.imm - x.imm));
+    }
+    if (x.imm != y.imm) return -1;
+    const int ar = gk_trace_opcode_arity(x.opcode);
+    if (ar == 0) return -1;
+    gk_trace_op o = x;
+    int32_t *k[3] = {&o.a, &o.b, &o.c};
+    const int32_t ya[3] = {y.a, y.b, y.c};
+    for (int i = 0; i < ar; i++) {
+        *k[i] = dequant_generalise(L, *k[i], ya[i]);
+        if (*k[i] < 0) return -1;
+    }
+    return gk_dag_add(&L->tr, o);
+}
+
+static int32_t dequant_instantiate(lifter *L, int32_t g, int64_t q)
+{
+    const gk_trace_op x = *gk_dag_node(&L->tr, g);
+    if (x.opcode == GK_TOP_INPUT)
+        return trace_input(L, x.a, (gk_trace_type)x.type, (uint64_t)((int64_t)x.imm + x.b * q), 0);
+    const int ar = gk_trace_opcode_arity(x.opcode);
+    if (ar == 0) return g;
+    gk_trace_op o = x;
+    int32_t *k[3] = {&o.a, &o.b, &o.c};
+    for (int i = 0; i < ar; i++) {
+        *k[i] = dequant_instantiate(L, *k[i], q);
+        if (*k[i] < 0) return -1;
+    }
+    return gk_dag_add(&L->tr, o);
+}
+
+/* The concrete sizes each kind is run with: small, distinct, each loop taken several times. */
+static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[][6])
+{
+    switch (l->pattern) {
+    case GK_PATTERN_ELEMENTWISE:
+    case GK_PATTERN_BINARY:
+        dims[0][DIM_N] = 0, dims[1][DIM_N] = 2, dims[2][DIM_N] = 5;
+        return 3;
+    case GK_PATTERN_REDUCTION:
+        dims[0][DIM_N] = 2, dims[1][DIM_N] = 5;
+        return 2;
+    case GK_PATTERN_NORM:
+        dims[0][DIM_ROWS] = 2, dims[0][DIM_COLS] = 3;
+        dims[1][DIM_ROWS] = 1, dims[1][DIM_COLS] = 5;
+        return 2;
+    case GK_PATTERN_GEMM:
+        dims[0][DIM_M] = 2, dims[0][DIM_GN] = 3, dims[0][DIM_K] = 4;
+        dims[1][DIM_M] = 1, dims[1][DIM_GN] = 2, dims[1][DIM_K] = 5;
+        return 2;
+    case GK_PATTERN_DEQUANT: dims[0][DIM_N] = 2ull * d->block_elems; return 1;
+    }
+    return 0;
+}
+
+gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_trace **out)
+{
+    lifter *L = calloc(1, sizeof *L);
+    if (!L) return GK_ENOMEM;
+    L->desc = desc;
+    L->env = env;
+    gk_status st = GK_OK;
+    if (!get_layout(desc->sig, &L->lay)) {
+        free(L);
+        return gk_error_set(GK_EUNSUPPORTED, "gk_jit", __FILE__, __LINE__,
+                            "%s: signature kind %s is not analysed yet", desc->name,
+                            gk_sig_name(desc->sig));
+    }
+    if (desc->sig == GK_SIG_DEQUANT && (desc->block_elems < 2 || desc->block_elems > 256 ||
+                                        desc->block_bytes == 0 || desc->block_bytes > 4096)) {
+        free(L);
+        return gk_error_set(GK_EINVAL, "gk_jit", __FILE__, __LINE__,
+                            "%s: block geometry %u elements / %u bytes", desc->name,
+                            desc->block_elems, desc->block_bytes);
+    }
+    int arr = 0;
+    for (int i = 0; i < L->lay.n_int; i++)
+        if (L->lay.ints[i].is_array) {
+            L->array_of_int[i] = arr;
+            L->role[arr++] = L->lay.ints[i].role;
+        }
+    const int32_t cap = 1 << 13;
+    L->res = malloc(sizeof *L->res);
+    L->deps = malloc((size_t)cap * sizeof *L->deps);
+    L->dep_state = malloc((size_t)cap);
+    L->red_of = malloc((size_t)cap * sizeof *L->red_of);
+    L->memo = malloc((size_t)cap * sizeof *L->memo);
+    L->memo_stamp = calloc((size_t)cap, sizeof *L->memo_stamp);
+    if (!L->res || !L->deps || !L->dep_state || !L->red_of || !L->memo || !L->memo_stamp ||
+        gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, 4096) < 0) {
+        st = GK_ENOMEM;
+        goto out;
+    }
+    uint64_t dims[4][6];
+    memset(dims, 0, sizeof dims);
+    const int n_runs = sizes_for(&L->lay, desc, dims);
+    int32_t root = -1;
+    for (int r = 0; r < n_runs && st == GK_OK; r++) {
+        memcpy(L->dims, dims[r], sizeof L->dims);
+        const int dim = L->lay.axis_dim == DIM_NONE ? DIM_N : L->lay.axis_dim;
+        L->axis_len = L->dims[dim];
+        st = lift_run(L, &root);
+    }
+    if (st == GK_OK && root < 0) st = unsupported(L, "no output");
+    if (st == GK_OK)
+        st = gk_trace_build(&L->tr, L->lay.pattern, desc, L->fold_init, L->fold_step,
+                            (size_t)L->n_folds, root, out);
+out:
+    gk_dag_free(&L->run);
+    gk_dag_free(&L->tr);
+    free(L->res);
+    free(L->deps);
+    free(L->dep_state);
+    free(L->red_of);
+    free(L->memo);
+    free(L->memo_stamp);
+    free(L);
+    return st;
+}
+
+gk_status gk_sx_analyse_code(const void *code, size_t len, const gk_scalar_op_desc *desc,
+                             long max_steps, gk_op_trace **out)
+{
+    GK_CHECK(code && len && desc && desc->name && out, GK_EINVAL, "gk_sx_analyse_code",
+             "NULL or empty argument");
+    gk_sx_env env;
+    memset(&env, 0, sizeof env);
+    env.fn = (uintptr_t)code;
+    env.code_lo = env.fn;
+    env.code_hi = env.fn + len;
+    env.ro_lo[0] = env.code_lo;
+    env.ro_hi[0] = env.code_hi;
+    env.n_ro = 1;
+    env.max_steps = max_steps;
+    return gk_sx_lift(desc, &env, out);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Operators a user might register, compiled like src/scalar_ops (-O1, no vectorization, no FP
+ * contraction: see src/jit/README.md), for test_jit: two activations, the GEMM and quant-decode
+ * shapes of the registry, and functions the executor must reject. */
+#include "jit/user_ops.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* y = x + 1 */
+void gk_test_plus_one(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] + 1.0f;
+}
+
+/* mish(x) = x tanh(softplus(x)) */
+void gk_test_mish(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] * tanhf(log1pf(expf(x[i])));
+}
+
+/* squared ReLU: max(x, 0)^2 (NaN propagates) */
+void gk_test_relu_squared(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float r = x[i] > 0.0f || isnan(x[i]) ? x[i] : 0.0f;
+        y[i] = r * r;
+    }
+}
+
+/* c = a b, row-major, a plain triple loop with one f32 accumulator */
+void gk_test_gemm(const float *a, const float *b, float *c, size_t m, size_t n, size_t k)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            float acc = 0.0f;
+            for (size_t p = 0; p < k; p++) acc += a[i * k + p] * b[p * n + j];
+            c[i * n + j] = acc;
+        }
+}
+
+/* IEEE binary16 -> binary32 with integer operations only: the magnitude scaled by 2^112 is
+ * exact for normal and subnormal halves; Inf and NaN keep an all-ones exponent. */
+static float half_to_float(uint16_t h)
+{
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t em = h & 0x7FFFu;
+    uint32_t bits = em << 13;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    f *= 0x1p112f;
+    if (em >= 0x7C00u) {
+        bits = (em << 13) | 0x7F800000u;
+        memcpy(&f, &bits, sizeof f);
+    }
+    memcpy(&bits, &f, sizeof bits);
+    bits |= sign;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* A Q8_0-shaped block: f16 scale d, then 32 signed codes; y = code * d. */
+void gk_test_dequant_q8(const void *blocks, float *y, size_t n)
+{
+    const unsigned char *p = blocks;
+    for (size_t b = 0; b < n / GK_TEST_Q8_ELEMS; b++, p += GK_TEST_Q8_BYTES) {
+        uint16_t d_bits;
+        memcpy(&d_bits, p, sizeof d_bits);
+        const float d = half_to_float(d_bits);
+        for (size_t q = 0; q < GK_TEST_Q8_ELEMS; q++)
+            y[b * GK_TEST_Q8_ELEMS + q] = (float)(signed char)p[2 + q] * d;
+    }
+}
+
+/* Rejected: the operation is called through a pointer that could change. */
+float (*volatile gk_test_indirect_fn)(float) = expf;
+
+void gk_test_indirect(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = gk_test_indirect_fn(x[i]);
+}
+
+/* Rejected: sinf is not a function traces know. */
+void gk_test_unknown_libm(const float *x, float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = sinf(x[i]);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Test operators for test_jit (tests/jit/user_ops.c). */
+#ifndef GK_TESTS_JIT_USER_OPS_H
+#define GK_TESTS_JIT_USER_OPS_H
+
+#include <stddef.h>
+
+enum { GK_TEST_Q8_ELEMS = 32, GK_TEST_Q8_BYTES = 34 };
+
+void gk_test_plus_one(const float *x, float *y, size_t n);
+void gk_test_mish(const float *x, float *y, size_t n);
+void gk_test_relu_squared(const float *x, float *y, size_t n);
+void gk_test_gemm(const float *a, const float *b, float *c, size_t m, size_t n, size_t k);
+void gk_test_dequant_q8(const void *blocks, float *y, size_t n);
+void gk_test_indirect(const float *x, float *y, size_t n);
+void gk_test_unknown_libm(const float *x, float *y, size_t n);
+
+#endif /* GK_TESTS_JIT_USER_OPS_H */
