@@ -249,7 +249,7 @@ static void test_blocks(void)
     /* gk_gemm_f32 / gk_gemm_bias_f32 and the scalar reference gk_ref_gemm_f32. */
     const size_t m = 45, n = 50, k = 300;
     float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
-    float *bias = random_matrix(&rng, GK_DTYPE_F32, n), *c = malloc(m * n * 4), *c0 = malloc(m * n * 4);
+    float *bias = random_matrix(&rng, GK_DTYPE_F32, n), *c = malloc(m * n * 4), *c0 = calloc(m * n, 4);
     gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_F32, false, b, n, GK_DTYPE_F32, false,
                       c, n, GK_DTYPE_F32, 1.0f, 0.0f, NULL};
     GK_EXPECT_STATUS(gk_gemm_f32(a, b, c, m, n, k), GK_OK);
@@ -338,7 +338,7 @@ static void test_prepacked(void)
             for (size_t mi = 0; mi < 3; mi++) {
                 const size_t m = ms[mi];
                 float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *c = malloc(m * n * 4);
-                float *c0 = malloc(m * n * 4);
+                float *c0 = calloc(m * n, 4);
                 GK_EXPECT_STATUS(gk_gemm_prepacked_f32(a, packed, c, m, n, k), GK_OK);
                 const gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_F32, false, b, n, GK_DTYPE_F32,
                                         false, c, n, GK_DTYPE_F32, 1.0f, 0.0f, NULL};

@@ -12,6 +12,7 @@
 #include "core/half.h"
 #include "core/kernels.h"
 #include "core/pool.h"
+#include "gemm/gemm_tune.h"
 #include "gllmk/runtime.h"
 
 enum {
@@ -30,6 +31,18 @@ enum {
     GK_PACKED_B_MAGIC = 0x4B4D4D47, /* "GMMK" */
     GK_PACKED_B_VERSION = 1,
 };
+
+/* The tuning override of gk_gemm_tune_blocking (all zero: the dispatch table's block sizes). */
+static struct {
+    size_t mc, kc, nc;
+} gk_gemm_tuning;
+
+void gk_gemm_tune_blocking(size_t mc, size_t kc, size_t nc)
+{
+    gk_gemm_tuning.mc = mc;
+    gk_gemm_tuning.kc = kc;
+    gk_gemm_tuning.nc = nc;
+}
 
 /* ---- the plan: everything a part of a job needs ---------------------------------------------- */
 
@@ -329,9 +342,11 @@ static gk_status gk_gemm_run(const char *api, const gk_gemm_args *x, const float
     p.alpha = x->alpha;
     p.beta = x->beta;
     p.prepacked = prepacked;
-    p.kc = prepacked_kc ? prepacked_kc : g->kc;
-    p.mc = g->mc;
-    p.nc = g->nc;
+    p.kc = prepacked_kc ? prepacked_kc : gk_gemm_tuning.kc ? gk_gemm_tuning.kc : g->kc;
+    p.mc = gk_gemm_tuning.mc ? gk_gemm_tuning.mc / g->mr * g->mr : g->mc;
+    p.nc = gk_gemm_tuning.nc ? gk_gemm_tuning.nc / g->nr * g->nr : g->nc;
+    if (p.mc == 0) p.mc = g->mr;
+    if (p.nc == 0) p.nc = g->nr;
     p.n_pad = gk_round_up(x->n, g->nr);
     const bool small = x->m <= GK_GEMM_SMALL_M && !prepacked && x->k > 0;
     const bool c_f32 = x->c_dtype == GK_DTYPE_F32;
