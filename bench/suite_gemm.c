@@ -30,13 +30,13 @@ struct gkb_gemm_shape {
 /* The issue's shapes. Squares use B as k x n; LLM shapes use weights stored n x k (GGUF), and
  * the same shapes prepacked. */
 static const struct gkb_gemm_shape gkb_gemm_full[] = {
-    {256, 256, 256, GKB_GEMM_B_KN},      {512, 512, 512, GKB_GEMM_B_KN},
-    {1024, 1024, 1024, GKB_GEMM_B_KN},   {2048, 2048, 2048, GKB_GEMM_B_KN},
-    {1, 4096, 4096, GKB_GEMM_B_NK},      {8, 4096, 4096, GKB_GEMM_B_NK},
-    {32, 4096, 4096, GKB_GEMM_B_NK},     {128, 4096, 4096, GKB_GEMM_B_NK},
-    {512, 4096, 4096, GKB_GEMM_B_NK},    {128, 11008, 4096, GKB_GEMM_B_NK},
-    {128, 4096, 11008, GKB_GEMM_B_NK},   {1, 4096, 4096, GKB_GEMM_PREPACKED},
-    {8, 4096, 4096, GKB_GEMM_PREPACKED}, {32, 4096, 4096, GKB_GEMM_PREPACKED},
+    {256, 256, 256, GKB_GEMM_B_KN},        {512, 512, 512, GKB_GEMM_B_KN},
+    {1024, 1024, 1024, GKB_GEMM_B_KN},     {2048, 2048, 2048, GKB_GEMM_B_KN},
+    {1, 4096, 4096, GKB_GEMM_B_NK},        {8, 4096, 4096, GKB_GEMM_B_NK},
+    {32, 4096, 4096, GKB_GEMM_B_NK},       {128, 4096, 4096, GKB_GEMM_B_NK},
+    {512, 4096, 4096, GKB_GEMM_B_NK},      {128, 11008, 4096, GKB_GEMM_B_NK},
+    {128, 4096, 11008, GKB_GEMM_B_NK},     {1, 4096, 4096, GKB_GEMM_PREPACKED},
+    {8, 4096, 4096, GKB_GEMM_PREPACKED},   {32, 4096, 4096, GKB_GEMM_PREPACKED},
     {128, 4096, 4096, GKB_GEMM_PREPACKED}, {512, 4096, 4096, GKB_GEMM_PREPACKED},
 };
 
@@ -73,8 +73,9 @@ static void gkb_gemm_call(void *ctx)
         return;
     }
     const bool nk = s->layout == GKB_GEMM_B_NK;
-    const gk_gemm_args x = {s->m, s->n, s->k, j->a, s->k, j->dtype, false, j->b, nk ? s->k : s->n,
-                            j->dtype, nk, j->c, s->n, j->dtype, 1.0f, 0.0f, NULL};
+    const gk_gemm_args x = {
+        s->m,     s->n, s->k, j->a, s->k,     j->dtype, false, j->b, nk ? s->k : s->n,
+        j->dtype, nk,   j->c, s->n, j->dtype, 1.0f,     0.0f,  NULL};
     gk_gemm_ex(&x);
 }
 
@@ -153,13 +154,21 @@ static void gkb_gemm_case(const struct gkb_context *ctx, const struct gkb_gemm_s
             if (fastest < 0 || peer_ns[p] < peer_ns[fastest]) fastest = p;
         }
         const char *peak_name;
-        const double peak = gkb_gemm_peak(ctx->limits, gkb_config_index(ctx->limits, threads) < 0
-                                                           ? 0
-                                                           : gkb_config_index(ctx->limits, threads),
-                                          &peak_name);
-        struct gkb_row row = {gkb_gemm_op(s->layout), "f32", "", threads, ns, flops / ns,
-                              "GFLOP/s", peak > 0 ? 100.0 * (flops / ns) / peak : -1, peak_name,
-                              -1, NULL};
+        const double peak = gkb_gemm_peak(
+            ctx->limits,
+            gkb_config_index(ctx->limits, threads) < 0 ? 0 : gkb_config_index(ctx->limits, threads),
+            &peak_name);
+        struct gkb_row row = {gkb_gemm_op(s->layout),
+                              "f32",
+                              "",
+                              threads,
+                              ns,
+                              flops / ns,
+                              "GFLOP/s",
+                              peak > 0 ? 100.0 * (flops / ns) / peak : -1,
+                              peak_name,
+                              -1,
+                              NULL};
         snprintf(row.shape, sizeof row.shape, "%zu,%zu,%zu", s->m, s->n, s->k);
         if (fastest >= 0) {
             row.peer_ratio = peer_ns[fastest] / ns;
@@ -190,9 +199,9 @@ done:
 /* f16/bf16 inputs and output (widened while packing): one LLM shape per type. */
 static void gkb_gemm_half_cases(const struct gkb_context *ctx)
 {
-    const struct gkb_gemm_shape s = ctx->smoke ? (struct gkb_gemm_shape){9, 40, 33, GKB_GEMM_B_NK}
-                                               : (struct gkb_gemm_shape){128, 4096, 4096,
-                                                                         GKB_GEMM_B_NK};
+    const struct gkb_gemm_shape s = ctx->smoke
+                                        ? (struct gkb_gemm_shape){9, 40, 33, GKB_GEMM_B_NK}
+                                        : (struct gkb_gemm_shape){128, 4096, 4096, GKB_GEMM_B_NK};
     const gk_dtype types[] = {GK_DTYPE_F16, GK_DTYPE_BF16};
     const char *names[] = {"f16", "bf16"};
     for (int t = 0; t < 2; t++) {
@@ -207,12 +216,14 @@ static void gkb_gemm_half_cases(const struct gkb_context *ctx)
             for (int cfg = 0; cfg < ctx->n_configs; cfg++) {
                 gk_set_num_threads(ctx->threads[cfg]);
                 struct gkb_gemm_job job = {&s, types[t], a, b, NULL, c, NULL};
-                const double ns = gkb_min_time_ns(gkb_gemm_call, &job, 1, gkb_gemm_reps(ctx, flops));
+                const double ns =
+                    gkb_min_time_ns(gkb_gemm_call, &job, 1, gkb_gemm_reps(ctx, flops));
                 const char *peak_name;
                 const double peak = gkb_gemm_peak(ctx->limits, cfg, &peak_name);
-                struct gkb_row row = {"gemm_bT", names[t], "", ctx->threads[cfg], ns, flops / ns,
-                                      "GFLOP/s", peak > 0 ? 100.0 * (flops / ns) / peak : -1,
-                                      peak_name, -1, NULL};
+                struct gkb_row row = {
+                    "gemm_bT", names[t],   "",        ctx->threads[cfg],
+                    ns,        flops / ns, "GFLOP/s", peak > 0 ? 100.0 * (flops / ns) / peak : -1,
+                    peak_name, -1,         NULL};
                 snprintf(row.shape, sizeof row.shape, "%zu,%zu,%zu", s.m, s.n, s.k);
                 gkb_report(&row);
             }
@@ -278,7 +289,8 @@ void gkb_suite_gemm_tune(const struct gkb_context *ctx)
         b_max = b_max > shapes[s].k * shapes[s].n ? b_max : shapes[s].k * shapes[s].n;
         c_max = c_max > shapes[s].m * shapes[s].n ? c_max : shapes[s].m * shapes[s].n;
     }
-    float *a = gkb_random_f32(a_max, 3), *b = gkb_random_f32(b_max, 4), *c = gkb_random_f32(c_max, 5);
+    float *a = gkb_random_f32(a_max, 3), *b = gkb_random_f32(b_max, 4),
+          *c = gkb_random_f32(c_max, 5);
     if (!a || !b || !c) {
         fprintf(stderr, "gk-bench: gemm-tune: out of memory\n");
         a_max = 0;

@@ -60,8 +60,8 @@ static double out_eps(gk_dtype t)
 /* Checks C (after) against the oracle from the same inputs and C (before). The error of each
  * element is measured against the magnitude of its terms, sum |alpha a b| + |beta c| + |bias|,
  * so cancellation does not make a correct result look wrong. Returns true if all match. */
-static bool check_gemm(const char *what, const gk_gemm_args *x, const void *c_before,
-                       const void *c_after)
+static bool
+check_gemm(const char *what, const gk_gemm_args *x, const void *c_before, const void *c_after)
 {
     const gk_dtype in = x->a_dtype, ct = x->c_dtype;
     for (size_t i = 0; i < x->m; i++) {
@@ -171,9 +171,11 @@ static void test_sweep(void)
         for (size_t m = 1; m <= 40; m += (m < 18 ? 1 : step)) {
             for (size_t n = 1; n <= 40; n += (n < 18 ? 1 : step)) {
                 const size_t v = variant++;
-                struct case_opts o = {GK_DTYPE_F32, GK_DTYPE_F32, (v & 1) != 0, (v & 2) != 0,
-                                      (v & 4) != 0, (v % 3), (v % 5 == 1) ? 3 : 0, (v % 7 == 2) ? 1 : 0,
-                                      v % 4 == 3 ? -1.5f : 1.0f, (v & 8) ? 1.0f : 0.0f};
+                struct case_opts o = {
+                    GK_DTYPE_F32,         GK_DTYPE_F32,         (v & 1) != 0,
+                    (v & 2) != 0,         (v & 4) != 0,         (v % 3),
+                    (v % 5 == 1) ? 3 : 0, (v % 7 == 2) ? 1 : 0, v % 4 == 3 ? -1.5f : 1.0f,
+                    (v & 8) ? 1.0f : 0.0f};
                 if (v % 11 == 5) o.beta = 0.5f;
                 run_case(&rng, m, n, ks[ki], &o);
             }
@@ -192,9 +194,11 @@ static void test_half_types(void)
     for (int t = 0; t < 2; t++)
         for (size_t mi = 0; mi < 8; mi++)
             for (size_t ni = 0; ni < 8; ni++, v++) {
-                const struct case_opts o = {types[t], (v & 1) ? types[t] : GK_DTYPE_F32,
-                                            (v & 2) != 0, (v & 4) != 0, (v & 8) != 0,
-                                            v % 2, v % 3, 0, 1.0f, (v & 16) ? 1.0f : 0.0f};
+                const struct case_opts o = {types[t],     (v & 1) ? types[t] : GK_DTYPE_F32,
+                                            (v & 2) != 0, (v & 4) != 0,
+                                            (v & 8) != 0, v % 2,
+                                            v % 3,        0,
+                                            1.0f,         (v & 16) ? 1.0f : 0.0f};
                 run_case(&rng, sizes[mi], sizes[ni], ks[v % 4], &o);
             }
 
@@ -240,18 +244,22 @@ static void test_blocks(void)
     };
     for (size_t s = 0; s < 4; s++) {
         for (int tb = 0; tb < 2; tb++) {
-            const struct case_opts o = {GK_DTYPE_F32, GK_DTYPE_F32, false, tb != 0, tb != 0, 1, 0,
-                                        0, 1.0f, tb ? 1.0f : 0.0f};
+            const struct case_opts o = {
+                GK_DTYPE_F32, GK_DTYPE_F32,    false, tb != 0, tb != 0, 1, 0, 0,
+                1.0f,         tb ? 1.0f : 0.0f};
             run_case(&rng, shapes[s][0], shapes[s][1], shapes[s][2], &o);
         }
     }
 
     /* gk_gemm_f32 / gk_gemm_bias_f32 and the scalar reference gk_ref_gemm_f32. */
     const size_t m = 45, n = 50, k = 300;
-    float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
-    float *bias = random_matrix(&rng, GK_DTYPE_F32, n), *c = malloc(m * n * 4), *c0 = calloc(m * n, 4);
-    gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_F32, false, b, n, GK_DTYPE_F32, false,
-                      c, n, GK_DTYPE_F32, 1.0f, 0.0f, NULL};
+    float *a = random_matrix(&rng, GK_DTYPE_F32, m * k),
+          *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
+    float *bias = random_matrix(&rng, GK_DTYPE_F32, n), *c = malloc(m * n * 4),
+          *c0 = calloc(m * n, 4);
+    gk_gemm_args x = {
+        m,    n,    k,   a, k, GK_DTYPE_F32, false, b, n, GK_DTYPE_F32, false, c, n, GK_DTYPE_F32,
+        1.0f, 0.0f, NULL};
     GK_EXPECT_STATUS(gk_gemm_f32(a, b, c, m, n, k), GK_OK);
     check_gemm("gk_gemm_f32", &x, c0, c);
     x.bias = bias;
@@ -275,7 +283,8 @@ static void test_microkernel(void)
     const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
     const size_t mr = g->mr, nr = g->nr, ldc = nr + 3;
     for (size_t k = 0; k <= 13; k++) {
-        float *a = gk_aligned_alloc((k + 1) * mr * 4, 64), *b = gk_aligned_alloc((k + 1) * nr * 4, 64);
+        float *a = gk_aligned_alloc((k + 1) * mr * 4, 64),
+              *b = gk_aligned_alloc((k + 1) * nr * 4, 64);
         float c[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], c0[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)];
         float bias[GK_GEMM_MAX_NR];
         for (size_t i = 0; i < k * mr; i++)
@@ -310,8 +319,8 @@ static void test_microkernel(void)
                     }
                     if (ep.bias) want += (double)bias[j], mag += fabs((double)bias[j]);
                     GK_EXPECT(fabs((double)c[i * ldc + j] - want) <= gemm_tol(k) * mag + 1e-30,
-                              "%s k %zu mode %d C[%zu][%zu] = %.9g want %.9g", g->ukr_name, k,
-                              mode, i, j, (double)c[i * ldc + j], want);
+                              "%s k %zu mode %d C[%zu][%zu] = %.9g want %.9g", g->ukr_name, k, mode,
+                              i, j, (double)c[i * ldc + j], want);
                 }
             }
         }
@@ -340,8 +349,15 @@ static void test_prepacked(void)
                 float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *c = malloc(m * n * 4);
                 float *c0 = calloc(m * n, 4);
                 GK_EXPECT_STATUS(gk_gemm_prepacked_f32(a, packed, c, m, n, k), GK_OK);
-                const gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_F32, false, b, n, GK_DTYPE_F32,
-                                        false, c, n, GK_DTYPE_F32, 1.0f, 0.0f, NULL};
+                const gk_gemm_args x = {m,     n,
+                                        k,     a,
+                                        k,     GK_DTYPE_F32,
+                                        false, b,
+                                        n,     GK_DTYPE_F32,
+                                        false, c,
+                                        n,     GK_DTYPE_F32,
+                                        1.0f,  0.0f,
+                                        NULL};
                 check_gemm("gk_gemm_prepacked_f32", &x, c0, c);
                 free(a);
                 free(c);
@@ -353,7 +369,8 @@ static void test_prepacked(void)
 
     /* Stale or foreign buffers: other n, other k, damaged header, another ISA level. */
     const size_t m = 3, n = 20, k = 30;
-    float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
+    float *a = random_matrix(&rng, GK_DTYPE_F32, m * k),
+          *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
     float c[3 * 21];
     void *packed = gk_aligned_alloc(gk_pack_b_size_f32(n + 1, k + 1), 64);
     GK_EXPECT_STATUS(gk_pack_b_f32(b, packed, n, k), GK_OK);
@@ -409,8 +426,15 @@ static void test_threads(void)
             float *bias = random_matrix(&rng, GK_DTYPE_F32, n);
             float *c_init = random_matrix(&rng, GK_DTYPE_F32, m * n);
             float *c1 = malloc(m * n * 4), *ct = malloc(m * n * 4);
-            gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_F32, false, b, tb ? k : n, GK_DTYPE_F32,
-                              tb != 0, c1, n, GK_DTYPE_F32, 0.5f, tb ? 1.0f : 0.0f, bias};
+            gk_gemm_args x = {m,          n,
+                              k,          a,
+                              k,          GK_DTYPE_F32,
+                              false,      b,
+                              tb ? k : n, GK_DTYPE_F32,
+                              tb != 0,    c1,
+                              n,          GK_DTYPE_F32,
+                              0.5f,       tb ? 1.0f : 0.0f,
+                              bias};
             for (int t = 1; t <= 4; t++) {
                 GK_EXPECT_STATUS(gk_set_num_threads(t), GK_OK);
                 x.c = t == 1 ? c1 : ct;
@@ -447,8 +471,8 @@ static void test_specials(void)
             a[i] = 0.5f;
         for (size_t i = 0; i < k * n; i++)
             b[i] = 0.25f;
-        a[1 * k + 4] = NAN;           /* row 1: NaN everywhere */
-        a[2 * k + 5] = INFINITY;      /* row 2: +Inf everywhere (B > 0) */
+        a[1 * k + 4] = NAN;      /* row 1: NaN everywhere */
+        a[2 * k + 5] = INFINITY; /* row 2: +Inf everywhere (B > 0) */
         GK_EXPECT_STATUS(gk_gemm_f32(a, b, c, m, n, k), GK_OK);
         for (size_t j = 0; j < n; j++) {
             GK_EXPECT(isnan(c[1 * n + j]), "NaN in A row 1 lost at column %zu", j);
@@ -465,7 +489,8 @@ static void test_specials(void)
 static void test_large(size_t m, size_t n, size_t k)
 {
     gk_rng rng = gk_rng_seeded(7);
-    float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
+    float *a = random_matrix(&rng, GK_DTYPE_F32, m * k),
+          *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
     float *c = malloc(m * n * 4);
     GK_EXPECT_STATUS(gk_gemm_f32(a, b, c, m, n, k), GK_OK);
     size_t bad = 0;
@@ -498,8 +523,9 @@ static void test_errors(void)
         a[i] = b[i] = 1.0f, c[i] = 3.0f;
     for (int i = 0; i < 8; i++)
         bias[i] = 1.0f;
-    const gk_gemm_args ok = {4, 4, 4, a, 4, GK_DTYPE_F32, false, b, 4, GK_DTYPE_F32, false,
-                             c, 4, GK_DTYPE_F32, 1.0f, 0.0f, NULL};
+    const gk_gemm_args ok = {
+        4,    4,    4,   a, 4, GK_DTYPE_F32, false, b, 4, GK_DTYPE_F32, false, c, 4, GK_DTYPE_F32,
+        1.0f, 0.0f, NULL};
     gk_gemm_args x;
     GK_EXPECT_STATUS(gk_gemm_ex(NULL), GK_EINVAL);
 #define BAD(field, value, status) \
@@ -578,7 +604,8 @@ int main(void)
     if (native && strcmp(gk_isa_name(), "scalar") != 0) {
         test_large(1024, 1024, 1024);
         /* 4096^3 (137 GFLOP) once, on the best tier of this CPU only. */
-        const bool best_tier = strcmp(gk_isa_name(), "avx512") == 0 || !gk_cpu_has_feature("avx512f");
+        const bool best_tier =
+            strcmp(gk_isa_name(), "avx512") == 0 || !gk_cpu_has_feature("avx512f");
         if (best_tier) test_large(4096, 4096, 4096);
     }
 #endif

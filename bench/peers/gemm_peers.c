@@ -13,23 +13,56 @@
 
 enum { GKB_CBLAS_ROW_MAJOR = 101, GKB_CBLAS_NO_TRANS = 111, GKB_CBLAS_TRANS = 112 };
 
-typedef void (*gkb_cblas_sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k,
-                                   float alpha, const float *a, int lda, const float *b, int ldb,
-                                   float beta, float *c, int ldc);
-typedef int (*gkb_dnnl_sgemm_fn)(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k,
-                                 float alpha, const float *a, int64_t lda, const float *b,
-                                 int64_t ldb, float beta, float *c, int64_t ldc);
+typedef void (*gkb_cblas_sgemm_fn)(int order,
+                                   int trans_a,
+                                   int trans_b,
+                                   int m,
+                                   int n,
+                                   int k,
+                                   float alpha,
+                                   const float *a,
+                                   int lda,
+                                   const float *b,
+                                   int ldb,
+                                   float beta,
+                                   float *c,
+                                   int ldc);
+typedef int (*gkb_dnnl_sgemm_fn)(char trans_a,
+                                 char trans_b,
+                                 int64_t m,
+                                 int64_t n,
+                                 int64_t k,
+                                 float alpha,
+                                 const float *a,
+                                 int64_t lda,
+                                 const float *b,
+                                 int64_t ldb,
+                                 float beta,
+                                 float *c,
+                                 int64_t ldc);
 
-static void gkb_cblas_sgemm(const struct gkb_gemm_peer *peer, bool trans_b, size_t m, size_t n,
-                            size_t k, const float *a, const float *b, float *c)
+static void gkb_cblas_sgemm(const struct gkb_gemm_peer *peer,
+                            bool trans_b,
+                            size_t m,
+                            size_t n,
+                            size_t k,
+                            const float *a,
+                            const float *b,
+                            float *c)
 {
     gkb_cblas_sgemm_fn fn = (gkb_cblas_sgemm_fn)peer->fn;
     fn(GKB_CBLAS_ROW_MAJOR, GKB_CBLAS_NO_TRANS, trans_b ? GKB_CBLAS_TRANS : GKB_CBLAS_NO_TRANS,
        (int)m, (int)n, (int)k, 1.0f, a, (int)k, b, trans_b ? (int)k : (int)n, 0.0f, c, (int)n);
 }
 
-static void gkb_dnnl_sgemm(const struct gkb_gemm_peer *peer, bool trans_b, size_t m, size_t n,
-                           size_t k, const float *a, const float *b, float *c)
+static void gkb_dnnl_sgemm(const struct gkb_gemm_peer *peer,
+                           bool trans_b,
+                           size_t m,
+                           size_t n,
+                           size_t k,
+                           const float *a,
+                           const float *b,
+                           float *c)
 {
     gkb_dnnl_sgemm_fn fn = (gkb_dnnl_sgemm_fn)peer->fn;
     fn('N', trans_b ? 'T' : 'N', (int64_t)m, (int64_t)n, (int64_t)k, 1.0f, a, (int64_t)k, b,
@@ -48,8 +81,14 @@ static void gkb_set_threads_i64(const struct gkb_gemm_peer *peer, int n_threads)
 
 struct gkb_peer_spec {
     const char *name, *soname, *gemm_symbol, *threads_symbol;
-    void (*sgemm)(const struct gkb_gemm_peer *, bool, size_t, size_t, size_t, const float *,
-                  const float *, float *);
+    void (*sgemm)(const struct gkb_gemm_peer *,
+                  bool,
+                  size_t,
+                  size_t,
+                  size_t,
+                  const float *,
+                  const float *,
+                  float *);
     void (*set_threads)(const struct gkb_gemm_peer *, int);
 };
 

@@ -12,8 +12,14 @@
 struct gkb_gemm_peer {
     const char *name;
     /* C = A B, row-major, A m x k; B k x n, or n x k when trans_b; C m x n. */
-    void (*sgemm)(const struct gkb_gemm_peer *peer, bool trans_b, size_t m, size_t n, size_t k,
-                  const float *a, const float *b, float *c);
+    void (*sgemm)(const struct gkb_gemm_peer *peer,
+                  bool trans_b,
+                  size_t m,
+                  size_t n,
+                  size_t k,
+                  const float *a,
+                  const float *b,
+                  float *c);
     void (*set_threads)(const struct gkb_gemm_peer *peer, int n_threads);
     void *handle; /* dlopen handle */
     void *fn;     /* the gemm function */

@@ -104,8 +104,8 @@ GK_API gk_status gk_gemm_bias_bf16(const gk_bf16 *a,
  * on every call (that would cost a full pass over the weights). */
 GK_API size_t gk_pack_b_size_f32(size_t n, size_t k);
 GK_API gk_status gk_pack_b_f32(const float *b, void *packed_b, size_t n, size_t k);
-GK_API gk_status gk_gemm_prepacked_f32(
-    const float *a, const void *packed_b, float *c, size_t m, size_t n, size_t k);
+GK_API gk_status
+gk_gemm_prepacked_f32(const float *a, const void *packed_b, float *c, size_t m, size_t n, size_t k);
 
 #ifdef __cplusplus
 }

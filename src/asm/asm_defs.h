@@ -4,6 +4,9 @@
 #ifndef GK_ASM_DEFS_H
 #define GK_ASM_DEFS_H
 
+/* Assembler directives, not C: clang-format would split them apart. */
+/* clang-format off */
+
 #if defined(__x86_64__)
 #    if defined(__CET__)
 #        define GK_ASM_LANDING_PAD endbr64
@@ -31,5 +34,6 @@
     GK_ASM_LANDING_PAD
 
 #define GK_ASM_END(name) .size name, .- name
+/* clang-format on */
 
 #endif /* GK_ASM_DEFS_H */

@@ -51,7 +51,8 @@ void gk_gemm_blocking_fill(struct gk_gemm_kernels *g, const struct gk_cpu *cpu)
      * other half holds the MR x KC panel of A and the C tile. Multiples of 16 keep the unrolled
      * k loop without a remainder. */
     g->kc = gk_clamp(l1 / 2 / (g->nr * elem) / 16 * 16, GK_GEMM_KC_MIN, GK_GEMM_KC_MAX);
-    /* MC: the MC x KC block of A fills half of L2 (B panels and C tiles stream through the rest). */
+    /* MC: the MC x KC block of A fills half of L2 (B panels and C tiles stream through the rest).
+     */
     g->mc = gk_round_down(gk_clamp(l2 / 2 / (g->kc * elem), g->mr, GK_GEMM_MC_MAX), g->mr);
     /* NC: the KC x NC block of B fits in half of this core's L3 share. */
     g->nc = gk_round_down(gk_clamp(l3 / 2 / (g->kc * elem), g->nr, GK_GEMM_NC_MAX), g->nr);

@@ -42,16 +42,23 @@ struct gk_gemm_view {
 
 /* Packs lanes [0, n_lanes) x depth [0, depth) of `src` into ceil(n_lanes / width) panels of
  * depth x width f32 values each (panel q holds lanes q*width ..), lanes past n_lanes zero. */
-typedef void (*gk_gemm_pack_fn)(float *dst, const struct gk_gemm_view *src, size_t n_lanes,
-                                size_t width, size_t depth);
+typedef void (*gk_gemm_pack_fn)(
+    float *dst, const struct gk_gemm_view *src, size_t n_lanes, size_t width, size_t depth);
 
 /* The small-m path (m <= GK_GEMM_SMALL_M): computes columns [j0, j1) of the f32 C (ldc) from the
  * dense f32 A (m x k, row stride k) and B read in place (no packing) from `b` (lanes = columns of
  * op(B), depth = k), with the epilogue applied in registers; ep->bias is the whole bias (n values)
  * or NULL. Each element is one f32 sum over p = 0..k-1 in order. */
 enum { GK_GEMM_SMALL_M = 16 };
-typedef void (*gk_gemm_small_fn)(const float *a, size_t m, size_t k, const struct gk_gemm_view *b,
-                                 float *c, size_t ldc, size_t j0, size_t j1,
+
+typedef void (*gk_gemm_small_fn)(const float *a,
+                                 size_t m,
+                                 size_t k,
+                                 const struct gk_gemm_view *b,
+                                 float *c,
+                                 size_t ldc,
+                                 size_t j0,
+                                 size_t j1,
                                  const struct gk_gemm_epilogue *ep);
 
 struct gk_gemm_kernels {

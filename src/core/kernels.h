@@ -52,7 +52,8 @@ void gk_kernels_fill_neon(struct gk_kernels *k);
 /* Name of the kernel in slot `op_id` of `k`. */
 const char *gk_kernels_slot_name(const struct gk_kernels *k, size_t op_id);
 
-/* Checks the table's invariants (no empty slot, a consistent GEMM section); false means a fill function is broken. */
+/* Checks the table's invariants (no empty slot, a consistent GEMM section); false means a fill
+ * function is broken. */
 bool gk_kernels_check(const struct gk_kernels *k);
 
 /* The active table (filled on first use). Never NULL. */

@@ -54,13 +54,13 @@ struct gk_gemm_plan {
     float *c;              /* f32 output (the caller's, or the workspace for f16/bf16 C) */
     size_t ldc;
     float alpha, beta;
-    const float *bias;         /* f32, padded to a whole panel, or NULL */
-    const float *prepacked;    /* panels of a prepacked B, or NULL */
-    size_t mc, kc, nc, n_pad;  /* block sizes; n rounded up to NR */
-    float *a_buf, *b_buf;      /* packed A (one M pass) and packed B (one NC x KC block) */
+    const float *bias;        /* f32, padded to a whole panel, or NULL */
+    const float *prepacked;   /* panels of a prepacked B, or NULL */
+    size_t mc, kc, nc, n_pad; /* block sizes; n rounded up to NR */
+    float *a_buf, *b_buf;     /* packed A (one M pass) and packed B (one NC x KC block) */
     /* the current block */
     size_t jc, nc_cur, pc, kc_cur, ic0, m_pass;
-    size_t n_b_parts; /* panels of B the packing stage packs (0: B is already packed) */
+    size_t n_b_parts;     /* panels of B the packing stage packs (0: B is already packed) */
     const float *b_block; /* packed B of columns [jc, jc + nc_cur), depth [pc, pc + kc_cur) */
 };
 
@@ -76,8 +76,8 @@ static size_t gk_min(size_t a, size_t b)
 
 /* The epilogue of block pc: the first block applies beta, later ones accumulate (beta 1), the
  * last adds the bias. */
-static struct gk_gemm_epilogue gk_block_epilogue(const struct gk_gemm_plan *p, size_t pc,
-                                                 size_t kc_cur, const float *bias_at)
+static struct gk_gemm_epilogue
+gk_block_epilogue(const struct gk_gemm_plan *p, size_t pc, size_t kc_cur, const float *bias_at)
 {
     const bool last = pc + kc_cur >= p->k;
     struct gk_gemm_epilogue ep = {p->alpha, pc == 0 ? p->beta : 1.0f,
@@ -110,8 +110,13 @@ static void gk_gemm_pack_part(void *ctx, size_t first, size_t end)
 
 /* One MR x NR tile; an edge tile goes through a buffer so the microkernel always writes a whole
  * tile and never touches C outside the matrix. */
-static void gk_gemm_tile(const struct gk_gemm_plan *p, const float *a_panel, const float *b_panel,
-                         size_t i, size_t j, size_t mr_cur, size_t nr_cur,
+static void gk_gemm_tile(const struct gk_gemm_plan *p,
+                         const float *a_panel,
+                         const float *b_panel,
+                         size_t i,
+                         size_t j,
+                         size_t mr_cur,
+                         size_t nr_cur,
                          const struct gk_gemm_epilogue *ep)
 {
     const struct gk_gemm_kernels *g = p->g;
@@ -171,8 +176,8 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
         p->nc_cur = gk_min(p->nc, p->n - p->jc);
         for (p->pc = 0; p->pc < p->k; p->pc += p->kc) {
             p->kc_cur = gk_min(p->kc, p->k - p->pc);
-            p->b_block = p->prepacked ? p->prepacked + p->pc * p->n_pad + p->jc * p->kc_cur
-                                      : p->b_buf;
+            p->b_block =
+                p->prepacked ? p->prepacked + p->pc * p->n_pad + p->jc * p->kc_cur : p->b_buf;
             for (p->ic0 = 0; p->ic0 < p->m; p->ic0 += m_pass_max) {
                 p->m_pass = gk_min(m_pass_max, p->m - p->ic0);
                 /* B is packed with the first M pass only; later passes reuse it. */
@@ -188,7 +193,8 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
     }
 }
 
-/* ---- small m ----------------------------------------------------------------------------------- */
+/* ---- small m -----------------------------------------------------------------------------------
+ */
 
 struct gk_gemm_small_job {
     const struct gk_gemm_kernels *g;
@@ -212,8 +218,8 @@ static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
 {
     /* A (at most 16 rows) is widened to a dense f32 m x k matrix: panels of width 1 are rows. */
     p->g->pack(a_dense, &p->a, p->m, 1, p->k);
-    struct gk_gemm_small_job s = {p->g, a_dense, p->m, p->n, p->k, p->b, p->c, p->ldc,
-                                  {p->alpha, p->beta, p->bias}};
+    struct gk_gemm_small_job s = {
+        p->g, a_dense, p->m, p->n, p->k, p->b, p->c, p->ldc, {p->alpha, p->beta, p->bias}};
     const size_t n_parts = (p->n + GK_GEMM_SMALL_PART_COLS - 1) / GK_GEMM_SMALL_PART_COLS;
     const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
     if (flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS / 4 && n_parts > 1)
@@ -222,7 +228,8 @@ static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
         gk_gemm_small_part(&s, 0, n_parts);
 }
 
-/* ---- validation ------------------------------------------------------------------------------- */
+/* ---- validation -------------------------------------------------------------------------------
+ */
 
 static size_t gk_dtype_bytes(gk_dtype t)
 {
@@ -246,22 +253,21 @@ static bool gk_matrix_bytes(size_t rows, size_t cols, size_t ld, size_t elem, si
            gk_mul_size(span, elem, bytes);
 }
 
-static gk_status gk_gemm_validate(const char *api, const gk_gemm_args *x, size_t *a_bytes,
-                                  size_t *b_bytes, size_t *c_bytes)
+static gk_status gk_gemm_validate(
+    const char *api, const gk_gemm_args *x, size_t *a_bytes, size_t *b_bytes, size_t *c_bytes)
 {
     GK_CHECK(x != NULL, GK_EINVAL, api, "args is NULL");
-    GK_CHECK(gk_dtype_valid(x->a_dtype) && gk_dtype_valid(x->b_dtype) &&
-                 gk_dtype_valid(x->c_dtype),
+    GK_CHECK(gk_dtype_valid(x->a_dtype) && gk_dtype_valid(x->b_dtype) && gk_dtype_valid(x->c_dtype),
              GK_EINVAL, api, "unknown dtype");
     GK_CHECK(x->a_dtype == x->b_dtype, GK_EINVAL, api, "A and B have different dtypes");
     GK_CHECK(x->c_dtype == GK_DTYPE_F32 || x->c_dtype == x->a_dtype, GK_EINVAL, api,
              "C must be f32 or the input dtype");
     const size_t a_rows = x->trans_a ? x->k : x->m, a_cols = x->trans_a ? x->m : x->k;
     const size_t b_rows = x->trans_b ? x->n : x->k, b_cols = x->trans_b ? x->k : x->n;
-    GK_CHECK(a_rows == 0 || a_cols == 0 || x->lda >= a_cols, GK_EINVAL, api,
-             "lda %zu < %zu", x->lda, a_cols);
-    GK_CHECK(b_rows == 0 || b_cols == 0 || x->ldb >= b_cols, GK_EINVAL, api,
-             "ldb %zu < %zu", x->ldb, b_cols);
+    GK_CHECK(a_rows == 0 || a_cols == 0 || x->lda >= a_cols, GK_EINVAL, api, "lda %zu < %zu",
+             x->lda, a_cols);
+    GK_CHECK(b_rows == 0 || b_cols == 0 || x->ldb >= b_cols, GK_EINVAL, api, "ldb %zu < %zu",
+             x->ldb, b_cols);
     GK_CHECK(x->m == 0 || x->n == 0 || x->ldc >= x->n, GK_EINVAL, api, "ldc %zu < n %zu", x->ldc,
              x->n);
     GK_CHECK(gk_matrix_bytes(a_rows, a_cols, x->lda, gk_dtype_bytes(x->a_dtype), a_bytes) &&
@@ -275,16 +281,15 @@ static gk_status gk_gemm_validate(const char *api, const gk_gemm_args *x, size_t
     GK_CHECK(x->c != NULL, GK_EINVAL, api, "c is NULL");
     GK_CHECK(*a_bytes == 0 || x->a != NULL, GK_EINVAL, api, "a is NULL");
     GK_CHECK(*b_bytes == 0 || x->b != NULL, GK_EINVAL, api, "b is NULL");
-    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->a, *a_bytes), GK_EALIAS, api,
-             "c overlaps a");
-    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->b, *b_bytes), GK_EALIAS, api,
-             "c overlaps b");
+    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->a, *a_bytes), GK_EALIAS, api, "c overlaps a");
+    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->b, *b_bytes), GK_EALIAS, api, "c overlaps b");
     GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->bias, x->n * gk_dtype_bytes(x->c_dtype)),
              GK_EALIAS, api, "c overlaps bias");
     return GK_OK;
 }
 
-/* ---- the common driver ------------------------------------------------------------------------ */
+/* ---- the common driver ------------------------------------------------------------------------
+ */
 
 static float gk_load_as_f32(const void *p, gk_dtype t, size_t i)
 {
@@ -326,8 +331,8 @@ static float *gk_ws_at(void *base, size_t off)
 
 /* Runs a validated call. `prepacked` (panels of B, NULL if B is in args) and `kc` (the packed
  * buffer's depth block, 0 for the table's) come from a prepacked buffer. */
-static gk_status gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked,
-                             size_t prepacked_kc)
+static gk_status
+gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size_t prepacked_kc)
 {
     if (x->m == 0 || x->n == 0) return GK_OK;
     const struct gk_kernels *kt = gk_kernels_active();
@@ -422,26 +427,39 @@ gk_status gk_gemm_ex(const gk_gemm_args *args)
 }
 
 /* The simple forms: dense row-major, alpha 1, beta 0. */
-#define GK_GEMM_SIMPLE(dt, ctype)                                                                 \
-    gk_status gk_gemm_##dt(const ctype *a, const ctype *b, ctype *c, size_t m, size_t n,         \
-                           size_t k)                                                             \
-    {                                                                                             \
-        const gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_##dt, false, b, n, GK_DTYPE_##dt, false,  \
-                                c, n, GK_DTYPE_##dt, 1.0f, 0.0f, NULL};                           \
-        size_t a_bytes, b_bytes, c_bytes;                                                         \
-        GK_TRY(gk_gemm_validate("gk_gemm_" #dt, &x, &a_bytes, &b_bytes, &c_bytes));               \
-        return gk_gemm_run("gk_gemm_" #dt, &x, NULL, 0);                                          \
-    }                                                                                             \
-    gk_status gk_gemm_bias_##dt(const ctype *a, const ctype *b, const ctype *bias, ctype *c,     \
-                                size_t m, size_t n, size_t k)                                    \
-    {                                                                                             \
-        const gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_##dt, false, b, n, GK_DTYPE_##dt, false,  \
-                                c, n, GK_DTYPE_##dt, 1.0f, 0.0f, bias};                           \
-        size_t a_bytes, b_bytes, c_bytes;                                                         \
-        GK_CHECK(m == 0 || n == 0 || bias != NULL, GK_EINVAL, "gk_gemm_bias_" #dt,                \
-                 "bias is NULL");                                                                 \
-        GK_TRY(gk_gemm_validate("gk_gemm_bias_" #dt, &x, &a_bytes, &b_bytes, &c_bytes));          \
-        return gk_gemm_run("gk_gemm_bias_" #dt, &x, NULL, 0);                                     \
+#define GK_GEMM_SIMPLE(dt, ctype)                                                                  \
+    gk_status gk_gemm_##dt(const ctype *a, const ctype *b, ctype *c, size_t m, size_t n, size_t k) \
+    {                                                                                              \
+        const gk_gemm_args x = {m,     n,                                                          \
+                                k,     a,                                                          \
+                                k,     GK_DTYPE_##dt,                                              \
+                                false, b,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                false, c,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                1.0f,  0.0f,                                                       \
+                                NULL};                                                             \
+        size_t a_bytes, b_bytes, c_bytes;                                                          \
+        GK_TRY(gk_gemm_validate("gk_gemm_" #dt, &x, &a_bytes, &b_bytes, &c_bytes));                \
+        return gk_gemm_run("gk_gemm_" #dt, &x, NULL, 0);                                           \
+    }                                                                                              \
+    gk_status gk_gemm_bias_##dt(const ctype *a, const ctype *b, const ctype *bias, ctype *c,       \
+                                size_t m, size_t n, size_t k)                                      \
+    {                                                                                              \
+        const gk_gemm_args x = {m,     n,                                                          \
+                                k,     a,                                                          \
+                                k,     GK_DTYPE_##dt,                                              \
+                                false, b,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                false, c,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                1.0f,  0.0f,                                                       \
+                                bias};                                                             \
+        size_t a_bytes, b_bytes, c_bytes;                                                          \
+        GK_CHECK(m == 0 || n == 0 || bias != NULL, GK_EINVAL, "gk_gemm_bias_" #dt,                 \
+                 "bias is NULL");                                                                  \
+        GK_TRY(gk_gemm_validate("gk_gemm_bias_" #dt, &x, &a_bytes, &b_bytes, &c_bytes));           \
+        return gk_gemm_run("gk_gemm_bias_" #dt, &x, NULL, 0);                                      \
     }
 
 #define GK_DTYPE_f32  GK_DTYPE_F32
@@ -499,8 +517,8 @@ gk_status gk_pack_b_f32(const float *b, void *packed_b, size_t n, size_t k)
     GK_CHECK(b_bytes == 0 || b != NULL, GK_EINVAL, api, "b is NULL");
     GK_CHECK(!gk_ranges_overlap(b, b_bytes, packed_b, bytes), GK_EALIAS, api,
              "b overlaps packed_b");
-    struct gk_packed_b_header h = {GK_PACKED_B_MAGIC, GK_PACKED_B_VERSION, (uint32_t)kt->isa,
-                                   (uint32_t)g->nr, g->kc, n, k, 0};
+    struct gk_packed_b_header h = {
+        GK_PACKED_B_MAGIC, GK_PACKED_B_VERSION, (uint32_t)kt->isa, (uint32_t)g->nr, g->kc, n, k, 0};
     h.checksum = gk_packed_b_checksum(&h);
     memset(packed_b, 0, GK_PACKED_B_HEADER_BYTES);
     memcpy(packed_b, &h, sizeof h);
@@ -513,14 +531,21 @@ gk_status gk_pack_b_f32(const float *b, void *packed_b, size_t n, size_t k)
     return GK_OK;
 }
 
-gk_status gk_gemm_prepacked_f32(
-    const float *a, const void *packed_b, float *c, size_t m, size_t n, size_t k)
+gk_status
+gk_gemm_prepacked_f32(const float *a, const void *packed_b, float *c, size_t m, size_t n, size_t k)
 {
     const char *api = "gk_gemm_prepacked_f32";
     GK_CHECK(packed_b != NULL, GK_EINVAL, api, "packed_b is NULL");
     /* B's place is taken by the packed buffer (its first k x n floats, for the checks). */
-    const gk_gemm_args x = {m, n, k, a, k, GK_DTYPE_F32, false, packed_b, n, GK_DTYPE_F32, false,
-                            c, n, GK_DTYPE_F32, 1.0f, 0.0f, NULL};
+    const gk_gemm_args x = {m,     n,
+                            k,     a,
+                            k,     GK_DTYPE_F32,
+                            false, packed_b,
+                            n,     GK_DTYPE_F32,
+                            false, c,
+                            n,     GK_DTYPE_F32,
+                            1.0f,  0.0f,
+                            NULL};
     size_t a_bytes, b_bytes, c_bytes;
     GK_TRY(gk_gemm_validate(api, &x, &a_bytes, &b_bytes, &c_bytes));
     GK_CHECK(((uintptr_t)packed_b & (sizeof(float) - 1)) == 0, GK_EINVAL, api,
