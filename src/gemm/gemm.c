@@ -5,6 +5,8 @@
  * table's GEMM section (src/core/gemm_kernels.h). */
 #include "gllmk/gemm.h"
 
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/checked.h"
@@ -25,6 +27,8 @@ enum {
      * the split. */
     GK_GEMM_PART_PANELS = 4,
     GK_GEMM_SMALL_PART_COLS = 128,
+    /* Panels of B per packing part: a source row is read in runs of this many panels. */
+    GK_GEMM_PACK_B_PANELS = 64,
     /* Below this many flops a call runs on the calling thread (waking workers costs ~5 us). */
     GK_GEMM_PARALLEL_MIN_FLOPS = 1 << 22,
     GK_PACKED_B_HEADER_BYTES = 64,
@@ -85,7 +89,8 @@ gk_block_epilogue(const struct gk_gemm_plan *p, size_t pc, size_t kc_cur, const 
     return ep;
 }
 
-/* Packing stage: parts [0, n_b) pack one panel of B each, [n_b, n_b + n_a) one panel of A. */
+/* Packing stage: parts [0, n_b) pack GK_GEMM_PACK_B_PANELS panels of B each, [n_b, n_b + n_a) one
+ * panel of A. */
 static void gk_gemm_pack_part(void *ctx, size_t first, size_t end)
 {
     const struct gk_gemm_plan *p = ctx;
@@ -93,11 +98,12 @@ static void gk_gemm_pack_part(void *ctx, size_t first, size_t end)
     const size_t n_b = p->n_b_parts;
     for (size_t part = first; part < end; part++) {
         if (part < n_b) {
-            const size_t j = part * g->nr;
+            const size_t j = part * GK_GEMM_PACK_B_PANELS * g->nr;
             struct gk_gemm_view v = p->b;
             v.ptr = (const char *)v.ptr + (((p->jc + j) * v.lane_stride + p->pc * v.depth_stride) *
                                            (v.dtype == GK_DTYPE_F32 ? 4 : 2));
-            g->pack(p->b_buf + j * p->kc_cur, &v, gk_min(g->nr, p->nc_cur - j), g->nr, p->kc_cur);
+            g->pack(p->b_buf + j * p->kc_cur, &v,
+                    gk_min(GK_GEMM_PACK_B_PANELS * g->nr, p->nc_cur - j), g->nr, p->kc_cur);
         } else {
             const size_t i = (part - n_b) * g->mr;
             struct gk_gemm_view v = p->a;
@@ -182,7 +188,9 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
                 p->m_pass = gk_min(m_pass_max, p->m - p->ic0);
                 /* B is packed with the first M pass only; later passes reuse it. */
                 const size_t n_panels = (p->nc_cur + g->nr - 1) / g->nr;
-                p->n_b_parts = (p->prepacked || p->ic0 > 0) ? 0 : n_panels;
+                p->n_b_parts = (p->prepacked || p->ic0 > 0)
+                                   ? 0
+                                   : (n_panels + GK_GEMM_PACK_B_PANELS - 1) / GK_GEMM_PACK_B_PANELS;
                 const size_t n_a = (p->m_pass + g->mr - 1) / g->mr;
                 gk_gemm_run_parts(gk_gemm_pack_part, p, p->n_b_parts + n_a, parallel);
                 const size_t n_parts = ((p->m_pass + p->mc - 1) / p->mc) *
@@ -324,6 +332,43 @@ static bool gk_ws_add(struct gk_gemm_workspace *ws, size_t *off, size_t n_floats
     return gk_add_size(ws->bytes, bytes / GK_GEMM_ALIGN * GK_GEMM_ALIGN, &ws->bytes);
 }
 
+/* One workspace is kept between calls: a fresh multi-megabyte allocation is fresh pages, and
+ * faulting them in cost about 15% of a 256^3 product. A call that finds it taken (another user
+ * thread inside a GEMM) or needs more than GK_GEMM_WS_CACHE_MAX allocates its own. */
+enum { GK_GEMM_WS_CACHE_MAX = 64 << 20 };
+
+static atomic_bool gk_ws_busy;
+static void *gk_ws_cache;
+static size_t gk_ws_cache_bytes;
+
+static void *gk_ws_acquire(size_t bytes)
+{
+    if (bytes > GK_GEMM_WS_CACHE_MAX || atomic_exchange(&gk_ws_busy, true))
+        return gk_aligned_alloc(bytes, GK_GEMM_ALIGN);
+    if (gk_ws_cache_bytes < bytes) {
+        gk_aligned_free(gk_ws_cache);
+        gk_ws_cache = gk_aligned_alloc(bytes, GK_GEMM_ALIGN);
+        gk_ws_cache_bytes = gk_ws_cache ? bytes : 0;
+    }
+    if (!gk_ws_cache) atomic_store(&gk_ws_busy, false);
+    return gk_ws_cache;
+}
+
+static void gk_ws_release(void *ws)
+{
+    if (ws && ws == gk_ws_cache)
+        atomic_store(&gk_ws_busy, false);
+    else
+        gk_aligned_free(ws);
+}
+
+__attribute__((destructor)) static void gk_ws_free_cache(void)
+{
+    gk_aligned_free(gk_ws_cache);
+    gk_ws_cache = NULL;
+    gk_ws_cache_bytes = 0;
+}
+
 static float *gk_ws_at(void *base, size_t off)
 {
     return (float *)((char *)base + off);
@@ -372,7 +417,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     if (x->bias) ok = ok && gk_ws_add(&ws, &ws.bias_off, p.n_pad);
     if (!c_f32) ok = ok && gk_ws_add(&ws, &ws.c_off, c_floats);
     GK_CHECK(ok, GK_EOVERFLOW, api, "workspace size overflows size_t");
-    void *base = ws.bytes ? gk_aligned_alloc(ws.bytes, GK_GEMM_ALIGN) : NULL;
+    void *base = ws.bytes ? gk_ws_acquire(ws.bytes) : NULL;
     GK_CHECK(ws.bytes == 0 || base != NULL, GK_ENOMEM, api, "no memory for a %zu-byte workspace",
              ws.bytes);
 
@@ -415,7 +460,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
         for (size_t i = 0; i < x->m; i++)
             for (size_t j = 0; j < x->n; j++)
                 gk_store_from_f32(x->c, x->c_dtype, i * x->ldc + j, p.c[i * x->n + j]);
-    gk_aligned_free(base);
+    gk_ws_release(base);
     return GK_OK;
 }
 
