@@ -27,8 +27,9 @@ enum {
      * the split. */
     GK_GEMM_PART_PANELS = 4,
     GK_GEMM_SMALL_PART_COLS = 128,
-    /* Panels of B per packing part: a source row is read in runs of this many panels. */
-    GK_GEMM_PACK_B_PANELS = 64,
+    /* Panels of B per packing part: a source row is read in runs of this many panels (1 KiB
+     * for NR = 16), and a 1024-column block still makes 4 parts for the threads. */
+    GK_GEMM_PACK_B_PANELS = 16,
     /* Below this many flops a call runs on the calling thread (waking workers costs ~5 us). */
     GK_GEMM_PARALLEL_MIN_FLOPS = 1 << 22,
     GK_PACKED_B_HEADER_BYTES = 64,
@@ -64,7 +65,7 @@ struct gk_gemm_plan {
     float *a_buf, *b_buf;     /* packed A (one M pass) and packed B (one NC x KC block) */
     /* the current block */
     size_t jc, nc_cur, pc, kc_cur, ic0, m_pass;
-    size_t n_b_parts;     /* panels of B the packing stage packs (0: B is already packed) */
+    size_t mc_pass;       /* rows per MC block of this pass: m_pass split into equal blocks <= MC */
     const float *b_block; /* packed B of columns [jc, jc + nc_cur), depth [pc, pc + kc_cur) */
 };
 
@@ -89,28 +90,32 @@ gk_block_epilogue(const struct gk_gemm_plan *p, size_t pc, size_t kc_cur, const 
     return ep;
 }
 
-/* Packing stage: parts [0, n_b) pack GK_GEMM_PACK_B_PANELS panels of B each, [n_b, n_b + n_a) one
- * panel of A. */
-static void gk_gemm_pack_part(void *ctx, size_t first, size_t end)
+/* Packing B: part q packs GK_GEMM_PACK_B_PANELS panels of the NC x KC block. */
+static void gk_gemm_pack_b_part(void *ctx, size_t first, size_t end)
 {
     const struct gk_gemm_plan *p = ctx;
     const struct gk_gemm_kernels *g = p->g;
-    const size_t n_b = p->n_b_parts;
     for (size_t part = first; part < end; part++) {
-        if (part < n_b) {
-            const size_t j = part * GK_GEMM_PACK_B_PANELS * g->nr;
-            struct gk_gemm_view v = p->b;
-            v.ptr = (const char *)v.ptr + (((p->jc + j) * v.lane_stride + p->pc * v.depth_stride) *
-                                           (v.dtype == GK_DTYPE_F32 ? 4 : 2));
-            g->pack(p->b_buf + j * p->kc_cur, &v,
-                    gk_min(GK_GEMM_PACK_B_PANELS * g->nr, p->nc_cur - j), g->nr, p->kc_cur);
-        } else {
-            const size_t i = (part - n_b) * g->mr;
-            struct gk_gemm_view v = p->a;
-            v.ptr = (const char *)v.ptr + (((p->ic0 + i) * v.lane_stride + p->pc * v.depth_stride) *
-                                           (v.dtype == GK_DTYPE_F32 ? 4 : 2));
-            g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(g->mr, p->m_pass - i), g->mr, p->kc_cur);
-        }
+        const size_t j = part * GK_GEMM_PACK_B_PANELS * g->nr;
+        struct gk_gemm_view v = p->b;
+        v.ptr = (const char *)v.ptr + (((p->jc + j) * v.lane_stride + p->pc * v.depth_stride) *
+                                       (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+        g->pack(p->b_buf + j * p->kc_cur, &v, gk_min(GK_GEMM_PACK_B_PANELS * g->nr, p->nc_cur - j),
+                g->nr, p->kc_cur);
+    }
+}
+
+/* Packing A: part q packs the q-th MR panel of the M pass. */
+static void gk_gemm_pack_a_part(void *ctx, size_t first, size_t end)
+{
+    const struct gk_gemm_plan *p = ctx;
+    const struct gk_gemm_kernels *g = p->g;
+    for (size_t part = first; part < end; part++) {
+        const size_t i = part * g->mr;
+        struct gk_gemm_view v = p->a;
+        v.ptr = (const char *)v.ptr + (((p->ic0 + i) * v.lane_stride + p->pc * v.depth_stride) *
+                                       (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+        g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(g->mr, p->m_pass - i), g->mr, p->kc_cur);
     }
 }
 
@@ -149,8 +154,9 @@ static void gk_gemm_compute_part(void *ctx, size_t first, size_t end)
     const size_t n_panels = (p->nc_cur + g->nr - 1) / g->nr;
     const size_t n_chunks = (n_panels + GK_GEMM_PART_PANELS - 1) / GK_GEMM_PART_PANELS;
     for (size_t part = first; part < end; part++) {
-        const size_t ib = (part / n_chunks) * p->mc, q0 = (part % n_chunks) * GK_GEMM_PART_PANELS;
-        const size_t mc_cur = gk_min(p->mc, p->m_pass - ib);
+        const size_t ib = (part / n_chunks) * p->mc_pass;
+        const size_t q0 = (part % n_chunks) * GK_GEMM_PART_PANELS;
+        const size_t mc_cur = gk_min(p->mc_pass, p->m_pass - ib);
         const size_t q1 = gk_min(q0 + GK_GEMM_PART_PANELS, n_panels);
         for (size_t q = q0; q < q1; q++) {
             const size_t j = q * g->nr, nr_cur = gk_min(g->nr, p->nc_cur - j);
@@ -188,12 +194,17 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
                 p->m_pass = gk_min(m_pass_max, p->m - p->ic0);
                 /* B is packed with the first M pass only; later passes reuse it. */
                 const size_t n_panels = (p->nc_cur + g->nr - 1) / g->nr;
-                p->n_b_parts = (p->prepacked || p->ic0 > 0)
-                                   ? 0
-                                   : (n_panels + GK_GEMM_PACK_B_PANELS - 1) / GK_GEMM_PACK_B_PANELS;
-                const size_t n_a = (p->m_pass + g->mr - 1) / g->mr;
-                gk_gemm_run_parts(gk_gemm_pack_part, p, p->n_b_parts + n_a, parallel);
-                const size_t n_parts = ((p->m_pass + p->mc - 1) / p->mc) *
+                if (!p->prepacked && p->ic0 == 0)
+                    gk_gemm_run_parts(
+                        gk_gemm_pack_b_part, p,
+                        (n_panels + GK_GEMM_PACK_B_PANELS - 1) / GK_GEMM_PACK_B_PANELS, parallel);
+                gk_gemm_run_parts(gk_gemm_pack_a_part, p, (p->m_pass + g->mr - 1) / g->mr,
+                                  parallel);
+                /* Equal MC blocks (a multiple of MR each), so that the threads, which get equal
+                 * numbers of parts, also get equal work. Depends on m only, never on threads. */
+                const size_t n_mblocks = (p->m_pass + p->mc - 1) / p->mc;
+                p->mc_pass = gk_round_up((p->m_pass + n_mblocks - 1) / n_mblocks, g->mr);
+                const size_t n_parts = ((p->m_pass + p->mc_pass - 1) / p->mc_pass) *
                                        ((n_panels + GK_GEMM_PART_PANELS - 1) / GK_GEMM_PART_PANELS);
                 gk_gemm_run_parts(gk_gemm_compute_part, p, n_parts, parallel);
             }
