@@ -2,6 +2,7 @@
 /* SQUEEZE (SqueezeLLM's non-uniform format, gk_block_squeeze in include/gllmk/quant.h): scalar
  * decoder, quantizer (a weighted 1-D k-means per block, as SqueezeLLM fits its per-row tables),
  * and the converter from SqueezeLLM's packed indices and lookup tables. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 #include "core/half.h"
 #include "quant/blocks.h"
 
-enum { GK_SQ_ELEMS = 256, GK_SQ_CODES = 16, GK_SQ_ITERATIONS = 12 };
+enum { GK_SQ_ELEMS = 256, GK_SQ_CODES = 16, GK_SQ_ITERATIONS = 16 };
 
 static_assert(sizeof(gk_block_squeeze) == 160, "gk_block_squeeze is 160 bytes");
 
@@ -35,6 +36,38 @@ static int gk_float_order(const void *a, const void *b)
     return (fa > fb) - (fa < fb);
 }
 
+struct gk_weighted_value {
+    float x, w;
+};
+
+static int gk_weighted_order(const void *a, const void *b)
+{
+    return gk_float_order(&((const struct gk_weighted_value *)a)->x,
+                          &((const struct gk_weighted_value *)b)->x);
+}
+
+/* Starting centroids: the weighted quantiles (c + 1/2) / 16 of the block, so that the centroids
+ * start where the weight is (with uniform weights: the plain quantiles). */
+static void gk_weighted_quantiles(const float *x, const float *w, float centroid[GK_SQ_CODES])
+{
+    struct gk_weighted_value v[GK_SQ_ELEMS];
+    double total = 0.0;
+    for (int j = 0; j < GK_SQ_ELEMS; j++) {
+        v[j].x = x[j];
+        v[j].w = w ? w[j] : 1.0f;
+        total += (double)v[j].w;
+    }
+    qsort(v, GK_SQ_ELEMS, sizeof v[0], gk_weighted_order);
+    double cum = 0.0;
+    int j = 0;
+    for (int c = 0; c < GK_SQ_CODES; c++) {
+        const double target = total * ((double)c + 0.5) / GK_SQ_CODES;
+        while (j < GK_SQ_ELEMS - 1 && cum + (double)v[j].w < target)
+            cum += (double)v[j++].w;
+        centroid[c] = v[j].x;
+    }
+}
+
 /* Index of the centroid nearest to x among `sorted` ascending centroids (lower one on ties). */
 static int gk_nearest_centroid(const float *sorted, float x)
 {
@@ -50,38 +83,70 @@ static int gk_nearest_centroid(const float *sorted, float x)
     return best;
 }
 
-/* Lloyd's k-means with 16 centroids, started at the 16 quantiles (k + 1/2) / 16 of the block,
- * weighted by the importance (or uniformly), a fixed number of iterations (deterministic). The
- * centroids are then rounded to f16 and every value takes the nearest rounded centroid. */
+/* Lloyd's k-means from `centroid` (sorted), weighted by w (NULL: uniformly), a fixed number of
+ * iterations (deterministic); then the centroids are rounded to f16 into lut. Returns the
+ * weighted squared error of the values against their nearest rounded centroid. */
+static double gk_kmeans(const float *x, const float *w, float centroid[GK_SQ_CODES], gk_f16 *lut)
+{
+    for (int it = 0; it < GK_SQ_ITERATIONS; it++) {
+        double sum[GK_SQ_CODES] = {0}, weight[GK_SQ_CODES] = {0};
+        for (int j = 0; j < GK_SQ_ELEMS; j++) {
+            const int c = gk_nearest_centroid(centroid, x[j]);
+            const double wj = w ? (double)w[j] : 1.0;
+            sum[c] += wj * (double)x[j];
+            weight[c] += wj;
+        }
+        for (int c = 0; c < GK_SQ_CODES; c++)
+            if (weight[c] > 0.0) centroid[c] = (float)(sum[c] / weight[c]);
+        /* Means of neighbouring cells stay ordered, but keep the invariant explicit. */
+        qsort(centroid, GK_SQ_CODES, sizeof centroid[0], gk_float_order);
+    }
+    float rounded[GK_SQ_CODES];
+    for (int c = 0; c < GK_SQ_CODES; c++) {
+        lut[c].bits = gk_f16_bits_from_f32(centroid[c]);
+        rounded[c] = gk_f32_from_f16_bits(lut[c].bits);
+    }
+    double err = 0.0;
+    for (int j = 0; j < GK_SQ_ELEMS; j++) {
+        const double d = (double)x[j] - (double)rounded[gk_nearest_centroid(rounded, x[j])];
+        err += (w ? (double)w[j] : 1.0) * d * d;
+    }
+    return err;
+}
+
+/* SqueezeLLM fits its tables by weighted k-means; Lloyd's iterations find a local optimum that
+ * depends on the start, so three starts are tried and the best kept: the quantiles, the
+ * weighted quantiles (where the importance is) and an even grid from min to max (which keeps
+ * outliers). Finally every value takes the nearest rounded centroid. */
 void gk_quant_squeeze_scalar(const float *src, void *blocks, size_t n_blocks, const float *importance)
 {
     gk_block_squeeze *y = blocks;
     for (size_t i = 0; i < n_blocks; i++) {
         const float *x = src + i * GK_SQ_ELEMS;
         const float *w = importance ? importance + i * GK_SQ_ELEMS : NULL;
-        float sorted[GK_SQ_ELEMS], centroid[GK_SQ_CODES];
-        memcpy(sorted, x, sizeof sorted);
-        qsort(sorted, GK_SQ_ELEMS, sizeof sorted[0], gk_float_order);
+        float start[3][GK_SQ_CODES];
+        gk_weighted_quantiles(x, NULL, start[0]);
+        gk_weighted_quantiles(x, w, start[1]);
+        float min = x[0], max = x[0];
+        for (int j = 1; j < GK_SQ_ELEMS; j++) {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
         for (int c = 0; c < GK_SQ_CODES; c++)
-            centroid[c] = sorted[(GK_SQ_ELEMS / GK_SQ_CODES) * c + GK_SQ_ELEMS / GK_SQ_CODES / 2];
-        for (int it = 0; it < GK_SQ_ITERATIONS; it++) {
-            double sum[GK_SQ_CODES] = {0}, weight[GK_SQ_CODES] = {0};
-            for (int j = 0; j < GK_SQ_ELEMS; j++) {
-                const int c = gk_nearest_centroid(centroid, x[j]);
-                const double wj = w ? (double)w[j] : 1.0;
-                sum[c] += wj * (double)x[j];
-                weight[c] += wj;
+            start[2][c] = min + (max - min) * ((float)c / (GK_SQ_CODES - 1));
+        double best = INFINITY;
+        for (int s = 0; s < 3; s++) {
+            if (s == 1 && !w) continue; /* the same start as the first */
+            gk_f16 lut[GK_SQ_CODES];
+            const double err = gk_kmeans(x, w, start[s], lut);
+            if (err < best) {
+                best = err;
+                memcpy(y[i].lut, lut, sizeof lut);
             }
-            for (int c = 0; c < GK_SQ_CODES; c++)
-                if (weight[c] > 0.0) centroid[c] = (float)(sum[c] / weight[c]);
-            /* Means of neighbouring cells stay ordered, but keep the invariant explicit. */
-            qsort(centroid, GK_SQ_CODES, sizeof centroid[0], gk_float_order);
         }
         float rounded[GK_SQ_CODES];
-        for (int c = 0; c < GK_SQ_CODES; c++) {
-            y[i].lut[c].bits = gk_f16_bits_from_f32(centroid[c]);
+        for (int c = 0; c < GK_SQ_CODES; c++)
             rounded[c] = gk_f32_from_f16_bits(y[i].lut[c].bits);
-        }
         memset(y[i].qs, 0, sizeof y[i].qs);
         for (int j = 0; j < GK_SQ_ELEMS; j++)
             y[i].qs[j / 2] |= (uint8_t)(gk_nearest_centroid(rounded, x[j]) << (4 * (j % 2)));
