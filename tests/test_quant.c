@@ -409,15 +409,16 @@ static double rmse_minmax_4bit(const float *x, size_t n, size_t g)
 {
     double e = 0.0;
     for (size_t b = 0; b < n; b += g) {
-        double lo = x[b], hi = x[b];
+        float lo = x[b], hi = x[b]; /* (fmin/fmax in double here crash gcc 12's aarch64
+                                        vectorizer: internal compiler error) */
         for (size_t i = b; i < b + g; i++) {
-            lo = fmin(lo, (double)x[i]);
-            hi = fmax(hi, (double)x[i]);
+            if (x[i] < lo) lo = x[i];
+            if (x[i] > hi) hi = x[i];
         }
-        const double step = (hi - lo) / 15.0;
+        const double step = ((double)hi - (double)lo) / 15.0;
         for (size_t i = b; i < b + g; i++) {
-            const double q = step > 0.0 ? round(((double)x[i] - lo) / step) : 0.0;
-            const double d = lo + q * step - (double)x[i];
+            const double q = step > 0.0 ? round(((double)x[i] - (double)lo) / step) : 0.0;
+            const double d = (double)lo + q * step - (double)x[i];
             e += d * d;
         }
     }
@@ -577,6 +578,14 @@ static void test_quantize_threads(void)
     free(b);
 }
 
+/* True if all n bytes at p equal v. */
+static bool all_bytes(const void *p, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const uint8_t *)p)[i] != v) return false;
+    return true;
+}
+
 /* ---- converters ----------------------------------------------------------------------------- */
 
 static gk_f16 random_scale16(gk_rng *rng)
@@ -646,9 +655,7 @@ static void test_convert_awq(void)
     GK_EXPECT_STATUS(gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0],
                                           SIZE_MAX / 128 * 128, OUT, 128, blocks),
                      GK_EOVERFLOW);
-    bool untouched = true;
-    for (size_t k = 0; k < sizeof blocks; k++)
-        untouched &= ((const uint8_t *)blocks)[k] == 0x5A;
+    const bool untouched = all_bytes(blocks, sizeof blocks, 0x5A);
     GK_EXPECT(untouched, "AWQ converter wrote on error");
 }
 
@@ -697,9 +704,9 @@ static void test_convert_gptq(void)
                          GK_OK);
         GK_EXPECT_STATUS(gk_dequantize(GK_QTYPE_GPTQ4, blocks, w, OUT * IN), GK_OK);
         bool seen[IN] = {false}, is_perm = true;
-        for (int j = 0; j < IN; j++) {
-            is_perm &= perm[j] < IN && !seen[perm[j]];
-            if (perm[j] < IN) seen[perm[j]] = true;
+        for (int j = 0; j < IN && is_perm; j++) {
+            is_perm = perm[j] < IN && !seen[perm[j]];
+            if (is_perm) seen[perm[j]] = true;
         }
         GK_EXPECT(is_perm, "GPTQ converter: perm is not a permutation");
         if (!is_perm) continue;
@@ -749,11 +756,7 @@ static void test_convert_gptq(void)
     GK_EXPECT_STATUS(gk_gptq4_from_autogptq(&qweight[0][0], &qzeros[0][0], &scales[0][0], g_idx,
                                             GROUPS, IN, OUT, blocks, (uint32_t *)(void *)blocks),
                      GK_EALIAS);
-    bool untouched = true;
-    for (size_t k = 0; k < sizeof blocks; k++)
-        untouched &= ((const uint8_t *)blocks)[k] == 0x5A;
-    for (size_t k = 0; k < sizeof perm; k++)
-        untouched &= ((const uint8_t *)perm)[k] == 0x5A;
+    const bool untouched = all_bytes(blocks, sizeof blocks, 0x5A) && all_bytes(perm, sizeof perm, 0x5A);
     GK_EXPECT(untouched, "GPTQ converter wrote on error");
 }
 
@@ -826,20 +829,11 @@ static void test_convert_squeeze(void)
     GK_EXPECT_STATUS(
         gk_squeeze_from_squeezellm(qweight, lut, 4, IN, OUT, (gk_block_squeeze *)(void *)qweight),
         GK_EALIAS);
-    bool untouched = true;
-    for (size_t k = 0; k < sizeof blocks; k++)
-        untouched &= ((const uint8_t *)blocks)[k] == 0x5A;
+    const bool untouched = all_bytes(blocks, sizeof blocks, 0x5A);
     GK_EXPECT(untouched, "SqueezeLLM converter wrote on error");
 }
 
 /* ---- bad input ------------------------------------------------------------------------------ */
-
-static bool all_bytes(const void *p, size_t n, uint8_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (((const uint8_t *)p)[i] != v) return false;
-    return true;
-}
 
 static void test_bad_input(void)
 {

@@ -120,11 +120,11 @@ typedef struct gk_block_tq2_0 {
     void gk_quant_##kern##_scalar(                                                       \
         const float *src, void *blocks, size_t n_blocks, const float *importance);
 #define GK_QF_PROTO_DEC(kern)
-#define GK_QF_PROTO_CORE(kern, quant, avx2, avx512, neon) \
-    GK_QF_PROTO_V(kern, scalar)                           \
-    GK_QF_PROTO_##quant(kern) GK_QF_PROTO_##avx2(kern, avx2) GK_QF_PROTO_##avx512(kern, avx512) \
-        GK_QF_PROTO_##neon(kern, neon)
-#define GK_QF_PROTO_IQ(kern, quant, avx2, avx512, neon)
+#define GK_QF_PROTO_CORE(kern, has_quant, f_avx2, f_avx512, f_neon)                         \
+    GK_QF_PROTO_V(kern, scalar)                                                            \
+    GK_QF_PROTO_##has_quant(kern) GK_QF_PROTO_##f_avx2(kern, avx2)                         \
+        GK_QF_PROTO_##f_avx512(kern, avx512) GK_QF_PROTO_##f_neon(kern, neon)
+#define GK_QF_PROTO_IQ(kern, has_quant, f_avx2, f_avx512, f_neon)
 #define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern) \
     GK_QF_PROTO_##group(kern, quant, avx2, avx512, neon)
 #include "quant/formats.def"
