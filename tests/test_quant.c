@@ -44,10 +44,10 @@ static uint16_t random_f16_scale(gk_rng *rng)
     const uint16_t sign = (uint16_t)((r & 1u) << 15);
     switch ((r >> 1) % 8) {
     case 0: return (uint16_t)(sign | ((r >> 8) % 0x3FF + 1)); /* subnormal */
-    case 1: return sign;                                     /* +/- 0 */
-    case 2: return (uint16_t)(sign | ((r >> 8) % 0x7C00));   /* any finite magnitude */
-    case 3: return (uint16_t)(sign | 0x7BFF);                /* largest finite */
-    default: /* typical scales 2^-10 .. 2^4 */
+    case 1: return sign;                                      /* +/- 0 */
+    case 2: return (uint16_t)(sign | ((r >> 8) % 0x7C00));    /* any finite magnitude */
+    case 3: return (uint16_t)(sign | 0x7BFF);                 /* largest finite */
+    default:                                                  /* typical scales 2^-10 .. 2^4 */
         return (uint16_t)(sign | ((((r >> 8) % 15) + 5) << 10) | ((r >> 16) & 0x3FF));
     }
 }
@@ -58,8 +58,7 @@ static const int *f16_fields(gk_qtype t)
 {
     static const int d0[] = {0, -1}, d0_2[] = {0, 2, -1}, q2k[] = {80, 82, -1}, q3k[] = {108, -1},
                      q6k[] = {208, -1}, tq1[] = {52, -1}, tq2[] = {64, -1}, awq[] = {0, 4, -1},
-                     squeeze[] = {0,  2,  4,  6,  8,  10, 12, 14, 16, 18, 20,
-                                  22, 24, 26, 28, 30, -1},
+                     squeeze[] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, -1},
                      none[] = {-1};
     switch (t) {
     case GK_QTYPE_Q4_0:
@@ -105,8 +104,9 @@ static void random_blocks(gk_qtype t, uint8_t *blocks, size_t n_blocks, gk_rng *
         if (t == GK_QTYPE_Q8_K) {
             uint32_t bits = gk_rng_u32(rng);
             if (((bits >> 23) & 0xFF) == 0xFF) bits &= ~(1u << 23); /* finite */
-            if (b % 3 == 0) bits = (bits & 0x80000000u) | (((bits >> 8) % 16 + 118) << 23) |
-                                   (bits & 0x7FFFFF); /* typical: 2^-9 .. 2^6 */
+            if (b % 3 == 0)
+                bits = (bits & 0x80000000u) | (((bits >> 8) % 16 + 118) << 23) |
+                       (bits & 0x7FFFFF); /* typical: 2^-9 .. 2^6 */
             memcpy(block, &bits, 4);
         }
     }
@@ -178,8 +178,8 @@ static void test_decode_random(void)
         const size_t reps = gk_test_sweep(20);
         for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
             for (size_t r = 0; r < (counts[c] < 20 ? reps : 1); r++) {
-                /* blocks have no alignment: offset them by 0..3 bytes */
-                const size_t misalign = (c + r) % 4;
+                /* blocks need only their fields' alignment: offset them by 0..3 of it */
+                const size_t misalign = (c + r) % 4 * traits((gk_qtype)t)->block_align;
                 uint8_t *mem = malloc(counts[c] * bytes + misalign);
                 uint8_t *blocks = mem + misalign;
                 random_blocks((gk_qtype)t, blocks, counts[c], &rng);
@@ -224,7 +224,7 @@ static void test_decode_special_scales(void)
     for (int t = 0; t < GK_QTYPE_COUNT; t++) {
         if (!has_decoder((gk_qtype)t) || f16_fields((gk_qtype)t)[0] < 0) continue;
         const struct gk_qtraits *tr = traits((gk_qtype)t);
-        uint8_t blocks[8 * 292];
+        _Alignas(16) uint8_t blocks[8 * 292];
         random_blocks((gk_qtype)t, blocks, 8, &rng);
         for (int b = 0; b < 8; b++)
             memcpy(blocks + b * tr->block_bytes + f16_fields((gk_qtype)t)[0], &specials[b % 5], 2);
@@ -272,12 +272,12 @@ static float definition_value(gk_qtype t, const uint8_t *block, size_t i)
 
 static void test_decode_definitions(void)
 {
-    static const gk_qtype types[] = {GK_QTYPE_Q8_0, GK_QTYPE_Q8_1, GK_QTYPE_Q8_K, GK_QTYPE_AWQ4,
-                                     GK_QTYPE_GPTQ4, GK_QTYPE_SQUEEZE};
+    static const gk_qtype types[] = {GK_QTYPE_Q8_0, GK_QTYPE_Q8_1,  GK_QTYPE_Q8_K,
+                                     GK_QTYPE_AWQ4, GK_QTYPE_GPTQ4, GK_QTYPE_SQUEEZE};
     gk_rng rng = gk_rng_seeded(11);
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
         const struct gk_qtraits *tr = traits(types[k]);
-        uint8_t blocks[16 * 292];
+        _Alignas(16) uint8_t blocks[16 * 292];
         float got[16 * 256], want[16 * 256];
         random_blocks(types[k], blocks, 16, &rng);
         tr->dequant[GK_ISA_SCALAR](blocks, got, 16);
@@ -301,25 +301,29 @@ static void test_facts(void)
         int gguf;
         size_t elems, bytes;
     } facts[] = {
-        {GK_QTYPE_Q4_0, "Q4_0", 2, 32, 18},          {GK_QTYPE_Q4_1, "Q4_1", 3, 32, 20},
-        {GK_QTYPE_Q5_0, "Q5_0", 6, 32, 22},          {GK_QTYPE_Q5_1, "Q5_1", 7, 32, 24},
-        {GK_QTYPE_Q8_0, "Q8_0", 8, 32, 34},          {GK_QTYPE_Q8_1, "Q8_1", 9, 32, 36},
-        {GK_QTYPE_Q2_K, "Q2_K", 10, 256, 84},        {GK_QTYPE_Q3_K, "Q3_K", 11, 256, 110},
-        {GK_QTYPE_Q4_K, "Q4_K", 12, 256, 144},       {GK_QTYPE_Q5_K, "Q5_K", 13, 256, 176},
-        {GK_QTYPE_Q6_K, "Q6_K", 14, 256, 210},       {GK_QTYPE_Q8_K, "Q8_K", 15, 256, 292},
-        {GK_QTYPE_TQ1_0, "TQ1_0", 34, 256, 54},      {GK_QTYPE_TQ2_0, "TQ2_0", 35, 256, 66},
-        {GK_QTYPE_IQ1_S, "IQ1_S", 19, 256, 50},      {GK_QTYPE_IQ1_M, "IQ1_M", 29, 256, 56},
-        {GK_QTYPE_IQ2_XXS, "IQ2_XXS", 16, 256, 66},  {GK_QTYPE_IQ2_XS, "IQ2_XS", 17, 256, 74},
-        {GK_QTYPE_IQ2_S, "IQ2_S", 22, 256, 82},      {GK_QTYPE_IQ3_XXS, "IQ3_XXS", 18, 256, 98},
-        {GK_QTYPE_IQ3_S, "IQ3_S", 21, 256, 110},     {GK_QTYPE_IQ4_NL, "IQ4_NL", 20, 32, 18},
-        {GK_QTYPE_IQ4_XS, "IQ4_XS", 23, 256, 136},   {GK_QTYPE_AWQ4, "AWQ4", -1, 128, 72},
-        {GK_QTYPE_GPTQ4, "GPTQ4", -1, 128, 72},      {GK_QTYPE_SQUEEZE, "SQUEEZE", -1, 256, 160},
+        {GK_QTYPE_Q4_0, "Q4_0", 2, 32, 18},         {GK_QTYPE_Q4_1, "Q4_1", 3, 32, 20},
+        {GK_QTYPE_Q5_0, "Q5_0", 6, 32, 22},         {GK_QTYPE_Q5_1, "Q5_1", 7, 32, 24},
+        {GK_QTYPE_Q8_0, "Q8_0", 8, 32, 34},         {GK_QTYPE_Q8_1, "Q8_1", 9, 32, 36},
+        {GK_QTYPE_Q2_K, "Q2_K", 10, 256, 84},       {GK_QTYPE_Q3_K, "Q3_K", 11, 256, 110},
+        {GK_QTYPE_Q4_K, "Q4_K", 12, 256, 144},      {GK_QTYPE_Q5_K, "Q5_K", 13, 256, 176},
+        {GK_QTYPE_Q6_K, "Q6_K", 14, 256, 210},      {GK_QTYPE_Q8_K, "Q8_K", 15, 256, 292},
+        {GK_QTYPE_TQ1_0, "TQ1_0", 34, 256, 54},     {GK_QTYPE_TQ2_0, "TQ2_0", 35, 256, 66},
+        {GK_QTYPE_IQ1_S, "IQ1_S", 19, 256, 50},     {GK_QTYPE_IQ1_M, "IQ1_M", 29, 256, 56},
+        {GK_QTYPE_IQ2_XXS, "IQ2_XXS", 16, 256, 66}, {GK_QTYPE_IQ2_XS, "IQ2_XS", 17, 256, 74},
+        {GK_QTYPE_IQ2_S, "IQ2_S", 22, 256, 82},     {GK_QTYPE_IQ3_XXS, "IQ3_XXS", 18, 256, 98},
+        {GK_QTYPE_IQ3_S, "IQ3_S", 21, 256, 110},    {GK_QTYPE_IQ4_NL, "IQ4_NL", 20, 32, 18},
+        {GK_QTYPE_IQ4_XS, "IQ4_XS", 23, 256, 136},  {GK_QTYPE_AWQ4, "AWQ4", -1, 128, 72},
+        {GK_QTYPE_GPTQ4, "GPTQ4", -1, 128, 72},     {GK_QTYPE_SQUEEZE, "SQUEEZE", -1, 256, 160},
     };
+
     GK_EXPECT(sizeof facts / sizeof facts[0] == GK_QTYPE_COUNT, "facts cover every format");
     for (size_t k = 0; k < sizeof facts / sizeof facts[0]; k++) {
         const gk_qtype t = facts[k].t;
         GK_EXPECT(gk_qtype_block_elems(t) == facts[k].elems, "%s elems", facts[k].name);
         GK_EXPECT(gk_qtype_block_bytes(t) == facts[k].bytes, "%s bytes", facts[k].name);
+        GK_EXPECT(gk_qtype_block_align(t) >= 1 && gk_qtype_block_align(t) <= 4 &&
+                      facts[k].bytes % gk_qtype_block_align(t) == 0,
+                  "%s align", facts[k].name);
         GK_EXPECT(gk_qtype_name(t) && strcmp(gk_qtype_name(t), facts[k].name) == 0, "%s name",
                   facts[k].name);
         gk_qtype back = GK_QTYPE_COUNT;
@@ -341,7 +345,8 @@ static void test_facts(void)
         GK_EXPECT(gk_qtype_row_bytes(t, facts[k].elems + 1) == 0, "%s partial row", facts[k].name);
     }
     /* not ours: F32, F16, I8, BF16, MXFP4, Q1_0, removed 4, unknown */
-    static const uint32_t foreign[] = {0, 1, 4, 5, 24, 30, 31, 39, 40, 41, 42, 43, 1000, UINT32_MAX};
+    static const uint32_t foreign[] = {0,  1,  4,  5,  24, 30,   31,
+                                       39, 40, 41, 42, 43, 1000, UINT32_MAX};
     for (size_t k = 0; k < sizeof foreign / sizeof foreign[0]; k++) {
         gk_qtype out = GK_QTYPE_Q4_0;
         GK_EXPECT_STATUS(gk_qtype_from_gguf(foreign[k], &out), GK_EUNSUPPORTED);
@@ -482,22 +487,21 @@ static void test_importance(void)
     for (int t = 0; t < GK_QTYPE_COUNT; t++) {
         const struct gk_qtraits *tr = traits((gk_qtype)t);
         if (!tr->quant || !has_decoder((gk_qtype)t)) continue;
-        if (t == GK_QTYPE_Q8_0 || t == GK_QTYPE_Q8_1 || t == GK_QTYPE_Q8_K ||
-            t == GK_QTYPE_TQ1_0 || t == GK_QTYPE_TQ2_0)
+        if (t == GK_QTYPE_Q8_0 || t == GK_QTYPE_Q8_1 || t == GK_QTYPE_Q8_K || t == GK_QTYPE_TQ1_0 ||
+            t == GK_QTYPE_TQ2_0)
             continue; /* direct rounding: importance is ignored (documented) */
         double err[2];
         for (int with = 0; with < 2; with++) {
             GK_EXPECT_STATUS(gk_quantize((gk_qtype)t, x, blocks, n, with ? w : NULL), GK_OK);
             GK_EXPECT_STATUS(gk_dequantize((gk_qtype)t, blocks, y, n), GK_OK);
             err[with] = 0.0;
-            for (size_t i = 0; i < n; i++)
-                {
+            for (size_t i = 0; i < n; i++) {
                 const double d = (double)y[i] - (double)x[i];
                 err[with] += (double)w[i] * d * d;
             }
         }
-        GK_EXPECT(err[1] < err[0], "%s: weighted error with importance %g >= without %g",
-                  tr->name, err[1], err[0]);
+        GK_EXPECT(err[1] < err[0], "%s: weighted error with importance %g >= without %g", tr->name,
+                  err[1], err[0]);
     }
     free(x);
     free(w);
@@ -598,6 +602,7 @@ static gk_f16 random_scale16(gk_rng *rng)
 static void test_convert_awq(void)
 {
     enum { IN = 256, OUT = 24, GROUPS = IN / 128 };
+
     static const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
     gk_rng rng = gk_rng_seeded(21);
     static uint8_t q[IN][OUT], z[GROUPS][OUT];
@@ -616,17 +621,17 @@ static void test_convert_awq(void)
     for (int c = 0; c < OUT / 8; c++)
         for (int k = 0; k < 8; k++) {
             for (int i = 0; i < IN; i++)
-                qweight[i][c] = (int32_t)((uint32_t)qweight[i][c] |
-                                          (uint32_t)q[i][8 * c + order[k]] << (4 * k));
+                qweight[i][c] = (int32_t)((uint32_t)qweight[i][c] | (uint32_t)q[i][8 * c + order[k]]
+                                                                        << (4 * k));
             for (int g = 0; g < GROUPS; g++)
-                qzeros[g][c] = (int32_t)((uint32_t)qzeros[g][c] |
-                                         (uint32_t)z[g][8 * c + order[k]] << (4 * k));
+                qzeros[g][c] =
+                    (int32_t)((uint32_t)qzeros[g][c] | (uint32_t)z[g][8 * c + order[k]] << (4 * k));
         }
     static gk_block_awq4 blocks[OUT * GROUPS];
     static float w[OUT * IN];
-    GK_EXPECT_STATUS(gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN, OUT,
-                                          128, blocks),
-                     GK_OK);
+    GK_EXPECT_STATUS(
+        gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN, OUT, 128, blocks),
+        GK_OK);
     GK_EXPECT_STATUS(gk_dequantize(GK_QTYPE_AWQ4, blocks, w, OUT * IN), GK_OK);
     size_t bad = 0;
     for (int o = 0; o < OUT; o++)
@@ -640,11 +645,11 @@ static void test_convert_awq(void)
     memset(blocks, 0x5A, sizeof blocks);
     GK_EXPECT_STATUS(gk_awq4_from_autoawq(NULL, &qzeros[0][0], &scales[0][0], IN, OUT, 128, blocks),
                      GK_EINVAL);
-    GK_EXPECT_STATUS(gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN, OUT,
-                                          64, blocks),
-                     GK_EINVAL);
-    GK_EXPECT_STATUS(gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN + 8,
-                                          OUT, 128, blocks),
+    GK_EXPECT_STATUS(
+        gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN, OUT, 64, blocks),
+        GK_EINVAL);
+    GK_EXPECT_STATUS(gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN + 8, OUT,
+                                          128, blocks),
                      GK_EINVAL);
     GK_EXPECT_STATUS(gk_awq4_from_autoawq(&qweight[0][0], &qzeros[0][0], &scales[0][0], IN, OUT + 4,
                                           128, blocks),
@@ -663,6 +668,7 @@ static void test_convert_awq(void)
 static void test_convert_gptq(void)
 {
     enum { IN = 384, OUT = 16, GROUPS = IN / 128 };
+
     gk_rng rng = gk_rng_seeded(22);
     static uint8_t q[IN][OUT], zs[GROUPS][OUT];
     static int32_t qweight[IN / 8][OUT], qzeros[GROUPS][OUT / 8], g_idx[IN];
@@ -756,14 +762,15 @@ static void test_convert_gptq(void)
     GK_EXPECT_STATUS(gk_gptq4_from_autogptq(&qweight[0][0], &qzeros[0][0], &scales[0][0], g_idx,
                                             GROUPS, IN, OUT, blocks, (uint32_t *)(void *)blocks),
                      GK_EALIAS);
-    const bool untouched = all_bytes(blocks, sizeof blocks, 0x5A) && all_bytes(perm, sizeof perm, 0x5A);
+    const bool untouched =
+        all_bytes(blocks, sizeof blocks, 0x5A) && all_bytes(perm, sizeof perm, 0x5A);
     GK_EXPECT(untouched, "GPTQ converter wrote on error");
 }
 
 /* SqueezeLLM: packed with its own packing loops (4-bit: 8 codes per word; 3-bit: 32 codes in 3
  * words, codes 10 and 21 split across words), restated here from its pack code's layout. */
-static void pack_squeezellm(const uint8_t *codes, size_t in, size_t out, size_t o, unsigned bits,
-                            int32_t *qweight)
+static void pack_squeezellm(
+    const uint8_t *codes, size_t in, size_t out, size_t o, unsigned bits, int32_t *qweight)
 {
     size_t row = 0;
     for (size_t i = 0; i < in;) {
@@ -797,6 +804,7 @@ static void pack_squeezellm(const uint8_t *codes, size_t in, size_t out, size_t 
 static void test_convert_squeeze(void)
 {
     enum { IN = 512, OUT = 6 };
+
     gk_rng rng = gk_rng_seeded(23);
     static uint8_t codes[IN * OUT];
     static int32_t qweight[IN * 4 / 32 * OUT];
@@ -838,7 +846,8 @@ static void test_convert_squeeze(void)
 static void test_bad_input(void)
 {
     enum { N = 512 };
-    static uint8_t blocks[N * 2];
+
+    static _Alignas(16) uint8_t blocks[N * 2];
     static float x[N], y[N], w[N];
     gkq_fill_normal(x, N, 1);
     for (size_t i = 0; i < N; i++)
@@ -854,6 +863,12 @@ static void test_bad_input(void)
             continue;
         }
         GK_EXPECT_STATUS(gk_dequantize(q, blocks, y, 0), GK_OK);
+        if (tr->block_align > 1) {
+            GK_EXPECT_STATUS(gk_dequantize(q, blocks + 1, y, tr->block_elems), GK_EINVAL);
+            GK_EXPECT_STATUS(
+                gk_dequantize_bf16(q, blocks + 1, (gk_bf16 *)(void *)y, tr->block_elems),
+                GK_EINVAL);
+        }
         GK_EXPECT_STATUS(gk_dequantize(q, NULL, NULL, 0), GK_OK);
         GK_EXPECT_STATUS(gk_dequantize(q, blocks, y, tr->block_elems - 1), GK_EINVAL);
         GK_EXPECT_STATUS(gk_dequantize(q, blocks, y, N + 1), GK_EINVAL);
@@ -874,6 +889,8 @@ static void test_bad_input(void)
             continue;
         }
         GK_EXPECT_STATUS(gk_quantize(q, x, blocks, 0, NULL), GK_OK);
+        if (tr->block_align > 1)
+            GK_EXPECT_STATUS(gk_quantize(q, x, blocks + 1, tr->block_elems, NULL), GK_EINVAL);
         GK_EXPECT_STATUS(gk_quantize(q, x, blocks, tr->block_elems + 1, NULL), GK_EINVAL);
         GK_EXPECT_STATUS(gk_quantize(q, NULL, blocks, N, NULL), GK_EINVAL);
         GK_EXPECT_STATUS(gk_quantize(q, x, NULL, N, NULL), GK_EINVAL);
@@ -894,8 +911,7 @@ static void test_bad_input(void)
         w[0] = NAN;
         GK_EXPECT_STATUS(gk_quantize(q, x, blocks, N, w), GK_EINVAL);
         w[0] = 1.0f;
-        GK_EXPECT(all_bytes(blocks, sizeof blocks, 0x5A), "%s: quantize wrote on error",
-                  tr->name);
+        GK_EXPECT(all_bytes(blocks, sizeof blocks, 0x5A), "%s: quantize wrote on error", tr->name);
         /* the quantizers are safe on extreme finite input (f32 subnormals, FLT_MAX, zeros) */
         float extreme[N];
         for (size_t i = 0; i < N; i++)

@@ -4,7 +4,9 @@
  * quantize, and converters from the tensors AutoAWQ, AutoGPTQ and SqueezeLLM checkpoints ship.
  *
  * A quantized tensor is a sequence of blocks; each block holds gk_qtype_block_elems(t)
- * consecutive values in gk_qtype_block_bytes(t) bytes. Blocks have no alignment requirement.
+ * consecutive values in gk_qtype_block_bytes(t) bytes. Blocks start at a multiple of
+ * gk_qtype_block_align(t) (2 bytes; 4 for Q8_K, AWQ4, GPTQ4): the alignment of the block's
+ * fields, which every GGUF file's tensor alignment satisfies.
  * The GGUF layouts are those of the GGUF specification (ggml's ggml-common.h, commit d99724f);
  * dequantization is bit-exact with the arithmetic of ggml's reference C code, without FP
  * contraction (every product and sum rounded to f32 on its own, in the order documented in
@@ -100,6 +102,9 @@ GK_API size_t gk_qtype_block_elems(gk_qtype t);
 /* Bytes per block; 0 if t is not a gk_qtype. */
 GK_API size_t gk_qtype_block_bytes(gk_qtype t);
 
+/* Alignment in bytes that blocks of t must start at (1, 2 or 4); 0 if t is not a gk_qtype. */
+GK_API size_t gk_qtype_block_align(gk_qtype t);
+
 /* The GGUF spelling ("Q4_K", "IQ2_XXS", "TQ1_0"; ours: "AWQ4", "GPTQ4", "SQUEEZE"); NULL if t is
  * not a gk_qtype. */
 GK_API const char *gk_qtype_name(gk_qtype t);
@@ -130,9 +135,9 @@ GK_API size_t gk_qtype_row_bytes(gk_qtype t, size_t n);
  * _f16 / _bf16 round each f32 value to nearest even. src and dst may not overlap.
  * n == 0 does nothing and returns GK_OK.
  * GK_EINVAL: t is not a gk_qtype; src or dst is NULL (n > 0); n is not a multiple of
- *   gk_qtype_block_elems(t). GK_EOVERFLOW: the byte size of src or dst overflows size_t.
- * GK_EALIAS: src and dst overlap. GK_EUNSUPPORTED: this build has no decoder for t.
- * On error nothing is written. */
+ *   gk_qtype_block_elems(t); src is not aligned to gk_qtype_block_align(t). GK_EOVERFLOW: the byte
+ * size of src or dst overflows size_t. GK_EALIAS: src and dst overlap. GK_EUNSUPPORTED: this build
+ * has no decoder for t. On error nothing is written. */
 GK_API gk_status gk_dequantize(gk_qtype t, const void *src, float *dst, size_t n);
 GK_API gk_status gk_dequantize_f16(gk_qtype t, const void *src, gk_f16 *dst, size_t n);
 GK_API gk_status gk_dequantize_bf16(gk_qtype t, const void *src, gk_bf16 *dst, size_t n);
@@ -146,12 +151,12 @@ GK_API gk_status gk_dequantize_bf16(gk_qtype t, const void *src, gk_bf16 *dst, s
  * variance over a whole row, this API (which has no rows) takes it over one block.
  * Deterministic: the same input gives the same bytes on every ISA and for any thread count.
  * GK_EINVAL: t is not a gk_qtype; src or dst is NULL (n > 0); n is not a multiple of the block
- *   size; an input value is NaN or +/-Inf; an importance weight is negative, NaN or Inf.
- * GK_EOVERFLOW: a byte size overflows. GK_EALIAS: dst overlaps src or importance.
- * GK_EUNSUPPORTED: t has no quantizer in this build (only decode-only IQ formats, each with its
- *   reason in docs/formats.md). On error nothing is written. */
-GK_API gk_status gk_quantize(
-    gk_qtype t, const float *src, void *dst, size_t n, const float *importance);
+ *   size; dst is not aligned to gk_qtype_block_align(t); an input value is NaN or +/-Inf; an
+ * importance weight is negative, NaN or Inf. GK_EOVERFLOW: a byte size overflows. GK_EALIAS: dst
+ * overlaps src or importance. GK_EUNSUPPORTED: t has no quantizer in this build (only decode-only
+ * IQ formats, each with its reason in docs/formats.md). On error nothing is written. */
+GK_API gk_status
+gk_quantize(gk_qtype t, const float *src, void *dst, size_t n, const float *importance);
 
 /* ---- converters from checkpoint tensors ----------------------------------------------- */
 /* Each writes out_features rows of in_features / 128 (AWQ4, GPTQ4) or in_features / 256

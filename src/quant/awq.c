@@ -180,8 +180,7 @@ gk_status gk_gptq4_from_autogptq(const int32_t *qweight,
         GK_CHECK(fill != NULL, GK_ENOMEM, api, "no memory for %zu group counters", n_groups);
         bool ok = true;
         for (size_t i = 0; i < in_features && ok; i++) {
-            ok = g_idx[i] >= 0 && (size_t)g_idx[i] < n_groups &&
-                 fill[g_idx[i]] < GK_AWQ_GROUP;
+            ok = g_idx[i] >= 0 && (size_t)g_idx[i] < n_groups && fill[g_idx[i]] < GK_AWQ_GROUP;
             if (ok) fill[g_idx[i]]++;
         }
         if (!ok) free(fill);

@@ -116,13 +116,13 @@ typedef struct gk_block_tq2_0 {
 #define GK_QF_PROTO_S(kern, tier)
 #define GK_QF_PROTO_V(kern, tier) \
     void gk_dequant_##kern##_##tier(const void *blocks, float *dst, size_t n_blocks);
-#define GK_QF_PROTO_Q(kern) \
-    void gk_quant_##kern##_scalar(                                                       \
-        const float *src, void *blocks, size_t n_blocks, const float *importance);
+#define GK_QF_PROTO_Q(kern)                                                        \
+    void gk_quant_##kern##_scalar(const float *src, void *blocks, size_t n_blocks, \
+                                  const float *importance);
 #define GK_QF_PROTO_DEC(kern)
-#define GK_QF_PROTO_CORE(kern, has_quant, f_avx2, f_avx512, f_neon)                         \
-    GK_QF_PROTO_V(kern, scalar)                                                            \
-    GK_QF_PROTO_##has_quant(kern) GK_QF_PROTO_##f_avx2(kern, avx2)                         \
+#define GK_QF_PROTO_CORE(kern, has_quant, f_avx2, f_avx512, f_neon) \
+    GK_QF_PROTO_V(kern, scalar)                                     \
+    GK_QF_PROTO_##has_quant(kern) GK_QF_PROTO_##f_avx2(kern, avx2)  \
         GK_QF_PROTO_##f_avx512(kern, avx512) GK_QF_PROTO_##f_neon(kern, neon)
 #define GK_QF_PROTO_IQ(kern, has_quant, f_avx2, f_avx512, f_neon)
 #define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern) \

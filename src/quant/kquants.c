@@ -154,8 +154,8 @@ static void gk_pack_q4k_scales(const uint8_t ls[8], const uint8_t lm[8], uint8_t
 }
 
 /* Final affine codes for the stored (rounded) scales: l = round((x + dmin m) / (d sc)). */
-static void gk_requantize_affine(
-    const float *x, int n, float d_sub, float m_sub, int nmax, uint8_t *L)
+static void
+gk_requantize_affine(const float *x, int n, float d_sub, float m_sub, int nmax, uint8_t *L)
 {
     if (d_sub == 0.0f) return; /* keep the search's codes, as ggml does */
     for (int j = 0; j < n; j++)
@@ -189,8 +189,8 @@ void gk_quant_q2_k_scalar(const float *src, void *blocks, size_t n_blocks, const
                 sw[g] = 0.0f;
                 for (int l = 0; l < 16; l++)
                     sw[g] += weight[l];
-                scales[g] = gk_search_affine(16, 3, xg, weight, L + 16 * g, &mins[g], Laux,
-                                             -0.9f, 0.05f, 36, false);
+                scales[g] = gk_search_affine(16, 3, xg, weight, L + 16 * g, &mins[g], Laux, -0.9f,
+                                             0.05f, 36, false);
             }
             const float dm = gk_search_positive(16, 15, scales, Ls, sw);
             const float mm = gk_search_positive(16, 15, mins, Lm, sw);
@@ -462,8 +462,8 @@ void gk_quant_q6_k_scalar(const float *src, void *blocks, size_t n_blocks, const
                 const int8_t *c = L + 128 * h + l;
                 y[i].ql[64 * h + l] = (uint8_t)((c[0] & 0xF) | (c[64] & 0xF) << 4);
                 y[i].ql[64 * h + 32 + l] = (uint8_t)((c[32] & 0xF) | (c[96] & 0xF) << 4);
-                y[i].qh[32 * h + l] = (uint8_t)((c[0] >> 4) | (c[32] >> 4) << 2 | (c[64] >> 4) << 4 |
-                                                (c[96] >> 4) << 6);
+                y[i].qh[32 * h + l] = (uint8_t)((c[0] >> 4) | (c[32] >> 4) << 2 |
+                                                (c[64] >> 4) << 4 | (c[96] >> 4) << 6);
             }
     }
 }

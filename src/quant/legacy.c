@@ -168,8 +168,8 @@ static float gk_affine_weighted(const float *x, const float *qw, int nmax, uint8
     float weight[GK_QK32], neg_min;
     uint8_t Laux[GK_QK32];
     gk_importance_weights(x, qw, weight);
-    const float d = gk_search_affine(GK_QK32, nmax, x, weight, L, &neg_min, Laux, -0.9f, 0.05f,
-                                     36, false);
+    const float d =
+        gk_search_affine(GK_QK32, nmax, x, weight, L, &neg_min, Laux, -0.9f, 0.05f, 36, false);
     *m = -neg_min;
     return d;
 }

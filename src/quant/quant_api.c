@@ -27,6 +27,12 @@ size_t gk_qtype_block_bytes(gk_qtype t)
     return tr ? tr->block_bytes : 0;
 }
 
+size_t gk_qtype_block_align(gk_qtype t)
+{
+    const struct gk_qtraits *tr = gk_qtraits_of(t);
+    return tr ? tr->block_align : 0;
+}
+
 const char *gk_qtype_name(gk_qtype t)
 {
     const struct gk_qtraits *tr = gk_qtraits_of(t);
@@ -144,6 +150,9 @@ static gk_status gk_dequantize_any(
     GK_CHECK(gk_mul_size(n / tr->block_elems, tr->block_bytes, &src_bytes) &&
                  gk_mul_size(n, dst_elem_bytes, &dst_bytes),
              GK_EOVERFLOW, api, "n %zu values overflow size_t bytes", n);
+    GK_CHECK((uintptr_t)src % tr->block_align == 0, GK_EINVAL, api,
+             "src %p is not aligned to %zu bytes (the %s block's alignment)", src, tr->block_align,
+             tr->name);
     GK_CHECK(!gk_ranges_overlap(src, src_bytes, dst, dst_bytes), GK_EALIAS, api,
              "src and dst overlap");
     struct gk_qjob job = {
@@ -213,8 +222,11 @@ gk_status gk_quantize(gk_qtype t, const float *src, void *dst, size_t n, const f
              GK_EOVERFLOW, api, "n %zu values overflow size_t bytes", n);
     GK_CHECK(!gk_ranges_overlap(src, src_bytes, dst, dst_bytes), GK_EALIAS, api,
              "src and dst overlap");
-    GK_CHECK(!gk_ranges_overlap(importance, importance ? src_bytes : 0, dst, dst_bytes),
-             GK_EALIAS, api, "importance and dst overlap");
+    GK_CHECK((uintptr_t)dst % tr->block_align == 0, GK_EINVAL, api,
+             "dst %p is not aligned to %zu bytes (the %s block's alignment)", dst, tr->block_align,
+             tr->name);
+    GK_CHECK(!gk_ranges_overlap(importance, importance ? src_bytes : 0, dst, dst_bytes), GK_EALIAS,
+             api, "importance and dst overlap");
     /* The quantizers' searches assume finite input: reject NaN / Inf up front (documented). */
     const size_t bad = gk_first_bad(src, n, false);
     GK_CHECK(bad == n, GK_EINVAL, api, "src[%zu] = %g is not finite", bad,

@@ -110,9 +110,13 @@ float gk_search_q3(int n, int nmax, const float *x, int8_t *L)
 }
 
 /* Weighted error of x ~ scale * L + min (squared or absolute). */
-static float gk_affine_error(
-    int n, const float *x, const float *weights, const uint8_t *L, float scale, float min,
-    bool use_mad)
+static float gk_affine_error(int n,
+                             const float *x,
+                             const float *weights,
+                             const uint8_t *L,
+                             float scale,
+                             float min,
+                             bool use_mad)
 {
     float err = 0.0f;
     for (int i = 0; i < n; i++) {

@@ -118,7 +118,10 @@ static double gk_kmeans(const float *x, const float *w, float centroid[GK_SQ_COD
  * depends on the start, so three starts are tried and the best kept: the quantiles, the
  * weighted quantiles (where the importance is) and an even grid from min to max (which keeps
  * outliers). Finally every value takes the nearest rounded centroid. */
-void gk_quant_squeeze_scalar(const float *src, void *blocks, size_t n_blocks, const float *importance)
+void gk_quant_squeeze_scalar(const float *src,
+                             void *blocks,
+                             size_t n_blocks,
+                             const float *importance)
 {
     gk_block_squeeze *y = blocks;
     for (size_t i = 0; i < n_blocks; i++) {
@@ -134,7 +137,7 @@ void gk_quant_squeeze_scalar(const float *src, void *blocks, size_t n_blocks, co
         }
         for (int c = 0; c < GK_SQ_CODES; c++)
             start[2][c] = min + (max - min) * ((float)c / (GK_SQ_CODES - 1));
-        double best = INFINITY;
+        double best = HUGE_VAL;
         for (int s = 0; s < 3; s++) {
             if (s == 1 && !w) continue; /* the same start as the first */
             gk_f16 lut[GK_SQ_CODES];
@@ -154,8 +157,8 @@ void gk_quant_squeeze_scalar(const float *src, void *blocks, size_t n_blocks, co
 }
 
 /* Bits [bit, bit + bits) of column `col`'s little-endian bit stream over its words. */
-static unsigned gk_stream_bits(
-    const int32_t *qweight, size_t out_features, size_t col, size_t bit, unsigned bits)
+static unsigned
+gk_stream_bits(const int32_t *qweight, size_t out_features, size_t col, size_t bit, unsigned bits)
 {
     const size_t word = bit / 32, shift = bit % 32;
     uint64_t v = (uint32_t)qweight[word * out_features + col] >> shift;

@@ -10,8 +10,8 @@
 /* Column helpers of formats.def. */
 #define GK_QF_FN_S(kern, tier) gk_dequant_##kern##_scalar
 #define GK_QF_FN_V(kern, tier) gk_dequant_##kern##_##tier
-#define GK_QF_QUANT_Q(kern) gk_quant_##kern##_scalar
-#define GK_QF_QUANT_DEC(kern) NULL
+#define GK_QF_QUANT_Q(kern)    gk_quant_##kern##_scalar
+#define GK_QF_QUANT_DEC(kern)  NULL
 
 /* A tier this build does not compile keeps the scalar kernel (it is never selected anyway). */
 #ifdef GK_HAVE_AVX2
@@ -38,34 +38,41 @@
 #    define GK_QF_KERNEL_IQ(...) NULL
 #endif
 
-#define GK_QF_STR(x) #x
+/* Alignment of a block: its struct's; the IQ structs (src/quant/iq.h) hold f16 and u16 fields
+ * and bytes, so 2 bounds them. */
+#define GK_QF_ALIGN_CORE(kern) _Alignof(gk_block_##kern)
+#define GK_QF_ALIGN_IQ(kern)   2
+
+#define GK_QF_STR(x)   #x
 #define GK_QF_NAME(fn) GK_QF_STR(fn) /* expands fn first */
 
 #define NONE GK_QF_NO_GGUF
+
 enum { GK_QF_NO_GGUF = -1 };
 
-#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, has_quant, avx2, avx512, neon, kern)  \
-    [GK_QTYPE_##NAME] = {                                                                      \
-        .name = #NAME,                                                                         \
-        .in_gguf = (gguf) >= 0,                                                                \
-        .gguf_id = (gguf) >= 0 ? (uint32_t)(gguf) : 0u,                                        \
-        .block_elems = (elems),                                                                \
-        .block_bytes = (bytes),                                                                \
-        .dequant =                                                                             \
-            {                                                                                  \
-                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_FN_V(kern, scalar)),              \
-                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_AVX2(avx2, kern)),                  \
-                [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_AVX512(avx512, kern)),            \
-                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NEON(neon, kern)),                  \
-            },                                                                                 \
-        .dequant_name =                                                                        \
-            {                                                                                  \
-                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_FN_V(kern, scalar))),  \
-                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX2(avx2, kern))),      \
+#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, has_quant, avx2, avx512, neon, kern)   \
+    [GK_QTYPE_##NAME] = {                                                                       \
+        .name = #NAME,                                                                          \
+        .in_gguf = (gguf) >= 0,                                                                 \
+        .gguf_id = (gguf) >= 0 ? (uint32_t)(gguf) : 0u,                                         \
+        .block_elems = (elems),                                                                 \
+        .block_bytes = (bytes),                                                                 \
+        .block_align = GK_QF_ALIGN_##group(kern),                                               \
+        .dequant =                                                                              \
+            {                                                                                   \
+                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_FN_V(kern, scalar)),               \
+                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_AVX2(avx2, kern)),                   \
+                [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_AVX512(avx512, kern)),             \
+                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NEON(neon, kern)),                   \
+            },                                                                                  \
+        .dequant_name =                                                                         \
+            {                                                                                   \
+                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_FN_V(kern, scalar))),   \
+                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX2(avx2, kern))),       \
                 [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX512(avx512, kern))), \
-                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_NEON(neon, kern))),      \
-            },                                                                                 \
-        .quant = GK_QF_KERNEL_##group(GK_QF_QUANT_##has_quant(kern)),                              \
+                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_NEON(neon, kern))),       \
+            },                                                                                  \
+        .quant = GK_QF_KERNEL_##group(GK_QF_QUANT_##has_quant(kern)),                           \
     },
 
 static const struct gk_qtraits gk_qtraits_table[GK_QTYPE_COUNT] = {
@@ -76,8 +83,10 @@ static const struct gk_qtraits gk_qtraits_table[GK_QTYPE_COUNT] = {
 
 /* Every gk_qtype has a row, in enum order. */
 #define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern) +1
+
 enum {
     GK_QF_ROWS = 0
+
 #include "quant/formats.def"
 };
 static_assert((int)GK_QF_ROWS == (int)GK_QTYPE_COUNT, "formats.def has one line per gk_qtype");

@@ -27,6 +27,7 @@ struct gk_qtraits {
     uint32_t gguf_id;   /* valid if in_gguf */
     size_t block_elems; /* values per block */
     size_t block_bytes; /* bytes per block */
+    size_t block_align; /* alignment of the block struct: blocks must start at a multiple */
     /* Dequantizer per ISA tier (a tier without its own kernel has the scalar one); all NULL if
      * this build has no decoder for the format (IQ rows before the iq branch is merged). */
     gk_dequant_fn dequant[GK_ISA_COUNT];

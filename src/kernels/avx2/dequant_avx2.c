@@ -46,8 +46,8 @@ static inline void gk_dq_put32_affine(float *dst, __m256i q, float scale, float 
 static inline void gk_dq_put8_zero_point(float *dst, __m256i q32, float zero_point, float scale)
 {
     const __m256 q = _mm256_cvtepi32_ps(q32);
-    _mm256_storeu_ps(dst,
-                     _mm256_mul_ps(_mm256_sub_ps(q, _mm256_set1_ps(zero_point)), _mm256_set1_ps(scale)));
+    _mm256_storeu_ps(
+        dst, _mm256_mul_ps(_mm256_sub_ps(q, _mm256_set1_ps(zero_point)), _mm256_set1_ps(scale)));
 }
 
 #include "kernels/avx2/dequant_x86.inc"
