@@ -43,6 +43,22 @@ static inline void gk_dq_put32_affine(float *dst, __m256i q, float scale, float 
     gk_dq_put8_affine(dst + 24, _mm_srli_si128(hi, 8), vs, vm);
 }
 
+static inline void gk_dq_put8_scale_add(float *dst, __m128i q8, __m256 scale, __m256 add)
+{
+    const __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8));
+    _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_mul_ps(q, scale), add));
+}
+
+static inline void gk_dq_put32_scale_add(float *dst, __m256i q, float scale, float add)
+{
+    const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    const __m256 vs = _mm256_set1_ps(scale), va = _mm256_set1_ps(add);
+    gk_dq_put8_scale_add(dst, lo, vs, va);
+    gk_dq_put8_scale_add(dst + 8, _mm_srli_si128(lo, 8), vs, va);
+    gk_dq_put8_scale_add(dst + 16, hi, vs, va);
+    gk_dq_put8_scale_add(dst + 24, _mm_srli_si128(hi, 8), vs, va);
+}
+
 static inline void gk_dq_put8_zero_point(float *dst, __m256i q32, float zero_point, float scale)
 {
     const __m256 q = _mm256_cvtepi32_ps(q32);

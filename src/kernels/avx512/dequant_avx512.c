@@ -38,6 +38,19 @@ static inline void gk_dq_put32_affine(float *dst, __m256i q, float scale, float 
     gk_dq_put16_affine(dst + 16, _mm256_extracti128_si256(q, 1), vs, vm);
 }
 
+static inline void gk_dq_put16_scale_add(float *dst, __m128i q16, __m512 scale, __m512 add)
+{
+    const __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16));
+    _mm512_storeu_ps(dst, _mm512_add_ps(_mm512_mul_ps(q, scale), add));
+}
+
+static inline void gk_dq_put32_scale_add(float *dst, __m256i q, float scale, float add)
+{
+    const __m512 vs = _mm512_set1_ps(scale), va = _mm512_set1_ps(add);
+    gk_dq_put16_scale_add(dst, _mm256_castsi256_si128(q), vs, va);
+    gk_dq_put16_scale_add(dst + 16, _mm256_extracti128_si256(q, 1), vs, va);
+}
+
 static inline void gk_dq_put8_zero_point(float *dst, __m256i q32, float zero_point, float scale)
 {
     const __m256 q = _mm256_cvtepi32_ps(q32);

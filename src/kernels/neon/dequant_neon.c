@@ -50,6 +50,64 @@ static inline void gk_dq_put16_affine(float *dst, uint8x16_t q, float scale, flo
         vst1q_f32(dst + 4 * k, vsubq_f32(vmulq_f32(v[k], vs), vm));
 }
 
+/* dst[i] = (float)q[i] * scale + add, i < 16 (two roundings). */
+static inline void gk_dq_put16_scale_add(float *dst, uint8x16_t q, float scale, float add)
+{
+    float32x4_t v[4];
+    gk_dq_widen16(vreinterpretq_s8_u8(q), v);
+    const float32x4_t vs = vdupq_n_f32(scale), va = vdupq_n_f32(add);
+    for (int k = 0; k < 4; k++)
+        vst1q_f32(dst + 4 * k, vaddq_f32(vmulq_f32(v[k], vs), va));
+}
+
+/* 0x10 in byte i where bit 16 half + i of the little-endian u32 at p is set (Q5_0 / Q5_1). */
+static inline uint8x16_t gk_dq_fifth_bits(const uint8_t *p, int half)
+{
+    static const uint8_t bit_of[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const uint8x16_t spread = vcombine_u8(vdup_n_u8(p[2 * half]), vdup_n_u8(p[2 * half + 1]));
+    return vandq_u8(vtstq_u8(spread, vld1q_u8(bit_of)), vdupq_n_u8(0x10));
+}
+
+void gk_dequant_q4_1_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q4_1 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d), m = gk_dq_h2f(b[i].m);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        gk_dq_put16_scale_add(dst, vandq_u8(q, mask), d, m);
+        gk_dq_put16_scale_add(dst + 16, vshrq_n_u8(q, 4), d, m);
+    }
+}
+
+void gk_dequant_q5_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q5_0 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    const int8x16_t bias = vdupq_n_s8(16);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        const uint8x16_t lo = vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0));
+        const uint8x16_t hi = vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1));
+        gk_dq_put16_scaled(dst, vsubq_s8(vreinterpretq_s8_u8(lo), bias), d);
+        gk_dq_put16_scaled(dst + 16, vsubq_s8(vreinterpretq_s8_u8(hi), bias), d);
+    }
+}
+
+void gk_dequant_q5_1_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q5_1 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d), m = gk_dq_h2f(b[i].m);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        gk_dq_put16_scale_add(dst, vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0)), d, m);
+        gk_dq_put16_scale_add(dst + 16, vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1)), d,
+                              m);
+    }
+}
+
 void gk_dequant_q4_0_neon(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q4_0 *b = blocks;
