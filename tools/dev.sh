@@ -10,9 +10,16 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the build (cmake, compilers), the aarch64 cross toolchain and qemu for the
 # emulated test run, pkg-config for the install test, the peers gk-bench compares with, and
-# python3 for the table generators and plots.
+# python3 for the table generators and plots; python3-venv and python3-numpy for the gguf oracle
+# of the quantized formats (tests/quant/gguf_oracle.py; gguf itself comes from PyPI, below).
 PACKAGES="build-essential cmake clang pkgconf python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-qemu-user clang-format libzydis-dev libopenblas-dev libsleef-dev libblis-dev libdnnl-dev"
+qemu-user clang-format libzydis-dev libopenblas-dev libsleef-dev libblis-dev libdnnl-dev
+python3-venv python3-numpy"
+
+# The gguf PyPI package (pinned) in build/gguf-venv: the independent oracle the quant tests run
+# (ctest test_quant_gguf_oracle). Debian's numpy is reused through --system-site-packages.
+GGUF_VENV=build/gguf-venv
+GGUF_VERSION=0.19.0
 
 install_deps() {
     missing=""
@@ -29,6 +36,13 @@ install_deps() {
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $missing
 }
 
+install_gguf_venv() {
+    "$GGUF_VENV/bin/python3" -c 'import gguf, numpy' 2>/dev/null && return 0
+    echo "dev.sh: creating $GGUF_VENV with gguf $GGUF_VERSION" >&2
+    /usr/bin/python3 -m venv --system-site-packages "$GGUF_VENV"
+    "$GGUF_VENV/bin/pip" install -q "gguf==$GGUF_VERSION"
+}
+
 build() {
     cmake --preset "$1" > /dev/null
     cmake --build --preset "$1" -j "$(nproc)"
@@ -38,13 +52,15 @@ job=${1:-}
 [ $# -gt 0 ] && shift
 case "$job" in
 deps)
-    install_deps ;;
+    install_deps
+    install_gguf_venv ;;
 bench)
     install_deps
     build release
     exec build/release/bench/gk-bench "$@" ;;
 test)
     install_deps
+    install_gguf_venv
     preset=${1:-release}
     build "$preset"
     ctest --preset "$preset" -j "$(nproc)" ;;

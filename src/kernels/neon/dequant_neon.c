@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* NEON block dequantizers. Each computes exactly the scalar decoder's operations in the same
+ * order (per sub-block products d * sc as scalar f32 products, then q * scale [- sub] per lane),
+ * so outputs are bit-identical to src/quant's scalar decoders; the file is built without FP
+ * contraction (no fmla/fmls). Tested by tests/test_quant.c under qemu-aarch64. */
+#if !defined(__aarch64__)
+#    error "dequant_neon.c is for AArch64"
+#endif
+
+#include <arm_neon.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/half.h"
+#include "quant/blocks.h"
+
+static inline float gk_dq_h2f(gk_f16 h)
+{
+    return gk_f32_from_f16_bits(h.bits);
+}
+
+/* The four float32x4 of 16 signed bytes, in order. */
+static inline void gk_dq_widen16(int8x16_t q, float32x4_t out[4])
+{
+    const int16x8_t lo = vmovl_s8(vget_low_s8(q)), hi = vmovl_s8(vget_high_s8(q));
+    out[0] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo)));
+    out[1] = vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo)));
+    out[2] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi)));
+    out[3] = vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi)));
+}
+
+/* dst[i] = (float)q[i] * s, i < 16. */
+static inline void gk_dq_put16_scaled(float *dst, int8x16_t q, float s)
+{
+    float32x4_t v[4];
+    gk_dq_widen16(q, v);
+    const float32x4_t vs = vdupq_n_f32(s);
+    for (int k = 0; k < 4; k++)
+        vst1q_f32(dst + 4 * k, vmulq_f32(v[k], vs));
+}
+
+/* dst[i] = (float)q[i] * scale - sub, i < 16 (two roundings). */
+static inline void gk_dq_put16_affine(float *dst, uint8x16_t q, float scale, float sub)
+{
+    float32x4_t v[4];
+    gk_dq_widen16(vreinterpretq_s8_u8(q), v);
+    const float32x4_t vs = vdupq_n_f32(scale), vm = vdupq_n_f32(sub);
+    for (int k = 0; k < 4; k++)
+        vst1q_f32(dst + 4 * k, vsubq_f32(vmulq_f32(v[k], vs), vm));
+}
+
+/* dst[i] = (float)q[i] * scale + add, i < 16 (two roundings). */
+static inline void gk_dq_put16_scale_add(float *dst, uint8x16_t q, float scale, float add)
+{
+    float32x4_t v[4];
+    gk_dq_widen16(vreinterpretq_s8_u8(q), v);
+    const float32x4_t vs = vdupq_n_f32(scale), va = vdupq_n_f32(add);
+    for (int k = 0; k < 4; k++)
+        vst1q_f32(dst + 4 * k, vaddq_f32(vmulq_f32(v[k], vs), va));
+}
+
+/* 0x10 in byte i where bit 16 half + i of the little-endian u32 at p is set (Q5_0 / Q5_1). */
+static inline uint8x16_t gk_dq_fifth_bits(const uint8_t *p, int half)
+{
+    static const uint8_t bit_of[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const uint8x16_t spread = vcombine_u8(vdup_n_u8(p[2 * half]), vdup_n_u8(p[2 * half + 1]));
+    return vandq_u8(vtstq_u8(spread, vld1q_u8(bit_of)), vdupq_n_u8(0x10));
+}
+
+void gk_dequant_q4_1_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q4_1 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d), m = gk_dq_h2f(b[i].m);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        gk_dq_put16_scale_add(dst, vandq_u8(q, mask), d, m);
+        gk_dq_put16_scale_add(dst + 16, vshrq_n_u8(q, 4), d, m);
+    }
+}
+
+void gk_dequant_q5_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q5_0 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    const int8x16_t bias = vdupq_n_s8(16);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        const uint8x16_t lo = vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0));
+        const uint8x16_t hi = vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1));
+        gk_dq_put16_scaled(dst, vsubq_s8(vreinterpretq_s8_u8(lo), bias), d);
+        gk_dq_put16_scaled(dst + 16, vsubq_s8(vreinterpretq_s8_u8(hi), bias), d);
+    }
+}
+
+void gk_dequant_q5_1_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q5_1 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d), m = gk_dq_h2f(b[i].m);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        gk_dq_put16_scale_add(dst, vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0)), d, m);
+        gk_dq_put16_scale_add(dst + 16, vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1)), d,
+                              m);
+    }
+}
+
+void gk_dequant_q4_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q4_0 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    const int8x16_t eight = vdupq_n_s8(8);
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d);
+        const uint8x16_t q = vld1q_u8(b[i].qs);
+        gk_dq_put16_scaled(dst, vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, mask)), eight), d);
+        gk_dq_put16_scaled(dst + 16, vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight), d);
+    }
+}
+
+void gk_dequant_q8_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q8_0 *b = blocks;
+    for (size_t i = 0; i < n_blocks; i++, dst += 32) {
+        const float d = gk_dq_h2f(b[i].d);
+        gk_dq_put16_scaled(dst, vld1q_s8(b[i].qs), d);
+        gk_dq_put16_scaled(dst + 16, vld1q_s8(b[i].qs + 16), d);
+    }
+}
+
+void gk_dequant_q8_k_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q8_k *b = blocks;
+    for (size_t i = 0; i < n_blocks; i++) {
+        float d;
+        memcpy(&d, &b[i].d, sizeof d);
+        for (int j = 0; j < 256; j += 16, dst += 16)
+            gk_dq_put16_scaled(dst, vld1q_s8(b[i].qs + j), d);
+    }
+}
+
+/* Q4_K: sub-blocks 2j and 2j + 1 are the low and high nibbles of qs[32 j .. 32 j + 31]. */
+void gk_dequant_q4_k_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q4_k *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d), dmin = gk_dq_h2f(b[i].dmin);
+        for (int j = 0; j < 4; j++, dst += 64) {
+            const uint8x16_t q0 = vld1q_u8(b[i].qs + 32 * j), q1 = vld1q_u8(b[i].qs + 32 * j + 16);
+            uint8_t sc, m;
+            gk_q4k_scale_min(b[i].scales, 2 * j, &sc, &m);
+            float ds = d * (float)sc, ms = dmin * (float)m;
+            gk_dq_put16_affine(dst, vandq_u8(q0, mask), ds, ms);
+            gk_dq_put16_affine(dst + 16, vandq_u8(q1, mask), ds, ms);
+            gk_q4k_scale_min(b[i].scales, 2 * j + 1, &sc, &m);
+            ds = d * (float)sc;
+            ms = dmin * (float)m;
+            gk_dq_put16_affine(dst + 32, vshrq_n_u8(q0, 4), ds, ms);
+            gk_dq_put16_affine(dst + 48, vshrq_n_u8(q1, 4), ds, ms);
+        }
+    }
+}
+
+/* Q5_K: Q4_K's nibbles plus 16 where bit s of qh[l] is set (s the sub-block). */
+void gk_dequant_q5_k_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q5_k *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(0x0F), sixteen = vdupq_n_u8(0x10);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d), dmin = gk_dq_h2f(b[i].dmin);
+        const uint8x16_t qh[2] = {vld1q_u8(b[i].qh), vld1q_u8(b[i].qh + 16)};
+        for (int s = 0; s < 8; s++, dst += 32) {
+            uint8_t sc, m;
+            gk_q4k_scale_min(b[i].scales, s, &sc, &m);
+            const float ds = d * (float)sc, ms = dmin * (float)m;
+            const uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << s));
+            for (int half = 0; half < 2; half++) {
+                const uint8x16_t q = vld1q_u8(b[i].qs + 32 * (s / 2) + 16 * half);
+                const uint8x16_t low = s % 2 ? vshrq_n_u8(q, 4) : vandq_u8(q, mask);
+                const uint8x16_t high = vandq_u8(vtstq_u8(qh[half], bit), sixteen);
+                gk_dq_put16_affine(dst + 16 * half, vorrq_u8(low, high), ds, ms);
+            }
+        }
+    }
+}
+
+/* Q6_K: quarter k of half h: low nibble from ql[64 h + 32 (k % 2) + l] (high nibble for k >= 2),
+ * two high bits from bits 2k of qh[32 h + l]; code - 32; scales 8 h + 2 k (l < 16) and + 1. */
+void gk_dequant_q6_k_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q6_k *b = blocks;
+    const uint8x16_t mask4 = vdupq_n_u8(0x0F), mask2 = vdupq_n_u8(0x03);
+    const int8x16_t bias = vdupq_n_s8(32);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d);
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++, dst += 32) {
+                const int8_t *sc = b[i].scales + 8 * h + 2 * k;
+                const int8x16_t qh_shift = vdupq_n_s8((int8_t)(-2 * k)); /* right shift by 2k */
+                for (int half = 0; half < 2; half++) {
+                    const uint8x16_t ql = vld1q_u8(b[i].ql + 64 * h + 32 * (k % 2) + 16 * half);
+                    const uint8x16_t qh = vld1q_u8(b[i].qh + 32 * h + 16 * half);
+                    const uint8x16_t low = k < 2 ? vandq_u8(ql, mask4) : vshrq_n_u8(ql, 4);
+                    const uint8x16_t high = vandq_u8(vshlq_u8(qh, qh_shift), mask2);
+                    const int8x16_t code =
+                        vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(low, vshlq_n_u8(high, 4))), bias);
+                    gk_dq_put16_scaled(dst + 16 * half, code, d * (float)sc[half]);
+                }
+            }
+        }
+    }
+}
+
+/* AWQ4 / GPTQ4: element 8 w + j is bits 4j..4j+3 of the little-endian word w;
+ * value = ((float)q - zero_point) * scale. */
+void gk_dequant_awq4_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_awq4 *b = blocks;
+    static const int32_t shift_lo[4] = {0, -4, -8, -12}, shift_hi[4] = {-16, -20, -24, -28};
+    const int32x4_t sl = vld1q_s32(shift_lo), sh = vld1q_s32(shift_hi);
+    const uint32x4_t mask = vdupq_n_u32(0xF);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float32x4_t scale = vdupq_n_f32(gk_dq_h2f(b[i].scale));
+        const float32x4_t zero_point = vdupq_n_f32(gk_dq_h2f(b[i].zero_point));
+        for (int w = 0; w < 16; w++, dst += 8) {
+            uint32_t word;
+            memcpy(&word, &b[i].qs[w], sizeof word);
+            const uint32x4_t v = vdupq_n_u32(word);
+            const float32x4_t q0 = vcvtq_f32_u32(vandq_u32(vshlq_u32(v, sl), mask));
+            const float32x4_t q1 = vcvtq_f32_u32(vandq_u32(vshlq_u32(v, sh), mask));
+            vst1q_f32(dst, vmulq_f32(vsubq_f32(q0, zero_point), scale));
+            vst1q_f32(dst + 4, vmulq_f32(vsubq_f32(q1, zero_point), scale));
+        }
+    }
+}
