@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 /* super-block size of the IQ formats except IQ4_NL */
-#define GK_IQ_QK   256
+#define GK_IQ_QK    256
 #define GK_IQ4NL_QK 32
 
 /* IQ2_XXS, 2.0625 bits per weight. d: f16 super-scale. qs: 8 groups of 32 weights, 8 bytes
@@ -38,6 +38,7 @@ typedef struct gk_block_iq2_xxs {
     uint8_t d[2];
     uint8_t qs[64];
 } gk_block_iq2_xxs;
+
 static_assert(sizeof(gk_block_iq2_xxs) == 66, "IQ2_XXS block is 66 bytes");
 
 /* IQ2_XS, 2.3125 bpw. qs: 32 little-endian u16, one per 8 weights: bits 0-8 index
@@ -49,6 +50,7 @@ typedef struct gk_block_iq2_xs {
     uint8_t qs[64];
     uint8_t scales[8];
 } gk_block_iq2_xs;
+
 static_assert(sizeof(gk_block_iq2_xs) == 74, "IQ2_XS block is 74 bytes");
 
 /* IQ2_S, 2.5625 bpw. qs[0..31]: low 8 bits of the 10-bit gk_iq2s_grid index of each 8
@@ -61,6 +63,7 @@ typedef struct gk_block_iq2_s {
     uint8_t qh[8];
     uint8_t scales[8];
 } gk_block_iq2_s;
+
 static_assert(sizeof(gk_block_iq2_s) == 82, "IQ2_S block is 82 bytes");
 
 /* IQ3_XXS, 3.0625 bpw. qs[0..63]: gk_iq3xxs_grid indices, one per 4 weights; qs[64..95]: 8
@@ -71,6 +74,7 @@ typedef struct gk_block_iq3_xxs {
     uint8_t d[2];
     uint8_t qs[96];
 } gk_block_iq3_xxs;
+
 static_assert(sizeof(gk_block_iq3_xxs) == 98, "IQ3_XXS block is 98 bytes");
 
 /* IQ3_S, 3.4375 bpw. qs: low 8 bits of the 9-bit gk_iq3s_grid index of each 4 weights; qh[g]:
@@ -84,6 +88,7 @@ typedef struct gk_block_iq3_s {
     uint8_t signs[32];
     uint8_t scales[4];
 } gk_block_iq3_s;
+
 static_assert(sizeof(gk_block_iq3_s) == 110, "IQ3_S block is 110 bytes");
 
 /* IQ1_S, 1.5625 bpw. qs: low 8 bits of the 11-bit gk_iq1s_grid index of each 8 weights;
@@ -95,6 +100,7 @@ typedef struct gk_block_iq1_s {
     uint8_t qs[32];
     uint8_t qh[16];
 } gk_block_iq1_s;
+
 static_assert(sizeof(gk_block_iq1_s) == 50, "IQ1_S block is 50 bytes");
 
 /* IQ1_M, 1.75 bpw. qs as IQ1_S; qh: one byte per 16 weights: bits 0-2 / 4-6 are the top index
@@ -107,6 +113,7 @@ typedef struct gk_block_iq1_m {
     uint8_t qh[16];
     uint8_t scales[8];
 } gk_block_iq1_m;
+
 static_assert(sizeof(gk_block_iq1_m) == 56, "IQ1_M block is 56 bytes");
 
 /* IQ4_NL, 4.5 bpw, 32 weights. qs[j]: low nibble weight j, high nibble weight j + 16, each an
@@ -115,6 +122,7 @@ typedef struct gk_block_iq4_nl {
     uint8_t d[2];
     uint8_t qs[16];
 } gk_block_iq4_nl;
+
 static_assert(sizeof(gk_block_iq4_nl) == 18, "IQ4_NL block is 18 bytes");
 
 /* IQ4_XS, 4.25 bpw. Group g (32 weights) has the 6-bit scale ls = (nibble g of scales_l) |
@@ -126,6 +134,7 @@ typedef struct gk_block_iq4_xs {
     uint8_t scales_l[4];
     uint8_t qs[128];
 } gk_block_iq4_xs;
+
 static_assert(sizeof(gk_block_iq4_xs) == 136, "IQ4_XS block is 136 bytes");
 
 /* ---- generated tables (src/quant/iq_tables_gen.h, layout in tools/gen_iq_tables.py) ---- */
@@ -183,8 +192,8 @@ static inline uint16_t gk_iq1_m_scale_bits(const gk_block_iq1_m *b)
 #define GK_IQ_DECLARE_SCALAR(fmt) GK_IQ_DECLARE_DEQUANT(fmt, scalar)
 GK_IQ_FORMATS(GK_IQ_DECLARE_SCALAR)
 
-/* SIMD decoders, bit-identical to the scalar ones. AVX2 and AVX-512 (F + BW + DQ + VL) decode
- * every format; NEON decodes every format. */
+/* SIMD decoders of every format, bit-identical to the scalar ones: AVX2, AVX-512 (F + BW + DQ +
+ * VL, no VBMI) and NEON (AArch64). All share the format walk of iq_dequant_body.inc. */
 #define GK_IQ_DECLARE_AVX2(fmt)   GK_IQ_DECLARE_DEQUANT(fmt, avx2)
 #define GK_IQ_DECLARE_AVX512(fmt) GK_IQ_DECLARE_DEQUANT(fmt, avx512)
 #define GK_IQ_DECLARE_NEON(fmt)   GK_IQ_DECLARE_DEQUANT(fmt, neon)
@@ -193,14 +202,21 @@ GK_IQ_FORMATS(GK_IQ_DECLARE_AVX512)
 GK_IQ_FORMATS(GK_IQ_DECLARE_NEON)
 
 /* Encoders. Input finite (the public API rejects NaN/Inf first); importance may be NULL, else
- * one non-negative weight per input value. Each block gets the scale (and for IQ4_XS the 6-bit
- * sub-scales) that minimise the importance-weighted squared error over a search of candidate
- * scales (the method of ggml's quantize_iq4_nl / quantize_iq4_xs, 15 candidates per group),
- * evaluated on the block scaled by a power of two so that tiny and huge inputs neither
- * underflow nor overflow. Inputs beyond the format's range saturate: the f16 scale is clamped
- * to 65504, never Inf. An all-zero block (or one below 1e-30 in magnitude) encodes as zeros. */
-void gk_quant_iq4_nl_scalar(const float *src, void *blocks, size_t n_blocks, const float *importance);
-void gk_quant_iq4_xs_scalar(const float *src, void *blocks, size_t n_blocks, const float *importance);
+ * one non-negative weight per input value. Each group of 32 gets the scale that minimises the
+ * importance-weighted squared error over a search of 16 candidate scales (the method of ggml's
+ * quantize_iq4_nl / quantize_iq4_xs, see iq_quant.c); IQ4_XS then rounds the group scales to
+ * 6-bit multiples of its f16 super-scale. The search runs on the block scaled by a power of two,
+ * so tiny and huge inputs neither underflow nor overflow. Scales beyond f16 range are clamped
+ * to +-65504 (huge inputs saturate, never Inf); scales below the smallest f16 subnormal round to
+ * zero (such a block decodes to zeros); an all-zero block decodes to +0 everywhere. */
+void gk_quant_iq4_nl_scalar(const float *src,
+                            void *blocks,
+                            size_t n_blocks,
+                            const float *importance);
+void gk_quant_iq4_xs_scalar(const float *src,
+                            void *blocks,
+                            size_t n_blocks,
+                            const float *importance);
 
 /* Decode-only formats (no gk_quant_<fmt>_scalar; the public gk_quantize returns
  * GK_EUNSUPPORTED for them):

@@ -19,12 +19,8 @@ static inline void put8_signed(float *y, float scale, uint64_t grid, uint32_t si
     }
 }
 
-static inline void put16_signed(float *y,
-                                float scale,
-                                uint64_t grid_a,
-                                uint32_t signs_a,
-                                uint64_t grid_b,
-                                uint32_t signs_b)
+static inline void put16_signed(
+    float *y, float scale, uint64_t grid_a, uint32_t signs_a, uint64_t grid_b, uint32_t signs_b)
 {
     put8_signed(y, scale, grid_a, signs_a);
     put8_signed(y + 8, scale, grid_b, signs_b);
@@ -32,11 +28,12 @@ static inline void put16_signed(float *y,
 
 static inline void put8_iq1(float *y, float scale, uint64_t grid, float delta)
 {
-    for (int j = 0; j < 8; ++j) y[j] = scale * ((float)(int8_t)grid_byte(grid, j) + delta);
+    for (int j = 0; j < 8; ++j)
+        y[j] = scale * ((float)(int8_t)grid_byte(grid, j) + delta);
 }
 
-static inline void put16_iq1(
-    float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
+static inline void
+put16_iq1(float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
 {
     put8_iq1(y, scale, grid_a, delta_a);
     put8_iq1(y + 8, scale, grid_b, delta_b);

@@ -32,12 +32,8 @@ static inline void put8_signed(float *y, __m256 scale, uint64_t grid, uint32_t s
     _mm256_storeu_ps(y, _mm256_xor_ps(v, _mm256_castsi256_ps(sign_bit)));
 }
 
-static inline void put16_signed(float *y,
-                                float scale,
-                                uint64_t grid_a,
-                                uint32_t signs_a,
-                                uint64_t grid_b,
-                                uint32_t signs_b)
+static inline void put16_signed(
+    float *y, float scale, uint64_t grid_a, uint32_t signs_a, uint64_t grid_b, uint32_t signs_b)
 {
     const __m256 s = _mm256_set1_ps(scale);
     put8_signed(y, s, grid_a, signs_a);
@@ -50,8 +46,8 @@ static inline void put8_iq1(float *y, __m256 scale, uint64_t grid, float delta)
     _mm256_storeu_ps(y, _mm256_mul_ps(scale, _mm256_add_ps(g, _mm256_set1_ps(delta))));
 }
 
-static inline void put16_iq1(
-    float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
+static inline void
+put16_iq1(float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
 {
     const __m256 s = _mm256_set1_ps(scale);
     put8_iq1(y, s, grid_a, delta_a);

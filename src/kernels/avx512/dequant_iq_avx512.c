@@ -12,24 +12,20 @@
 #include "core/half.h"
 #include "quant/iq.h"
 
-static inline void put16_signed(float *y,
-                                float scale,
-                                uint64_t grid_a,
-                                uint32_t signs_a,
-                                uint64_t grid_b,
-                                uint32_t signs_b)
+static inline void put16_signed(
+    float *y, float scale, uint64_t grid_a, uint32_t signs_a, uint64_t grid_b, uint32_t signs_b)
 {
     const __m128i bytes = _mm_set_epi64x((long long)grid_b, (long long)grid_a);
-    const __m512 v = _mm512_mul_ps(_mm512_set1_ps(scale),
-                                   _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)));
+    const __m512 v =
+        _mm512_mul_ps(_mm512_set1_ps(scale), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)));
     const __mmask16 negative = (__mmask16)(signs_a | (signs_b << 8));
     const __m512i bits = _mm512_castps_si512(v);
     _mm512_storeu_ps(y, _mm512_castsi512_ps(_mm512_mask_xor_epi32(
                             bits, negative, bits, _mm512_set1_epi32((int)0x80000000u))));
 }
 
-static inline void put16_iq1(
-    float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
+static inline void
+put16_iq1(float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
 {
     const __m128i bytes = _mm_set_epi64x((long long)grid_b, (long long)grid_a);
     const __m512 g = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));

@@ -32,12 +32,8 @@ static inline void put8_signed(float *y, float32x4_t scale, uint64_t grid, uint3
     vst1q_f32(y + 4, flip_sign(v1, vget_high_s16(negative)));
 }
 
-static inline void put16_signed(float *y,
-                                float scale,
-                                uint64_t grid_a,
-                                uint32_t signs_a,
-                                uint64_t grid_b,
-                                uint32_t signs_b)
+static inline void put16_signed(
+    float *y, float scale, uint64_t grid_a, uint32_t signs_a, uint64_t grid_b, uint32_t signs_b)
 {
     const float32x4_t s = vdupq_n_f32(scale);
     put8_signed(y, s, grid_a, signs_a);
@@ -54,8 +50,8 @@ static inline void put8_iq1(float *y, float32x4_t scale, uint64_t grid, float de
     vst1q_f32(y + 4, vmulq_f32(scale, vaddq_f32(g1, dv)));
 }
 
-static inline void put16_iq1(
-    float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
+static inline void
+put16_iq1(float *y, float scale, uint64_t grid_a, float delta_a, uint64_t grid_b, float delta_b)
 {
     const float32x4_t s = vdupq_n_f32(scale);
     put8_iq1(y, s, grid_a, delta_a);
