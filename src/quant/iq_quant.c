@@ -5,10 +5,12 @@
  * pick the nearest table value per weight and solve for the least-squares scale of those
  * choices under the importance weights; keep the candidate that removes the most weighted
  * squared error. IQ4_XS then stores the group scales as 6-bit multiples of one f16 super-scale.
- * Differences from ggml, both for accuracy: the final table indices are chosen for the scale as
- * stored (after f16 rounding, and for IQ4_XS after the 6-bit step), and every block is first
+ * Differences from ggml, for accuracy and range: the final table indices are chosen for the
+ * scale as stored (after f16 rounding, and for IQ4_XS after the 6-bit step); an IQ4_XS group
+ * takes a neighbouring 6-bit sub-scale when that lowers its weighted error; every block is first
  * scaled by a power of two (exact) so that tiny or huge inputs neither underflow nor overflow in
- * the sums; a scale beyond f16 range is clamped to the largest finite f16. */
+ * the sums; a scale beyond f16 range is clamped to the largest finite f16. On 2^20 N(0,1) values
+ * this gives RMSE 0.0760453 (IQ4_NL, same as ggml) and 0.0766065 (IQ4_XS, ggml 0.0766306). */
 #include "quant/iq.h"
 
 #include <math.h>
@@ -129,6 +131,38 @@ static void pack_group(const float *x, float scale, uint8_t *q)
         q[j] = (uint8_t)(nearest_index(inv * x[j]) | (nearest_index(inv * x[j + 16]) << 4));
 }
 
+/* Weighted squared error of a group encoded with the given scale. */
+static float group_error(const float *x, const float *w, float scale)
+{
+    const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+    float err = 0.0f;
+    for (int j = 0; j < GROUP; ++j) {
+        const float diff = x[j] - scale * (float)gk_iq4nl_values[nearest_index(inv * x[j])];
+        err += w[j] * diff * diff;
+    }
+    return err;
+}
+
+/* IQ4_XS sub-scale of a group: the rounded ratio of its best scale to the super-scale, or a
+ * neighbour of it if that encodes the group with less weighted error (rounding the ratio
+ * alone ignores that the table is non-linear). */
+static int best_sub_scale(const float *x, const float *w, float super, long rounded)
+{
+    const long lowest = -XS_SCALE_BIAS, highest = XS_SCALE_BIAS - 1;
+    const long first = rounded < lowest ? lowest : rounded > highest ? highest : rounded;
+    int best = (int)first;
+    float best_err = group_error(x, w, super * (float)first);
+    for (long l = first - 1; l <= first + 1; l += 2) { /* a neighbour must be strictly better */
+        if (l < lowest || l > highest) continue;
+        const float err = group_error(x, w, super * (float)l);
+        if (err < best_err) {
+            best_err = err;
+            best = (int)l;
+        }
+    }
+    return best;
+}
+
 static float mean_square_twice(const float *x, int n)
 {
     float sum = 0.0f;
@@ -163,15 +197,15 @@ void gk_quant_iq4_xs_scalar(const float *src,
 {
     gk_block_iq4_xs *b = blocks;
     for (size_t i = 0; i < n_blocks; ++i, ++b, src += GK_IQ_QK) {
-        float x[GK_IQ_QK], w[GROUP], group_scale[XS_GROUPS];
+        float x[GK_IQ_QK], w[GK_IQ_QK], group_scale[XS_GROUPS];
         const int e = normalize_block(src, x, GK_IQ_QK);
         const float sigma2 = mean_square_twice(x, GK_IQ_QK);
 
         float max_scale = 0.0f; /* the group scale of largest magnitude, with its sign */
         for (int g = 0; g < XS_GROUPS; ++g) {
             const float *imp = importance ? importance + i * GK_IQ_QK + g * GROUP : NULL;
-            group_weights(x + g * GROUP, imp, sigma2, w);
-            group_scale[g] = fit_group_scale(x + g * GROUP, w);
+            group_weights(x + g * GROUP, imp, sigma2, w + g * GROUP);
+            group_scale[g] = fit_group_scale(x + g * GROUP, w + g * GROUP);
             if (fabsf(group_scale[g]) > fabsf(max_scale)) max_scale = group_scale[g];
         }
 
@@ -185,8 +219,8 @@ void gk_quant_iq4_xs_scalar(const float *src,
         const float inv_super = super != 0.0f ? 1.0f / super : 0.0f;
         uint32_t high = 0;
         for (int g = 0; g < XS_GROUPS; ++g) {
-            long l = lrintf(inv_super * group_scale[g]);
-            l = l < -XS_SCALE_BIAS ? -XS_SCALE_BIAS : l > XS_SCALE_BIAS - 1 ? XS_SCALE_BIAS - 1 : l;
+            const int l = best_sub_scale(x + g * GROUP, w + g * GROUP, super,
+                                         lrintf(inv_super * group_scale[g]));
             pack_group(x + g * GROUP, super * (float)l, b->qs + 16 * g);
             const uint32_t stored = (uint32_t)(l + XS_SCALE_BIAS);
             b->scales_l[g / 2] |= (uint8_t)((stored & 15u) << (4 * (g % 2)));
