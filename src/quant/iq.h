@@ -218,17 +218,28 @@ void gk_quant_iq4_xs_scalar(const float *src,
                             size_t n_blocks,
                             const float *importance);
 
+/* IQ3_XXS encoder, same input contract and range handling. Per group of 32: signs (each 8
+ * weights may have only an even number of negatives, so with an odd count the least important
+ * weight takes the wrong sign), then 31 candidate scales; for each, every 4 magnitudes round to
+ * the nearest lattice point of {1, 3, ..., 15}^4 times the scale, replaced by the best of its 16
+ * nearest grid points if it is not one of the 256; the least-squares scale of the best
+ * candidate is then stored as a 4-bit multiple (2 s + 1) of the f16 super-scale, and the points
+ * are chosen again for the scale as stored (ggml's quantize_iq3_xxs method, with our nearest-
+ * point lists, built once per process, instead of its neighbour table). */
+void gk_quant_iq3_xxs_scalar(const float *src,
+                             void *blocks,
+                             size_t n_blocks,
+                             const float *importance);
+
 /* Decode-only formats (no gk_quant_<fmt>_scalar; the public gk_quantize returns
  * GK_EUNSUPPORTED for them):
- *  - IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S: a good encoder maps each group of 8 (4) scaled
- *    weights to the nearest point of a sparse lattice of 256..1024 points with the sign
- *    constraints of the format. That needs a neighbour-search table built at start-up (for each
- *    point of the full 3^8 / 8^4 lattice, the grid points around it), followed by an iterative
- *    per-group search over scales with importance weights; it is a separate piece of work of
- *    its own size and was not done in this change. A naive nearest-point encoder would be
- *    correct bytes but much worse quality than the format promises, so none is offered.
- *  - IQ1_S, IQ1_M: the same grid search over a 2048-point ternary lattice, plus a search over
- *    the delta sign; these formats are only useful with an importance matrix, and ggml itself
- *    refuses to produce them without one. Same reason, same status. */
+ *  - IQ2_XXS, IQ2_XS, IQ2_S, IQ3_S: the same kind of search as the IQ3_XXS encoder but over
+ *    8-element lattices (3^8 points for the IQ2 grids), with sign and sub-scale layouts of their
+ *    own; each is a separate piece of work and tuning against ggml's quality figures, not done
+ *    in this change. A naive nearest-point encoder would write valid bytes of much worse
+ *    quality than the format promises, so none is offered.
+ *  - IQ1_S, IQ1_M: a search over a 2048-point ternary lattice plus the delta sign; these
+ *    formats are only usable with an importance matrix (ggml refuses to produce them without
+ *    one). Not done, same status. */
 
 #endif /* GK_QUANT_IQ_H */
