@@ -487,8 +487,10 @@ static void check_quantized_blocks(const dequant_fn decoders[N_FORMATS], const c
     static const struct {
         int format;
         quant_fn quant;
-    } encoders[] = {
-        {7, gk_quant_iq4_nl_scalar}, {8, gk_quant_iq4_xs_scalar}, {5, gk_quant_iq3_xxs_scalar}};
+    } encoders[] = {{7, gk_quant_iq4_nl_scalar},
+                    {8, gk_quant_iq4_xs_scalar},
+                    {5, gk_quant_iq3_xxs_scalar},
+                    {2, gk_quant_iq2_xxs_scalar}};
 
     float *x = malloc(N * sizeof *x);
     gk_rng rng = gk_rng_seeded(0xb10c5);
@@ -545,7 +547,8 @@ static double sq_diff(float a, float b)
 
 /* The encoders. ggml's figures: its reference quantizer on the same data (same generator and
  * seeds, rows of 4096, no importance: quantize_iq4_nl, quantize_iq4_xs, quantize_iq3_xxs, the
- * path llama-quantize takes without an imatrix; for IQ4_NL this is better than
+ * path llama-quantize takes without an imatrix; quantize_iq2_xxs, which requires one, with
+ * importance 1 everywhere; for IQ4_NL this is better than
  * quantize_row_iq4_nl_ref, which scored 0.0785620 / 0.1768789 on the 2^20 sets), ggml commit
  * d99724f built with gcc -O2 on x86-64, measured 2026-11-24 by a throwaway program linking
  * this harness and ggml's ggml-quants.c. */
@@ -555,21 +558,41 @@ typedef struct iq_encoder {
     double ggml_rmse[2][2]; /* [N(0,1), Student t3][2^20 values, 2^17 values] */
     /* when the scale saturates at 65504, the largest input decodes at least this large */
     float saturated;
+    /* ggml's encoder requires an importance vector: both figures use importance 1 */
+    bool unit_importance;
+    /* bound on the relative RMSE of uniformly distributed values (format resolution) */
+    double max_relative_rmse;
+    /* lattice formats: byte offset of group 0's sign/sub-scale word and the step between
+     * groups (exact_values forces the sub-scales), 0 for the IQ4 formats */
+    unsigned word_offset, word_step;
 } iq_encoder;
 
 static const iq_encoder ENCODERS[] = {
-    {7,
-     gk_quant_iq4_nl_scalar,
-     {{0.0760453, 0.0761306}, {0.1758812, 0.1749446}},
-     65504.0f * 113.0f},
-    {8,
-     gk_quant_iq4_xs_scalar,
-     {{0.0766306, 0.0766593}, {0.1783338, 0.1770747}},
-     65504.0f * 32.0f * 113.0f},
-    {5,
-     gk_quant_iq3_xxs_scalar,
-     {{0.2126412, 0.2125884}, {0.5089967, 0.4827698}},
-     65504.0f * 31.0f * 5.0f},
+    {.format = 7,
+     .quant = gk_quant_iq4_nl_scalar,
+     .ggml_rmse = {{0.0760453, 0.0761306}, {0.1758812, 0.1749446}},
+     .saturated = 65504.0f * 113.0f,
+     .max_relative_rmse = 0.15},
+    {.format = 8,
+     .quant = gk_quant_iq4_xs_scalar,
+     .ggml_rmse = {{0.0766306, 0.0766593}, {0.1783338, 0.1770747}},
+     .saturated = 65504.0f * 32.0f * 113.0f,
+     .max_relative_rmse = 0.15},
+    {.format = 5,
+     .quant = gk_quant_iq3_xxs_scalar,
+     .ggml_rmse = {{0.2126412, 0.2125884}, {0.5089967, 0.4827698}},
+     .saturated = 65504.0f * 31.0f * 5.0f,
+     .max_relative_rmse = 0.3,
+     .word_offset = 2 + 64,
+     .word_step = 4},
+    {.format = 2,
+     .quant = gk_quant_iq2_xxs_scalar,
+     .ggml_rmse = {{0.3435533, 0.3446254}, {0.9157612, 0.8403636}},
+     .saturated = 65504.0f * 31.0f * 3.0f,
+     .unit_importance = true,
+     .max_relative_rmse = 0.5,
+     .word_offset = 2 + 4,
+     .word_step = 8},
 };
 
 enum { N_ENCODERS = sizeof ENCODERS / sizeof ENCODERS[0] };
@@ -597,43 +620,49 @@ static void check_rmse(const iq_encoder *enc)
         uint64_t seed;
     } sets[2] = {{"N(0,1)", fill_normal, 0x1a4e5}, {"Student t3", fill_student_t3, 0x7a11}};
 
-    float *x = malloc(n * sizeof *x);
+    float *x = malloc(n * sizeof *x), *ones = NULL;
+    if (enc->unit_importance) {
+        ones = malloc(n * sizeof *ones);
+        for (size_t i = 0; i < n; ++i)
+            ones[i] = 1.0f;
+    }
     for (int s = 0; s < 2; ++s) {
         sets[s].fill(x, n, sets[s].seed);
-        float *y = round_trip(enc, x, n, NULL);
+        float *y = round_trip(enc, x, n, ones);
         double sum = 0.0;
         for (size_t i = 0; i < n; ++i)
             sum += sq_diff(x[i], y[i]);
         free(y);
         const double rmse = sqrt(sum / (double)n), ggml = enc->ggml_rmse[s][small];
-        printf("RMSE %s %s, %zu values: %.7f (ggml %.7f)\n", FORMATS[enc->format].name,
-               sets[s].name, n, rmse, ggml);
+        printf("RMSE %s %s, %zu values%s: %.7f (ggml %.7f)\n", FORMATS[enc->format].name,
+               sets[s].name, n, ones ? ", importance 1" : "", rmse, ggml);
         GK_EXPECT(rmse <= 1.01 * ggml, "%s RMSE %.7f on %s > ggml %.7f + 1%%",
                   FORMATS[enc->format].name, rmse, sets[s].name, ggml);
     }
     free(x);
+    free(ones);
 }
 
 /* Values the format represents exactly, with an unambiguous best encoding: IQ4 groups on the
- * table at scale 1/2 holding both table ends; IQ3_XXS blocks decoded from hand-built blocks
- * whose sub-scales are all 15 (so the super-scale of the re-encoding is the same). */
+ * table at scale 1/2 holding both table ends; for the lattice formats, blocks decoded from
+ * hand-built blocks whose sub-scales are all 15 (so the re-encoding finds the same super-scale). */
 static void exact_values(const iq_encoder *enc, gk_rng *rng, float *x, size_t n)
 {
     const iq_format *fmt = &FORMATS[enc->format];
-    if (enc->quant != gk_quant_iq3_xxs_scalar) {
+    if (enc->word_step == 0) {
         for (size_t i = 0; i < n; ++i) {
             const int k = (i % 32 == 0) ? 0 : (i % 32 == 1) ? 15 : (int)rand_below(rng, 16);
             x[i] = 0.5f * (float)gk_iq4nl_values[k];
         }
         return;
     }
-    uint8_t block[sizeof(gk_block_iq3_xxs)];
+    uint8_t block[GK_IQ_QK];
     double expected[GK_IQ_QK];
     for (size_t b = 0; b < n / GK_IQ_QK; ++b) {
         memset(block, 0, sizeof block);
         fmt->build(rng, block, expected);
         for (unsigned g = 0; g < 8; ++g)
-            put_bits(block, 8 * (2 + 64 + 4 * g) + 28, 4, 15);
+            put_bits(block, 8 * (enc->word_offset + enc->word_step * g) + 28, 4, 15);
         fmt->scalar(block, x + b * GK_IQ_QK, 1);
     }
 }
@@ -687,8 +716,8 @@ static void check_encoder_edges(const iq_encoder *enc)
             ref += sq_diff(x[i], 0.0f);
         }
         if (in_range)
-            GK_EXPECT(sqrt(err / ref) < 0.3, "%s magnitude %g: relative RMSE %g", name,
-                      (double)magnitudes[m], sqrt(err / ref));
+            GK_EXPECT(sqrt(err / ref) < enc->max_relative_rmse, "%s magnitude %g: relative RMSE %g",
+                      name, (double)magnitudes[m], sqrt(err / ref));
         free(y);
     }
     /* beyond f16 range the scale saturates at +-65504: the largest value decodes negative and

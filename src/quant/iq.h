@@ -218,25 +218,32 @@ void gk_quant_iq4_xs_scalar(const float *src,
                             size_t n_blocks,
                             const float *importance);
 
-/* IQ3_XXS encoder, same input contract and range handling. Per group of 32: signs (each 8
- * weights may have only an even number of negatives, so with an odd count the least important
- * weight takes the wrong sign), then 31 candidate scales; for each, every 4 magnitudes round to
- * the nearest lattice point of {1, 3, ..., 15}^4 times the scale, replaced by the best of its 16
- * nearest grid points if it is not one of the 256; the least-squares scale of the best
- * candidate is then stored as a 4-bit multiple (2 s + 1) of the f16 super-scale, and the points
- * are chosen again for the scale as stored (ggml's quantize_iq3_xxs method, with our nearest-
- * point lists, built once per process, instead of its neighbour table). */
+/* IQ3_XXS and IQ2_XXS encoders, same input contract and range handling. Per group of 32:
+ * signs (each 8 weights may have only an even number of negatives, so with an odd count the
+ * least important weight takes the wrong sign), then a range of candidate scales; for each,
+ * the magnitudes round to the nearest point of the format's lattice ({1, 3, ..., 15}^4 for
+ * IQ3_XXS, {1, 3, 5}^8 for IQ2_XXS, times the scale), replaced by the best of its 16 nearest
+ * grid points when it is not one of the grid's 256; the least-squares scale of the best
+ * candidate is stored as a 4-bit multiple (2 s + 1) of the f16 super-scale, and the points are
+ * chosen again for the scale as stored. This is the method of ggml's quantize_iq3_xxs /
+ * quantize_iq2_xxs, with our nearest-point lists (built once per process) instead of its
+ * neighbour tables. Unlike ggml, IQ2_XXS accepts importance == NULL (weights x^2, as the other
+ * encoders), though IQ2_XXS without an importance matrix is a poor format. */
 void gk_quant_iq3_xxs_scalar(const float *src,
+                             void *blocks,
+                             size_t n_blocks,
+                             const float *importance);
+void gk_quant_iq2_xxs_scalar(const float *src,
                              void *blocks,
                              size_t n_blocks,
                              const float *importance);
 
 /* Decode-only formats (no gk_quant_<fmt>_scalar; the public gk_quantize returns
  * GK_EUNSUPPORTED for them):
- *  - IQ2_XXS, IQ2_XS, IQ2_S, IQ3_S: the same kind of search as the IQ3_XXS encoder but over
- *    8-element lattices (3^8 points for the IQ2 grids), with sign and sub-scale layouts of their
- *    own; each is a separate piece of work and tuning against ggml's quality figures, not done
- *    in this change. A naive nearest-point encoder would write valid bytes of much worse
+ *  - IQ2_XS, IQ2_S, IQ3_S: the same kind of lattice search as the IQ2_XXS / IQ3_XXS encoders,
+ *    but with larger grids (512 / 1024 points), explicit sign bytes and sub-scale layouts of
+ *    their own; each is a separate piece of work and tuning against ggml's quality figures,
+ *    not done in this change. A naive nearest-point encoder would write valid bytes of much worse
  *    quality than the format promises, so none is offered.
  *  - IQ1_S, IQ1_M: a search over a 2048-point ternary lattice plus the delta sign; these
  *    formats are only usable with an importance matrix (ggml refuses to produce them without

@@ -240,114 +240,142 @@ void gk_quant_iq4_xs_scalar(const float *src,
     }
 }
 
-/* ---- IQ3_XXS ------------------------------------------------------------------------------ */
+/* ---- IQ3_XXS and IQ2_XXS: lattice encoders -------------------------------------------------- */
 
-/* IQ3_XXS codes each 4 weights (magnitudes; signs are separate) as one of 256 points of the
- * lattice {0..7}^4, element l standing for the value (2l + 1) times the group scale (the grid
- * bytes are 4 (2l + 1), except 62 for l = 7: we use the true byte / 4 as the value). A
- * candidate scale rounds each weight to the nearest level; when that lattice point is not one
- * of the 256, we take the best of its IQ3_NEAR nearest grid points under the weighted error.
- * The nearest-point lists are built once per process (4096 points x 256 grid points). */
+/* Both formats code a group of 32 weights as a 4-bit sub-scale s, four 7-bit sign codes (one
+ * per 8 weights) and grid points: IQ3_XXS 8 points of 4 magnitudes, each magnitude on one of 8
+ * levels, IQ2_XXS 4 points of 8 magnitudes on 3 levels; each grid has 256 of the lattice's
+ * points. Level l stands for about (2l + 1) times the group scale; we use the true grid byte
+ * divided by 4 (IQ3) or 8 (IQ2) as the value, so the search sees what the decoder produces.
+ * A candidate scale rounds each magnitude to its nearest level; when that lattice point is not
+ * on the grid we take the best of its LATTICE_NEAR nearest grid points (Euclidean distance in
+ * levels, ties to the lower index) under the weighted error. The nearest-point lists are built
+ * once per process: IQ3 4096 lattice points, IQ2 6561, each against the 256 grid points. */
 enum {
-    IQ3_LEVELS = 8,
-    IQ3_POINTS = IQ3_LEVELS * IQ3_LEVELS * IQ3_LEVELS * IQ3_LEVELS,
-    IQ3_GRID = 256,
-    IQ3_NEAR = 16,
-    IQ3_MAX_SUB = 15,    /* 4-bit sub-scale s: the group scale is super * (2 s + 1) */
-    IQ3_CANDIDATES = 15, /* candidate scales on each side of max / 15 */
+    LATTICE_GRID = 256,
+    LATTICE_NEAR = 16,
+    LATTICE_MAX_DIM = 8,
+    LATTICE_MAX_POINTS = 6561, /* 3^8 */
+    LATTICE_MAX_SUB = 15,      /* 4-bit sub-scale s: the group scale is super * (2 s + 1) */
 };
 
-static struct {
-    int16_t grid_of_point[IQ3_POINTS];  /* grid index of a lattice point, -1 if off the grid */
-    uint8_t near[IQ3_POINTS][IQ3_NEAR]; /* off-grid points: nearest grid points, closest first */
-    float value[IQ3_GRID][4];           /* grid element values in units of the group scale */
-} iq3;
+typedef struct lattice {
+    int dim, levels, n_points;
+    int n_candidates; /* candidate scales max / (2 levels - 1 + step t), |t| <= n */
+    float candidate_step;
+    int16_t *grid_of_point; /* grid index of a lattice point, -1 if off the grid */
+    uint8_t (*near)[LATTICE_NEAR];
+    float (*value)[LATTICE_MAX_DIM]; /* grid element values in units of the group scale */
+} lattice;
 
-static pthread_once_t iq3_once = PTHREAD_ONCE_INIT;
+static int16_t iq3_grid_of_point[4096], iq2_grid_of_point[6561];
+static uint8_t iq3_near[4096][LATTICE_NEAR], iq2_near[6561][LATTICE_NEAR];
+static float iq3_value[LATTICE_GRID][LATTICE_MAX_DIM], iq2_value[LATTICE_GRID][LATTICE_MAX_DIM];
 
-static int iq3_level(uint32_t grid_entry, int i)
+/* Candidate counts and steps: ggml's (IQ3_XXS 31 candidates 0.2 apart; IQ2_XXS, which ggml
+ * seeds with a separate first estimate, gets a wider range here at its step of 0.1). */
+static lattice iq3_lattice = {4, 8, 4096, 15, 0.2f, iq3_grid_of_point, iq3_near, iq3_value};
+static lattice iq2_lattice = {8, 3, 6561, 20, 0.1f, iq2_grid_of_point, iq2_near, iq2_value};
+static pthread_once_t lattice_once = PTHREAD_ONCE_INIT;
+
+/* Level and value of element i of grid entry g. */
+static int grid_level(const lattice *lat, int g, int i, float *value)
 {
-    return (int)((grid_entry >> (8 * i)) & 0xFFu) / 8; /* 4, 12, ..., 52, 62 -> 0..7 */
+    if (lat == &iq3_lattice) {
+        const int byte = (int)((gk_iq3xxs_grid[g] >> (8 * i)) & 0xFFu);
+        *value = (float)byte * 0.25f;
+        return byte / 8; /* 4, 12, ..., 52, 62 -> 0..7 */
+    }
+    const int byte = (int)((gk_iq2xxs_grid[g] >> (8 * i)) & 0xFFu);
+    *value = (float)byte * 0.125f;
+    return (byte - 8) / 17; /* 8, 25, 43 -> 0, 1, 2 */
 }
 
-static void iq3_build_tables(void)
+static void lattice_build(lattice *lat)
 {
-    for (int p = 0; p < IQ3_POINTS; ++p)
-        iq3.grid_of_point[p] = -1;
-    for (int g = 0; g < IQ3_GRID; ++g) {
+    int level[LATTICE_GRID][LATTICE_MAX_DIM];
+    for (int p = 0; p < lat->n_points; ++p)
+        lat->grid_of_point[p] = -1;
+    for (int g = 0; g < LATTICE_GRID; ++g) {
         int point = 0;
-        for (int i = 0; i < 4; ++i) {
-            point |= iq3_level(gk_iq3xxs_grid[g], i) << (3 * i);
-            iq3.value[g][i] = (float)((gk_iq3xxs_grid[g] >> (8 * i)) & 0xFFu) * 0.25f;
+        for (int i = lat->dim - 1; i >= 0; --i) {
+            level[g][i] = grid_level(lat, g, i, &lat->value[g][i]);
+            point = point * lat->levels + level[g][i];
         }
-        iq3.grid_of_point[point] = (int16_t)g;
+        lat->grid_of_point[point] = (int16_t)g;
     }
-    for (int p = 0; p < IQ3_POINTS; ++p) {
-        if (iq3.grid_of_point[p] >= 0) continue;
-        int dist[IQ3_GRID];
-        for (int g = 0; g < IQ3_GRID; ++g) {
+    for (int p = 0; p < lat->n_points; ++p) {
+        if (lat->grid_of_point[p] >= 0) continue;
+        int dist[LATTICE_GRID];
+        for (int g = 0; g < LATTICE_GRID; ++g) {
             dist[g] = 0;
-            for (int i = 0; i < 4; ++i) {
-                const int diff = ((p >> (3 * i)) & 7) - iq3_level(gk_iq3xxs_grid[g], i);
+            for (int i = 0, rest = p; i < lat->dim; ++i, rest /= lat->levels) {
+                const int diff = rest % lat->levels - level[g][i];
                 dist[g] += diff * diff;
             }
         }
-        /* selection of the IQ3_NEAR smallest distances, ties to the lower grid index */
-        for (int k = 0; k < IQ3_NEAR; ++k) {
+        for (int k = 0; k < LATTICE_NEAR; ++k) { /* selection of the smallest distances */
             int best = -1;
-            for (int g = 0; g < IQ3_GRID; ++g)
+            for (int g = 0; g < LATTICE_GRID; ++g)
                 if (dist[g] >= 0 && (best < 0 || dist[g] < dist[best])) best = g;
-            iq3.near[p][k] = (uint8_t)best;
+            lat->near[p][k] = (uint8_t)best;
             dist[best] = -1;
         }
     }
 }
 
-/* Squared error of 4 magnitudes coded as grid point g at the given scale, weighted by ws. The
+static void lattices_build(void)
+{
+    lattice_build(&iq3_lattice);
+    lattice_build(&iq2_lattice);
+}
+
+/* Squared error of dim magnitudes coded as grid point g at the given scale, weighted by ws. The
  * point choices use ws = sqrt(w), as ggml does: with w itself (x^2 without importance) the
- * round-trip RMSE on 2^20 N(0,1) values was 0.2399 instead of 0.2127 (ggml: 0.2126). */
-static float iq3_point_error(const float *xval, const float *ws, float scale, int g)
+ * IQ3_XXS round-trip RMSE on 2^20 N(0,1) values was 0.2399 instead of 0.2127 (ggml: 0.2126). */
+static float point_error(const lattice *lat, const float *xval, const float *ws, float scale, int g)
 {
     float err = 0.0f;
-    for (int i = 0; i < 4; ++i) {
-        const float diff = scale * iq3.value[g][i] - xval[i];
+    for (int i = 0; i < lat->dim; ++i) {
+        const float diff = scale * lat->value[g][i] - xval[i];
         err += ws[i] * diff * diff;
     }
     return err;
 }
 
-/* Grid points of the 8 quads of a group for one scale; returns sum w q x and sum w q^2. */
-static void iq3_choose_points(const float *xval,
-                              const float *w,
-                              const float *ws,
-                              float scale,
-                              uint8_t *points,
-                              float *sum_qx,
-                              float *sum_q2)
+/* Grid points of the 32 magnitudes of a group for one scale; returns sum w q x, sum w q^2. */
+static void choose_points(const lattice *lat,
+                          const float *xval,
+                          const float *w,
+                          const float *ws,
+                          float scale,
+                          uint8_t *points,
+                          float *sum_qx,
+                          float *sum_q2)
 {
     const float inv = 1.0f / scale;
     float qx = 0.0f, q2 = 0.0f;
-    for (int k = 0; k < 8; ++k) {
-        const float *xq = xval + 4 * k, *wq = w + 4 * k, *wsq = ws + 4 * k;
+    for (int k = 0; k < GROUP / lat->dim; ++k) {
+        const float *xq = xval + lat->dim * k, *wq = w + lat->dim * k, *wsq = ws + lat->dim * k;
         int point = 0;
-        for (int i = 0; i < 4; ++i) {
-            point |= clamped_round(0.5f * (inv * xq[i] - 1.0f), 0, IQ3_LEVELS - 1) << (3 * i);
-        }
-        int g = iq3.grid_of_point[point];
+        for (int i = lat->dim - 1; i >= 0; --i)
+            point = point * lat->levels +
+                    clamped_round(0.5f * (inv * xq[i] - 1.0f), 0, lat->levels - 1);
+        int g = lat->grid_of_point[point];
         if (g < 0) {
             float best_err = INFINITY;
-            for (int n = 0; n < IQ3_NEAR; ++n) {
-                const float err = iq3_point_error(xq, wsq, scale, iq3.near[point][n]);
+            for (int n = 0; n < LATTICE_NEAR; ++n) {
+                const float err = point_error(lat, xq, wsq, scale, lat->near[point][n]);
                 if (err < best_err) {
                     best_err = err;
-                    g = iq3.near[point][n];
+                    g = lat->near[point][n];
                 }
             }
         }
         points[k] = (uint8_t)g;
-        for (int i = 0; i < 4; ++i) {
-            qx += wq[i] * iq3.value[g][i] * xq[i];
-            q2 += wq[i] * iq3.value[g][i] * iq3.value[g][i];
+        for (int i = 0; i < lat->dim; ++i) {
+            qx += wq[i] * lat->value[g][i] * xq[i];
+            q2 += wq[i] * lat->value[g][i] * lat->value[g][i];
         }
     }
     *sum_qx = qx;
@@ -357,7 +385,7 @@ static void iq3_choose_points(const float *xval,
 /* Signs of one group: xval gets the magnitudes, codes the four 7-bit sign codes. A code fixes
  * 7 signs and the 8th makes the count of negatives even, so with an odd count the weight that
  * matters least (smallest w x^2) is coded with the wrong sign (its magnitude negated). */
-static void iq3_signs(const float *x, const float *w, float *xval, uint32_t codes[4])
+static void group_signs(const float *x, const float *w, float *xval, uint32_t codes[4])
 {
     for (int k = 0; k < 4; ++k) {
         uint32_t negative = 0;
@@ -377,39 +405,109 @@ static void iq3_signs(const float *x, const float *w, float *xval, uint32_t code
     }
 }
 
-/* Best scale and grid points of one group (scale 0 for an all-zero group). */
-static float iq3_fit_group(const float *xval, const float *w, const float *ws, uint8_t points[8])
+/* Best scale of one group over the candidate scales (0 for an all-zero group). */
+static float
+fit_lattice_group(const lattice *lat, const float *xval, const float *w, const float *ws)
 {
     float max = 0.0f;
     for (int j = 0; j < GROUP; ++j)
         max = fmaxf(max, xval[j]);
-    memset(points, 0, 8);
     if (max == 0.0f) return 0.0f;
     float best_scale = 0.0f, best_gain = 0.0f;
-    for (int t = -IQ3_CANDIDATES; t <= IQ3_CANDIDATES; ++t) {
-        uint8_t candidate[8];
+    for (int t = -lat->n_candidates; t <= lat->n_candidates; ++t) {
+        uint8_t points[GROUP / 4];
         float sum_qx, sum_q2;
-        const float top = (float)(2 * IQ3_LEVELS - 1) + 0.2f * (float)t;
-        iq3_choose_points(xval, w, ws, max / top, candidate, &sum_qx, &sum_q2);
+        const float top = (float)(2 * lat->levels - 1) + lat->candidate_step * (float)t;
+        choose_points(lat, xval, w, ws, max / top, points, &sum_qx, &sum_q2);
         if (sum_q2 > 0.0f && sum_qx * sum_qx > best_gain * sum_q2) {
             best_scale = sum_qx / sum_q2;
             best_gain = best_scale * sum_qx;
-            memcpy(points, candidate, 8);
         }
     }
     return best_scale;
 }
 
 /* Chooses the points of a group for a scale; returns their error weighted by ws. */
-static float
-iq3_group_error(const float *xval, const float *w, const float *ws, float scale, uint8_t points[8])
+static float lattice_group_error(const lattice *lat,
+                                 const float *xval,
+                                 const float *w,
+                                 const float *ws,
+                                 float scale,
+                                 uint8_t *points)
 {
     float sum_qx, sum_q2;
-    iq3_choose_points(xval, w, ws, scale, points, &sum_qx, &sum_q2);
+    choose_points(lat, xval, w, ws, scale, points, &sum_qx, &sum_q2);
     float err = 0.0f;
-    for (int k = 0; k < 8; ++k)
-        err += iq3_point_error(xval + 4 * k, ws + 4 * k, scale, points[k]);
+    for (int k = 0; k < GROUP / lat->dim; ++k)
+        err += point_error(lat, xval + lat->dim * k, ws + lat->dim * k, scale, points[k]);
     return err;
+}
+
+/* One super-block: *bits gets the f16 super-scale, and per group g: points[g] its grid
+ * points, word[g] its sign codes and sub-scale (bits 0..27 and 28..31, as both formats store
+ * them). */
+static void encode_lattice_block(const lattice *lat,
+                                 const float *src,
+                                 const float *importance,
+                                 uint16_t *bits,
+                                 uint8_t points[XS_GROUPS][GROUP / 4],
+                                 uint32_t word[XS_GROUPS])
+{
+    float x[GK_IQ_QK], w[GK_IQ_QK], ws[GK_IQ_QK], xval[GK_IQ_QK], group_scale[XS_GROUPS];
+    uint32_t codes[XS_GROUPS][4];
+    const int e = normalize_block(src, x, GK_IQ_QK);
+    const float sigma2 = mean_square_twice(x, GK_IQ_QK);
+    float max_scale = 0.0f;
+    for (int g = 0; g < XS_GROUPS; ++g) {
+        float *xg = xval + g * GROUP, *wg = w + g * GROUP, *wsg = ws + g * GROUP;
+        group_weights(x + g * GROUP, importance ? importance + g * GROUP : NULL, sigma2, wg);
+        for (int j = 0; j < GROUP; ++j)
+            wsg[j] = sqrtf(wg[j]);
+        group_signs(x + g * GROUP, wg, xg, codes[g]);
+        group_scale[g] = fit_lattice_group(lat, xg, wg, wsg);
+        if (group_scale[g] < 0.0f) { /* flip every sign so that the scale is positive */
+            group_scale[g] = -group_scale[g];
+            for (int k = 0; k < 4; ++k)
+                codes[g][k] = ~codes[g][k] & 127u;
+            for (int j = 0; j < GROUP; ++j)
+                xg[j] = -xg[j];
+        }
+        max_scale = fmaxf(max_scale, group_scale[g]);
+    }
+    /* The super-scale puts the largest group scale at the top sub-scale, 2 * 15 + 1. */
+    float super;
+    *bits = store_scale(max_scale / (float)(2 * LATTICE_MAX_SUB + 1), e, &super);
+    for (int g = 0; g < XS_GROUPS; ++g) {
+        const float *xg = xval + g * GROUP, *wg = w + g * GROUP, *wsg = ws + g * GROUP;
+        int best = 0;
+        if (super != 0.0f) {
+            /* the rounded sub-scale, or a neighbour if it codes the group with less error */
+            const int s = clamped_round(0.5f * (group_scale[g] / super - 1.0f), 0, LATTICE_MAX_SUB);
+            float best_err =
+                lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * s + 1), points[g]);
+            best = s;
+            for (int t = s - 1; t <= s + 1; t += 2) {
+                if (t < 0 || t > LATTICE_MAX_SUB) continue;
+                const float err =
+                    lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * t + 1), points[g]);
+                if (err < best_err) {
+                    best_err = err;
+                    best = t;
+                }
+            }
+            lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * best + 1), points[g]);
+        } else {
+            memset(points[g], 0, GROUP / 4); /* the block decodes to zeros */
+        }
+        word[g] = codes[g][0] | (codes[g][1] << 7) | (codes[g][2] << 14) | (codes[g][3] << 21) |
+                  ((uint32_t)best << 28);
+    }
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int k = 0; k < 4; ++k)
+        p[k] = (uint8_t)(v >> (8 * k));
 }
 
 void gk_quant_iq3_xxs_scalar(const float *src,
@@ -417,58 +515,41 @@ void gk_quant_iq3_xxs_scalar(const float *src,
                              size_t n_blocks,
                              const float *importance)
 {
-    pthread_once(&iq3_once, iq3_build_tables);
+    pthread_once(&lattice_once, lattices_build);
     gk_block_iq3_xxs *b = blocks;
     for (size_t i = 0; i < n_blocks; ++i, ++b, src += GK_IQ_QK) {
-        float x[GK_IQ_QK], w[GK_IQ_QK], ws[GK_IQ_QK], xval[GK_IQ_QK], group_scale[XS_GROUPS];
-        uint32_t codes[XS_GROUPS][4];
-        uint8_t points[8];
-        const int e = normalize_block(src, x, GK_IQ_QK);
-        const float sigma2 = mean_square_twice(x, GK_IQ_QK);
-        float max_scale = 0.0f;
-        for (int g = 0; g < XS_GROUPS; ++g) {
-            const float *imp = importance ? importance + i * GK_IQ_QK + g * GROUP : NULL;
-            group_weights(x + g * GROUP, imp, sigma2, w + g * GROUP);
-            for (int j = g * GROUP; j < (g + 1) * GROUP; ++j)
-                ws[j] = sqrtf(w[j]);
-            iq3_signs(x + g * GROUP, w + g * GROUP, xval + g * GROUP, codes[g]);
-            group_scale[g] = iq3_fit_group(xval + g * GROUP, w + g * GROUP, ws + g * GROUP, points);
-            if (group_scale[g] < 0.0f) { /* all signs flipped: the scale becomes positive */
-                group_scale[g] = -group_scale[g];
-                for (int k = 0; k < 4; ++k)
-                    codes[g][k] = ~codes[g][k] & 127u;
-                for (int j = 0; j < GROUP; ++j)
-                    xval[g * GROUP + j] = -xval[g * GROUP + j];
-            }
-            max_scale = fmaxf(max_scale, group_scale[g]);
-        }
-        /* The super-scale puts the largest group scale at the top sub-scale, 2 * 15 + 1. */
-        float super;
-        const uint16_t bits = store_scale(max_scale / (float)(2 * IQ3_MAX_SUB + 1), e, &super);
-        memset(b, 0, sizeof *b);
+        uint16_t bits;
+        uint8_t points[XS_GROUPS][GROUP / 4];
+        uint32_t word[XS_GROUPS];
+        encode_lattice_block(&iq3_lattice, src, importance ? importance + i * GK_IQ_QK : NULL,
+                             &bits, points, word);
         b->d[0] = (uint8_t)bits;
         b->d[1] = (uint8_t)(bits >> 8);
-        if (super == 0.0f) continue; /* decodes to zeros */
         for (int g = 0; g < XS_GROUPS; ++g) {
-            const float *xg = xval + g * GROUP, *wg = w + g * GROUP, *wsg = ws + g * GROUP;
-            /* the rounded sub-scale, or a neighbour if it codes the group with less error */
-            const int s = clamped_round(0.5f * (group_scale[g] / super - 1.0f), 0, IQ3_MAX_SUB);
-            int best = s;
-            float best_err = iq3_group_error(xg, wg, wsg, super * (float)(2 * s + 1), points);
-            for (int t = s - 1; t <= s + 1; t += 2) {
-                if (t < 0 || t > IQ3_MAX_SUB) continue;
-                const float err = iq3_group_error(xg, wg, wsg, super * (float)(2 * t + 1), points);
-                if (err < best_err) {
-                    best_err = err;
-                    best = t;
-                }
-            }
-            iq3_group_error(xg, wg, wsg, super * (float)(2 * best + 1), points);
-            memcpy(b->qs + 8 * g, points, 8);
-            const uint32_t word = codes[g][0] | (codes[g][1] << 7) | (codes[g][2] << 14) |
-                                  (codes[g][3] << 21) | ((uint32_t)best << 28);
-            for (int k = 0; k < 4; ++k)
-                b->qs[64 + 4 * g + k] = (uint8_t)(word >> (8 * k));
+            memcpy(b->qs + 8 * g, points[g], 8);
+            put_u32(b->qs + 64 + 4 * g, word[g]);
+        }
+    }
+}
+
+void gk_quant_iq2_xxs_scalar(const float *src,
+                             void *blocks,
+                             size_t n_blocks,
+                             const float *importance)
+{
+    pthread_once(&lattice_once, lattices_build);
+    gk_block_iq2_xxs *b = blocks;
+    for (size_t i = 0; i < n_blocks; ++i, ++b, src += GK_IQ_QK) {
+        uint16_t bits;
+        uint8_t points[XS_GROUPS][GROUP / 4];
+        uint32_t word[XS_GROUPS];
+        encode_lattice_block(&iq2_lattice, src, importance ? importance + i * GK_IQ_QK : NULL,
+                             &bits, points, word);
+        b->d[0] = (uint8_t)bits;
+        b->d[1] = (uint8_t)(bits >> 8);
+        for (int g = 0; g < XS_GROUPS; ++g) {
+            memcpy(b->qs + 8 * g, points[g], 4);
+            put_u32(b->qs + 8 * g + 4, word[g]);
         }
     }
 }
