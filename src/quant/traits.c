@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* The traits table, one row per line of src/quant/formats.def. */
+#include "quant/traits.h"
+
+#include "quant/blocks.h"
+#ifdef GK_HAVE_IQ
+#    include "quant/iq.h"
+#endif
+
+/* Column helpers of formats.def. */
+#define GK_QF_FN_S(kern, tier) gk_dequant_##kern##_scalar
+#define GK_QF_FN_V(kern, tier) gk_dequant_##kern##_##tier
+#define GK_QF_QUANT_Q(kern) gk_quant_##kern##_scalar
+#define GK_QF_QUANT_DEC(kern) NULL
+
+/* A tier this build does not compile keeps the scalar kernel (it is never selected anyway). */
+#ifdef GK_HAVE_AVX2
+#    define GK_QF_AVX2(flag, kern) GK_QF_FN_##flag(kern, avx2)
+#else
+#    define GK_QF_AVX2(flag, kern) GK_QF_FN_S(kern, avx2)
+#endif
+#ifdef GK_HAVE_AVX512
+#    define GK_QF_AVX512(flag, kern) GK_QF_FN_##flag(kern, avx512)
+#else
+#    define GK_QF_AVX512(flag, kern) GK_QF_FN_S(kern, avx512)
+#endif
+#ifdef GK_HAVE_NEON
+#    define GK_QF_NEON(flag, kern) GK_QF_FN_##flag(kern, neon)
+#else
+#    define GK_QF_NEON(flag, kern) GK_QF_FN_S(kern, neon)
+#endif
+
+/* Kernel columns of a row: IQ rows have kernels only when the iq branch is part of the build. */
+#define GK_QF_KERNEL_CORE(...) __VA_ARGS__
+#ifdef GK_HAVE_IQ
+#    define GK_QF_KERNEL_IQ(...) __VA_ARGS__
+#else
+#    define GK_QF_KERNEL_IQ(...) NULL
+#endif
+
+#define GK_QF_STR(x) #x
+#define GK_QF_NAME(fn) GK_QF_STR(fn) /* expands fn first */
+
+#define NONE GK_QF_NO_GGUF
+enum { GK_QF_NO_GGUF = -1 };
+
+#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, has_quant, avx2, avx512, neon, kern)  \
+    [GK_QTYPE_##NAME] = {                                                                      \
+        .name = #NAME,                                                                         \
+        .in_gguf = (gguf) >= 0,                                                                \
+        .gguf_id = (gguf) >= 0 ? (uint32_t)(gguf) : 0u,                                        \
+        .block_elems = (elems),                                                                \
+        .block_bytes = (bytes),                                                                \
+        .dequant =                                                                             \
+            {                                                                                  \
+                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_FN_V(kern, scalar)),              \
+                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_AVX2(avx2, kern)),                  \
+                [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_AVX512(avx512, kern)),            \
+                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NEON(neon, kern)),                  \
+            },                                                                                 \
+        .dequant_name =                                                                        \
+            {                                                                                  \
+                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_FN_V(kern, scalar))),  \
+                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX2(avx2, kern))),      \
+                [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX512(avx512, kern))), \
+                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_NEON(neon, kern))),      \
+            },                                                                                 \
+        .quant = GK_QF_KERNEL_##group(GK_QF_QUANT_##has_quant(kern)),                              \
+    },
+
+static const struct gk_qtraits gk_qtraits_table[GK_QTYPE_COUNT] = {
+#include "quant/formats.def"
+};
+#undef GK_QFORMAT
+#undef NONE
+
+/* Every gk_qtype has a row, in enum order. */
+#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern) +1
+enum {
+    GK_QF_ROWS = 0
+#include "quant/formats.def"
+};
+static_assert((int)GK_QF_ROWS == (int)GK_QTYPE_COUNT, "formats.def has one line per gk_qtype");
+#undef GK_QFORMAT
+
+const struct gk_qtraits *gk_qtraits_of(gk_qtype t)
+{
+    if ((unsigned)t >= GK_QTYPE_COUNT) return NULL;
+    return &gk_qtraits_table[t];
+}

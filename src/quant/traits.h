@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-format traits table: the single place a quantized format is described at run time
+ * (expanded from src/quant/formats.def). Internal; tests and gk-bench read it to reach each
+ * tier's kernel directly. */
+#ifndef GK_QUANT_TRAITS_H
+#define GK_QUANT_TRAITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cpu.h"
+#include "gllmk/quant.h"
+
+typedef void (*gk_dequant_fn)(const void *blocks, float *dst, size_t n_blocks);
+typedef void (*gk_quant_fn)(const float *src,
+                            void *blocks,
+                            size_t n_blocks,
+                            const float *importance);
+/* The quantized dot-product slot (weights of this format against quantized activations). Its
+ * prototype belongs to the quantized GEMV issue, which fills it; until then it is NULL. */
+typedef void (*gk_qdot_fn)(void);
+
+struct gk_qtraits {
+    const char *name;   /* GGUF spelling */
+    bool in_gguf;       /* false for AWQ4, GPTQ4, SQUEEZE */
+    uint32_t gguf_id;   /* valid if in_gguf */
+    size_t block_elems; /* values per block */
+    size_t block_bytes; /* bytes per block */
+    /* Dequantizer per ISA tier (a tier without its own kernel has the scalar one); all NULL if
+     * this build has no decoder for the format (IQ rows before the iq branch is merged). */
+    gk_dequant_fn dequant[GK_ISA_COUNT];
+    const char *dequant_name[GK_ISA_COUNT];
+    gk_quant_fn quant; /* NULL: decode-only */
+    gk_qdot_fn dot[GK_ISA_COUNT];
+};
+
+/* The row of t, or NULL if t is not a gk_qtype. */
+const struct gk_qtraits *gk_qtraits_of(gk_qtype t);
+
+#endif /* GK_QUANT_TRAITS_H */
