@@ -4,6 +4,7 @@
 #define GLLMK_GLLMK_H
 
 #include "ops.h"
+#include "qmatmul.h"
 #include "quant.h"
 #include "runtime.h"
 #include "types.h"

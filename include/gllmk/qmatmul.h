@@ -74,12 +74,10 @@ GK_API gk_status gk_gemv_q8(const void *w, const float *x, float *y, size_t n, s
 GK_API gk_status gk_gemv_q4(const void *w, const float *x, float *y, size_t n, size_t k);
 GK_API gk_status gk_gemv_q2(const void *w, const float *x, float *y, size_t n, size_t k);
 GK_API gk_status gk_gemv_q1(const void *w, const float *x, float *y, size_t n, size_t k);
+GK_API gk_status gk_gemm_q8(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status gk_gemm_q4(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
 GK_API gk_status
-gk_gemm_q8(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
-GK_API gk_status
-gk_gemm_q4(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
-GK_API gk_status gk_kquant_matmul(
-    gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+gk_kquant_matmul(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
 GK_API gk_status
 gk_iq_matmul(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
 GK_API gk_status

@@ -12,20 +12,20 @@ static inline float gk_qd_h2f(gk_f16 h)
 }
 
 /* The row loop every scalar kernel shares: y[r] = <fmt>_row(weight row r, xq, n_blocks). */
-#define GK_QDOT_SCALAR(fmt)                                                                    \
-    void gk_qdot_##fmt##_scalar(                                                               \
-        const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows) \
-    {                                                                                          \
-        for (size_t r = 0; r < n_rows; r++)                                                    \
-            y[r] = gk_qd_row_##fmt((const char *)w + r * w_stride, xq, n_blocks);              \
+#define GK_QDOT_SCALAR(fmt)                                                                      \
+    void gk_qdot_##fmt##_scalar(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                                float *y, size_t n_rows)                                         \
+    {                                                                                            \
+        for (size_t r = 0; r < n_rows; r++)                                                      \
+            y[r] = gk_qd_row_##fmt((const char *)w + r * w_stride, xq, n_blocks);                \
     }
 
 /* ---- 32-value formats against Q8_0 / Q8_1 ------------------------------------------------- */
 
 /* sum over one block of code * xq; code(j) is the weight's signed integer code of element j. */
-#define GK_QD_ISUM32(code, xqs)          \
-    int32_t isum = 0;                    \
-    for (int j = 0; j < 32; j++)         \
+#define GK_QD_ISUM32(code, xqs)  \
+    int32_t isum = 0;            \
+    for (int j = 0; j < 32; j++) \
         isum += (int32_t)(code) * (xqs)[j];
 
 static float gk_qd_row_q8_0(const void *w, const void *xq, size_t n_blocks)
@@ -93,9 +93,9 @@ static float gk_qd_row_q5_1(const void *w, const void *xq, size_t n_blocks)
     const gk_block_q8_1 *x = xq;
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
-        GK_QD_ISUM32(((j < 16 ? b[i].qs[j] & 0xF : b[i].qs[j - 16] >> 4) |
-                      (gk_qd_q5_high(b[i].qh, j) << 4)),
-                     x[i].qs)
+        GK_QD_ISUM32(
+            ((j < 16 ? b[i].qs[j] & 0xF : b[i].qs[j - 16] >> 4) | (gk_qd_q5_high(b[i].qh, j) << 4)),
+            x[i].qs)
         acc += gk_qd_h2f(b[i].d) * gk_qd_h2f(x[i].d) * (float)isum +
                gk_qd_h2f(b[i].m) * gk_qd_h2f(x[i].s);
     }
@@ -161,30 +161,30 @@ static float gk_qd_row_q3_k(const void *w, const void *xq, size_t n_blocks)
 /* Q4_K / Q5_K: eight sub-blocks of 32 with a 6-bit scale and min each; the code of element l of
  * sub-block s is a nibble of qs[32 (s / 2) + l] (low for even s), plus for Q5_K bit s of qh[l]
  * as its fifth bit. */
-#define GK_QD_ROW_Q45K(fmt, fifth_bit)                                                         \
-    static float gk_qd_row_##fmt(const void *w, const void *xq, size_t n_blocks)               \
-    {                                                                                          \
-        const gk_block_##fmt *b = w;                                                           \
-        const gk_block_q8_k *x = xq;                                                           \
-        float acc = 0.0f;                                                                      \
-        for (size_t i = 0; i < n_blocks; i++) {                                                \
-            int32_t isum = 0, msum = 0;                                                        \
-            for (int s = 0; s < 8; s++) {                                                      \
-                uint8_t sc, m;                                                                 \
-                gk_q4k_scale_min(b[i].scales, s, &sc, &m);                                     \
-                const uint8_t *q = b[i].qs + 32 * (s / 2);                                     \
-                int32_t sub = 0;                                                               \
-                for (int l = 0; l < 32; l++) {                                                 \
-                    const int code = ((s % 2 ? q[l] >> 4 : q[l] & 0xF) | (fifth_bit));         \
-                    sub += code * x[i].qs[32 * s + l];                                         \
-                }                                                                              \
-                isum += sc * sub;                                                              \
-                msum += m * (x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);                       \
-            }                                                                                  \
+#define GK_QD_ROW_Q45K(fmt, fifth_bit)                                                            \
+    static float gk_qd_row_##fmt(const void *w, const void *xq, size_t n_blocks)                  \
+    {                                                                                             \
+        const gk_block_##fmt *b = w;                                                              \
+        const gk_block_q8_k *x = xq;                                                              \
+        float acc = 0.0f;                                                                         \
+        for (size_t i = 0; i < n_blocks; i++) {                                                   \
+            int32_t isum = 0, msum = 0;                                                           \
+            for (int s = 0; s < 8; s++) {                                                         \
+                uint8_t sc, m;                                                                    \
+                gk_q4k_scale_min(b[i].scales, s, &sc, &m);                                        \
+                const uint8_t *q = b[i].qs + 32 * (s / 2);                                        \
+                int32_t sub = 0;                                                                  \
+                for (int l = 0; l < 32; l++) {                                                    \
+                    const int code = ((s % 2 ? q[l] >> 4 : q[l] & 0xF) | (fifth_bit));            \
+                    sub += code * x[i].qs[32 * s + l];                                            \
+                }                                                                                 \
+                isum += sc * sub;                                                                 \
+                msum += m * (x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);                          \
+            }                                                                                     \
             acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), gk_qd_h2f(b[i].dmin), x[i].d, isum, \
-                                    msum);                                                     \
-        }                                                                                      \
-        return acc;                                                                            \
+                                      msum);                                                      \
+        }                                                                                         \
+        return acc;                                                                               \
     }
 GK_QD_ROW_Q45K(q4_k, 0)
 GK_QD_ROW_Q45K(q5_k, ((b[i].qh[l] >> s) & 1) << 4)

@@ -43,28 +43,29 @@ GK_QACT_FORMS(GK_QACT_SCALAR)
 #define GK_QK_S(name, tier) NULL
 #define GK_QK_V(name, tier) GK_QK_V_##tier(name)
 #ifdef GK_HAVE_AVX2
-#define GK_QK_V_avx2(name) name##_avx2
+#    define GK_QK_V_avx2(name) name##_avx2
 #else
-#define GK_QK_V_avx2(name) NULL
+#    define GK_QK_V_avx2(name) NULL
 #endif
 #ifdef GK_HAVE_AVX512
-#define GK_QK_V_avx512(name) name##_avx512
+#    define GK_QK_V_avx512(name) name##_avx512
 #else
-#define GK_QK_V_avx512(name) NULL
+#    define GK_QK_V_avx512(name) NULL
 #endif
 #ifdef GK_HAVE_NEON
-#define GK_QK_V_neon(name) name##_neon
+#    define GK_QK_V_neon(name) name##_neon
 #else
-#define GK_QK_V_neon(name) NULL
+#    define GK_QK_V_neon(name) NULL
 #endif
-#define GK_QK_TIERS(name, avx2, avx512, neon)                                    \
-    {                                                                            \
-        [GK_ISA_SCALAR] = name##_scalar, [GK_ISA_AVX2] = GK_QK_##avx2(name, avx2), \
-        [GK_ISA_AVX512] = GK_QK_##avx512(name, avx512),                          \
-        [GK_ISA_NEON] = GK_QK_##neon(name, neon)                                 \
+#define GK_QK_TIERS(name, has_avx2, has_avx512, has_neon)                              \
+    {                                                                                  \
+        [GK_ISA_SCALAR] = name##_scalar, [GK_ISA_AVX2] = GK_QK_##has_avx2(name, avx2), \
+        [GK_ISA_AVX512] = GK_QK_##has_avx512(name, avx512),                            \
+        [GK_ISA_NEON] = GK_QK_##has_neon(name, neon)                                   \
     }
 
 enum gk_qact_form {
+
 #define GK_QACT_ENUM(form, avx2, avx512, neon) GK_QACT_FORM_##form,
     GK_QACT_FORMS(GK_QACT_ENUM)
 #undef GK_QACT_ENUM
@@ -75,7 +76,8 @@ static const struct gk_qact_entry {
     size_t block_elems, block_bytes;
     gk_qact_fn fn[GK_ISA_COUNT];
 } gk_qact_table[GK_QACT_FORM_COUNT] = {
-#define GK_QACT_ROW(form, avx2, avx512, neon)                                                  \
+
+#define GK_QACT_ROW(form, avx2, avx512, neon)                                                   \
     [GK_QACT_FORM_##form] = {sizeof(((const gk_block_##form *)0)->qs), sizeof(gk_block_##form), \
                              GK_QK_TIERS(gk_qact_##form, avx2, avx512, neon)},
     GK_QACT_FORMS(GK_QACT_ROW)
@@ -85,8 +87,9 @@ static const struct gk_qact_entry {
 static const struct gk_qdot_entry {
     gk_qtype type;
     enum gk_qact_form act;
-    gk_qdot_fn fn[GK_ISA_COUNT];
+    gk_qdot_rows_fn fn[GK_ISA_COUNT];
 } gk_qdot_table[] = {
+
 #define GK_QDOT_ROW(fmt, NAME, form, avx2, avx512, neon) \
     {GK_QTYPE_##NAME, GK_QACT_FORM_##form, GK_QK_TIERS(gk_qdot_##fmt, avx2, avx512, neon)},
     GK_QDOT_FORMATS(GK_QDOT_ROW)
@@ -102,13 +105,28 @@ static int gk_qk_tier(const void *const *fns, gk_isa isa)
     return tier;
 }
 
-/* ---- one call's plan -------------------------------------------------------------------- */
+bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof gk_qdot_table / sizeof gk_qdot_table[0]; i++) {
+        if (gk_qdot_table[i].type != t) continue;
+        const struct gk_qact_entry *act = &gk_qact_table[gk_qdot_table[i].act];
+        out->dot = gk_qdot_table[i].fn[gk_qk_tier((const void *const *)gk_qdot_table[i].fn, isa)];
+        out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
+        out->act_block_elems = act->block_elems;
+        out->act_block_bytes = act->block_bytes;
+        return true;
+    }
+    return false;
+}
+
+/* ---- one call ----------------------------------------------------------------------------- */
 
 struct gk_qmm_job {
     const char *w;
     size_t w_row_bytes, n_blocks;
-    gk_qdot_fn dot;        /* integer path; NULL for the f32 path */
-    const char *xq;        /* m quantized activation rows of act_row_bytes (integer path) */
+    gk_qdot_rows_fn dot; /* integer path; NULL for the f32 path */
+    const char *xq;      /* m quantized activation rows of act_row_bytes (integer path) */
     size_t act_row_bytes;
     gk_dequant_fn dequant; /* f32 path */
     size_t block_elems, block_bytes;
@@ -123,11 +141,8 @@ struct gk_qmm_job {
 };
 
 /* f32 path: out[r] = sum over blocks of vec_dot(decoded block, x block), in double. */
-static void gk_qmm_dot_f32(const struct gk_qmm_job *job,
-                           const char *w,
-                           const float *x,
-                           float *out,
-                           size_t rows)
+static void
+gk_qmm_dot_f32(const struct gk_qmm_job *job, const char *w, const float *x, float *out, size_t rows)
 {
     float block[GK_QK_K];
     for (size_t r = 0; r < rows; r++) {
@@ -153,8 +168,8 @@ static void gk_qmm_tiles(void *ctx, size_t first_tile, size_t end_tile)
             if (job->k == 0) {
                 /* no weights: every dot is 0 */
             } else if (job->dot) {
-                job->dot(w, job->w_row_bytes, job->xq + t * job->act_row_bytes, job->n_blocks,
-                         dots, rows);
+                job->dot(w, job->w_row_bytes, job->xq + t * job->act_row_bytes, job->n_blocks, dots,
+                         rows);
             } else {
                 gk_qmm_dot_f32(job, w, job->x + t * job->ldx, dots, rows);
             }
@@ -238,25 +253,21 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
         .k = a->k,
     };
     void *xq = NULL;
-    const struct gk_qdot_entry *entry = NULL;
-    for (size_t i = 0; i < sizeof gk_qdot_table / sizeof gk_qdot_table[0]; i++)
-        if (gk_qdot_table[i].type == a->type) entry = &gk_qdot_table[i];
-    if (entry && a->k > 0) {
-        const struct gk_qact_entry *act = &gk_qact_table[entry->act];
-        const size_t act_blocks = a->k / act->block_elems;
-        job.dot = entry->fn[gk_qk_tier((const void *const *)entry->fn, kernels->isa)];
-        job.act_row_bytes = act_blocks * act->block_bytes;
-        const gk_qact_fn quantize = act->fn[gk_qk_tier((const void *const *)act->fn, kernels->isa)];
+    struct gk_qmm_kernels qk;
+    if (gk_qmm_kernels_of(a->type, kernels->isa, &qk) && a->k > 0) {
+        const size_t act_blocks = a->k / qk.act_block_elems;
+        job.dot = qk.dot;
+        job.act_row_bytes = act_blocks * qk.act_block_bytes;
         size_t xq_bytes = 0;
         GK_CHECK(gk_mul_size(a->m, job.act_row_bytes, &xq_bytes), GK_EOVERFLOW, api,
                  "activation buffer overflows");
         xq = gk_aligned_alloc(xq_bytes, 64);
         GK_CHECK(xq, GK_ENOMEM, api, "no memory for %zu bytes of quantized activations", xq_bytes);
         for (size_t t = 0; t < a->m; t++)
-            quantize(a->x + t * job.ldx, (char *)xq + t * job.act_row_bytes, act_blocks);
+            qk.quantize(a->x + t * job.ldx, (char *)xq + t * job.act_row_bytes, act_blocks);
         job.xq = xq;
     } else {
-        job.dequant = gk_qtraits_dequant(a->type, kernels->isa);
+        job.dequant = gk_qtraits_of(a->type)->dequant[kernels->isa];
         GK_CHECK(job.dequant, GK_EUNSUPPORTED, api, "this build cannot decode %s",
                  gk_qtype_name(a->type));
     }
@@ -286,8 +297,17 @@ static gk_status gk_qmm_simple(const char *api,
                                size_t n,
                                size_t k)
 {
-    const gk_qgemm_args args = {.type = t, .w = w, .x = x, .y = y, .m = m, .n = n, .k = k,
-                                .ldx = k, .ldy = n, .bias = NULL, .beta = 0.0f};
+    const gk_qgemm_args args = {.type = t,
+                                .w = w,
+                                .x = x,
+                                .y = y,
+                                .m = m,
+                                .n = n,
+                                .k = k,
+                                .ldx = k,
+                                .ldy = n,
+                                .bias = NULL,
+                                .beta = 0.0f};
     return gk_qmm_run(api, &args);
 }
 
@@ -304,16 +324,15 @@ gk_qgemm(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n
 
 /* ---- the named wrappers ----------------------------------------------------------------- */
 
-#define GK_QMM_GEMV(name, NAME)                                                               \
-    gk_status gk_##name(const void *w, const float *x, float *y, size_t n, size_t k)   \
-    {                                                                                         \
-        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k);                 \
+#define GK_QMM_GEMV(name, NAME)                                                      \
+    gk_status gk_##name(const void *w, const float *x, float *y, size_t n, size_t k) \
+    {                                                                                \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k);        \
     }
-#define GK_QMM_GEMM(name, NAME)                                                               \
-    gk_status gk_##name(const void *w, const float *x, float *y, size_t m, size_t n,   \
-                               size_t k)                                                      \
-    {                                                                                         \
-        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k);                 \
+#define GK_QMM_GEMM(name, NAME)                                                                \
+    gk_status gk_##name(const void *w, const float *x, float *y, size_t m, size_t n, size_t k) \
+    {                                                                                          \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k);                  \
     }
 GK_QMM_GEMV(gemv_q8, Q8_0)
 GK_QMM_GEMV(gemv_q4, Q4_0)
@@ -326,13 +345,13 @@ GK_QMM_GEMM(gptq_matmul, GPTQ4)
 GK_QMM_GEMM(squeeze_matmul, SQUEEZE)
 
 /* The family wrappers: t must belong to the family. */
-#define GK_QMM_FAMILY(name, first, last)                                                      \
-    gk_status gk_##name(gk_qtype t, const void *w, const float *x, float *y, size_t m, \
-                               size_t n, size_t k)                                            \
-    {                                                                                         \
-        GK_CHECK(t >= GK_QTYPE_##first && t <= GK_QTYPE_##last, GK_EINVAL, "gk_" #name,       \
-                 "type %d is not one of " #first ".." #last, (int)t);                          \
-        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k);                               \
+#define GK_QMM_FAMILY(name, first, last)                                                         \
+    gk_status gk_##name(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, \
+                        size_t k)                                                                \
+    {                                                                                            \
+        GK_CHECK(t >= GK_QTYPE_##first && t <= GK_QTYPE_##last, GK_EINVAL, "gk_" #name,          \
+                 "type %d is not one of " #first ".." #last, (int)t);                            \
+        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k);                                  \
     }
 GK_QMM_FAMILY(kquant_matmul, Q2_K, Q8_K)
 GK_QMM_FAMILY(iq_matmul, IQ1_S, IQ4_XS)

@@ -46,7 +46,8 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
 {
     const __m128i q = _mm_loadu_si128((const __m128i *)qs);
     const __m128i low_mask = _mm_set1_epi8(0x0F);
-    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low_mask), _mm_and_si128(q, low_mask));
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low_mask),
+                            _mm_and_si128(q, low_mask));
 }
 
 /* ---- 32-value formats against Q8_0 ------------------------------------------------------- */
@@ -54,8 +55,8 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
 /* Row loop of the 32-value kernels: one f32 partial sum per lane, (d_w d_x) times each block's
  * eight int32 sums; `codes` yields the weight block's 32 signed codes as a __m256i. */
 #define GK_QA_ROW32(fmt, codes)                                                                \
-    void gk_qdot_##fmt##_avx2(                                                                 \
-        const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows) \
+    void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                              float *y, size_t n_rows)                                         \
     {                                                                                          \
         const gk_block_q8_0 *x = xq;                                                           \
         for (size_t r = 0; r < n_rows; r++) {                                                  \
@@ -128,13 +129,12 @@ void gk_qdot_q6_k_avx2(
                 const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b[i].ql + 64 * h));
                 const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b[i].ql + 64 * h + 32));
                 const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[i].qh + 32 * h));
-                const __m256i low[4] = {
-                    _mm256_and_si256(ql0, low_mask), _mm256_and_si256(ql1, low_mask),
-                    _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
-                    _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
+                const __m256i low[4] = {_mm256_and_si256(ql0, low_mask),
+                                        _mm256_and_si256(ql1, low_mask),
+                                        _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
+                                        _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
                 for (int k = 0; k < 4; k++) {
-                    const __m256i high =
-                        _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
+                    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
                     const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
                     const __m256i xv =
                         _mm256_loadu_si256((const __m256i *)(x[i].qs + 128 * h + 32 * k));
@@ -181,8 +181,8 @@ static inline __m256i gk_qa_pack_i8(__m256i a, __m256i b, __m256i c, __m256i d)
  * truncating, is exact for every float. */
 static inline __m256i gk_qa_roundf(__m256 v)
 {
-    const __m256 half = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)),
-                                     _mm256_set1_ps(0x1.fffffep-2f));
+    const __m256 half =
+        _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(0x1.fffffep-2f));
     return _mm256_cvttps_epi32(_mm256_add_ps(v, half));
 }
 
@@ -199,9 +199,9 @@ void gk_qact_q8_0_avx2(const float *x, void *xq, size_t n_blocks)
         if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
         y[i].d.bits = gk_f16_bits_from_f32(d);
         const __m256 idv = _mm256_set1_ps(id);
-        const __m256i codes =
-            gk_qa_pack_i8(gk_qa_roundf(_mm256_mul_ps(v[0], idv)), gk_qa_roundf(_mm256_mul_ps(v[1], idv)),
-                          gk_qa_roundf(_mm256_mul_ps(v[2], idv)), gk_qa_roundf(_mm256_mul_ps(v[3], idv)));
+        const __m256i codes = gk_qa_pack_i8(
+            gk_qa_roundf(_mm256_mul_ps(v[0], idv)), gk_qa_roundf(_mm256_mul_ps(v[1], idv)),
+            gk_qa_roundf(_mm256_mul_ps(v[2], idv)), gk_qa_roundf(_mm256_mul_ps(v[3], idv)));
         _mm256_storeu_si256((__m256i *)y[i].qs, codes);
     }
 }
@@ -229,13 +229,25 @@ void gk_qact_q8_k_avx2(const float *x, void *xq, size_t n_blocks)
         }
         const float iscale = -127.0f / max;
         const __m256 is_v = _mm256_set1_ps(iscale);
-        const __m256i top = _mm256_set1_epi32(127);
+        const __m256i top = _mm256_set1_epi32(127), low_byte = _mm256_set1_epi32(0xFF);
         for (int j = 0; j < GK_QK_K; j += 32) {
             __m256i q[4];
-            for (int u = 0; u < 4; u++) /* nearest, ties to even: the MXCSR default */
-                q[u] = _mm256_min_epi32(
-                    _mm256_cvtps_epi32(_mm256_mul_ps(is_v, _mm256_loadu_ps(x + j + 8 * u))), top);
-            const __m256i codes = gk_qa_pack_i8(q[0], q[1], q[2], q[3]);
+            for (int u = 0; u < 4; u++) {
+                /* gk_nearest_int's magic addition (also for the infinite products a subnormal
+                 * max gives), at most 127, then the int8 conversion's low byte */
+                const __m256 shifted =
+                    _mm256_add_ps(_mm256_mul_ps(is_v, _mm256_loadu_ps(x + j + 8 * u)),
+                                  _mm256_set1_ps(12582912.0f));
+                const __m256i v = _mm256_sub_epi32(
+                    _mm256_and_si256(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x007FFFFF)),
+                    _mm256_set1_epi32(0x00400000));
+                q[u] = _mm256_and_si256(_mm256_min_epi32(v, top), low_byte);
+            }
+            /* lanes hold 0..255: the unsigned saturating packs keep them as they are */
+            const __m256i codes =
+                _mm256_permutevar8x32_epi32(_mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]),
+                                                                _mm256_packus_epi32(q[2], q[3])),
+                                            _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
             _mm256_storeu_si256((__m256i *)(y[i].qs + j), codes);
             /* group sums of 16: widen to int16, add pairs, then the 8-element halves */
             const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), codes);
