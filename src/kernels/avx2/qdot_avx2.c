@@ -11,9 +11,10 @@
 #include "core/half.h"
 #include "quant/qdot.h"
 
+/* f16 -> f32 with F16C (exact, like gk_f32_from_f16_bits) */
 static inline float gk_qa_h2f(gk_f16 h)
 {
-    return gk_f32_from_f16_bits(h.bits);
+    return _cvtsh_ss(h.bits);
 }
 
 static inline int32_t gk_qa_hsum_i32(__m256i v)
@@ -50,110 +51,160 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
                             _mm_and_si128(q, low_mask));
 }
 
-/* ---- 32-value formats against Q8_0 ------------------------------------------------------- */
+/* ---- the row driver: two weight rows per pass over the activation ------------------------ */
 
-/* Row loop of the 32-value kernels: one f32 partial sum per lane, (d_w d_x) times each block's
- * eight int32 sums; `codes` yields the weight block's 32 signed codes as a __m256i. */
-#define GK_QA_ROW32(fmt, codes)                                                                \
+/* Each kernel is a per-block step `gk_qa_<fmt>_block(weight block, activation block, acc)` on an
+ * accumulator of type acc_t; rows go in pairs, so the activation is loaded once for two rows
+ * and the two rows' dependency chains overlap. A row's result does not depend on its pairing. */
+#define GK_QA_ROWS(fmt, wblock, xblock, acc_t, zero, result)                                   \
     void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
                               float *y, size_t n_rows)                                         \
     {                                                                                          \
-        const gk_block_q8_0 *x = xq;                                                           \
-        for (size_t r = 0; r < n_rows; r++) {                                                  \
-            const gk_block_##fmt *b = (const void *)((const char *)w + r * w_stride);          \
-            __m256 acc = _mm256_setzero_ps();                                                  \
+        const xblock *x = xq;                                                                  \
+        size_t r = 0;                                                                          \
+        for (; r + 2 <= n_rows; r += 2) {                                                      \
+            const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
+            const wblock *b1 = (const void *)((const char *)w + (r + 1) * w_stride);           \
+            acc_t acc0 = zero, acc1 = zero;                                                    \
             for (size_t i = 0; i < n_blocks; i++) {                                            \
-                const __m256i sums =                                                           \
-                    gk_qa_dot_s8((codes), _mm256_loadu_si256((const __m256i *)x[i].qs));       \
-                const __m256 d = _mm256_set1_ps(gk_qa_h2f(b[i].d) * gk_qa_h2f(x[i].d));        \
-                acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc);                       \
+                acc0 = gk_qa_##fmt##_block(&b0[i], &x[i], acc0);                               \
+                acc1 = gk_qa_##fmt##_block(&b1[i], &x[i], acc1);                               \
             }                                                                                  \
-            y[r] = gk_qa_hsum_f32(acc);                                                        \
+            y[r] = result(acc0);                                                               \
+            y[r + 1] = result(acc1);                                                           \
+        }                                                                                      \
+        if (r < n_rows) {                                                                      \
+            const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
+            acc_t acc0 = zero;                                                                 \
+            for (size_t i = 0; i < n_blocks; i++)                                              \
+                acc0 = gk_qa_##fmt##_block(&b0[i], &x[i], acc0);                               \
+            y[r] = result(acc0);                                                               \
         }                                                                                      \
     }
+#define GK_QA_SAME(acc) (acc)
 
-GK_QA_ROW32(q8_0, _mm256_loadu_si256((const __m256i *)b[i].qs))
-GK_QA_ROW32(q4_0, _mm256_sub_epi8(gk_qa_nibbles32(b[i].qs), _mm256_set1_epi8(8)))
+/* ---- 32-value formats against Q8_0: one f32 partial sum per lane --------------------------- */
+
+/* acc + (d_w d_x) times the block's eight int32 sums of signed codes w and activation x */
+static inline __m256 gk_qa_block32(gk_f16 d_w, __m256i w, const gk_block_q8_0 *x, __m256 acc)
+{
+    const __m256i sums = gk_qa_dot_s8(w, _mm256_loadu_si256((const __m256i *)x->qs));
+    const __m256 d = _mm256_set1_ps(gk_qa_h2f(d_w) * gk_qa_h2f(x->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc);
+}
+
+static inline __m256 gk_qa_q8_0_block(const gk_block_q8_0 *b, const gk_block_q8_0 *x, __m256 acc)
+{
+    return gk_qa_block32(b->d, _mm256_loadu_si256((const __m256i *)b->qs), x, acc);
+}
+
+static inline __m256 gk_qa_q4_0_block(const gk_block_q4_0 *b, const gk_block_q8_0 *x, __m256 acc)
+{
+    return gk_qa_block32(b->d, _mm256_sub_epi8(gk_qa_nibbles32(b->qs), _mm256_set1_epi8(8)), x,
+                         acc);
+}
+
+GK_QA_ROWS(q8_0, gk_block_q8_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+GK_QA_ROWS(q4_0, gk_block_q4_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
 
 /* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
-
-void gk_qdot_q4_k_avx2(
-    const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows)
+/* The eight 6-bit scales (low 8 bytes) and mins (high 8 bytes) of a Q4_K / Q5_K block, from
+ * its 12 scale bytes as three little-endian words u0, u1, u2: scales 0..3 are the low 6 bits of
+ * u0's bytes, mins 0..3 those of u1's; scales 4..7 are u2's low nibbles with u0's top two bits
+ * above them, mins 4..7 u2's high nibbles with u1's top two bits (gk_q4k_scale_min). */
+static inline __m128i gk_qa_q4k_scales_mins(const uint8_t scales[12])
 {
-    const gk_block_q8_k *x = xq;
-    const __m256i low_mask = _mm256_set1_epi8(0x0F);
-    for (size_t r = 0; r < n_rows; r++) {
-        const gk_block_q4_k *b = (const void *)((const char *)w + r * w_stride);
-        float acc = 0.0f;
-        for (size_t i = 0; i < n_blocks; i++) {
-            __m256i isum_v = _mm256_setzero_si256();
-            int32_t msum = 0;
-            for (int p = 0; p < 4; p++) { /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
-                uint8_t sc_lo, m_lo, sc_hi, m_hi;
-                gk_q4k_scale_min(b[i].scales, 2 * p, &sc_lo, &m_lo);
-                gk_q4k_scale_min(b[i].scales, 2 * p + 1, &sc_hi, &m_hi);
-                const __m256i q = _mm256_loadu_si256((const __m256i *)(b[i].qs + 32 * p));
-                const __m256i lo = _mm256_and_si256(q, low_mask);
-                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
-                const __m256i x_lo = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * p));
-                const __m256i x_hi = _mm256_loadu_si256((const __m256i *)(x[i].qs + 64 * p + 32));
-                const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x_lo),
-                                                       _mm256_set1_epi16((short)sc_lo));
-                const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x_hi),
-                                                       _mm256_set1_epi16((short)sc_hi));
-                isum_v = _mm256_add_epi32(isum_v, _mm256_add_epi32(p_lo, p_hi));
-                msum += m_lo * (x[i].bsums[4 * p] + x[i].bsums[4 * p + 1]) +
-                        m_hi * (x[i].bsums[4 * p + 2] + x[i].bsums[4 * p + 3]);
-            }
-            acc = gk_qdot_kquant_step(acc, gk_qa_h2f(b[i].d), gk_qa_h2f(b[i].dmin), x[i].d,
-                                      gk_qa_hsum_i32(isum_v), msum);
-        }
-        y[r] = acc;
-    }
+    uint32_t u[3];
+    memcpy(u, scales, sizeof u);
+    const uint32_t six = 0x3F3F3F3Fu, nibble = 0x0F0F0F0Fu, two = 0x03030303u;
+    const uint32_t sc_lo = u[0] & six, m_lo = u[1] & six;
+    const uint32_t sc_hi = (u[2] & nibble) | (((u[0] >> 6) & two) << 4);
+    const uint32_t m_hi = ((u[2] >> 4) & nibble) | (((u[1] >> 6) & two) << 4);
+    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)m_lo, (int)m_hi);
 }
+
+/* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
+static inline __m256i gk_qa_broadcast16_mask(int j)
+{
+    return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
+}
+
+static inline float gk_qa_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    const __m128i sm = gk_qa_q4k_scales_mins(b->scales);
+    /* the scales as int16 in both 128-bit lanes, for broadcasting one at a time */
+    const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+    /* each min twice, against the pair of 16-value activation sums of its sub-block */
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int p = 0; p < 4; p++) { /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * p));
+        const __m256i lo = _mm256_and_si256(q, low_mask);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+        const __m256i x_lo = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p));
+        const __m256i x_hi = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p + 32));
+        const __m256i p_lo =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x_lo),
+                              _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p)));
+        const __m256i p_hi =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x_hi),
+                              _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p + 1)));
+        isum_v = _mm256_add_epi32(isum_v, _mm256_add_epi32(p_lo, p_hi));
+    }
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x->d,
+                               gk_qa_hsum_i32(isum_v),
+                               gk_qa_hsum_i32(_mm256_madd_epi16(bsums, mins16)));
+}
+
+GK_QA_ROWS(q4_k, gk_block_q4_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
 
 /* Q6_K: per half h, four 32-value runs k of unsigned 6-bit codes (see qdot_scalar.c); each run
  * covers two groups of 16, whose scales multiply the run's two 128-bit halves. The -32 offset
  * of the codes is taken out at the end through the activation's group sums. */
-void gk_qdot_q6_k_avx2(
-    const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows)
+static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k *x, float acc)
 {
-    const gk_block_q8_k *x = xq;
     const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
-    for (size_t r = 0; r < n_rows; r++) {
-        const gk_block_q6_k *b = (const void *)((const char *)w + r * w_stride);
-        float acc = 0.0f;
-        for (size_t i = 0; i < n_blocks; i++) {
-            __m256i isum_v = _mm256_setzero_si256();
-            for (int h = 0; h < 2; h++) {
-                const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b[i].ql + 64 * h));
-                const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b[i].ql + 64 * h + 32));
-                const __m256i qh = _mm256_loadu_si256((const __m256i *)(b[i].qh + 32 * h));
-                const __m256i low[4] = {_mm256_and_si256(ql0, low_mask),
-                                        _mm256_and_si256(ql1, low_mask),
-                                        _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
-                                        _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
-                for (int k = 0; k < 4; k++) {
-                    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
-                    const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
-                    const __m256i xv =
-                        _mm256_loadu_si256((const __m256i *)(x[i].qs + 128 * h + 32 * k));
-                    const int g = 8 * h + 2 * k;
-                    const __m256i scales = _mm256_set_m128i(_mm_set1_epi16(b[i].scales[g + 1]),
-                                                            _mm_set1_epi16(b[i].scales[g]));
-                    isum_v = _mm256_add_epi32(
-                        isum_v, _mm256_madd_epi16(_mm256_maddubs_epi16(codes, xv), scales));
-                }
-            }
-            int32_t offset = 0;
-            for (int g = 0; g < 16; g++)
-                offset += b[i].scales[g] * x[i].bsums[g];
-            acc = gk_qdot_kquant_step(acc, gk_qa_h2f(b[i].d), 0.0f, x[i].d,
-                                      gk_qa_hsum_i32(isum_v) - 32 * offset, 0);
+    /* the sixteen group scales as int16; run (h, k) takes groups 8h + 2k and 8h + 2k + 1,
+     * each broadcast over one 128-bit half */
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+    const __m256i sc_lanes[2] = {_mm256_permute2x128_si256(sc16, sc16, 0x00),
+                                 _mm256_permute2x128_si256(sc16, sc16, 0x11)};
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(b->qh + 32 * h));
+        const __m256i low[4] = {_mm256_and_si256(ql0, low_mask), _mm256_and_si256(ql1, low_mask),
+                                _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
+                                _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
+        for (int k = 0; k < 4; k++) {
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
+            const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * k));
+            /* int16 lanes 2k and 2k + 1 of this half's scales, one per 128-bit half */
+            const __m256i pick = _mm256_setr_epi8(
+                (char)(4 * k), (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k),
+                (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k),
+                (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k),
+                (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k + 2),
+                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3), (char)(4 * k + 2),
+                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3), (char)(4 * k + 2),
+                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3), (char)(4 * k + 2),
+                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3));
+            const __m256i scales = _mm256_shuffle_epi8(sc_lanes[h], pick);
+            isum_v = _mm256_add_epi32(isum_v,
+                                      _mm256_madd_epi16(_mm256_maddubs_epi16(codes, xv), scales));
         }
-        y[r] = acc;
     }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    const int32_t offset = gk_qa_hsum_i32(_mm256_madd_epi16(sc16, bsums));
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
+                               gk_qa_hsum_i32(isum_v) - 32 * offset, 0);
 }
+
+GK_QA_ROWS(q6_k, gk_block_q6_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
 
 /* ---- activation quantizers, bit-exact with gk_quant_q8_0_scalar / gk_quant_q8_k_scalar ----- */
 
