@@ -47,16 +47,16 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
  * the activation form it pairs with and, per SIMD tier, V if the tier has gk_qdot_<fmt>_<tier>
  * or S if that tier uses the next lower tier's kernel. The other formats take the f32 path. */
 #define GK_QDOT_FORMATS(GK_QDOT)       \
-    GK_QDOT(q4_0, Q4_0, q8_0, V, S, S) \
+    GK_QDOT(q4_0, Q4_0, q8_0, V, S, V) \
     GK_QDOT(q4_1, Q4_1, q8_1, S, S, S) \
     GK_QDOT(q5_0, Q5_0, q8_0, S, S, S) \
     GK_QDOT(q5_1, Q5_1, q8_1, S, S, S) \
-    GK_QDOT(q8_0, Q8_0, q8_0, V, S, S) \
+    GK_QDOT(q8_0, Q8_0, q8_0, V, S, V) \
     GK_QDOT(q2_k, Q2_K, q8_k, S, S, S) \
     GK_QDOT(q3_k, Q3_K, q8_k, S, S, S) \
-    GK_QDOT(q4_k, Q4_K, q8_k, V, S, S) \
+    GK_QDOT(q4_k, Q4_K, q8_k, V, S, V) \
     GK_QDOT(q5_k, Q5_K, q8_k, S, S, S) \
-    GK_QDOT(q6_k, Q6_K, q8_k, V, S, S)
+    GK_QDOT(q6_k, Q6_K, q8_k, V, S, V)
 
 #define GK_QDOT_PROTO(fmt, tier)                                                                 \
     void gk_qdot_##fmt##_##tier(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
@@ -73,9 +73,9 @@ GK_QDOT_FORMATS(GK_QDOT_DECLARE)
 /* Activation quantizers of the SIMD tiers, bit-exact with gk_quant_<form>_scalar (the scalar
  * tier's quantizers): GK_QACT(form, avx2, avx512, neon), V or S as above. */
 #define GK_QACT_FORMS(GK_QACT) \
-    GK_QACT(q8_0, V, S, S)     \
+    GK_QACT(q8_0, V, S, V)     \
     GK_QACT(q8_1, S, S, S)     \
-    GK_QACT(q8_k, V, S, S)
+    GK_QACT(q8_k, V, S, V)
 
 #define GK_QACT_PROTO(form, tier) \
     void gk_qact_##form##_##tier(const float *x, void *xq, size_t n_blocks);
