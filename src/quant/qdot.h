@@ -52,10 +52,10 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
     GK_QDOT(q5_0, Q5_0, q8_0, S, S, S) \
     GK_QDOT(q5_1, Q5_1, q8_1, S, S, S) \
     GK_QDOT(q8_0, Q8_0, q8_0, V, S, V) \
-    GK_QDOT(q2_k, Q2_K, q8_k, S, S, S) \
-    GK_QDOT(q3_k, Q3_K, q8_k, S, S, S) \
+    GK_QDOT(q2_k, Q2_K, q8_k, V, S, S) \
+    GK_QDOT(q3_k, Q3_K, q8_k, V, S, S) \
     GK_QDOT(q4_k, Q4_K, q8_k, V, S, V) \
-    GK_QDOT(q5_k, Q5_K, q8_k, S, S, S) \
+    GK_QDOT(q5_k, Q5_K, q8_k, V, S, S) \
     GK_QDOT(q6_k, Q6_K, q8_k, V, S, V)
 
 #define GK_QDOT_PROTO(fmt, tier)                                                                 \

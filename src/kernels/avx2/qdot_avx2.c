@@ -129,10 +129,18 @@ static inline __m256i gk_qa_broadcast16_mask(int j)
     return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
 }
 
-static inline float gk_qa_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k *x, float acc)
+/* Q4_K and Q5_K: sub-block 2p takes the low nibbles of qs[32 p + l], 2p + 1 the high ones;
+ * Q5_K adds bit s of qh[l] as the fifth bit of sub-block s (qh NULL for Q4_K). */
+static inline float gk_qa_q45_k(gk_f16 d,
+                                gk_f16 dmin,
+                                const uint8_t scales[12],
+                                const uint8_t *qs,
+                                const uint8_t *qh,
+                                const gk_block_q8_k *x,
+                                float acc)
 {
     const __m256i low_mask = _mm256_set1_epi8(0x0F);
-    const __m128i sm = gk_qa_q4k_scales_mins(b->scales);
+    const __m128i sm = gk_qa_q4k_scales_mins(scales);
     /* the scales as int16 in both 128-bit lanes, for broadcasting one at a time */
     const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
     /* each min twice, against the pair of 16-value activation sums of its sub-block */
@@ -140,9 +148,17 @@ static inline float gk_qa_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
     __m256i isum_v = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) { /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * p));
-        const __m256i lo = _mm256_and_si256(q, low_mask);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+        __m256i lo = _mm256_and_si256(q, low_mask);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+        if (qh) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
+            lo = _mm256_or_si256(
+                lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
+            hi = _mm256_or_si256(
+                hi,
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
+        }
         const __m256i x_lo = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p));
         const __m256i x_hi = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p + 32));
         const __m256i p_lo =
@@ -153,12 +169,98 @@ static inline float gk_qa_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k
                               _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p + 1)));
         isum_v = _mm256_add_epi32(isum_v, _mm256_add_epi32(p_lo, p_hi));
     }
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x->d,
-                               gk_qa_hsum_i32(isum_v),
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(d), gk_qa_h2f(dmin), x->d, gk_qa_hsum_i32(isum_v),
                                gk_qa_hsum_i32(_mm256_madd_epi16(bsums, mins16)));
 }
 
+static inline float gk_qa_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k *x, float acc)
+{
+    return gk_qa_q45_k(b->d, b->dmin, b->scales, b->qs, NULL, x, acc);
+}
+
+static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *x, float acc)
+{
+    return gk_qa_q45_k(b->d, b->dmin, b->scales, b->qs, b->qh, x, acc);
+}
+
+GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
 GK_QA_ROWS(q4_k, gk_block_q4_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
+
+/* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
+ * to the group of int16 lane 2k of lane_scales and the last 16 to lane 2k + 1 (lane_scales holds
+ * the same eight group scales in both 128-bit halves): eight int32 sums of scale * u * x. */
+static inline __m256i gk_qa_run16x2(__m256i u, __m256i x, __m256i lane_scales, int k)
+{
+    const __m256i pick = _mm256_set_m128i(_mm_set1_epi16((short)((4 * k + 3) << 8 | (4 * k + 2))),
+                                          _mm_set1_epi16((short)((4 * k + 1) << 8 | (4 * k))));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_shuffle_epi8(lane_scales, pick));
+}
+
+/* The sixteen int16 scales of a super-block's groups split by halves: [0] holds groups 0..7 in
+ * both 128-bit lanes, [1] groups 8..15. */
+static inline void gk_qa_group_lanes(__m256i sc16, __m256i lanes[2])
+{
+    lanes[0] = _mm256_permute2x128_si256(sc16, sc16, 0x00);
+    lanes[1] = _mm256_permute2x128_si256(sc16, sc16, 0x11);
+}
+
+/* Q2_K / Q3_K (layout: qdot_scalar.c): run j = 4 half + k covers groups 2j and 2j + 1; its 2-bit
+ * codes are bits 2k.. of qs[32 half + l], and Q3_K's third bit is bit j of hmask[l]. */
+static inline float gk_qa_q2_k_block(const gk_block_q2_k *b, const gk_block_q8_k *x, float acc)
+{
+    const __m128i packed = _mm_loadu_si128((const __m128i *)b->scales);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
+    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+    __m256i lanes[2];
+    gk_qa_group_lanes(sc16, lanes);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
+        for (int k = 0; k < 4; k++) {
+            const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * half + 32 * k));
+            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x->d,
+                               gk_qa_hsum_i32(isum_v),
+                               gk_qa_hsum_i32(_mm256_madd_epi16(bsums, m16)));
+}
+
+GK_QA_ROWS(q2_k, gk_block_q2_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
+
+/* Q3_K: unsigned codes u = code + 4 in 0..7; the +4 comes out through the group sums. */
+static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k *x, float acc)
+{
+    int8_t sc[16];
+    gk_q3k_scales(b->scales, sc);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+    __m256i lanes[2];
+    gk_qa_group_lanes(sc16, lanes);
+    const __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
+        for (int k = 0; k < 4; k++) {
+            const int j = 4 * half + k;
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hm, j), one);
+            const __m256i u =
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3)),
+                                _mm256_slli_epi16(high, 2));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j));
+            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    const int32_t offset = gk_qa_hsum_i32(_mm256_madd_epi16(sc16, bsums));
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
+                               gk_qa_hsum_i32(isum_v) - 4 * offset, 0);
+}
+
+GK_QA_ROWS(q3_k, gk_block_q3_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
 
 /* Q6_K: per half h, four 32-value runs k of unsigned 6-bit codes (see qdot_scalar.c); each run
  * covers two groups of 16, whose scales multiply the run's two 128-bit halves. The -32 offset
@@ -169,8 +271,8 @@ static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k
     /* the sixteen group scales as int16; run (h, k) takes groups 8h + 2k and 8h + 2k + 1,
      * each broadcast over one 128-bit half */
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
-    const __m256i sc_lanes[2] = {_mm256_permute2x128_si256(sc16, sc16, 0x00),
-                                 _mm256_permute2x128_si256(sc16, sc16, 0x11)};
+    __m256i sc_lanes[2];
+    gk_qa_group_lanes(sc16, sc_lanes);
     __m256i isum_v = _mm256_setzero_si256();
     for (int h = 0; h < 2; h++) {
         const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h));
@@ -183,19 +285,7 @@ static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k
             const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
             const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
             const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * k));
-            /* int16 lanes 2k and 2k + 1 of this half's scales, one per 128-bit half */
-            const __m256i pick = _mm256_setr_epi8(
-                (char)(4 * k), (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k),
-                (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k),
-                (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k),
-                (char)(4 * k + 1), (char)(4 * k), (char)(4 * k + 1), (char)(4 * k + 2),
-                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3), (char)(4 * k + 2),
-                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3), (char)(4 * k + 2),
-                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3), (char)(4 * k + 2),
-                (char)(4 * k + 3), (char)(4 * k + 2), (char)(4 * k + 3));
-            const __m256i scales = _mm256_shuffle_epi8(sc_lanes[h], pick);
-            isum_v = _mm256_add_epi32(isum_v,
-                                      _mm256_madd_epi16(_mm256_maddubs_epi16(codes, xv), scales));
+            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(codes, xv, sc_lanes[h], k));
         }
     }
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
