@@ -48,9 +48,9 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
  * or S if that tier uses the next lower tier's kernel. The other formats take the f32 path. */
 #define GK_QDOT_FORMATS(GK_QDOT)       \
     GK_QDOT(q4_0, Q4_0, q8_0, V, S, V) \
-    GK_QDOT(q4_1, Q4_1, q8_1, S, S, S) \
-    GK_QDOT(q5_0, Q5_0, q8_0, S, S, S) \
-    GK_QDOT(q5_1, Q5_1, q8_1, S, S, S) \
+    GK_QDOT(q4_1, Q4_1, q8_1, V, S, S) \
+    GK_QDOT(q5_0, Q5_0, q8_0, V, S, S) \
+    GK_QDOT(q5_1, Q5_1, q8_1, V, S, S) \
     GK_QDOT(q8_0, Q8_0, q8_0, V, S, V) \
     GK_QDOT(q2_k, Q2_K, q8_k, V, S, S) \
     GK_QDOT(q3_k, Q3_K, q8_k, V, S, S) \

@@ -107,6 +107,80 @@ static inline __m256 gk_qa_q4_0_block(const gk_block_q4_0 *b, const gk_block_q8_
 GK_QA_ROWS(q8_0, gk_block_q8_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
 GK_QA_ROWS(q4_0, gk_block_q4_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
 
+/* Byte j = 0x10 where bit j of `bits` is set, else 0: Q5_0 / Q5_1's fifth bits in place. */
+static inline __m256i gk_qa_fifth_bits(const uint8_t qh[4])
+{
+    uint32_t bits;
+    memcpy(&bits, qh, sizeof bits);
+    /* byte j of the result looks at byte j / 8 of the word (shuffles stay in their 128-bit lane:
+     * the low lane reads bytes 0 and 1, the high lane bytes 2 and 3 of its own copy) */
+    const __m256i spread =
+        _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
+                            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
+                                             2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit),
+                            _mm256_set1_epi8(0x10));
+}
+
+static inline __m256 gk_qa_q5_0_block(const gk_block_q5_0 *b, const gk_block_q8_0 *x, __m256 acc)
+{
+    const __m256i codes = _mm256_or_si256(gk_qa_nibbles32(b->qs), gk_qa_fifth_bits(b->qh));
+    return gk_qa_block32(b->d, _mm256_sub_epi8(codes, _mm256_set1_epi8(16)), x, acc);
+}
+
+GK_QA_ROWS(q5_0, gk_block_q5_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+
+/* Q4_1 / Q5_1 against Q8_1: unsigned codes, and the min's term m_w s_x (s_x = d_x sum(x)) in a
+ * scalar partial sum beside the lanes. */
+struct gk_qa_acc_min {
+    __m256 lanes;
+    float mins;
+};
+
+static inline struct gk_qa_acc_min gk_qa_block32_min(
+    gk_f16 d_w, gk_f16 m_w, __m256i u, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
+{
+    const __m256i products = _mm256_maddubs_epi16(u, _mm256_loadu_si256((const __m256i *)x->qs));
+    const __m256i sums = _mm256_madd_epi16(products, _mm256_set1_epi16(1));
+    const __m256 d = _mm256_set1_ps(gk_qa_h2f(d_w) * gk_qa_h2f(x->d));
+    acc.lanes = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc.lanes);
+    acc.mins += gk_qa_h2f(m_w) * gk_qa_h2f(x->s);
+    return acc;
+}
+
+static inline struct gk_qa_acc_min
+gk_qa_q4_1_block(const gk_block_q4_1 *b, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
+{
+    return gk_qa_block32_min(b->d, b->m, gk_qa_nibbles32(b->qs), x, acc);
+}
+
+static inline struct gk_qa_acc_min
+gk_qa_q5_1_block(const gk_block_q5_1 *b, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
+{
+    const __m256i codes = _mm256_or_si256(gk_qa_nibbles32(b->qs), gk_qa_fifth_bits(b->qh));
+    return gk_qa_block32_min(b->d, b->m, codes, x, acc);
+}
+
+static inline float gk_qa_acc_min_result(struct gk_qa_acc_min acc)
+{
+    return gk_qa_hsum_f32(acc.lanes) + acc.mins;
+}
+
+#define GK_QA_ACC_MIN_ZERO ((struct gk_qa_acc_min){_mm256_setzero_ps(), 0.0f})
+GK_QA_ROWS(q4_1,
+           gk_block_q4_1,
+           gk_block_q8_1,
+           struct gk_qa_acc_min,
+           GK_QA_ACC_MIN_ZERO,
+           gk_qa_acc_min_result)
+GK_QA_ROWS(q5_1,
+           gk_block_q5_1,
+           gk_block_q8_1,
+           struct gk_qa_acc_min,
+           GK_QA_ACC_MIN_ZERO,
+           gk_qa_acc_min_result)
+
 /* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
 /* The eight 6-bit scales (low 8 bytes) and mins (high 8 bytes) of a Q4_K / Q5_K block, from
  * its 12 scale bytes as three little-endian words u0, u1, u2: scales 0..3 are the low 6 bits of
