@@ -6,7 +6,8 @@
  *     32, 100 tokens, k from one block to 16384, n with tile tails; weights both from random
  *     bytes (every code and scale pattern that decodes to finite values) and from quantizing
  *     random data;
- *   - the K-quants bit for bit equal to the scalar tier, the others within the bound;
+ *   - the K-quants, TQ2_0, AWQ4 and GPTQ4 bit for bit equal to the scalar tier, the others
+ *     within the bound;
  *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
  *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
  *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
@@ -108,9 +109,12 @@ static size_t act_elems_of(gk_qtype t)
     return gk_qmm_kernels_of(t, GK_ISA_SCALAR, &qk) ? qk.act_block_elems : 0;
 }
 
-static bool is_kquant(gk_qtype t)
+/* The formats whose kernels reduce each block to exact integers and do the f32 steps one block
+ * at a time, like the scalar tier: every tier gives the same bits. */
+static bool same_bits_on_every_tier(gk_qtype t)
 {
-    return t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q6_K;
+    return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q6_K) || t == GK_QTYPE_TQ2_0 ||
+           t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4;
 }
 
 /* ---- one shape of one format ---------------------------------------------------------------- */
@@ -140,8 +144,8 @@ static void test_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k, bo
     GK_EXPECT(gk_test_same_bits("qgemm vs qgemv", y, y2, m * n, sizeof(float)), "%s",
               gk_qtype_name(t));
 
-    /* K-quants: every tier gives the scalar tier's bits */
-    if (is_kquant(t)) {
+    /* every tier gives the scalar tier's bits */
+    if (same_bits_on_every_tier(t)) {
         const char *isa = gk_isa_name();
         GK_EXPECT_STATUS(gk_set_isa("scalar"), GK_OK);
         GK_EXPECT_STATUS(gk_qgemm(t, w, x, y2, m, n, k), GK_OK);

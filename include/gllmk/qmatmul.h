@@ -6,11 +6,11 @@
  * r * gk_qtype_row_bytes(t, k)). Activations and results are f32, row-major.
  *
  * How it computes: each activation row is quantized once per call to the 8-bit form that
- * matches the weights (Q8_K for the K-quants and IQ formats, Q8_0 for the 32-value formats, Q8_1
- * for Q4_1/Q5_1 whose dot needs the block sums), and dotted with the weight blocks in integer
- * arithmetic; per block the integer sum is scaled in f32. Formats without an integer dot kernel
- * (TQ1_0, TQ2_0, the IQ formats, AWQ4, GPTQ4, SQUEEZE) dequantize a block at a time and dot in
- * f32 against the unquantized activation.
+ * matches the weights (Q8_K for the K-quants and TQ2_0, Q8_0 for the 32-value formats, AWQ4 and
+ * GPTQ4, Q8_1 for Q4_1/Q5_1 whose dot needs the block sums), and dotted with the weight blocks in
+ * integer arithmetic; per block the integer sum is scaled in f32. The formats without an integer
+ * dot kernel yet (TQ1_0, the IQ formats, SQUEEZE) dequantize a block at a time and dot it in f32
+ * against the unquantized activation.
  *
  * Accuracy (tests/test_qmatmul.c checks it against dequantize-then-double on every ISA): with
  * w_i the dequantized weights and x_i the activations, for every output
@@ -19,11 +19,15 @@
  * where d_B is the block's activation scale (max |x_i| / 127 over B; the 0.57 covers the
  * rounding to the nearest level, half a step, plus Q8_0's f16 scale rounding). Formats on the
  * f32 path have no quantization term. Results are bit-identical for any thread count; across
- * ISAs they are bit-identical for the K-quants (same integer sums, same f32 operations per
- * super-block) and within the bound for the others (the order of the f32 block sums differs).
+ * ISAs they are bit-identical for the K-quants, TQ2_0, AWQ4 and GPTQ4 (same integer sums, same
+ * f32 operations per block) and within the bound for the others (the order of the f32 block
+ * sums differs).
  *
  * Threads: outputs are split over the pool in fixed chunks of rows; each output is computed by
- * the same sequence of operations whatever the thread count. */
+ * the same sequence of operations whatever the thread count.
+ *
+ * GPTQ act-order: gk_gptq4_from_autogptq permutes the weight columns; pass x permuted the same
+ * way (x_perm[j] = x[perm[j]]). */
 #ifndef GLLMK_QMATMUL_H
 #define GLLMK_QMATMUL_H
 
@@ -38,9 +42,10 @@ extern "C" {
 
 /* y[n] = W x, W n x k of type t, x[k].
  * GK_EINVAL: t is not a gk_qtype; w, x or y is NULL (n, k > 0); k is not a multiple of
- *   gk_qtype_block_elems(t). GK_EOVERFLOW: the size of W overflows. GK_EALIAS: y overlaps w or
- *   x. GK_ENOMEM: the activation buffer could not be allocated. n == 0 does nothing; k == 0
- *   writes zeros. On error nothing is written. */
+ *   gk_qtype_block_elems(t); an activation is NaN or infinite (activations are quantized, and a
+ *   non-finite value has no 8-bit code). GK_EOVERFLOW: the size of W overflows. GK_EALIAS: y
+ * overlaps w or x. GK_ENOMEM: the activation buffer could not be allocated. n == 0 does nothing; k
+ * == 0 writes zeros. On error nothing is written. */
 GK_API gk_status gk_qgemv(gk_qtype t, const void *w, const float *x, float *y, size_t n, size_t k);
 
 /* Y[m x n] = X[m x k] W^T: m tokens at once; W is read once per tile of rows, not per token.

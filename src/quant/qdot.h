@@ -43,20 +43,24 @@ typedef void (*gk_qdot_rows_fn)(
  * gk_quant_<form>_scalar on every tier). */
 typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
 
-/* The formats with an integer dot kernel: GK_QDOT(fmt, NAME, act, avx2, avx512, neon) with
- * the activation form it pairs with and, per SIMD tier, V if the tier has gk_qdot_<fmt>_<tier>
- * or S if that tier uses the next lower tier's kernel. The other formats take the f32 path. */
-#define GK_QDOT_FORMATS(GK_QDOT)       \
-    GK_QDOT(q4_0, Q4_0, q8_0, V, S, V) \
-    GK_QDOT(q4_1, Q4_1, q8_1, V, S, S) \
-    GK_QDOT(q5_0, Q5_0, q8_0, V, S, S) \
-    GK_QDOT(q5_1, Q5_1, q8_1, V, S, S) \
-    GK_QDOT(q8_0, Q8_0, q8_0, V, S, V) \
-    GK_QDOT(q2_k, Q2_K, q8_k, V, S, S) \
-    GK_QDOT(q3_k, Q3_K, q8_k, V, S, S) \
-    GK_QDOT(q4_k, Q4_K, q8_k, V, S, V) \
-    GK_QDOT(q5_k, Q5_K, q8_k, V, S, S) \
-    GK_QDOT(q6_k, Q6_K, q8_k, V, S, V)
+/* The formats with an integer dot kernel: GK_QDOT(kern, NAME, act, avx2, avx512, neon): the
+ * kernel set gk_qdot_<kern>_<tier> of GK_QTYPE_<NAME> (GPTQ4 shares AWQ4's block and kernels),
+ * the activation form it pairs with and, per SIMD tier, V if the tier has the kernel or S if it
+ * uses the next lower tier's. The other formats take the f32 path. */
+#define GK_QDOT_FORMATS(GK_QDOT)         \
+    GK_QDOT(q4_0, Q4_0, q8_0, V, S, V)   \
+    GK_QDOT(q4_1, Q4_1, q8_1, V, S, S)   \
+    GK_QDOT(q5_0, Q5_0, q8_0, V, S, S)   \
+    GK_QDOT(q5_1, Q5_1, q8_1, V, S, S)   \
+    GK_QDOT(q8_0, Q8_0, q8_0, V, S, V)   \
+    GK_QDOT(q2_k, Q2_K, q8_k, V, S, S)   \
+    GK_QDOT(q3_k, Q3_K, q8_k, V, S, S)   \
+    GK_QDOT(q4_k, Q4_K, q8_k, V, S, V)   \
+    GK_QDOT(q5_k, Q5_K, q8_k, V, S, S)   \
+    GK_QDOT(q6_k, Q6_K, q8_k, V, S, V)   \
+    GK_QDOT(tq2_0, TQ2_0, q8_k, V, S, S) \
+    GK_QDOT(awq4, AWQ4, q8_0, V, S, S)   \
+    GK_QDOT(awq4, GPTQ4, q8_0, V, S, S)
 
 #define GK_QDOT_PROTO(fmt, tier)                                                                 \
     void gk_qdot_##fmt##_##tier(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \

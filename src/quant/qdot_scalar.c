@@ -218,5 +218,59 @@ static float gk_qd_row_q6_k(const void *w, const void *xq, size_t n_blocks)
     return acc;
 }
 
-#define GK_QDOT_DEFINE_SCALAR(fmt, NAME, act, avx2, avx512, neon) GK_QDOT_SCALAR(fmt)
-GK_QDOT_FORMATS(GK_QDOT_DEFINE_SCALAR)
+/* ---- ternary and 128-value formats --------------------------------------------------------- */
+
+/* TQ2_0 against Q8_K: element 128 h + 32 l + m has code (qs[32 h + m] >> 2 l) & 3, value
+ * (code - 1) d; the f32 step is the K-quants'. */
+static float gk_qd_row_tq2_0(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_tq2_0 *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0;
+        for (int e = 0; e < GK_QK_K; e++) {
+            const int code = (b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
+            isum += (code - 1) * x[i].qs[e];
+        }
+        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
+/* AWQ4 / GPTQ4 against Q8_0: a 128-value block (scale s, zero point z) spans four activation
+ * blocks c; sum of (q - z) s dx_c xq = s dx_c (isum_c - z xsum_c), in f32 per chunk. */
+static float gk_qd_row_awq4(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_awq4 *b = w;
+    const gk_block_q8_0 *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float s = gk_qd_h2f(b[i].scale), z = gk_qd_h2f(b[i].zero_point);
+        for (int c = 0; c < 4; c++) {
+            const gk_block_q8_0 *xc = &x[4 * i + c];
+            int32_t isum = 0, xsum = 0;
+            for (int j = 0; j < 32; j++) {
+                const int e = 32 * c + j;
+                isum += (int32_t)((b[i].qs[e / 8] >> (4 * (e % 8))) & 0xF) * xc->qs[j];
+                xsum += xc->qs[j];
+            }
+            const float centred = (float)isum - z * (float)xsum;
+            acc += s * gk_qd_h2f(xc->d) * centred;
+        }
+    }
+    return acc;
+}
+
+GK_QDOT_SCALAR(q4_0)
+GK_QDOT_SCALAR(q4_1)
+GK_QDOT_SCALAR(q5_0)
+GK_QDOT_SCALAR(q5_1)
+GK_QDOT_SCALAR(q8_0)
+GK_QDOT_SCALAR(q2_k)
+GK_QDOT_SCALAR(q3_k)
+GK_QDOT_SCALAR(q4_k)
+GK_QDOT_SCALAR(q5_k)
+GK_QDOT_SCALAR(q6_k)
+GK_QDOT_SCALAR(tq2_0)
+GK_QDOT_SCALAR(awq4)

@@ -54,9 +54,10 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
 /* ---- the row driver: two weight rows per pass over the activation ------------------------ */
 
 /* Each kernel is a per-block step `gk_qa_<fmt>_block(weight block, activation block, acc)` on an
- * accumulator of type acc_t; rows go in pairs, so the activation is loaded once for two rows
- * and the two rows' dependency chains overlap. A row's result does not depend on its pairing. */
-#define GK_QA_ROWS(fmt, wblock, xblock, acc_t, zero, result)                                   \
+ * accumulator of type acc_t (x_per_block activation blocks per weight block); rows go in pairs, so
+ * the activation is loaded once for two rows and the two rows' dependency chains overlap. A row's
+ * result does not depend on its pairing. */
+#define GK_QA_ROWS(fmt, wblock, xblock, x_per_block, acc_t, zero, result)                      \
     void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
                               float *y, size_t n_rows)                                         \
     {                                                                                          \
@@ -67,8 +68,8 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
             const wblock *b1 = (const void *)((const char *)w + (r + 1) * w_stride);           \
             acc_t acc0 = zero, acc1 = zero;                                                    \
             for (size_t i = 0; i < n_blocks; i++) {                                            \
-                acc0 = gk_qa_##fmt##_block(&b0[i], &x[i], acc0);                               \
-                acc1 = gk_qa_##fmt##_block(&b1[i], &x[i], acc1);                               \
+                acc0 = gk_qa_##fmt##_block(&b0[i], &x[(x_per_block)*i], acc0);                 \
+                acc1 = gk_qa_##fmt##_block(&b1[i], &x[(x_per_block)*i], acc1);                 \
             }                                                                                  \
             y[r] = result(acc0);                                                               \
             y[r + 1] = result(acc1);                                                           \
@@ -77,7 +78,7 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
             const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
             acc_t acc0 = zero;                                                                 \
             for (size_t i = 0; i < n_blocks; i++)                                              \
-                acc0 = gk_qa_##fmt##_block(&b0[i], &x[i], acc0);                               \
+                acc0 = gk_qa_##fmt##_block(&b0[i], &x[(x_per_block)*i], acc0);                 \
             y[r] = result(acc0);                                                               \
         }                                                                                      \
     }
@@ -104,8 +105,8 @@ static inline __m256 gk_qa_q4_0_block(const gk_block_q4_0 *b, const gk_block_q8_
                          acc);
 }
 
-GK_QA_ROWS(q8_0, gk_block_q8_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
-GK_QA_ROWS(q4_0, gk_block_q4_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+GK_QA_ROWS(q8_0, gk_block_q8_0, gk_block_q8_0, 1, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+GK_QA_ROWS(q4_0, gk_block_q4_0, gk_block_q8_0, 1, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
 
 /* Byte j = 0x10 where bit j of `bits` is set, else 0: Q5_0 / Q5_1's fifth bits in place. */
 static inline __m256i gk_qa_fifth_bits(const uint8_t qh[4])
@@ -129,7 +130,7 @@ static inline __m256 gk_qa_q5_0_block(const gk_block_q5_0 *b, const gk_block_q8_
     return gk_qa_block32(b->d, _mm256_sub_epi8(codes, _mm256_set1_epi8(16)), x, acc);
 }
 
-GK_QA_ROWS(q5_0, gk_block_q5_0, gk_block_q8_0, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+GK_QA_ROWS(q5_0, gk_block_q5_0, gk_block_q8_0, 1, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
 
 /* Q4_1 / Q5_1 against Q8_1: unsigned codes, and the min's term m_w s_x (s_x = d_x sum(x)) in a
  * scalar partial sum beside the lanes. */
@@ -171,12 +172,14 @@ static inline float gk_qa_acc_min_result(struct gk_qa_acc_min acc)
 GK_QA_ROWS(q4_1,
            gk_block_q4_1,
            gk_block_q8_1,
+           1,
            struct gk_qa_acc_min,
            GK_QA_ACC_MIN_ZERO,
            gk_qa_acc_min_result)
 GK_QA_ROWS(q5_1,
            gk_block_q5_1,
            gk_block_q8_1,
+           1,
            struct gk_qa_acc_min,
            GK_QA_ACC_MIN_ZERO,
            gk_qa_acc_min_result)
@@ -257,8 +260,8 @@ static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k
     return gk_qa_q45_k(b->d, b->dmin, b->scales, b->qs, b->qh, x, acc);
 }
 
-GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
-GK_QA_ROWS(q4_k, gk_block_q4_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS(q4_k, gk_block_q4_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
 /* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
  * to the group of int16 lane 2k of lane_scales and the last 16 to lane 2k + 1 (lane_scales holds
@@ -303,7 +306,7 @@ static inline float gk_qa_q2_k_block(const gk_block_q2_k *b, const gk_block_q8_k
                                gk_qa_hsum_i32(_mm256_madd_epi16(bsums, m16)));
 }
 
-GK_QA_ROWS(q2_k, gk_block_q2_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS(q2_k, gk_block_q2_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
 /* Q3_K: unsigned codes u = code + 4 in 0..7; the +4 comes out through the group sums. */
 static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k *x, float acc)
@@ -334,7 +337,7 @@ static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k
                                gk_qa_hsum_i32(isum_v) - 4 * offset, 0);
 }
 
-GK_QA_ROWS(q3_k, gk_block_q3_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS(q3_k, gk_block_q3_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
 /* Q6_K: per half h, four 32-value runs k of unsigned 6-bit codes (see qdot_scalar.c); each run
  * covers two groups of 16, whose scales multiply the run's two 128-bit halves. The -32 offset
@@ -368,7 +371,56 @@ static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k
                                gk_qa_hsum_i32(isum_v) - 32 * offset, 0);
 }
 
-GK_QA_ROWS(q6_k, gk_block_q6_k, gk_block_q8_k, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS(q6_k, gk_block_q6_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* ---- ternary and 128-value formats ------------------------------------------------------ */
+
+/* TQ2_0: runs l of 32 codes (qs[32 h + m] >> 2 l) & 3 against activation bytes 128 h + 32 l;
+ * the -1 offset of the codes comes out through the activation's total. */
+static inline float gk_qa_tq2_0_block(const gk_block_tq2_0 *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * h));
+        for (int l = 0; l < 4; l++) {
+            const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * l), _mm256_set1_epi8(3));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * l));
+            isum_v =
+                _mm256_add_epi32(isum_v, _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), ones16));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    const int32_t total = gk_qa_hsum_i32(_mm256_madd_epi16(bsums, ones16));
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d, gk_qa_hsum_i32(isum_v) - total, 0);
+}
+
+GK_QA_ROWS(tq2_0, gk_block_tq2_0, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* AWQ4 / GPTQ4: four 32-value chunks per block; byte b of a chunk holds elements 2b (low nibble)
+ * and 2b + 1 (high). Per chunk, like the scalar tier: s dx ((float)isum - z (float)xsum). */
+static inline float gk_qa_awq4_block(const gk_block_awq4 *b, const gk_block_q8_0 *x, float acc)
+{
+    const float s = gk_qa_h2f(b->scale), z = gk_qa_h2f(b->zero_point);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1), ones8 = _mm256_set1_epi8(1);
+    for (int c = 0; c < 4; c++) {
+        const __m128i bytes = _mm_loadu_si128((const __m128i *)(b->qs + 4 * c));
+        const __m128i lo = _mm_and_si128(bytes, nibble);
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
+        const __m256i u = _mm256_set_m128i(_mm_unpackhi_epi8(lo, hi), _mm_unpacklo_epi8(lo, hi));
+        const __m256i xv = _mm256_loadu_si256((const __m256i *)x[c].qs);
+        const int32_t isum = gk_qa_hsum_i32(_mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), ones16));
+        const int32_t xsum =
+            gk_qa_hsum_i32(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, xv), ones16));
+        const float centred = (float)isum - z * (float)xsum;
+        acc += s * gk_qa_h2f(x[c].d) * centred;
+    }
+    return acc;
+}
+
+/* the activation advances four Q8_0 blocks per AWQ4 block */
+GK_QA_ROWS(awq4, gk_block_awq4, gk_block_q8_0, 4, float, 0.0f, GK_QA_SAME)
 
 /* ---- activation quantizers, bit-exact with gk_quant_q8_0_scalar / gk_quant_q8_k_scalar ----- */
 
