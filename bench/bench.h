@@ -104,6 +104,7 @@ struct gkb_context {
     const int *threads; /* thread counts to run */
     int n_configs;
     bool smoke;
+    bool named; /* the suite was named on the command line (run its full set of cases) */
 };
 
 /* Times call(job) (one library call on n elements moving `bytes`) at every thread count of ctx
@@ -124,6 +125,8 @@ void gkb_suite_ops(const struct gkb_context *ctx);
 void gkb_suite_math(const struct gkb_context *ctx);
 void gkb_suite_qgemv(const struct gkb_context *ctx);
 void gkb_suite_qgemm(const struct gkb_context *ctx);
+void gkb_suite_gemm(const struct gkb_context *ctx);
+void gkb_suite_gemm_tune(const struct gkb_context *ctx);
 
 /* Progress line on stderr (things that take more than a few seconds say what they are doing). */
 void gkb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -27,6 +27,9 @@ static const struct gkb_suite gkb_suites[] = {
     {"math", gkb_suite_math, "transcendental activations (exp, silu, gelu, tanh) against SLEEF"},
     {"qgemv", gkb_suite_qgemv, "quantized GEMV, weights streamed from DRAM, every format"},
     {"qgemm", gkb_suite_qgemm, "quantized GEMM, m = 8..512 tokens"},
+    {"gemm", gkb_suite_gemm,
+     "f32 GEMM vs OpenBLAS/BLIS/oneDNN (3 shapes by default, all if named)"},
+    {"gemm-tune", gkb_suite_gemm_tune, "sweep GEMM block sizes MC/KC/NC (only when named)"},
 };
 
 enum { GKB_N_SUITES = sizeof gkb_suites / sizeof gkb_suites[0] };
@@ -182,12 +185,14 @@ int main(int argc, char **argv)
 
     printf("%-16s %-5s %-26s %3s %12s %10s %-8s %8s %-10s %s\n", "op", "dtype", "shape", "thr",
            "time", "rate", "unit", "%limit", "limit", "vs peer");
-    const struct gkb_context ctx = {&limits, threads, n_configs, smoke};
+    const struct gkb_context ctx = {&limits, threads, n_configs, smoke, false};
     for (int s = 0; s < GKB_N_SUITES; s++) {
         if (any_selected && !selected[s]) continue;
         gkb_current_suite = gkb_suites[s].name;
         gkb_progress("suite %s", gkb_suites[s].name);
-        gkb_suites[s].run(&ctx);
+        struct gkb_context suite_ctx = ctx;
+        suite_ctx.named = any_selected;
+        gkb_suites[s].run(&suite_ctx);
     }
     return json_path ? gkb_write_json(json_path, &limits) : 0;
 }

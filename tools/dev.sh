@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # emulated test run, pkg-config for the install test, the peers gk-bench compares with, and
 # python3 for the table generators and plots.
 PACKAGES="build-essential cmake clang pkgconf python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-qemu-user clang-format libzydis-dev libopenblas-dev libsleef-dev"
+qemu-user clang-format libzydis-dev libopenblas-dev libsleef-dev libblis-dev libdnnl-dev"
 
 install_deps() {
     missing=""

@@ -3,6 +3,7 @@
 #ifndef GLLMK_GLLMK_H
 #define GLLMK_GLLMK_H
 
+#include "gemm.h"
 #include "ops.h"
 #include "qmatmul.h"
 #include "quant.h"

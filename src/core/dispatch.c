@@ -57,7 +57,7 @@ bool gk_kernels_check(const struct gk_kernels *k)
     if (k->op == NULL || k->op##_name == NULL) return false;
 #include "ops/ops.def"
 #undef GK_OP
-    return true;
+    return gk_gemm_kernels_check(&k->gemm);
 }
 
 static bool gk_verbose(void)
@@ -85,6 +85,8 @@ static void gk_log_state(const struct gk_cpu *cpu, const struct gk_kernels *k)
     fprintf(stderr, "\ngllmk: isa: %s\n", gk_isa_to_name(k->isa));
     for (size_t op = 0; op < GK_OP_COUNT; op++)
         fprintf(stderr, "gllmk: %s -> %s\n", gk_op_names[op], gk_kernels_slot_name(k, op));
+    fprintf(stderr, "gllmk: gemm -> %s, %s, %s (MC %zu KC %zu NC %zu)\n", k->gemm.ukr_name,
+            k->gemm.pack_name, k->gemm.small_name, k->gemm.mc, k->gemm.kc, k->gemm.nc);
 }
 
 static void gk_dispatch_init(void)
@@ -94,6 +96,7 @@ static void gk_dispatch_init(void)
         if (!gk_fill_for_isa[isa] || !gk_cpu_supports_isa(cpu, (gk_isa)isa)) continue;
         gk_fill_for_isa[isa](&gk_tables[isa]);
         gk_tables[isa].isa = (gk_isa)isa;
+        gk_gemm_blocking_fill(&gk_tables[isa].gemm, cpu);
         /* A broken fill function is a bug; leave that tier out rather than crash later. */
         gk_table_ready[isa] = gk_kernels_check(&gk_tables[isa]);
     }

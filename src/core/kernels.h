@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/cpu.h"
+#include "core/gemm_kernels.h"
 #include "ops/sig.h"
 
 /* Kernel prototypes: gk_kfn_<op> is the type of the dispatch slot for <op>. */
@@ -30,6 +31,7 @@ struct gk_kernels {
     const char *op##_name;
 #include "ops/ops.def"
 #undef GK_OP
+    struct gk_gemm_kernels gemm; /* GEMM microkernel, packing, small-m path, block sizes */
 };
 
 /* Sets slot `op` of table `k` to kernel function `fn` and records its name. */
@@ -50,7 +52,8 @@ void gk_kernels_fill_neon(struct gk_kernels *k);
 /* Name of the kernel in slot `op_id` of `k`. */
 const char *gk_kernels_slot_name(const struct gk_kernels *k, size_t op_id);
 
-/* Checks the table's invariants (no empty slot); false means a fill function is broken. */
+/* Checks the table's invariants (no empty slot, a consistent GEMM section); false means a fill
+ * function is broken. */
 bool gk_kernels_check(const struct gk_kernels *k);
 
 /* The active table (filled on first use). Never NULL. */

@@ -20,4 +20,37 @@
 #include "ops/ops.def"
 #undef GK_OP
 
+/* GEMM: the tier's microkernels (declared here, defined in C or in src/asm/<arch>/) and the
+ * function that fills the tier's GEMM section (gemm_<isa>.c). */
+#include "core/gemm_kernels.h"
+
+void gk_ukr_gemm_f32_scalar_4x4(size_t k,
+                                const float *a,
+                                const float *b,
+                                float *c,
+                                size_t ldc,
+                                const struct gk_gemm_epilogue *ep);
+void gk_ukr_gemm_f32_avx2_6x16(size_t k,
+                               const float *a,
+                               const float *b,
+                               float *c,
+                               size_t ldc,
+                               const struct gk_gemm_epilogue *ep);
+void gk_ukr_gemm_f32_avx512_14x32(size_t k,
+                                  const float *a,
+                                  const float *b,
+                                  float *c,
+                                  size_t ldc,
+                                  const struct gk_gemm_epilogue *ep);
+void gk_ukr_gemm_f32_neon_8x12(size_t k,
+                               const float *a,
+                               const float *b,
+                               float *c,
+                               size_t ldc,
+                               const struct gk_gemm_epilogue *ep);
+void gk_gemm_fill_scalar(struct gk_gemm_kernels *g);
+void gk_gemm_fill_avx2(struct gk_gemm_kernels *g);
+void gk_gemm_fill_avx512(struct gk_gemm_kernels *g);
+void gk_gemm_fill_neon(struct gk_gemm_kernels *g);
+
 #endif /* GK_KERNELS_KERNEL_DECLS_H */

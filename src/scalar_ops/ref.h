@@ -11,4 +11,8 @@
 #include "ops/ops.def"
 #undef GK_OP
 
+/* C = A B, row-major, A m x k, B k x n, C m x n, dense: a plain triple loop, each element one
+ * f32 sum over p in order (the JIT lifts it as the GEMM pattern; keep this signature). */
+void gk_ref_gemm_f32(const float *a, const float *b, float *c, size_t m, size_t n, size_t k);
+
 #endif /* GK_SCALAR_OPS_REF_H */

@@ -8,4 +8,5 @@ void gk_kernels_fill_avx2(struct gk_kernels *k)
 {
     gk_kernels_fill_scalar(k);
 #include "kernels/set_generic.inc"
+    gk_gemm_fill_avx2(&k->gemm);
 }

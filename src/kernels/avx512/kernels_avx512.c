@@ -9,4 +9,5 @@ void gk_kernels_fill_avx512(struct gk_kernels *k)
 {
     gk_kernels_fill_avx2(k);
 #include "kernels/set_generic.inc"
+    gk_gemm_fill_avx512(&k->gemm);
 }

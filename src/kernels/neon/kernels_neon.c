@@ -8,4 +8,5 @@ void gk_kernels_fill_neon(struct gk_kernels *k)
 {
     gk_kernels_fill_scalar(k);
 #include "kernels/set_generic.inc"
+    gk_gemm_fill_neon(&k->gemm);
 }

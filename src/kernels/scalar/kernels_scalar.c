@@ -7,4 +7,5 @@
 void gk_kernels_fill_scalar(struct gk_kernels *k)
 {
 #include "kernels/set_generic.inc"
+    gk_gemm_fill_scalar(&k->gemm);
 }

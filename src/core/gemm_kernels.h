@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* The GEMM section of the dispatch table: a tier's microkernel with its tile shape, its packing
+ * and small-m kernels, and the block sizes the driver (src/gemm/) uses with them. */
+#ifndef GK_CORE_GEMM_KERNELS_H
+#define GK_CORE_GEMM_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gllmk/types.h"
+
+/* What the microkernel does with its accumulators before it stores them:
+ *   c = alpha * acc                       when beta == 0 (C is not read)
+ *   c = beta * c + alpha * acc            otherwise (one rounding: fma(beta, c, alpha * acc))
+ *   c += bias[j]                          when bias != NULL (bias points at the tile's NR columns)
+ * The layout is part of the assembly contract: alpha at byte 0, beta at 4, bias at 8. */
+struct gk_gemm_epilogue {
+    float alpha;
+    float beta;
+    const float *bias;
+};
+
+/* C[i][j] (i < MR, j < NR, row stride ldc elements) from packed panels:
+ *   a: k steps of MR floats (column p of the MR x k block of A),
+ *   b: k steps of NR floats (row p of the k x NR block of B), 64-byte aligned.
+ * k may be 0 (acc = 0). The whole MR x NR tile of C is written (edge tiles go through a buffer). */
+typedef void (*gk_ukr_gemm_f32_fn)(size_t k,
+                                   const float *a,
+                                   const float *b,
+                                   float *c,
+                                   size_t ldc,
+                                   const struct gk_gemm_epilogue *ep);
+
+/* A strided view of a matrix source: element (lane l, depth d) is at
+ * ptr[l * lane_stride + d * depth_stride] in `dtype`. Packing A uses lanes = rows of op(A);
+ * packing B uses lanes = columns of op(B). One of the strides is 1 for every layout we accept. */
+struct gk_gemm_view {
+    const void *ptr;
+    gk_dtype dtype;
+    size_t lane_stride, depth_stride;
+};
+
+/* Packs lanes [0, n_lanes) x depth [0, depth) of `src` into ceil(n_lanes / width) panels of
+ * depth x width f32 values each (panel q holds lanes q*width ..), lanes past n_lanes zero. */
+typedef void (*gk_gemm_pack_fn)(
+    float *dst, const struct gk_gemm_view *src, size_t n_lanes, size_t width, size_t depth);
+
+/* The small-m path (m <= GK_GEMM_SMALL_M): computes columns [j0, j1) of the f32 C (ldc) from the
+ * dense f32 A (m x k, row stride k) and B read in place (no packing) from `b` (lanes = columns of
+ * op(B), depth = k), with the epilogue applied in registers; ep->bias is the whole bias (n values)
+ * or NULL. Each element is one f32 sum over p = 0..k-1 in order. */
+enum { GK_GEMM_SMALL_M = 16 };
+
+typedef void (*gk_gemm_small_fn)(const float *a,
+                                 size_t m,
+                                 size_t k,
+                                 const struct gk_gemm_view *b,
+                                 float *c,
+                                 size_t ldc,
+                                 size_t j0,
+                                 size_t j1,
+                                 const struct gk_gemm_epilogue *ep);
+
+struct gk_gemm_kernels {
+    gk_ukr_gemm_f32_fn ukr;
+    const char *ukr_name;
+    gk_gemm_pack_fn pack;
+    const char *pack_name;
+    gk_gemm_small_fn small;
+    const char *small_name;
+    size_t mr, nr;     /* the microkernel's tile */
+    size_t mc, kc, nc; /* block sizes (set by gk_gemm_blocking_fill after the tier's fill) */
+};
+
+enum { GK_GEMM_MAX_MR = 16, GK_GEMM_MAX_NR = 32 }; /* tile buffer bound, checked at fill time */
+
+struct gk_cpu;
+
+/* Sets g->mc, kc, nc from the cache sizes of `cpu` and g->mr, nr, then applies the GK_GEMM_MC/KC/NC
+ * environment overrides. */
+void gk_gemm_blocking_fill(struct gk_gemm_kernels *g, const struct gk_cpu *cpu);
+
+/* True if the GEMM section is complete and consistent. */
+bool gk_gemm_kernels_check(const struct gk_gemm_kernels *g);
+
+#endif /* GK_CORE_GEMM_KERNELS_H */

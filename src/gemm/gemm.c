@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/* The GEMM entry points and driver: validation, then the five BLIS loops (NC, KC, MC around the
+ * tier's MR x NR microkernel) over panels packed by the tier's SIMD packing kernel, or the small-m
+ * path that streams B once without packing. Everything ISA-specific comes from the dispatch
+ * table's GEMM section (src/core/gemm_kernels.h). */
+#include "gllmk/gemm.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/error.h"
+#include "core/half.h"
+#include "core/kernels.h"
+#include "core/pool.h"
+#include "gemm/gemm_tune.h"
+#include "gllmk/runtime.h"
+
+enum {
+    GK_GEMM_ALIGN = 64,
+    /* Rows of A packed per pass (a multiple of MC): bounds the packed-A buffer (at most
+     * 4096 x KC floats) however large m is. */
+    GK_GEMM_M_PASS_BLOCKS = 16,
+    /* Columns of C per part of a parallel job, in NR panels. Parts never depend on the thread
+     * count, and no part splits k, so every element is computed by the same operations whatever
+     * the split. */
+    GK_GEMM_PART_PANELS = 4,
+    GK_GEMM_SMALL_PART_COLS = 128,
+    /* Panels of B per packing part: a source row is read in runs of this many panels. */
+    GK_GEMM_PACK_B_PANELS = 64,
+    /* Below this many flops a call runs on the calling thread (waking workers costs ~5 us). */
+    GK_GEMM_PARALLEL_MIN_FLOPS = 1 << 22,
+    GK_PACKED_B_HEADER_BYTES = 64,
+    GK_PACKED_B_MAGIC = 0x4B4D4D47, /* "GMMK" */
+    GK_PACKED_B_VERSION = 1,
+};
+
+/* The tuning override of gk_gemm_tune_blocking (all zero: the dispatch table's block sizes). */
+static struct {
+    size_t mc, kc, nc;
+} gk_gemm_tuning;
+
+void gk_gemm_tune_blocking(size_t mc, size_t kc, size_t nc)
+{
+    gk_gemm_tuning.mc = mc;
+    gk_gemm_tuning.kc = kc;
+    gk_gemm_tuning.nc = nc;
+}
+
+/* ---- the plan: everything a part of a job needs ---------------------------------------------- */
+
+struct gk_gemm_plan {
+    const struct gk_gemm_kernels *g;
+    size_t m, n, k;
+    struct gk_gemm_view a; /* lanes = rows of op(A), depth = k */
+    struct gk_gemm_view b; /* lanes = columns of op(B), depth = k */
+    float *c;              /* f32 output (the caller's, or the workspace for f16/bf16 C) */
+    size_t ldc;
+    float alpha, beta;
+    const float *bias;        /* f32, padded to a whole panel, or NULL */
+    const float *prepacked;   /* panels of a prepacked B, or NULL */
+    size_t mc, kc, nc, n_pad; /* block sizes; n rounded up to NR */
+    float *a_buf, *b_buf;     /* packed A (one M pass) and packed B (one NC x KC block) */
+    /* the current block */
+    size_t jc, nc_cur, pc, kc_cur, ic0, m_pass;
+    size_t n_b_parts;     /* panels of B the packing stage packs (0: B is already packed) */
+    const float *b_block; /* packed B of columns [jc, jc + nc_cur), depth [pc, pc + kc_cur) */
+};
+
+static size_t gk_round_up(size_t x, size_t multiple)
+{
+    return (x + multiple - 1) / multiple * multiple;
+}
+
+static size_t gk_min(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The epilogue of block pc: the first block applies beta, later ones accumulate (beta 1), the
+ * last adds the bias. */
+static struct gk_gemm_epilogue
+gk_block_epilogue(const struct gk_gemm_plan *p, size_t pc, size_t kc_cur, const float *bias_at)
+{
+    const bool last = pc + kc_cur >= p->k;
+    struct gk_gemm_epilogue ep = {p->alpha, pc == 0 ? p->beta : 1.0f,
+                                  last && p->bias ? bias_at : NULL};
+    return ep;
+}
+
+/* Packing stage: parts [0, n_b) pack GK_GEMM_PACK_B_PANELS panels of B each, [n_b, n_b + n_a) one
+ * panel of A. */
+static void gk_gemm_pack_part(void *ctx, size_t first, size_t end)
+{
+    const struct gk_gemm_plan *p = ctx;
+    const struct gk_gemm_kernels *g = p->g;
+    const size_t n_b = p->n_b_parts;
+    for (size_t part = first; part < end; part++) {
+        if (part < n_b) {
+            const size_t j = part * GK_GEMM_PACK_B_PANELS * g->nr;
+            struct gk_gemm_view v = p->b;
+            v.ptr = (const char *)v.ptr + (((p->jc + j) * v.lane_stride + p->pc * v.depth_stride) *
+                                           (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+            g->pack(p->b_buf + j * p->kc_cur, &v,
+                    gk_min(GK_GEMM_PACK_B_PANELS * g->nr, p->nc_cur - j), g->nr, p->kc_cur);
+        } else {
+            const size_t i = (part - n_b) * g->mr;
+            struct gk_gemm_view v = p->a;
+            v.ptr = (const char *)v.ptr + (((p->ic0 + i) * v.lane_stride + p->pc * v.depth_stride) *
+                                           (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+            g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(g->mr, p->m_pass - i), g->mr, p->kc_cur);
+        }
+    }
+}
+
+/* One MR x NR tile; an edge tile goes through a buffer so the microkernel always writes a whole
+ * tile and never touches C outside the matrix. */
+static void gk_gemm_tile(const struct gk_gemm_plan *p,
+                         const float *a_panel,
+                         const float *b_panel,
+                         size_t i,
+                         size_t j,
+                         size_t mr_cur,
+                         size_t nr_cur,
+                         const struct gk_gemm_epilogue *ep)
+{
+    const struct gk_gemm_kernels *g = p->g;
+    float *c = p->c + i * p->ldc + j;
+    if (mr_cur == g->mr && nr_cur == g->nr) {
+        g->ukr(p->kc_cur, a_panel, b_panel, c, p->ldc, ep);
+        return;
+    }
+    _Alignas(GK_GEMM_ALIGN) float tile[GK_GEMM_MAX_MR * GK_GEMM_MAX_NR];
+    if (ep->beta != 0.0f) {
+        for (size_t r = 0; r < mr_cur; r++)
+            memcpy(tile + r * g->nr, c + r * p->ldc, nr_cur * sizeof(float));
+    }
+    g->ukr(p->kc_cur, a_panel, b_panel, tile, g->nr, ep);
+    for (size_t r = 0; r < mr_cur; r++)
+        memcpy(c + r * p->ldc, tile + r * g->nr, nr_cur * sizeof(float));
+}
+
+/* Compute stage: part = (MC block of the pass) x (GK_GEMM_PART_PANELS panels of the NC block). */
+static void gk_gemm_compute_part(void *ctx, size_t first, size_t end)
+{
+    const struct gk_gemm_plan *p = ctx;
+    const struct gk_gemm_kernels *g = p->g;
+    const size_t n_panels = (p->nc_cur + g->nr - 1) / g->nr;
+    const size_t n_chunks = (n_panels + GK_GEMM_PART_PANELS - 1) / GK_GEMM_PART_PANELS;
+    for (size_t part = first; part < end; part++) {
+        const size_t ib = (part / n_chunks) * p->mc, q0 = (part % n_chunks) * GK_GEMM_PART_PANELS;
+        const size_t mc_cur = gk_min(p->mc, p->m_pass - ib);
+        const size_t q1 = gk_min(q0 + GK_GEMM_PART_PANELS, n_panels);
+        for (size_t q = q0; q < q1; q++) {
+            const size_t j = q * g->nr, nr_cur = gk_min(g->nr, p->nc_cur - j);
+            const float *b_panel = p->b_block + j * p->kc_cur;
+            const struct gk_gemm_epilogue ep =
+                gk_block_epilogue(p, p->pc, p->kc_cur, p->bias ? p->bias + p->jc + j : NULL);
+            for (size_t i = ib; i < ib + mc_cur; i += g->mr)
+                gk_gemm_tile(p, p->a_buf + i * p->kc_cur, b_panel, p->ic0 + i, p->jc + j,
+                             gk_min(g->mr, ib + mc_cur - i), nr_cur, &ep);
+        }
+    }
+}
+
+static void gk_gemm_run_parts(gk_pool_fn fn, struct gk_gemm_plan *p, size_t n_parts, bool parallel)
+{
+    if (parallel && n_parts > 1)
+        gk_pool_run(fn, p, n_parts);
+    else
+        fn(p, 0, n_parts);
+}
+
+static void gk_gemm_packed_path(struct gk_gemm_plan *p)
+{
+    const struct gk_gemm_kernels *g = p->g;
+    const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
+    const bool parallel = flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS;
+    const size_t m_pass_max = p->mc * GK_GEMM_M_PASS_BLOCKS;
+    for (p->jc = 0; p->jc < p->n; p->jc += p->nc) {
+        p->nc_cur = gk_min(p->nc, p->n - p->jc);
+        for (p->pc = 0; p->pc < p->k; p->pc += p->kc) {
+            p->kc_cur = gk_min(p->kc, p->k - p->pc);
+            p->b_block =
+                p->prepacked ? p->prepacked + p->pc * p->n_pad + p->jc * p->kc_cur : p->b_buf;
+            for (p->ic0 = 0; p->ic0 < p->m; p->ic0 += m_pass_max) {
+                p->m_pass = gk_min(m_pass_max, p->m - p->ic0);
+                /* B is packed with the first M pass only; later passes reuse it. */
+                const size_t n_panels = (p->nc_cur + g->nr - 1) / g->nr;
+                p->n_b_parts = (p->prepacked || p->ic0 > 0)
+                                   ? 0
+                                   : (n_panels + GK_GEMM_PACK_B_PANELS - 1) / GK_GEMM_PACK_B_PANELS;
+                const size_t n_a = (p->m_pass + g->mr - 1) / g->mr;
+                gk_gemm_run_parts(gk_gemm_pack_part, p, p->n_b_parts + n_a, parallel);
+                const size_t n_parts = ((p->m_pass + p->mc - 1) / p->mc) *
+                                       ((n_panels + GK_GEMM_PART_PANELS - 1) / GK_GEMM_PART_PANELS);
+                gk_gemm_run_parts(gk_gemm_compute_part, p, n_parts, parallel);
+            }
+        }
+    }
+}
+
+/* ---- small m -----------------------------------------------------------------------------------
+ */
+
+struct gk_gemm_small_job {
+    const struct gk_gemm_kernels *g;
+    const float *a;
+    size_t m, n, k;
+    struct gk_gemm_view b;
+    float *c;
+    size_t ldc;
+    struct gk_gemm_epilogue ep;
+};
+
+static void gk_gemm_small_part(void *ctx, size_t first, size_t end)
+{
+    const struct gk_gemm_small_job *s = ctx;
+    const size_t j0 = first * GK_GEMM_SMALL_PART_COLS;
+    const size_t j1 = gk_min(end * GK_GEMM_SMALL_PART_COLS, s->n);
+    s->g->small(s->a, s->m, s->k, &s->b, s->c, s->ldc, j0, j1, &s->ep);
+}
+
+static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
+{
+    /* A (at most 16 rows) is widened to a dense f32 m x k matrix: panels of width 1 are rows. */
+    p->g->pack(a_dense, &p->a, p->m, 1, p->k);
+    struct gk_gemm_small_job s = {
+        p->g, a_dense, p->m, p->n, p->k, p->b, p->c, p->ldc, {p->alpha, p->beta, p->bias}};
+    const size_t n_parts = (p->n + GK_GEMM_SMALL_PART_COLS - 1) / GK_GEMM_SMALL_PART_COLS;
+    const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
+    if (flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS / 4 && n_parts > 1)
+        gk_pool_run(gk_gemm_small_part, &s, n_parts);
+    else
+        gk_gemm_small_part(&s, 0, n_parts);
+}
+
+/* ---- validation -------------------------------------------------------------------------------
+ */
+
+static size_t gk_dtype_bytes(gk_dtype t)
+{
+    return t == GK_DTYPE_F32 ? 4 : 2;
+}
+
+static bool gk_dtype_valid(gk_dtype t)
+{
+    return t == GK_DTYPE_F32 || t == GK_DTYPE_F16 || t == GK_DTYPE_BF16;
+}
+
+/* Bytes spanned by a rows x cols row-major matrix with leading dimension ld; false on overflow. */
+static bool gk_matrix_bytes(size_t rows, size_t cols, size_t ld, size_t elem, size_t *bytes)
+{
+    if (rows == 0 || cols == 0) {
+        *bytes = 0;
+        return true;
+    }
+    size_t span;
+    return gk_mul_size(rows - 1, ld, &span) && gk_add_size(span, cols, &span) &&
+           gk_mul_size(span, elem, bytes);
+}
+
+static gk_status gk_gemm_validate(
+    const char *api, const gk_gemm_args *x, size_t *a_bytes, size_t *b_bytes, size_t *c_bytes)
+{
+    GK_CHECK(x != NULL, GK_EINVAL, api, "args is NULL");
+    GK_CHECK(gk_dtype_valid(x->a_dtype) && gk_dtype_valid(x->b_dtype) && gk_dtype_valid(x->c_dtype),
+             GK_EINVAL, api, "unknown dtype");
+    GK_CHECK(x->a_dtype == x->b_dtype, GK_EINVAL, api, "A and B have different dtypes");
+    GK_CHECK(x->c_dtype == GK_DTYPE_F32 || x->c_dtype == x->a_dtype, GK_EINVAL, api,
+             "C must be f32 or the input dtype");
+    const size_t a_rows = x->trans_a ? x->k : x->m, a_cols = x->trans_a ? x->m : x->k;
+    const size_t b_rows = x->trans_b ? x->n : x->k, b_cols = x->trans_b ? x->k : x->n;
+    GK_CHECK(a_rows == 0 || a_cols == 0 || x->lda >= a_cols, GK_EINVAL, api, "lda %zu < %zu",
+             x->lda, a_cols);
+    GK_CHECK(b_rows == 0 || b_cols == 0 || x->ldb >= b_cols, GK_EINVAL, api, "ldb %zu < %zu",
+             x->ldb, b_cols);
+    GK_CHECK(x->m == 0 || x->n == 0 || x->ldc >= x->n, GK_EINVAL, api, "ldc %zu < n %zu", x->ldc,
+             x->n);
+    GK_CHECK(gk_matrix_bytes(a_rows, a_cols, x->lda, gk_dtype_bytes(x->a_dtype), a_bytes) &&
+                 gk_matrix_bytes(b_rows, b_cols, x->ldb, gk_dtype_bytes(x->b_dtype), b_bytes) &&
+                 gk_matrix_bytes(x->m, x->n, x->ldc, gk_dtype_bytes(x->c_dtype), c_bytes),
+             GK_EOVERFLOW, api, "a matrix size overflows size_t bytes");
+    size_t mn;
+    GK_CHECK(gk_mul_size(x->m, x->n, &mn) && gk_mul_size(mn, x->k, &mn), GK_EOVERFLOW, api,
+             "m * n * k overflows size_t");
+    if (x->m == 0 || x->n == 0) return GK_OK;
+    GK_CHECK(x->c != NULL, GK_EINVAL, api, "c is NULL");
+    GK_CHECK(*a_bytes == 0 || x->a != NULL, GK_EINVAL, api, "a is NULL");
+    GK_CHECK(*b_bytes == 0 || x->b != NULL, GK_EINVAL, api, "b is NULL");
+    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->a, *a_bytes), GK_EALIAS, api, "c overlaps a");
+    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->b, *b_bytes), GK_EALIAS, api, "c overlaps b");
+    GK_CHECK(!gk_ranges_overlap(x->c, *c_bytes, x->bias, x->n * gk_dtype_bytes(x->c_dtype)),
+             GK_EALIAS, api, "c overlaps bias");
+    return GK_OK;
+}
+
+/* ---- the common driver ------------------------------------------------------------------------
+ */
+
+static float gk_load_as_f32(const void *p, gk_dtype t, size_t i)
+{
+    switch (t) {
+    case GK_DTYPE_F16: return gk_f32_from_f16_bits(((const gk_f16 *)p)[i].bits);
+    case GK_DTYPE_BF16: return gk_f32_from_bits((uint32_t)((const gk_bf16 *)p)[i].bits << 16);
+    default: return ((const float *)p)[i];
+    }
+}
+
+static void gk_store_from_f32(void *p, gk_dtype t, size_t i, float v)
+{
+    switch (t) {
+    case GK_DTYPE_F16: ((gk_f16 *)p)[i].bits = gk_f16_bits_from_f32(v); break;
+    case GK_DTYPE_BF16: ((gk_bf16 *)p)[i].bits = gk_bf16_bits_from_f32(v); break;
+    default: ((float *)p)[i] = v; break;
+    }
+}
+
+/* Offsets of the workspace pieces, each 64-byte aligned. */
+struct gk_gemm_workspace {
+    size_t a_off, b_off, bias_off, c_off, bytes;
+};
+
+static bool gk_ws_add(struct gk_gemm_workspace *ws, size_t *off, size_t n_floats)
+{
+    size_t bytes;
+    if (!gk_mul_size(n_floats, sizeof(float), &bytes) ||
+        !gk_add_size(bytes, GK_GEMM_ALIGN - 1, &bytes))
+        return false;
+    *off = ws->bytes;
+    return gk_add_size(ws->bytes, bytes / GK_GEMM_ALIGN * GK_GEMM_ALIGN, &ws->bytes);
+}
+
+/* One workspace is kept between calls: a fresh multi-megabyte allocation is fresh pages, and
+ * faulting them in cost about 15% of a 256^3 product. A call that finds it taken (another user
+ * thread inside a GEMM) or needs more than GK_GEMM_WS_CACHE_MAX allocates its own. */
+enum { GK_GEMM_WS_CACHE_MAX = 64 << 20 };
+
+static atomic_bool gk_ws_busy;
+static void *gk_ws_cache;
+static size_t gk_ws_cache_bytes;
+
+static void *gk_ws_acquire(size_t bytes)
+{
+    if (bytes > GK_GEMM_WS_CACHE_MAX || atomic_exchange(&gk_ws_busy, true))
+        return gk_aligned_alloc(bytes, GK_GEMM_ALIGN);
+    if (gk_ws_cache_bytes < bytes) {
+        gk_aligned_free(gk_ws_cache);
+        gk_ws_cache = gk_aligned_alloc(bytes, GK_GEMM_ALIGN);
+        gk_ws_cache_bytes = gk_ws_cache ? bytes : 0;
+    }
+    if (!gk_ws_cache) atomic_store(&gk_ws_busy, false);
+    return gk_ws_cache;
+}
+
+static void gk_ws_release(void *ws)
+{
+    if (ws && ws == gk_ws_cache)
+        atomic_store(&gk_ws_busy, false);
+    else
+        gk_aligned_free(ws);
+}
+
+__attribute__((destructor)) static void gk_ws_free_cache(void)
+{
+    gk_aligned_free(gk_ws_cache);
+    gk_ws_cache = NULL;
+    gk_ws_cache_bytes = 0;
+}
+
+static float *gk_ws_at(void *base, size_t off)
+{
+    return (float *)((char *)base + off);
+}
+
+/* Runs a validated call. `prepacked` (panels of B, NULL if B is in args) and `kc` (the packed
+ * buffer's depth block, 0 for the table's) come from a prepacked buffer. */
+static gk_status
+gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size_t prepacked_kc)
+{
+    if (x->m == 0 || x->n == 0) return GK_OK;
+    const struct gk_kernels *kt = gk_kernels_active();
+    const struct gk_gemm_kernels *g = &kt->gemm;
+    struct gk_gemm_plan p = {0};
+    p.g = g;
+    p.m = x->m;
+    p.n = x->n;
+    p.k = x->k;
+    p.a = (struct gk_gemm_view){x->a, x->a_dtype, x->trans_a ? 1 : x->lda, x->trans_a ? x->lda : 1};
+    p.b = (struct gk_gemm_view){x->b, x->b_dtype, x->trans_b ? x->ldb : 1, x->trans_b ? 1 : x->ldb};
+    p.alpha = x->alpha;
+    p.beta = x->beta;
+    p.prepacked = prepacked;
+    p.kc = prepacked_kc ? prepacked_kc : gk_gemm_tuning.kc ? gk_gemm_tuning.kc : g->kc;
+    p.mc = gk_gemm_tuning.mc ? gk_gemm_tuning.mc / g->mr * g->mr : g->mc;
+    p.nc = gk_gemm_tuning.nc ? gk_gemm_tuning.nc / g->nr * g->nr : g->nc;
+    if (p.mc == 0) p.mc = g->mr;
+    if (p.nc == 0) p.nc = g->nr;
+    p.n_pad = gk_round_up(x->n, g->nr);
+    const bool small = x->m <= GK_GEMM_SMALL_M && !prepacked && x->k > 0;
+    const bool c_f32 = x->c_dtype == GK_DTYPE_F32;
+
+    struct gk_gemm_workspace ws = {0};
+    bool ok = true;
+    size_t c_floats = 0;
+    ok = ok && gk_mul_size(x->m, x->n, &c_floats);
+    if (small) {
+        ok = ok && gk_ws_add(&ws, &ws.a_off, x->m * x->k);
+    } else if (x->k > 0) {
+        const size_t m_pass = gk_min(gk_round_up(x->m, g->mr), p.mc * GK_GEMM_M_PASS_BLOCKS);
+        ok = ok && gk_ws_add(&ws, &ws.a_off, gk_round_up(m_pass, g->mr) * gk_min(p.kc, x->k));
+        if (!prepacked)
+            ok = ok && gk_ws_add(&ws, &ws.b_off,
+                                 gk_round_up(gk_min(p.nc, x->n), g->nr) * gk_min(p.kc, x->k));
+    }
+    if (x->bias) ok = ok && gk_ws_add(&ws, &ws.bias_off, p.n_pad);
+    if (!c_f32) ok = ok && gk_ws_add(&ws, &ws.c_off, c_floats);
+    GK_CHECK(ok, GK_EOVERFLOW, api, "workspace size overflows size_t");
+    void *base = ws.bytes ? gk_ws_acquire(ws.bytes) : NULL;
+    GK_CHECK(ws.bytes == 0 || base != NULL, GK_ENOMEM, api, "no memory for a %zu-byte workspace",
+             ws.bytes);
+
+    if (x->bias) {
+        float *bias = gk_ws_at(base, ws.bias_off);
+        for (size_t j = 0; j < p.n_pad; j++)
+            bias[j] = j < x->n ? gk_load_as_f32(x->bias, x->c_dtype, j) : 0.0f;
+        p.bias = bias;
+    }
+    if (c_f32) {
+        p.c = x->c;
+        p.ldc = x->ldc;
+    } else {
+        p.c = gk_ws_at(base, ws.c_off);
+        p.ldc = x->n;
+        if (x->beta != 0.0f)
+            for (size_t i = 0; i < x->m; i++)
+                for (size_t j = 0; j < x->n; j++)
+                    p.c[i * x->n + j] = gk_load_as_f32(x->c, x->c_dtype, i * x->ldc + j);
+    }
+
+    if (x->k == 0) {
+        /* No products: C = beta * C + bias, C not read when beta == 0. */
+        for (size_t i = 0; i < x->m; i++) {
+            for (size_t j = 0; j < x->n; j++) {
+                float v = x->beta != 0.0f ? x->beta * p.c[i * p.ldc + j] : 0.0f;
+                if (p.bias) v += p.bias[j];
+                p.c[i * p.ldc + j] = v;
+            }
+        }
+    } else if (small) {
+        gk_gemm_small_path(&p, gk_ws_at(base, ws.a_off));
+    } else {
+        p.a_buf = gk_ws_at(base, ws.a_off);
+        p.b_buf = prepacked ? NULL : gk_ws_at(base, ws.b_off);
+        gk_gemm_packed_path(&p);
+    }
+
+    if (!c_f32)
+        for (size_t i = 0; i < x->m; i++)
+            for (size_t j = 0; j < x->n; j++)
+                gk_store_from_f32(x->c, x->c_dtype, i * x->ldc + j, p.c[i * x->n + j]);
+    gk_ws_release(base);
+    return GK_OK;
+}
+
+gk_status gk_gemm_ex(const gk_gemm_args *args)
+{
+    size_t a_bytes, b_bytes, c_bytes;
+    GK_TRY(gk_gemm_validate("gk_gemm_ex", args, &a_bytes, &b_bytes, &c_bytes));
+    return gk_gemm_run("gk_gemm_ex", args, NULL, 0);
+}
+
+/* The simple forms: dense row-major, alpha 1, beta 0. */
+#define GK_GEMM_SIMPLE(dt, ctype)                                                                  \
+    gk_status gk_gemm_##dt(const ctype *a, const ctype *b, ctype *c, size_t m, size_t n, size_t k) \
+    {                                                                                              \
+        const gk_gemm_args x = {m,     n,                                                          \
+                                k,     a,                                                          \
+                                k,     GK_DTYPE_##dt,                                              \
+                                false, b,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                false, c,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                1.0f,  0.0f,                                                       \
+                                NULL};                                                             \
+        size_t a_bytes, b_bytes, c_bytes;                                                          \
+        GK_TRY(gk_gemm_validate("gk_gemm_" #dt, &x, &a_bytes, &b_bytes, &c_bytes));                \
+        return gk_gemm_run("gk_gemm_" #dt, &x, NULL, 0);                                           \
+    }                                                                                              \
+    gk_status gk_gemm_bias_##dt(const ctype *a, const ctype *b, const ctype *bias, ctype *c,       \
+                                size_t m, size_t n, size_t k)                                      \
+    {                                                                                              \
+        const gk_gemm_args x = {m,     n,                                                          \
+                                k,     a,                                                          \
+                                k,     GK_DTYPE_##dt,                                              \
+                                false, b,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                false, c,                                                          \
+                                n,     GK_DTYPE_##dt,                                              \
+                                1.0f,  0.0f,                                                       \
+                                bias};                                                             \
+        size_t a_bytes, b_bytes, c_bytes;                                                          \
+        GK_CHECK(m == 0 || n == 0 || bias != NULL, GK_EINVAL, "gk_gemm_bias_" #dt,                 \
+                 "bias is NULL");                                                                  \
+        GK_TRY(gk_gemm_validate("gk_gemm_bias_" #dt, &x, &a_bytes, &b_bytes, &c_bytes));           \
+        return gk_gemm_run("gk_gemm_bias_" #dt, &x, NULL, 0);                                      \
+    }
+
+#define GK_DTYPE_f32  GK_DTYPE_F32
+#define GK_DTYPE_f16  GK_DTYPE_F16
+#define GK_DTYPE_bf16 GK_DTYPE_BF16
+GK_GEMM_SIMPLE(f32, float)
+GK_GEMM_SIMPLE(f16, gk_f16)
+GK_GEMM_SIMPLE(bf16, gk_bf16)
+
+/* ---- prepacked B ------------------------------------------------------------------------------
+ * Layout: the header, then for each depth block pc (KC deep, the last one shorter) the panels of
+ * all n columns: panel q of block pc starts at float index pc * n_pad + q * NR * kc_cur, which is
+ * exactly the layout the driver packs for one NC x KC block, so the microkernel reads it as is. */
+
+struct gk_packed_b_header {
+    uint32_t magic, version, isa, nr;
+    uint64_t kc, n, k, checksum;
+};
+
+_Static_assert(sizeof(struct gk_packed_b_header) <= GK_PACKED_B_HEADER_BYTES, "header size");
+
+/* FNV-1a over the header fields before the checksum. */
+static uint64_t gk_packed_b_checksum(const struct gk_packed_b_header *h)
+{
+    const unsigned char *p = (const unsigned char *)h;
+    uint64_t x = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < offsetof(struct gk_packed_b_header, checksum); i++)
+        x = (x ^ p[i]) * 0x100000001b3u;
+    return x;
+}
+
+size_t gk_pack_b_size_f32(size_t n, size_t k)
+{
+    const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
+    size_t floats, bytes;
+    if (n > SIZE_MAX - g->nr || !gk_mul_size(gk_round_up(n, g->nr), k, &floats) ||
+        !gk_mul_size(floats, sizeof(float), &bytes) ||
+        !gk_add_size(bytes, GK_PACKED_B_HEADER_BYTES, &bytes))
+        return 0;
+    return bytes;
+}
+
+gk_status gk_pack_b_f32(const float *b, void *packed_b, size_t n, size_t k)
+{
+    const char *api = "gk_pack_b_f32";
+    const struct gk_kernels *kt = gk_kernels_active();
+    const struct gk_gemm_kernels *g = &kt->gemm;
+    GK_CHECK(packed_b != NULL, GK_EINVAL, api, "packed_b is NULL");
+    GK_CHECK(((uintptr_t)packed_b & (sizeof(float) - 1)) == 0, GK_EINVAL, api,
+             "packed_b is not aligned to 4 bytes");
+    const size_t bytes = gk_pack_b_size_f32(n, k);
+    size_t b_bytes;
+    GK_CHECK(bytes != 0 && gk_matrix_bytes(k, n, n, sizeof(float), &b_bytes), GK_EOVERFLOW, api,
+             "n %zu x k %zu overflows size_t bytes", n, k);
+    GK_CHECK(b_bytes == 0 || b != NULL, GK_EINVAL, api, "b is NULL");
+    GK_CHECK(!gk_ranges_overlap(b, b_bytes, packed_b, bytes), GK_EALIAS, api,
+             "b overlaps packed_b");
+    struct gk_packed_b_header h = {
+        GK_PACKED_B_MAGIC, GK_PACKED_B_VERSION, (uint32_t)kt->isa, (uint32_t)g->nr, g->kc, n, k, 0};
+    h.checksum = gk_packed_b_checksum(&h);
+    memset(packed_b, 0, GK_PACKED_B_HEADER_BYTES);
+    memcpy(packed_b, &h, sizeof h);
+    float *panels = gk_ws_at(packed_b, GK_PACKED_B_HEADER_BYTES);
+    const size_t n_pad = gk_round_up(n, g->nr);
+    for (size_t pc = 0; pc < k; pc += g->kc) {
+        const struct gk_gemm_view v = {b + pc * n, GK_DTYPE_F32, 1, n};
+        g->pack(panels + pc * n_pad, &v, n, g->nr, gk_min(g->kc, k - pc));
+    }
+    return GK_OK;
+}
+
+gk_status
+gk_gemm_prepacked_f32(const float *a, const void *packed_b, float *c, size_t m, size_t n, size_t k)
+{
+    const char *api = "gk_gemm_prepacked_f32";
+    GK_CHECK(packed_b != NULL, GK_EINVAL, api, "packed_b is NULL");
+    /* B's place is taken by the packed buffer (its first k x n floats, for the checks). */
+    const gk_gemm_args x = {m,     n,
+                            k,     a,
+                            k,     GK_DTYPE_F32,
+                            false, packed_b,
+                            n,     GK_DTYPE_F32,
+                            false, c,
+                            n,     GK_DTYPE_F32,
+                            1.0f,  0.0f,
+                            NULL};
+    size_t a_bytes, b_bytes, c_bytes;
+    GK_TRY(gk_gemm_validate(api, &x, &a_bytes, &b_bytes, &c_bytes));
+    GK_CHECK(((uintptr_t)packed_b & (sizeof(float) - 1)) == 0, GK_EINVAL, api,
+             "packed_b is not aligned to 4 bytes");
+    const struct gk_kernels *kt = gk_kernels_active();
+    struct gk_packed_b_header h;
+    memcpy(&h, packed_b, sizeof h);
+    GK_CHECK(h.magic == GK_PACKED_B_MAGIC && h.version == GK_PACKED_B_VERSION &&
+                 h.checksum == gk_packed_b_checksum(&h),
+             GK_EINVAL, api, "packed_b is not a packed B buffer (bad magic or checksum)");
+    GK_CHECK(h.isa == (uint32_t)kt->isa && h.nr == kt->gemm.nr && h.kc >= 1, GK_EINVAL, api,
+             "packed_b was packed for ISA level %s (NR %u), the active level is %s (NR %zu)",
+             h.isa < GK_ISA_COUNT ? gk_isa_to_name((gk_isa)h.isa) : "?", h.nr,
+             gk_isa_to_name(kt->isa), kt->gemm.nr);
+    GK_CHECK(h.n == n && h.k == k, GK_EINVAL, api,
+             "packed_b holds a %llu x %llu B, the call has k %zu x n %zu", (unsigned long long)h.k,
+             (unsigned long long)h.n, k, n);
+    if (m == 0 || n == 0) return GK_OK;
+    GK_CHECK(!gk_ranges_overlap(c, c_bytes, packed_b, gk_pack_b_size_f32(n, k)), GK_EALIAS, api,
+             "c overlaps packed_b");
+    return gk_gemm_run(api, &x, gk_ws_at((void *)(uintptr_t)packed_b, GK_PACKED_B_HEADER_BYTES),
+                       (size_t)h.kc);
+}
