@@ -91,6 +91,9 @@ GK_QDOT_FORMATS(GK_QDOT_DECLARE)
 GK_QACT_FORMS(GK_QACT_DECLARE)
 #undef GK_QACT_DECLARE
 
+/* From this many tokens on, gk_qgemm multiplies dequantized panels of W by the f32 GEMM. */
+enum { GK_QMM_GEMM_MIN_M = 32 };
+
 /* The kernels gk_qgemm uses for type t on tier isa (each from the nearest tier at or below isa
  * that has one): the dot kernel and the activation quantizer with its block size. False (and
  * *out zeroed) for a format on the f32 path. Defined in qmatmul.c; tests and gk-bench use it. */

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/kernels.h"
 #include "core/pool.h"
+#include "gllmk/gemm.h"
 #include "gllmk/qmatmul.h"
 #include "gllmk/runtime.h"
 #include "quant/qdot.h"
@@ -23,6 +24,11 @@
 /* Rows per tile: enough to amortise a kernel call, few enough that a tile (16 rows of 4096 Q8_0
  * weights: 70 KiB) stays in L2 while the tokens of a qgemm pass over it. */
 enum { GK_QMM_TILE_ROWS = 16 };
+
+/* From GK_QMM_GEMM_MIN_M tokens on (qdot.h), W is dequantized a panel of rows at a time and
+ * multiplied by the f32 GEMM (gllmk/gemm.h): its FMA microkernel beats re-decoding each weight
+ * block for every token. Panels hold about GK_QMM_PANEL_BYTES of f32 weights. */
+#define GK_QMM_PANEL_BYTES (4u << 20)
 
 /* Calls moving less than this many weight bytes (times tokens) stay on the calling thread. */
 #define GK_QMM_PARALLEL_BYTES (256u << 10)
@@ -227,11 +233,48 @@ static gk_status gk_qmm_validate(const char *api, const gk_qgemm_args *a, size_t
     return GK_OK;
 }
 
+/* The many-token path: Y = beta Y + X W^T + bias by the f32 GEMM on dequantized panels of W
+ * (the activations are not quantized here). Each panel call splits its work over the pool. */
+static gk_status gk_qmm_run_gemm(const char *api, const gk_qgemm_args *a, size_t w_row_bytes)
+{
+    size_t panel_rows =
+        GK_QMM_PANEL_BYTES / (a->k * sizeof(float)) / GK_QMM_TILE_ROWS * GK_QMM_TILE_ROWS;
+    if (panel_rows < GK_QMM_TILE_ROWS) panel_rows = GK_QMM_TILE_ROWS;
+    if (panel_rows > a->n) panel_rows = a->n;
+    float *panel = gk_aligned_alloc(panel_rows * a->k * sizeof(float), 64);
+    GK_CHECK(panel, GK_ENOMEM, api, "no memory for a %zu x %zu weight panel", panel_rows, a->k);
+    gk_status status = GK_OK;
+    for (size_t r0 = 0; r0 < a->n && status == GK_OK; r0 += panel_rows) {
+        const size_t rows = a->n - r0 < panel_rows ? a->n - r0 : panel_rows;
+        status = gk_dequantize(a->type, (const char *)a->w + r0 * w_row_bytes, panel, rows * a->k);
+        const gk_gemm_args g = {.m = a->m,
+                                .n = rows,
+                                .k = a->k,
+                                .a = a->x,
+                                .lda = a->ldx,
+                                .a_dtype = GK_DTYPE_F32,
+                                .b = panel,
+                                .ldb = a->k,
+                                .b_dtype = GK_DTYPE_F32,
+                                .trans_b = true,
+                                .c = a->y + r0,
+                                .ldc = a->ldy,
+                                .c_dtype = GK_DTYPE_F32,
+                                .alpha = 1.0f,
+                                .beta = a->beta,
+                                .bias = a->bias ? a->bias + r0 : NULL};
+        if (status == GK_OK) status = gk_gemm_ex(&g);
+    }
+    gk_aligned_free(panel);
+    return status;
+}
+
 static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
 {
     size_t w_row_bytes = 0;
     GK_TRY(gk_qmm_validate(api, a, &w_row_bytes));
     if (a->m == 0 || a->n == 0) return GK_OK;
+    if (a->m >= GK_QMM_GEMM_MIN_M && a->k > 0) return gk_qmm_run_gemm(api, a, w_row_bytes);
 
     const struct gk_kernels *kernels = gk_kernels_active();
     const size_t elems = gk_qtype_block_elems(a->type);
