@@ -94,19 +94,7 @@ static inline __m256 gk_qa_block32(gk_f16 d_w, __m256i w, const gk_block_q8_0 *x
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc);
 }
 
-static inline __m256 gk_qa_q8_0_block(const gk_block_q8_0 *b, const gk_block_q8_0 *x, __m256 acc)
-{
-    return gk_qa_block32(b->d, _mm256_loadu_si256((const __m256i *)b->qs), x, acc);
-}
-
-static inline __m256 gk_qa_q4_0_block(const gk_block_q4_0 *b, const gk_block_q8_0 *x, __m256 acc)
-{
-    return gk_qa_block32(b->d, _mm256_sub_epi8(gk_qa_nibbles32(b->qs), _mm256_set1_epi8(8)), x,
-                         acc);
-}
-
-GK_QA_ROWS(q8_0, gk_block_q8_0, gk_block_q8_0, 1, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
-GK_QA_ROWS(q4_0, gk_block_q4_0, gk_block_q8_0, 1, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+/* Q8_0 and Q4_0: the hand-written kernels, src/asm/x86_64/qdot_q32_avx2.S */
 
 /* Byte j = 0x10 where bit j of `bits` is set, else 0: Q5_0 / Q5_1's fifth bits in place. */
 static inline __m256i gk_qa_fifth_bits(const uint8_t qh[4])
