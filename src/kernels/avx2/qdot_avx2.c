@@ -244,6 +244,7 @@ static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k
 }
 
 GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
 /* Q4_K: the hand-written kernel, src/asm/x86_64/qdot_q4_k_avx2.S */
 
 /* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
