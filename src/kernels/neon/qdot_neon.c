@@ -24,68 +24,10 @@ static inline int32x4_t gk_qn_dot16(int32x4_t acc, int8x16_t w, int8x16_t x)
     return vpadalq_s16(acc, p);
 }
 
-/* The 32 four-bit codes of a Q4_0-style nibble array as two 16-byte halves (elements 0..15 are
- * the low nibbles, 16..31 the high nibbles). */
-static inline void gk_qn_nibbles32(const uint8_t *qs, int8x16_t *lo, int8x16_t *hi)
-{
-    const uint8x16_t q = vld1q_u8(qs);
-    *lo = vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0F)));
-    *hi = vreinterpretq_s8_u8(vshrq_n_u8(q, 4));
-}
-
-/* ---- 32-value formats against Q8_0 ------------------------------------------------------- */
-
-static float gk_qn_row_q8_0(const gk_block_q8_0 *b, const gk_block_q8_0 *x, size_t n_blocks)
-{
-    float acc = 0.0f;
-    for (size_t i = 0; i < n_blocks; i++) {
-        int32x4_t s = gk_qn_dot16(vdupq_n_s32(0), vld1q_s8(b[i].qs), vld1q_s8(x[i].qs));
-        s = gk_qn_dot16(s, vld1q_s8(b[i].qs + 16), vld1q_s8(x[i].qs + 16));
-        acc += gk_qn_h2f(b[i].d) * gk_qn_h2f(x[i].d) * (float)vaddvq_s32(s);
-    }
-    return acc;
-}
-
-static float gk_qn_row_q4_0(const gk_block_q4_0 *b, const gk_block_q8_0 *x, size_t n_blocks)
-{
-    const int8x16_t eight = vdupq_n_s8(8);
-    float acc = 0.0f;
-    for (size_t i = 0; i < n_blocks; i++) {
-        int8x16_t lo, hi;
-        gk_qn_nibbles32(b[i].qs, &lo, &hi);
-        int32x4_t s = gk_qn_dot16(vdupq_n_s32(0), vsubq_s8(lo, eight), vld1q_s8(x[i].qs));
-        s = gk_qn_dot16(s, vsubq_s8(hi, eight), vld1q_s8(x[i].qs + 16));
-        acc += gk_qn_h2f(b[i].d) * gk_qn_h2f(x[i].d) * (float)vaddvq_s32(s);
-    }
-    return acc;
-}
+/* Q8_0, Q4_0 and Q4_K: the hand-written kernels, src/asm/aarch64/qdot_q32_neon.S and
+ * qdot_q4_k_neon.S. */
 
 /* ---- K-quants against Q8_K ---------------------------------------------------------------- */
-
-static float gk_qn_row_q4_k(const gk_block_q4_k *b, const gk_block_q8_k *x, size_t n_blocks)
-{
-    const uint8x16_t low_mask = vdupq_n_u8(0x0F);
-    float acc = 0.0f;
-    for (size_t i = 0; i < n_blocks; i++) {
-        int32_t isum = 0, msum = 0;
-        for (int s = 0; s < 8; s++) {
-            uint8_t sc, m;
-            gk_q4k_scale_min(b[i].scales, s, &sc, &m);
-            const uint8_t *q = b[i].qs + 32 * (s / 2);
-            int32x4_t sub = vdupq_n_s32(0);
-            for (int half = 0; half < 2; half++) {
-                const uint8x16_t bytes = vld1q_u8(q + 16 * half);
-                const uint8x16_t codes = s % 2 ? vshrq_n_u8(bytes, 4) : vandq_u8(bytes, low_mask);
-                sub = gk_qn_dot16(sub, vreinterpretq_s8_u8(codes),
-                                  vld1q_s8(x[i].qs + 32 * s + 16 * half));
-            }
-            isum += sc * vaddvq_s32(sub);
-            msum += m * (x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
-        }
-        acc = gk_qdot_kquant_step(acc, gk_qn_h2f(b[i].d), gk_qn_h2f(b[i].dmin), x[i].d, isum, msum);
-    }
-    return acc;
-}
 
 /* Q6_K (layout: qdot_scalar.c): per half h and run k, 32 unsigned 6-bit codes in two groups of
  * 16; the -32 offset comes out through the activation's group sums. */
@@ -123,9 +65,6 @@ static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size
             y[r] = gk_qn_row_##fmt((const void *)((const char *)w + r * w_stride),             \
                                    (const xblock *)xq, n_blocks);                              \
     }
-GK_QN_ROWS(q8_0, gk_block_q8_0)
-GK_QN_ROWS(q4_0, gk_block_q8_0)
-GK_QN_ROWS(q4_k, gk_block_q8_k)
 GK_QN_ROWS(q6_k, gk_block_q8_k)
 
 /* ---- activation quantizers, bit-exact with the scalar ones ---------------------------------- */
