@@ -123,6 +123,8 @@ void gkb_suite_pool(const struct gkb_context *ctx);
 void gkb_suite_cvt(const struct gkb_context *ctx);
 void gkb_suite_ops(const struct gkb_context *ctx);
 void gkb_suite_math(const struct gkb_context *ctx);
+void gkb_suite_qgemv(const struct gkb_context *ctx);
+void gkb_suite_qgemm(const struct gkb_context *ctx);
 void gkb_suite_gemm(const struct gkb_context *ctx);
 void gkb_suite_gemm_tune(const struct gkb_context *ctx);
 void gkb_suite_quant(const struct gkb_context *ctx);

@@ -25,6 +25,8 @@ static const struct gkb_suite gkb_suites[] = {
     {"cvt", gkb_suite_cvt, "f32 <-> f16/bf16 conversions"},
     {"ops", gkb_suite_ops, "memory-bound operators (BLAS-1, reductions, norms, RoPE, ...)"},
     {"math", gkb_suite_math, "transcendental activations (exp, silu, gelu, tanh) against SLEEF"},
+    {"qgemv", gkb_suite_qgemv, "quantized GEMV, weights streamed from DRAM, every format"},
+    {"qgemm", gkb_suite_qgemm, "quantized GEMM, m = 8..512 tokens"},
     {"gemm", gkb_suite_gemm,
      "f32 GEMM vs OpenBLAS/BLIS/oneDNN (3 shapes by default, all if named)"},
     {"gemm-tune", gkb_suite_gemm_tune, "sweep GEMM block sizes MC/KC/NC (only when named)"},

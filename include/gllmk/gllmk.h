@@ -6,6 +6,7 @@
 #include "gemm.h"
 #include "jit.h"
 #include "ops.h"
+#include "qmatmul.h"
 #include "quant.h"
 #include "runtime.h"
 #include "types.h"

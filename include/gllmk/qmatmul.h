@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* gllm-kernels: matrix products with quantized weights (token generation's GEMV chain).
+ *
+ * Weights W are GGUF-shaped: n rows (outputs) of k weights (inputs); each row is k / block_elems
+ * consecutive blocks of a gk_qtype (gllmk/quant.h), rows contiguous (row r starts at byte
+ * r * gk_qtype_row_bytes(t, k)). Activations and results are f32, row-major.
+ *
+ * How it computes: for fewer than 32 tokens, each activation row is quantized once per call to the
+ * 8-bit form that matches the weights (Q8_K for the K-quants and TQ2_0, Q8_0 for the 32-value
+ * formats, AWQ4 and GPTQ4, Q8_1 for Q4_1/Q5_1 whose dot needs the block sums), and dotted with the
+ * weight blocks in integer arithmetic; per block the integer sum is scaled in f32. The formats
+ * without an integer dot kernel yet (TQ1_0, the IQ formats, SQUEEZE) dequantize a block at a time
+ * and dot it in f32 against the unquantized activation. From 32 tokens on, W is dequantized a panel
+ * of rows at a time and multiplied with the f32 GEMM (gllmk/gemm.h), whose FMA throughput beats
+ * decoding every weight block once per token; the activations are then not quantized.
+ *
+ * Accuracy (tests/test_qmatmul.c checks it against dequantize-then-double on every ISA): with
+ * w_i the dequantized weights and x_i the activations, for every output
+ *   |y - sum_i w_i x_i| <= sum over activation blocks B of (sum_{i in B} |w_i|) * 0.57 d_B
+ *                          + 2^-20 * sum_i |w_i x_i|
+ * where d_B is the block's activation scale (max |x_i| / 127 over B; the 0.57 covers the
+ * rounding to the nearest level, half a step, plus Q8_0's f16 scale rounding). Formats on the
+ * f32 path have no quantization term; the many-token path has none either, and the GEMM's bound
+ * (about k 2^-24 of sum |w_i x_i|) instead of the 2^-20 term. Results are bit-identical for any
+ * thread count; across ISAs they are bit-identical for the K-quants, TQ2_0, AWQ4 and GPTQ4 (same
+ * integer sums, same f32 operations per block) and within the bound for the others (the order of
+ * the f32 block sums differs).
+ *
+ * Threads: outputs are split over the pool in fixed chunks of rows; each output is computed by
+ * the same sequence of operations whatever the thread count.
+ *
+ * GPTQ act-order: gk_gptq4_from_autogptq permutes the weight columns; pass x permuted the same
+ * way (x_perm[j] = x[perm[j]]). */
+#ifndef GLLMK_QMATMUL_H
+#define GLLMK_QMATMUL_H
+
+#include <stddef.h>
+
+#include "quant.h"
+#include "types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y[n] = W x, W n x k of type t, x[k].
+ * GK_EINVAL: t is not a gk_qtype; w, x or y is NULL (n, k > 0); k is not a multiple of
+ *   gk_qtype_block_elems(t); an activation is NaN or infinite (activations are quantized, and a
+ *   non-finite value has no 8-bit code). GK_EOVERFLOW: the size of W overflows. GK_EALIAS: y
+ * overlaps w or x. GK_ENOMEM: the activation buffer could not be allocated. n == 0 does nothing; k
+ * == 0 writes zeros. On error nothing is written. */
+GK_API gk_status gk_qgemv(gk_qtype t, const void *w, const float *x, float *y, size_t n, size_t k);
+
+/* Y[m x n] = X[m x k] W^T: m tokens at once; W is read once per tile of rows, not per token.
+ * Errors as gk_qgemv (X is m x k, Y is m x n); m == 0 does nothing. */
+GK_API gk_status
+gk_qgemm(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+
+/* The general form: Y = beta Y + X W^T + bias, with leading dimensions (in elements, ldx >= k,
+ * ldy >= n) and an optional bias of n entries (NULL for none). beta is 0 (Y is only written:
+ * NaN in Y does not propagate) or any other value (Y is read). */
+typedef struct gk_qgemm_args {
+    gk_qtype type;
+    const void *w;     /* n rows of k / block_elems blocks */
+    const float *x;    /* m rows, row stride ldx */
+    float *y;          /* m rows, row stride ldy */
+    const float *bias; /* n entries, or NULL */
+    size_t m, n, k, ldx, ldy;
+    float beta;
+} gk_qgemm_args;
+
+/* GK_EINVAL also for args == NULL, ldx < k or ldy < n (m > 1 only: a single row needs no
+ * stride). GK_EALIAS: Y overlaps W, X or bias. */
+GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
+
+/* The named entry points: thin wrappers of gk_qgemv / gk_qgemm for one format or family.
+ * gk_gemv_q8: Q8_0; gk_gemv_q4: Q4_0; gk_gemv_q2: TQ2_0; gk_gemv_q1: TQ1_0 (y = W x, n x k).
+ * gk_gemm_q8 / gk_gemm_q4: Q8_0 / Q4_0 (Y = X W^T, m x n x k).
+ * gk_kquant_matmul: any K-quant (Q2_K..Q8_K; GK_EINVAL for another type); gk_iq_matmul: any IQ
+ * format; gk_awq_matmul, gk_gptq_matmul, gk_squeeze_matmul: those formats. All take m tokens. */
+GK_API gk_status gk_gemv_q8(const void *w, const float *x, float *y, size_t n, size_t k);
+GK_API gk_status gk_gemv_q4(const void *w, const float *x, float *y, size_t n, size_t k);
+GK_API gk_status gk_gemv_q2(const void *w, const float *x, float *y, size_t n, size_t k);
+GK_API gk_status gk_gemv_q1(const void *w, const float *x, float *y, size_t n, size_t k);
+GK_API gk_status gk_gemm_q8(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status gk_gemm_q4(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status
+gk_kquant_matmul(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status
+gk_iq_matmul(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status
+gk_awq_matmul(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status
+gk_gptq_matmul(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+GK_API gk_status
+gk_squeeze_matmul(const void *w, const float *x, float *y, size_t m, size_t n, size_t k);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GLLMK_QMATMUL_H */

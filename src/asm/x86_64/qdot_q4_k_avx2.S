@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* gk_qdot_q4_k_avx2: Q4_K weight rows dotted with one Q8_K activation row, AVX2.
+ *
+ * C prototype (src/quant/qdot.h, the arithmetic of src/quant/qdot_scalar.c):
+ *   void gk_qdot_q4_k_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks,
+ *                          float *y, size_t n_rows);
+ *
+ * Block layouts (src/quant/blocks.h): Q4_K (144 bytes) d f16 @0, dmin f16 @2, scales[12] @4,
+ * qs[128] @16; Q8_K (292 bytes) d f32 @0, qs[256] int8 @4, bsums[16] int16 @260.
+ *
+ * Register map (System V AMD64):
+ *   rdi  w: the current row's first block          rsi  w_stride (bytes)
+ *   rdx  xq: the activation's first block          rcx  n_blocks
+ *   r8   y: the current output                     r9   rows left
+ *   r10  the weight block, r11 the activation block, rax blocks left in the row
+ *   ebx, r12d, r13d, r14d  the scale words u0, u1, u2 and a temporary (callee-saved: pushed)
+ *   ymm0  sc_lo | sc_hi | m_lo | m_hi as bytes (the eight 6-bit scales, then the eight mins)
+ *   ymm1  the scales as int16, the same eight in both 128-bit halves
+ *   ymm2  mins times the activation's 16-value sums (int32)
+ *   ymm3  scale * code * activation sums (int32)
+ *   ymm4..ymm6  temporaries; xmm7 the row's f32 sum; ymm15 0x0F in every byte
+ *
+ * Per super-block: decode the scales and mins with integer operations (gk_q4k_scale_min's
+ * layout), four pairs of sub-blocks (low nibbles = sub-block 2p, high = 2p + 1) through
+ * vpmaddubsw (codes 0..15 by activations -127..127: exact int16) and vpmaddwd by the broadcast
+ * scale, both sums reduced to scalars exactly, then the f32 steps of gk_qdot_kquant_step in its
+ * order, so the result has the scalar tier's bits:
+ *   acc = acc + ((d * dx) * isum - (dmin * dx) * msum). */
+#include "asm/asm_defs.h"
+
+    .intel_syntax noprefix
+
+/* Sub-blocks 2p and 2p + 1 into ymm3. */
+.macro PAIR p
+    vmovdqu     ymm4, [r10 + 16 + 32 * \p]
+    vpsrlw      ymm5, ymm4, 4
+    vpand       ymm4, ymm4, ymm15
+    vpand       ymm5, ymm5, ymm15
+    vpmaddubsw  ymm4, ymm4, [r11 + 4 + 64 * \p]
+    vpmaddubsw  ymm5, ymm5, [r11 + 36 + 64 * \p]
+    vpshufb     ymm6, ymm1, [rip + gk_q4k_broadcast + 64 * \p]
+    vpmaddwd    ymm4, ymm4, ymm6
+    vpshufb     ymm6, ymm1, [rip + gk_q4k_broadcast + 64 * \p + 32]
+    vpmaddwd    ymm5, ymm5, ymm6
+    vpaddd      ymm3, ymm3, ymm4
+    vpaddd      ymm3, ymm3, ymm5
+.endm
+
+GK_ASM_FUNC(gk_qdot_q4_k_avx2)
+    test        r9, r9
+    jz          .Ldone
+    push        rbx
+    push        r12
+    push        r13
+    push        r14
+    vpbroadcastb ymm15, [rip + gk_q4k_low_nibble]
+.Lrow:
+    vxorps      xmm7, xmm7, xmm7
+    mov         r10, rdi
+    mov         r11, rdx
+    mov         rax, rcx
+    test        rax, rax
+    jz          .Lstore
+.Lblock:
+    /* scales 0..3 = u0 & 0x3F.., scales 4..7 = (u2 & 0x0F..) | ((u0 >> 6) & 0x03..) << 4,
+     * mins 0..3 = u1 & 0x3F.., mins 4..7 = ((u2 >> 4) & 0x0F..) | ((u1 >> 6) & 0x03..) << 4 */
+    mov         ebx, [r10 + 4]
+    mov         r12d, [r10 + 8]
+    mov         r13d, [r10 + 12]
+    mov         r14d, ebx
+    and         r14d, 0x3F3F3F3F
+    vmovd       xmm0, r14d
+    mov         r14d, r13d
+    and         r14d, 0x0F0F0F0F
+    shr         ebx, 6
+    and         ebx, 0x03030303
+    shl         ebx, 4
+    or          r14d, ebx
+    vpinsrd     xmm0, xmm0, r14d, 1
+    mov         r14d, r12d
+    and         r14d, 0x3F3F3F3F
+    vpinsrd     xmm0, xmm0, r14d, 2
+    shr         r13d, 4
+    and         r13d, 0x0F0F0F0F
+    shr         r12d, 6
+    and         r12d, 0x03030303
+    shl         r12d, 4
+    or          r13d, r12d
+    vpinsrd     xmm0, xmm0, r13d, 3
+    vpmovzxbw   xmm1, xmm0
+    vinserti128 ymm1, ymm1, xmm1, 1
+    vpunpckhbw  xmm2, xmm0, xmm0
+    vpmovzxbw   ymm2, xmm2
+    vpmaddwd    ymm2, ymm2, [r11 + 260]
+    vpxor       xmm3, xmm3, xmm3
+    PAIR        0
+    PAIR        1
+    PAIR        2
+    PAIR        3
+    /* isum and msum: exact int32 sums, then to f32 (isum in lane 0, msum in lane 1) */
+    vphaddd     ymm3, ymm3, ymm2
+    vextracti128 xmm4, ymm3, 1
+    vpaddd      xmm3, xmm3, xmm4
+    vphaddd     xmm3, xmm3, xmm3
+    vcvtdq2ps   xmm3, xmm3
+    vmovshdup   xmm4, xmm3
+    /* acc + ((d * dx) * isum - (dmin * dx) * msum) */
+    movzx       ebx, word ptr [r10]
+    vmovd       xmm5, ebx
+    vcvtph2ps   xmm5, xmm5
+    movzx       ebx, word ptr [r10 + 2]
+    vmovd       xmm6, ebx
+    vcvtph2ps   xmm6, xmm6
+    vmovss      xmm0, [r11]
+    vmulss      xmm5, xmm5, xmm0
+    vmulss      xmm5, xmm5, xmm3
+    vmulss      xmm6, xmm6, xmm0
+    vmulss      xmm6, xmm6, xmm4
+    vsubss      xmm5, xmm5, xmm6
+    vaddss      xmm7, xmm7, xmm5
+    add         r10, 144
+    add         r11, 292
+    dec         rax
+    jnz         .Lblock
+.Lstore:
+    vmovss      [r8], xmm7
+    add         r8, 4
+    add         rdi, rsi
+    dec         r9
+    jnz         .Lrow
+    pop         r14
+    pop         r13
+    pop         r12
+    pop         rbx
+    vzeroupper
+.Ldone:
+    ret
+GK_ASM_END(gk_qdot_q4_k_avx2)
+
+    .section .rodata
+    .p2align 5
+/* vpshufb masks copying int16 lane j of each 128-bit half to all its lanes, j = 0..7 */
+gk_q4k_broadcast:
+    .irp j, 0, 1, 2, 3, 4, 5, 6, 7
+    .rept 16
+    .byte 2 * \j, 2 * \j + 1
+    .endr
+    .endr
+gk_q4k_low_nibble:
+    .byte 0x0F
+
+GK_ASM_STACK_NOTE

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: MIT */
+/* AVX2 quantized dot products and activation quantizers (src/quant/qdot.h).
+ *
+ * Products of 8-bit codes go through vpmaddubsw (unsigned x signed bytes, pairs summed to
+ * int16) and vpmaddwd (int16 pairs times a scale, summed to int32). vpmaddubsw saturates at
+ * +-32767: with activation codes in -127..127 (every activation quantizer's range) and weight
+ * magnitudes <= 128 a pair stays below 2 * 128 * 127 = 32512, so the sums are exact. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "core/half.h"
+#include "quant/qdot.h"
+
+/* f16 -> f32 with F16C (exact, like gk_f32_from_f16_bits) */
+static inline float gk_qa_h2f(gk_f16 h)
+{
+    return _cvtsh_ss(h.bits);
+}
+
+static inline int32_t gk_qa_hsum_i32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+static inline float gk_qa_hsum_f32(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* Eight int32 sums of 4 products each of signed codes w and activation codes x: the sign of w is
+ * moved onto x so that vpmaddubsw sees |w| as unsigned. */
+static inline __m256i gk_qa_dot_s8(__m256i w, __m256i x)
+{
+    const __m256i products = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+    return _mm256_madd_epi16(products, _mm256_set1_epi16(1));
+}
+
+/* The 32 four-bit codes of a Q4_0-style nibble array, element j < 16 the low nibble of qs[j] and
+ * element j + 16 its high nibble, as unsigned bytes. */
+static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
+{
+    const __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    const __m128i low_mask = _mm_set1_epi8(0x0F);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low_mask),
+                            _mm_and_si128(q, low_mask));
+}
+
+/* ---- the row driver: two weight rows per pass over the activation ------------------------ */
+
+/* Each kernel is a per-block step `gk_qa_<fmt>_block(weight block, activation block, acc)` on an
+ * accumulator of type acc_t (x_per_block activation blocks per weight block); rows go in pairs, so
+ * the activation is loaded once for two rows and the two rows' dependency chains overlap. A row's
+ * result does not depend on its pairing. */
+#define GK_QA_ROWS(fmt, wblock, xblock, x_per_block, acc_t, zero, result)                      \
+    void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                              float *y, size_t n_rows)                                         \
+    {                                                                                          \
+        const xblock *x = xq;                                                                  \
+        size_t r = 0;                                                                          \
+        for (; r + 2 <= n_rows; r += 2) {                                                      \
+            const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
+            const wblock *b1 = (const void *)((const char *)w + (r + 1) * w_stride);           \
+            acc_t acc0 = zero, acc1 = zero;                                                    \
+            for (size_t i = 0; i < n_blocks; i++) {                                            \
+                acc0 = gk_qa_##fmt##_block(&b0[i], &x[(x_per_block)*i], acc0);                 \
+                acc1 = gk_qa_##fmt##_block(&b1[i], &x[(x_per_block)*i], acc1);                 \
+            }                                                                                  \
+            y[r] = result(acc0);                                                               \
+            y[r + 1] = result(acc1);                                                           \
+        }                                                                                      \
+        if (r < n_rows) {                                                                      \
+            const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
+            acc_t acc0 = zero;                                                                 \
+            for (size_t i = 0; i < n_blocks; i++)                                              \
+                acc0 = gk_qa_##fmt##_block(&b0[i], &x[(x_per_block)*i], acc0);                 \
+            y[r] = result(acc0);                                                               \
+        }                                                                                      \
+    }
+#define GK_QA_SAME(acc) (acc)
+
+/* ---- 32-value formats against Q8_0: one f32 partial sum per lane --------------------------- */
+
+/* acc + (d_w d_x) times the block's eight int32 sums of signed codes w and activation x */
+static inline __m256 gk_qa_block32(gk_f16 d_w, __m256i w, const gk_block_q8_0 *x, __m256 acc)
+{
+    const __m256i sums = gk_qa_dot_s8(w, _mm256_loadu_si256((const __m256i *)x->qs));
+    const __m256 d = _mm256_set1_ps(gk_qa_h2f(d_w) * gk_qa_h2f(x->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc);
+}
+
+/* Q8_0 and Q4_0: the hand-written kernels, src/asm/x86_64/qdot_q32_avx2.S */
+
+/* Byte j = 0x10 where bit j of `bits` is set, else 0: Q5_0 / Q5_1's fifth bits in place. */
+static inline __m256i gk_qa_fifth_bits(const uint8_t qh[4])
+{
+    uint32_t bits;
+    memcpy(&bits, qh, sizeof bits);
+    /* byte j of the result looks at byte j / 8 of the word (shuffles stay in their 128-bit lane:
+     * the low lane reads bytes 0 and 1, the high lane bytes 2 and 3 of its own copy) */
+    const __m256i spread =
+        _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
+                            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
+                                             2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit),
+                            _mm256_set1_epi8(0x10));
+}
+
+static inline __m256 gk_qa_q5_0_block(const gk_block_q5_0 *b, const gk_block_q8_0 *x, __m256 acc)
+{
+    const __m256i codes = _mm256_or_si256(gk_qa_nibbles32(b->qs), gk_qa_fifth_bits(b->qh));
+    return gk_qa_block32(b->d, _mm256_sub_epi8(codes, _mm256_set1_epi8(16)), x, acc);
+}
+
+GK_QA_ROWS(q5_0, gk_block_q5_0, gk_block_q8_0, 1, __m256, _mm256_setzero_ps(), gk_qa_hsum_f32)
+
+/* Q4_1 / Q5_1 against Q8_1: unsigned codes, and the min's term m_w s_x (s_x = d_x sum(x)) in a
+ * scalar partial sum beside the lanes. */
+struct gk_qa_acc_min {
+    __m256 lanes;
+    float mins;
+};
+
+static inline struct gk_qa_acc_min gk_qa_block32_min(
+    gk_f16 d_w, gk_f16 m_w, __m256i u, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
+{
+    const __m256i products = _mm256_maddubs_epi16(u, _mm256_loadu_si256((const __m256i *)x->qs));
+    const __m256i sums = _mm256_madd_epi16(products, _mm256_set1_epi16(1));
+    const __m256 d = _mm256_set1_ps(gk_qa_h2f(d_w) * gk_qa_h2f(x->d));
+    acc.lanes = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums), acc.lanes);
+    acc.mins += gk_qa_h2f(m_w) * gk_qa_h2f(x->s);
+    return acc;
+}
+
+static inline struct gk_qa_acc_min
+gk_qa_q4_1_block(const gk_block_q4_1 *b, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
+{
+    return gk_qa_block32_min(b->d, b->m, gk_qa_nibbles32(b->qs), x, acc);
+}
+
+static inline struct gk_qa_acc_min
+gk_qa_q5_1_block(const gk_block_q5_1 *b, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
+{
+    const __m256i codes = _mm256_or_si256(gk_qa_nibbles32(b->qs), gk_qa_fifth_bits(b->qh));
+    return gk_qa_block32_min(b->d, b->m, codes, x, acc);
+}
+
+static inline float gk_qa_acc_min_result(struct gk_qa_acc_min acc)
+{
+    return gk_qa_hsum_f32(acc.lanes) + acc.mins;
+}
+
+#define GK_QA_ACC_MIN_ZERO ((struct gk_qa_acc_min){_mm256_setzero_ps(), 0.0f})
+GK_QA_ROWS(q4_1,
+           gk_block_q4_1,
+           gk_block_q8_1,
+           1,
+           struct gk_qa_acc_min,
+           GK_QA_ACC_MIN_ZERO,
+           gk_qa_acc_min_result)
+GK_QA_ROWS(q5_1,
+           gk_block_q5_1,
+           gk_block_q8_1,
+           1,
+           struct gk_qa_acc_min,
+           GK_QA_ACC_MIN_ZERO,
+           gk_qa_acc_min_result)
+
+/* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
+/* The eight 6-bit scales (low 8 bytes) and mins (high 8 bytes) of a Q4_K / Q5_K block, from
+ * its 12 scale bytes as three little-endian words u0, u1, u2: scales 0..3 are the low 6 bits of
+ * u0's bytes, mins 0..3 those of u1's; scales 4..7 are u2's low nibbles with u0's top two bits
+ * above them, mins 4..7 u2's high nibbles with u1's top two bits (gk_q4k_scale_min). */
+static inline __m128i gk_qa_q4k_scales_mins(const uint8_t scales[12])
+{
+    uint32_t u[3];
+    memcpy(u, scales, sizeof u);
+    const uint32_t six = 0x3F3F3F3Fu, nibble = 0x0F0F0F0Fu, two = 0x03030303u;
+    const uint32_t sc_lo = u[0] & six, m_lo = u[1] & six;
+    const uint32_t sc_hi = (u[2] & nibble) | (((u[0] >> 6) & two) << 4);
+    const uint32_t m_hi = ((u[2] >> 4) & nibble) | (((u[1] >> 6) & two) << 4);
+    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)m_lo, (int)m_hi);
+}
+
+/* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
+static inline __m256i gk_qa_broadcast16_mask(int j)
+{
+    return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
+}
+
+/* Q4_K and Q5_K: sub-block 2p takes the low nibbles of qs[32 p + l], 2p + 1 the high ones;
+ * Q5_K adds bit s of qh[l] as the fifth bit of sub-block s (qh NULL for Q4_K). */
+static inline float gk_qa_q45_k(gk_f16 d,
+                                gk_f16 dmin,
+                                const uint8_t scales[12],
+                                const uint8_t *qs,
+                                const uint8_t *qh,
+                                const gk_block_q8_k *x,
+                                float acc)
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    const __m128i sm = gk_qa_q4k_scales_mins(scales);
+    /* the scales as int16 in both 128-bit lanes, for broadcasting one at a time */
+    const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+    /* each min twice, against the pair of 16-value activation sums of its sub-block */
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int p = 0; p < 4; p++) { /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+        __m256i lo = _mm256_and_si256(q, low_mask);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+        if (qh) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
+            lo = _mm256_or_si256(
+                lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
+            hi = _mm256_or_si256(
+                hi,
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
+        }
+        const __m256i x_lo = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p));
+        const __m256i x_hi = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p + 32));
+        const __m256i p_lo =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x_lo),
+                              _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p)));
+        const __m256i p_hi =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x_hi),
+                              _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p + 1)));
+        isum_v = _mm256_add_epi32(isum_v, _mm256_add_epi32(p_lo, p_hi));
+    }
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(d), gk_qa_h2f(dmin), x->d, gk_qa_hsum_i32(isum_v),
+                               gk_qa_hsum_i32(_mm256_madd_epi16(bsums, mins16)));
+}
+
+static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *x, float acc)
+{
+    return gk_qa_q45_k(b->d, b->dmin, b->scales, b->qs, b->qh, x, acc);
+}
+
+GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* Q4_K: the hand-written kernel, src/asm/x86_64/qdot_q4_k_avx2.S */
+
+/* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
+ * to the group of int16 lane 2k of lane_scales and the last 16 to lane 2k + 1 (lane_scales holds
+ * the same eight group scales in both 128-bit halves): eight int32 sums of scale * u * x. */
+static inline __m256i gk_qa_run16x2(__m256i u, __m256i x, __m256i lane_scales, int k)
+{
+    const __m256i pick = _mm256_set_m128i(_mm_set1_epi16((short)((4 * k + 3) << 8 | (4 * k + 2))),
+                                          _mm_set1_epi16((short)((4 * k + 1) << 8 | (4 * k))));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_shuffle_epi8(lane_scales, pick));
+}
+
+/* The sixteen int16 scales of a super-block's groups split by halves: [0] holds groups 0..7 in
+ * both 128-bit lanes, [1] groups 8..15. */
+static inline void gk_qa_group_lanes(__m256i sc16, __m256i lanes[2])
+{
+    lanes[0] = _mm256_permute2x128_si256(sc16, sc16, 0x00);
+    lanes[1] = _mm256_permute2x128_si256(sc16, sc16, 0x11);
+}
+
+/* Q2_K / Q3_K (layout: qdot_scalar.c): run j = 4 half + k covers groups 2j and 2j + 1; its 2-bit
+ * codes are bits 2k.. of qs[32 half + l], and Q3_K's third bit is bit j of hmask[l]. */
+static inline float gk_qa_q2_k_block(const gk_block_q2_k *b, const gk_block_q8_k *x, float acc)
+{
+    const __m128i packed = _mm_loadu_si128((const __m128i *)b->scales);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
+    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+    __m256i lanes[2];
+    gk_qa_group_lanes(sc16, lanes);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
+        for (int k = 0; k < 4; k++) {
+            const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * half + 32 * k));
+            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x->d,
+                               gk_qa_hsum_i32(isum_v),
+                               gk_qa_hsum_i32(_mm256_madd_epi16(bsums, m16)));
+}
+
+GK_QA_ROWS(q2_k, gk_block_q2_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* Q3_K: unsigned codes u = code + 4 in 0..7; the +4 comes out through the group sums. */
+static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k *x, float acc)
+{
+    int8_t sc[16];
+    gk_q3k_scales(b->scales, sc);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+    __m256i lanes[2];
+    gk_qa_group_lanes(sc16, lanes);
+    const __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
+        for (int k = 0; k < 4; k++) {
+            const int j = 4 * half + k;
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hm, j), one);
+            const __m256i u =
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3)),
+                                _mm256_slli_epi16(high, 2));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j));
+            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    const int32_t offset = gk_qa_hsum_i32(_mm256_madd_epi16(sc16, bsums));
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
+                               gk_qa_hsum_i32(isum_v) - 4 * offset, 0);
+}
+
+GK_QA_ROWS(q3_k, gk_block_q3_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* Q6_K: per half h, four 32-value runs k of unsigned 6-bit codes (see qdot_scalar.c); each run
+ * covers two groups of 16, whose scales multiply the run's two 128-bit halves. The -32 offset
+ * of the codes is taken out at the end through the activation's group sums. */
+static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+    /* the sixteen group scales as int16; run (h, k) takes groups 8h + 2k and 8h + 2k + 1,
+     * each broadcast over one 128-bit half */
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+    __m256i sc_lanes[2];
+    gk_qa_group_lanes(sc16, sc_lanes);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(b->qh + 32 * h));
+        const __m256i low[4] = {_mm256_and_si256(ql0, low_mask), _mm256_and_si256(ql1, low_mask),
+                                _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
+                                _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
+        for (int k = 0; k < 4; k++) {
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
+            const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * k));
+            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(codes, xv, sc_lanes[h], k));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    const int32_t offset = gk_qa_hsum_i32(_mm256_madd_epi16(sc16, bsums));
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
+                               gk_qa_hsum_i32(isum_v) - 32 * offset, 0);
+}
+
+GK_QA_ROWS(q6_k, gk_block_q6_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* ---- ternary and 128-value formats ------------------------------------------------------ */
+
+/* TQ2_0: runs l of 32 codes (qs[32 h + m] >> 2 l) & 3 against activation bytes 128 h + 32 l;
+ * the -1 offset of the codes comes out through the activation's total. */
+static inline float gk_qa_tq2_0_block(const gk_block_tq2_0 *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * h));
+        for (int l = 0; l < 4; l++) {
+            const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * l), _mm256_set1_epi8(3));
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * l));
+            isum_v =
+                _mm256_add_epi32(isum_v, _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), ones16));
+        }
+    }
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
+    const int32_t total = gk_qa_hsum_i32(_mm256_madd_epi16(bsums, ones16));
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d, gk_qa_hsum_i32(isum_v) - total, 0);
+}
+
+GK_QA_ROWS(tq2_0, gk_block_tq2_0, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* AWQ4 / GPTQ4: four 32-value chunks per block; byte b of a chunk holds elements 2b (low nibble)
+ * and 2b + 1 (high). Per chunk, like the scalar tier: s dx ((float)isum - z (float)xsum). */
+static inline float gk_qa_awq4_block(const gk_block_awq4 *b, const gk_block_q8_0 *x, float acc)
+{
+    const float s = gk_qa_h2f(b->scale), z = gk_qa_h2f(b->zero_point);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1), ones8 = _mm256_set1_epi8(1);
+    for (int c = 0; c < 4; c++) {
+        const __m128i bytes = _mm_loadu_si128((const __m128i *)(b->qs + 4 * c));
+        const __m128i lo = _mm_and_si128(bytes, nibble);
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
+        const __m256i u = _mm256_set_m128i(_mm_unpackhi_epi8(lo, hi), _mm_unpacklo_epi8(lo, hi));
+        const __m256i xv = _mm256_loadu_si256((const __m256i *)x[c].qs);
+        const int32_t isum = gk_qa_hsum_i32(_mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), ones16));
+        const int32_t xsum =
+            gk_qa_hsum_i32(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, xv), ones16));
+        const float centred = (float)isum - z * (float)xsum;
+        acc += s * gk_qa_h2f(x[c].d) * centred;
+    }
+    return acc;
+}
+
+/* the activation advances four Q8_0 blocks per AWQ4 block */
+GK_QA_ROWS(awq4, gk_block_awq4, gk_block_q8_0, 4, float, 0.0f, GK_QA_SAME)
+
+/* ---- activation quantizers, bit-exact with gk_quant_q8_0_scalar / gk_quant_q8_k_scalar ----- */
+
+static inline __m256 gk_qa_abs(__m256 v)
+{
+    return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+}
+
+static inline float gk_qa_hmax(__m256 v)
+{
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+}
+
+/* 32 int32 lanes (four vectors, in element order) narrowed to 32 int8 in element order. */
+static inline __m256i gk_qa_pack_i8(__m256i a, __m256i b, __m256i c, __m256i d)
+{
+    const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+    return _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* roundf (ties away from zero): adding the largest float below 1/2 with the value's sign, then
+ * truncating, is exact for every float. */
+static inline __m256i gk_qa_roundf(__m256 v)
+{
+    const __m256 half =
+        _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(0x1.fffffep-2f));
+    return _mm256_cvttps_epi32(_mm256_add_ps(v, half));
+}
+
+void gk_qact_q8_0_avx2(const float *x, void *xq, size_t n_blocks)
+{
+    gk_block_q8_0 *y = xq;
+    for (size_t i = 0; i < n_blocks; i++, x += 32) {
+        const __m256 v[4] = {_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _mm256_loadu_ps(x + 16),
+                             _mm256_loadu_ps(x + 24)};
+        const __m256 m = _mm256_max_ps(_mm256_max_ps(gk_qa_abs(v[0]), gk_qa_abs(v[1])),
+                                       _mm256_max_ps(gk_qa_abs(v[2]), gk_qa_abs(v[3])));
+        const float d = gk_qa_hmax(m) / 127.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
+        y[i].d.bits = gk_f16_bits_from_f32(d);
+        const __m256 idv = _mm256_set1_ps(id);
+        const __m256i codes = gk_qa_pack_i8(
+            gk_qa_roundf(_mm256_mul_ps(v[0], idv)), gk_qa_roundf(_mm256_mul_ps(v[1], idv)),
+            gk_qa_roundf(_mm256_mul_ps(v[2], idv)), gk_qa_roundf(_mm256_mul_ps(v[3], idv)));
+        _mm256_storeu_si256((__m256i *)y[i].qs, codes);
+    }
+}
+
+void gk_qact_q8_k_avx2(const float *x, void *xq, size_t n_blocks)
+{
+    gk_block_q8_k *y = xq;
+    for (size_t i = 0; i < n_blocks; i++, x += GK_QK_K) {
+        __m256 m = _mm256_setzero_ps();
+        for (int j = 0; j < GK_QK_K; j += 8)
+            m = _mm256_max_ps(m, gk_qa_abs(_mm256_loadu_ps(x + j)));
+        const float amax = gk_qa_hmax(m);
+        memset(&y[i], 0, sizeof y[i]);
+        if (amax == 0.0f) continue;
+        /* the first element of largest magnitude, with its sign (the scalar quantizer's max) */
+        float max = 0.0f;
+        const __m256 amax_v = _mm256_set1_ps(amax);
+        for (int j = 0; j < GK_QK_K; j += 8) {
+            const __m256 xv = _mm256_loadu_ps(x + j);
+            const int hits = _mm256_movemask_ps(_mm256_cmp_ps(gk_qa_abs(xv), amax_v, _CMP_EQ_OQ));
+            if (hits) {
+                max = x[j + __builtin_ctz((unsigned)hits)];
+                break;
+            }
+        }
+        const float iscale = -127.0f / max;
+        const __m256 is_v = _mm256_set1_ps(iscale);
+        const __m256i top = _mm256_set1_epi32(127), low_byte = _mm256_set1_epi32(0xFF);
+        for (int j = 0; j < GK_QK_K; j += 32) {
+            __m256i q[4];
+            for (int u = 0; u < 4; u++) {
+                /* gk_nearest_int's magic addition (also for the infinite products a subnormal
+                 * max gives), at most 127, then the int8 conversion's low byte */
+                const __m256 shifted =
+                    _mm256_add_ps(_mm256_mul_ps(is_v, _mm256_loadu_ps(x + j + 8 * u)),
+                                  _mm256_set1_ps(12582912.0f));
+                const __m256i v = _mm256_sub_epi32(
+                    _mm256_and_si256(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x007FFFFF)),
+                    _mm256_set1_epi32(0x00400000));
+                q[u] = _mm256_and_si256(_mm256_min_epi32(v, top), low_byte);
+            }
+            /* lanes hold 0..255: the unsigned saturating packs keep them as they are */
+            const __m256i codes =
+                _mm256_permutevar8x32_epi32(_mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]),
+                                                                _mm256_packus_epi32(q[2], q[3])),
+                                            _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)(y[i].qs + j), codes);
+            /* group sums of 16: widen to int16, add pairs, then the 8-element halves */
+            const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), codes);
+            const __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+            /* s32 lanes: elements 4l..4l+3 of each 128-bit half; groups are 16 elements */
+            int32_t lanes[8];
+            _mm256_storeu_si256((__m256i *)lanes, s32);
+            y[i].bsums[j / 16] = (int16_t)(lanes[0] + lanes[1] + lanes[2] + lanes[3]);
+            y[i].bsums[j / 16 + 1] = (int16_t)(lanes[4] + lanes[5] + lanes[6] + lanes[7]);
+        }
+        const float d = 1.0f / iscale;
+        memcpy(&y[i].d, &d, sizeof d);
+    }
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* Quantized dot products: the kernels behind gk_qgemv / gk_qgemm (src/quant/qmatmul.c).
+ *
+ * A weight row is dotted with an activation row quantized to the 8-bit form its format pairs
+ * with (gk_qact_of): integer sums per block, scaled in f32. Each kernel computes n_rows dots of
+ * consecutive weight rows (row r at byte w + r * w_stride) with one activation row:
+ *   void gk_qdot_<fmt>_<tier>(const void *w, size_t w_stride, const void *xq, size_t n_blocks,
+ *                             float *y, size_t n_rows);
+ * n_blocks weight blocks per row; xq holds the matching activation blocks (for Q8_K one per
+ * weight block; for Q8_0 / Q8_1 one per 32 values). Kernels trust their arguments.
+ *
+ * The arithmetic each kernel must reproduce is that of the scalar tier (qdot_scalar.c):
+ * - K-quants: per super-block, the integer sums isum (sum of scale * q * xq) and, for formats
+ *   with mins, msum (sum of min * activation block sum), exactly; then in f32, in this order,
+ *   acc += (d_w * d_x) * (float)isum - (dmin_w * d_x) * (float)msum. Every tier produces the same
+ *   bits.
+ * - 32-value formats: per block the integer sum, times (d_w * d_x) in f32, added to the row sum;
+ *   SIMD tiers keep one partial sum per lane, so their results differ from the scalar tier's
+ *   within the bound of gllmk/qmatmul.h. */
+#ifndef GK_QUANT_QDOT_H
+#define GK_QUANT_QDOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cpu.h"
+#include "quant/blocks.h"
+
+/* acc + (d_w d_x) isum - (dmin_w d_x) msum: the f32 steps of a K-quant super-block, one
+ * rounding per operation, shared by every tier so that all give the same bits. */
+static inline float
+gk_qdot_kquant_step(float acc, float d_w, float dmin_w, float d_x, int32_t isum, int32_t msum)
+{
+    const float scaled = d_w * d_x * (float)isum;
+    const float mins = dmin_w * d_x * (float)msum;
+    return acc + (scaled - mins);
+}
+
+typedef void (*gk_qdot_rows_fn)(
+    const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows);
+
+/* Quantizes one activation row of n_blocks blocks of the form (bit-exact with
+ * gk_quant_<form>_scalar on every tier). */
+typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
+
+/* The formats with an integer dot kernel: GK_QDOT(kern, NAME, act, avx2, avx512, neon): the
+ * kernel set gk_qdot_<kern>_<tier> of GK_QTYPE_<NAME> (GPTQ4 shares AWQ4's block and kernels),
+ * the activation form it pairs with and, per SIMD tier, V if the tier has the kernel or S if it
+ * uses the next lower tier's. The other formats take the f32 path. */
+#define GK_QDOT_FORMATS(GK_QDOT)         \
+    GK_QDOT(q4_0, Q4_0, q8_0, V, S, V)   \
+    GK_QDOT(q4_1, Q4_1, q8_1, V, S, S)   \
+    GK_QDOT(q5_0, Q5_0, q8_0, V, S, S)   \
+    GK_QDOT(q5_1, Q5_1, q8_1, V, S, S)   \
+    GK_QDOT(q8_0, Q8_0, q8_0, V, S, V)   \
+    GK_QDOT(q2_k, Q2_K, q8_k, V, S, S)   \
+    GK_QDOT(q3_k, Q3_K, q8_k, V, S, S)   \
+    GK_QDOT(q4_k, Q4_K, q8_k, V, S, V)   \
+    GK_QDOT(q5_k, Q5_K, q8_k, V, S, S)   \
+    GK_QDOT(q6_k, Q6_K, q8_k, V, S, V)   \
+    GK_QDOT(tq2_0, TQ2_0, q8_k, V, S, S) \
+    GK_QDOT(awq4, AWQ4, q8_0, V, S, S)   \
+    GK_QDOT(awq4, GPTQ4, q8_0, V, S, S)
+
+#define GK_QDOT_PROTO(fmt, tier)                                                                 \
+    void gk_qdot_##fmt##_##tier(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                                float *y, size_t n_rows);
+#define GK_QDOT_PROTO_V(fmt, tier) GK_QDOT_PROTO(fmt, tier)
+#define GK_QDOT_PROTO_S(fmt, tier)
+#define GK_QDOT_DECLARE(fmt, NAME, act, has_avx2, has_avx512, has_neon)         \
+    GK_QDOT_PROTO(fmt, scalar)                                                  \
+    GK_QDOT_PROTO_##has_avx2(fmt, avx2) GK_QDOT_PROTO_##has_avx512(fmt, avx512) \
+        GK_QDOT_PROTO_##has_neon(fmt, neon)
+GK_QDOT_FORMATS(GK_QDOT_DECLARE)
+#undef GK_QDOT_DECLARE
+
+/* Activation quantizers of the SIMD tiers, bit-exact with gk_quant_<form>_scalar (the scalar
+ * tier's quantizers): GK_QACT(form, avx2, avx512, neon), V or S as above. */
+#define GK_QACT_FORMS(GK_QACT) \
+    GK_QACT(q8_0, V, S, V)     \
+    GK_QACT(q8_1, S, S, S)     \
+    GK_QACT(q8_k, V, S, V)
+
+#define GK_QACT_PROTO(form, tier) \
+    void gk_qact_##form##_##tier(const float *x, void *xq, size_t n_blocks);
+#define GK_QACT_PROTO_V(form, tier) GK_QACT_PROTO(form, tier)
+#define GK_QACT_PROTO_S(form, tier)
+#define GK_QACT_DECLARE(form, has_avx2, has_avx512, has_neon)                     \
+    GK_QACT_PROTO_##has_avx2(form, avx2) GK_QACT_PROTO_##has_avx512(form, avx512) \
+        GK_QACT_PROTO_##has_neon(form, neon)
+GK_QACT_FORMS(GK_QACT_DECLARE)
+#undef GK_QACT_DECLARE
+
+/* From this many tokens on, gk_qgemm multiplies dequantized panels of W by the f32 GEMM. */
+enum { GK_QMM_GEMM_MIN_M = 32 };
+
+/* The kernels gk_qgemm uses for type t on tier isa (each from the nearest tier at or below isa
+ * that has one): the dot kernel and the activation quantizer with its block size. False (and
+ * *out zeroed) for a format on the f32 path. Defined in qmatmul.c; tests and gk-bench use it. */
+struct gk_qmm_kernels {
+    gk_qdot_rows_fn dot;
+    gk_qact_fn quantize;
+    size_t act_block_elems, act_block_bytes;
+};
+
+bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out);
+
+#endif /* GK_QUANT_QDOT_H */

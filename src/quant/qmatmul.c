@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/* gk_qgemv / gk_qgemm / gk_qgemm_ex and the named wrappers (gllmk/qmatmul.h).
+ *
+ * One call: validate; quantize every activation row once into the weight format's 8-bit form
+ * (formats with an integer dot kernel, src/quant/qdot.h); then split the weight rows over the
+ * pool in fixed tiles of GK_QMM_TILE_ROWS rows. A tile's rows are dotted with every token before
+ * the next tile starts, so a tile is read from memory once and from cache for the other tokens.
+ * Each output comes from one kernel call on its tile, whatever the thread count. Formats without
+ * an integer kernel decode a block at a time and dot it in f32 with the tier's vec_dot. */
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/error.h"
+#include "core/kernels.h"
+#include "core/pool.h"
+#include "gllmk/gemm.h"
+#include "gllmk/qmatmul.h"
+#include "gllmk/runtime.h"
+#include "quant/qdot.h"
+#include "quant/traits.h"
+
+/* Rows per tile: enough to amortise a kernel call, few enough that a tile (16 rows of 4096 Q8_0
+ * weights: 70 KiB) stays in L2 while the tokens of a qgemm pass over it. */
+enum { GK_QMM_TILE_ROWS = 16 };
+
+/* From GK_QMM_GEMM_MIN_M tokens on (qdot.h), W is dequantized a panel of rows at a time and
+ * multiplied by the f32 GEMM (gllmk/gemm.h): its FMA microkernel beats re-decoding each weight
+ * block for every token. Panels hold about GK_QMM_PANEL_BYTES of f32 weights. */
+#define GK_QMM_PANEL_BYTES (4u << 20)
+
+/* Calls moving less than this many weight bytes (times tokens) stay on the calling thread. */
+#define GK_QMM_PARALLEL_BYTES (256u << 10)
+
+/* ---- per-format kernels of each tier ---------------------------------------------------- */
+
+/* The scalar tier's activation quantizers are the formats' own quantizers. */
+#define GK_QACT_SCALAR(form, avx2, avx512, neon)                                   \
+    static void gk_qact_##form##_scalar(const float *x, void *xq, size_t n_blocks) \
+    {                                                                              \
+        gk_quant_##form##_scalar(x, xq, n_blocks, NULL);                           \
+    }
+GK_QACT_FORMS(GK_QACT_SCALAR)
+#undef GK_QACT_SCALAR
+
+/* A SIMD tier's kernel where the build has the tier and the table says V, else NULL: the lookup
+ * then takes the next lower tier's. */
+#define GK_QK_S(name, tier) NULL
+#define GK_QK_V(name, tier) GK_QK_V_##tier(name)
+#ifdef GK_HAVE_AVX2
+#    define GK_QK_V_avx2(name) name##_avx2
+#else
+#    define GK_QK_V_avx2(name) NULL
+#endif
+#ifdef GK_HAVE_AVX512
+#    define GK_QK_V_avx512(name) name##_avx512
+#else
+#    define GK_QK_V_avx512(name) NULL
+#endif
+#ifdef GK_HAVE_NEON
+#    define GK_QK_V_neon(name) name##_neon
+#else
+#    define GK_QK_V_neon(name) NULL
+#endif
+#define GK_QK_TIERS(name, has_avx2, has_avx512, has_neon)                              \
+    {                                                                                  \
+        [GK_ISA_SCALAR] = name##_scalar, [GK_ISA_AVX2] = GK_QK_##has_avx2(name, avx2), \
+        [GK_ISA_AVX512] = GK_QK_##has_avx512(name, avx512),                            \
+        [GK_ISA_NEON] = GK_QK_##has_neon(name, neon)                                   \
+    }
+
+enum gk_qact_form {
+
+#define GK_QACT_ENUM(form, avx2, avx512, neon) GK_QACT_FORM_##form,
+    GK_QACT_FORMS(GK_QACT_ENUM)
+#undef GK_QACT_ENUM
+        GK_QACT_FORM_COUNT
+};
+
+static const struct gk_qact_entry {
+    size_t block_elems, block_bytes;
+    gk_qact_fn fn[GK_ISA_COUNT];
+} gk_qact_table[GK_QACT_FORM_COUNT] = {
+
+#define GK_QACT_ROW(form, avx2, avx512, neon)                                                   \
+    [GK_QACT_FORM_##form] = {sizeof(((const gk_block_##form *)0)->qs), sizeof(gk_block_##form), \
+                             GK_QK_TIERS(gk_qact_##form, avx2, avx512, neon)},
+    GK_QACT_FORMS(GK_QACT_ROW)
+#undef GK_QACT_ROW
+};
+
+static const struct gk_qdot_entry {
+    gk_qtype type;
+    enum gk_qact_form act;
+    gk_qdot_rows_fn fn[GK_ISA_COUNT];
+} gk_qdot_table[] = {
+
+#define GK_QDOT_ROW(fmt, NAME, form, avx2, avx512, neon) \
+    {GK_QTYPE_##NAME, GK_QACT_FORM_##form, GK_QK_TIERS(gk_qdot_##fmt, avx2, avx512, neon)},
+    GK_QDOT_FORMATS(GK_QDOT_ROW)
+#undef GK_QDOT_ROW
+};
+
+/* The tier at or below `isa` that has a kernel in fns (every row has its scalar kernel). */
+static int gk_qk_tier(const void *const *fns, gk_isa isa)
+{
+    int tier = (int)isa;
+    while (tier > GK_ISA_SCALAR && !fns[tier])
+        tier--;
+    return tier;
+}
+
+bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof gk_qdot_table / sizeof gk_qdot_table[0]; i++) {
+        if (gk_qdot_table[i].type != t) continue;
+        const struct gk_qact_entry *act = &gk_qact_table[gk_qdot_table[i].act];
+        out->dot = gk_qdot_table[i].fn[gk_qk_tier((const void *const *)gk_qdot_table[i].fn, isa)];
+        out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
+        out->act_block_elems = act->block_elems;
+        out->act_block_bytes = act->block_bytes;
+        return true;
+    }
+    return false;
+}
+
+/* ---- one call ----------------------------------------------------------------------------- */
+
+struct gk_qmm_job {
+    const char *w;
+    size_t w_row_bytes, n_blocks;
+    gk_qdot_rows_fn dot; /* integer path; NULL for the f32 path */
+    const char *xq;      /* m quantized activation rows of act_row_bytes (integer path) */
+    size_t act_row_bytes;
+    gk_dequant_fn dequant; /* f32 path */
+    size_t block_elems, block_bytes;
+    const struct gk_kernels *kernels;
+    const float *x;
+    size_t ldx;
+    float *y;
+    size_t ldy;
+    const float *bias;
+    float beta;
+    size_t m, n, k;
+};
+
+/* f32 path: out[r] = sum over blocks of vec_dot(decoded block, x block), in double. */
+static void
+gk_qmm_dot_f32(const struct gk_qmm_job *job, const char *w, const float *x, float *out, size_t rows)
+{
+    float block[GK_QK_K];
+    for (size_t r = 0; r < rows; r++) {
+        const char *wr = w + r * job->w_row_bytes;
+        double acc = 0.0;
+        for (size_t b = 0; b < job->n_blocks; b++) {
+            job->dequant(wr + b * job->block_bytes, block, 1);
+            acc += job->kernels->vec_dot_f32(block, x + b * job->block_elems, job->block_elems);
+        }
+        out[r] = (float)acc;
+    }
+}
+
+static void gk_qmm_tiles(void *ctx, size_t first_tile, size_t end_tile)
+{
+    const struct gk_qmm_job *job = ctx;
+    for (size_t tile = first_tile; tile < end_tile; tile++) {
+        const size_t r0 = tile * GK_QMM_TILE_ROWS;
+        const size_t rows = job->n - r0 < GK_QMM_TILE_ROWS ? job->n - r0 : GK_QMM_TILE_ROWS;
+        const char *w = job->w + r0 * job->w_row_bytes;
+        for (size_t t = 0; t < job->m; t++) {
+            float dots[GK_QMM_TILE_ROWS] = {0};
+            if (job->k == 0) {
+                /* no weights: every dot is 0 */
+            } else if (job->dot) {
+                job->dot(w, job->w_row_bytes, job->xq + t * job->act_row_bytes, job->n_blocks, dots,
+                         rows);
+            } else {
+                gk_qmm_dot_f32(job, w, job->x + t * job->ldx, dots, rows);
+            }
+            float *yt = job->y + t * job->ldy + r0;
+            for (size_t r = 0; r < rows; r++) {
+                float v = dots[r];
+                if (job->bias) v += job->bias[r0 + r];
+                if (job->beta != 0.0f) v += job->beta * yt[r];
+                yt[r] = v;
+            }
+        }
+    }
+}
+
+/* ---- validation and the entry points ---------------------------------------------------- */
+
+static gk_status gk_qmm_validate(const char *api, const gk_qgemm_args *a, size_t *w_row_bytes)
+{
+    GK_CHECK(a, GK_EINVAL, api, "args is NULL");
+    const size_t elems = gk_qtype_block_elems(a->type);
+    GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)a->type);
+    GK_CHECK(a->k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu",
+             a->k, gk_qtype_name(a->type), elems);
+    if (a->m == 0 || a->n == 0) return GK_OK;
+    GK_CHECK(a->y, GK_EINVAL, api, "y is NULL");
+    GK_CHECK(a->m == 1 || a->ldy >= a->n, GK_EINVAL, api, "ldy = %zu is below n = %zu", a->ldy,
+             a->n);
+    GK_CHECK(a->m == 1 || a->ldx >= a->k, GK_EINVAL, api, "ldx = %zu is below k = %zu", a->ldx,
+             a->k);
+    size_t w_bytes = 0, x_bytes = 0, y_bytes = 0;
+    *w_row_bytes = a->k / elems * gk_qtype_block_bytes(a->type);
+    GK_CHECK(gk_mul_size(a->n, *w_row_bytes, &w_bytes), GK_EOVERFLOW, api,
+             "n = %zu rows of %zu bytes overflow", a->n, *w_row_bytes);
+    const size_t ldx = a->m == 1 ? a->k : a->ldx, ldy = a->m == 1 ? a->n : a->ldy;
+    GK_CHECK(gk_mul_size(a->m - 1, ldx, &x_bytes) && gk_add_size(x_bytes, a->k, &x_bytes) &&
+                 gk_mul_size(x_bytes, sizeof(float), &x_bytes),
+             GK_EOVERFLOW, api, "X (m = %zu, ldx = %zu) overflows", a->m, ldx);
+    GK_CHECK(gk_mul_size(a->m - 1, ldy, &y_bytes) && gk_add_size(y_bytes, a->n, &y_bytes) &&
+                 gk_mul_size(y_bytes, sizeof(float), &y_bytes),
+             GK_EOVERFLOW, api, "Y (m = %zu, ldy = %zu) overflows", a->m, ldy);
+    if (a->k > 0) {
+        GK_CHECK(a->w, GK_EINVAL, api, "w is NULL");
+        GK_CHECK(a->x, GK_EINVAL, api, "x is NULL");
+    }
+    GK_CHECK(!gk_ranges_overlap(a->y, y_bytes, a->w, a->k ? w_bytes : 0), GK_EALIAS, api,
+             "y overlaps w");
+    GK_CHECK(!gk_ranges_overlap(a->y, y_bytes, a->x, a->k ? x_bytes : 0), GK_EALIAS, api,
+             "y overlaps x");
+    GK_CHECK(!a->bias || !gk_ranges_overlap(a->y, y_bytes, a->bias, a->n * sizeof(float)),
+             GK_EALIAS, api, "y overlaps bias");
+    for (size_t t = 0; t < a->m && a->k > 0; t++)
+        for (size_t i = 0; i < a->k; i++)
+            GK_CHECK(isfinite(a->x[t * ldx + i]), GK_EINVAL, api,
+                     "x[%zu][%zu] is not finite (activations are quantized)", t, i);
+    return GK_OK;
+}
+
+/* The many-token path: Y = beta Y + X W^T + bias by the f32 GEMM on dequantized panels of W
+ * (the activations are not quantized here). Each panel call splits its work over the pool. */
+static gk_status gk_qmm_run_gemm(const char *api, const gk_qgemm_args *a, size_t w_row_bytes)
+{
+    size_t panel_rows =
+        GK_QMM_PANEL_BYTES / (a->k * sizeof(float)) / GK_QMM_TILE_ROWS * GK_QMM_TILE_ROWS;
+    if (panel_rows < GK_QMM_TILE_ROWS) panel_rows = GK_QMM_TILE_ROWS;
+    if (panel_rows > a->n) panel_rows = a->n;
+    float *panel = gk_aligned_alloc(panel_rows * a->k * sizeof(float), 64);
+    GK_CHECK(panel, GK_ENOMEM, api, "no memory for a %zu x %zu weight panel", panel_rows, a->k);
+    gk_status status = GK_OK;
+    for (size_t r0 = 0; r0 < a->n && status == GK_OK; r0 += panel_rows) {
+        const size_t rows = a->n - r0 < panel_rows ? a->n - r0 : panel_rows;
+        status = gk_dequantize(a->type, (const char *)a->w + r0 * w_row_bytes, panel, rows * a->k);
+        const gk_gemm_args g = {.m = a->m,
+                                .n = rows,
+                                .k = a->k,
+                                .a = a->x,
+                                .lda = a->ldx,
+                                .a_dtype = GK_DTYPE_F32,
+                                .b = panel,
+                                .ldb = a->k,
+                                .b_dtype = GK_DTYPE_F32,
+                                .trans_b = true,
+                                .c = a->y + r0,
+                                .ldc = a->ldy,
+                                .c_dtype = GK_DTYPE_F32,
+                                .alpha = 1.0f,
+                                .beta = a->beta,
+                                .bias = a->bias ? a->bias + r0 : NULL};
+        if (status == GK_OK) status = gk_gemm_ex(&g);
+    }
+    gk_aligned_free(panel);
+    return status;
+}
+
+static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
+{
+    size_t w_row_bytes = 0;
+    GK_TRY(gk_qmm_validate(api, a, &w_row_bytes));
+    if (a->m == 0 || a->n == 0) return GK_OK;
+    if (a->m >= GK_QMM_GEMM_MIN_M && a->k > 0) return gk_qmm_run_gemm(api, a, w_row_bytes);
+
+    const struct gk_kernels *kernels = gk_kernels_active();
+    const size_t elems = gk_qtype_block_elems(a->type);
+    struct gk_qmm_job job = {
+        .w = a->w,
+        .w_row_bytes = w_row_bytes,
+        .n_blocks = a->k / elems,
+        .block_elems = elems,
+        .block_bytes = gk_qtype_block_bytes(a->type),
+        .kernels = kernels,
+        .x = a->x,
+        .ldx = a->m == 1 ? a->k : a->ldx,
+        .y = a->y,
+        .ldy = a->m == 1 ? a->n : a->ldy,
+        .bias = a->bias,
+        .beta = a->beta,
+        .m = a->m,
+        .n = a->n,
+        .k = a->k,
+    };
+    void *xq = NULL;
+    struct gk_qmm_kernels qk;
+    if (gk_qmm_kernels_of(a->type, kernels->isa, &qk) && a->k > 0) {
+        const size_t act_blocks = a->k / qk.act_block_elems;
+        job.dot = qk.dot;
+        job.act_row_bytes = act_blocks * qk.act_block_bytes;
+        size_t xq_bytes = 0;
+        GK_CHECK(gk_mul_size(a->m, job.act_row_bytes, &xq_bytes), GK_EOVERFLOW, api,
+                 "activation buffer overflows");
+        xq = gk_aligned_alloc(xq_bytes, 64);
+        GK_CHECK(xq, GK_ENOMEM, api, "no memory for %zu bytes of quantized activations", xq_bytes);
+        for (size_t t = 0; t < a->m; t++)
+            qk.quantize(a->x + t * job.ldx, (char *)xq + t * job.act_row_bytes, act_blocks);
+        job.xq = xq;
+    } else {
+        job.dequant = gk_qtraits_of(a->type)->dequant[kernels->isa];
+        GK_CHECK(job.dequant, GK_EUNSUPPORTED, api, "this build cannot decode %s",
+                 gk_qtype_name(a->type));
+    }
+
+    const size_t tiles = (a->n + GK_QMM_TILE_ROWS - 1) / GK_QMM_TILE_ROWS;
+    if ((double)a->n * (double)w_row_bytes * (double)a->m >= (double)GK_QMM_PARALLEL_BYTES)
+        gk_pool_run(gk_qmm_tiles, &job, tiles);
+    else
+        gk_qmm_tiles(&job, 0, tiles);
+    gk_aligned_free(xq);
+    return GK_OK;
+}
+
+gk_status gk_qgemm_ex(const gk_qgemm_args *args)
+{
+    return gk_qmm_run("gk_qgemm_ex", args);
+}
+
+/* Y = X W^T for m tokens, dense rows, under the public name `api`; type_ok narrows the formats
+ * a named wrapper accepts. */
+static gk_status gk_qmm_simple(const char *api,
+                               gk_qtype t,
+                               const void *w,
+                               const float *x,
+                               float *y,
+                               size_t m,
+                               size_t n,
+                               size_t k)
+{
+    const gk_qgemm_args args = {.type = t,
+                                .w = w,
+                                .x = x,
+                                .y = y,
+                                .m = m,
+                                .n = n,
+                                .k = k,
+                                .ldx = k,
+                                .ldy = n,
+                                .bias = NULL,
+                                .beta = 0.0f};
+    return gk_qmm_run(api, &args);
+}
+
+gk_status gk_qgemv(gk_qtype t, const void *w, const float *x, float *y, size_t n, size_t k)
+{
+    return gk_qmm_simple("gk_qgemv", t, w, x, y, 1, n, k);
+}
+
+gk_status
+gk_qgemm(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k)
+{
+    return gk_qmm_simple("gk_qgemm", t, w, x, y, m, n, k);
+}
+
+/* ---- the named wrappers ----------------------------------------------------------------- */
+
+#define GK_QMM_GEMV(name, NAME)                                                      \
+    gk_status gk_##name(const void *w, const float *x, float *y, size_t n, size_t k) \
+    {                                                                                \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k);        \
+    }
+#define GK_QMM_GEMM(name, NAME)                                                                \
+    gk_status gk_##name(const void *w, const float *x, float *y, size_t m, size_t n, size_t k) \
+    {                                                                                          \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k);                  \
+    }
+GK_QMM_GEMV(gemv_q8, Q8_0)
+GK_QMM_GEMV(gemv_q4, Q4_0)
+GK_QMM_GEMV(gemv_q2, TQ2_0)
+GK_QMM_GEMV(gemv_q1, TQ1_0)
+GK_QMM_GEMM(gemm_q8, Q8_0)
+GK_QMM_GEMM(gemm_q4, Q4_0)
+GK_QMM_GEMM(awq_matmul, AWQ4)
+GK_QMM_GEMM(gptq_matmul, GPTQ4)
+GK_QMM_GEMM(squeeze_matmul, SQUEEZE)
+
+/* The family wrappers: t must belong to the family. */
+#define GK_QMM_FAMILY(name, first, last)                                                         \
+    gk_status gk_##name(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, \
+                        size_t k)                                                                \
+    {                                                                                            \
+        GK_CHECK(t >= GK_QTYPE_##first && t <= GK_QTYPE_##last, GK_EINVAL, "gk_" #name,          \
+                 "type %d is not one of " #first ".." #last, (int)t);                            \
+        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k);                                  \
+    }
+GK_QMM_FAMILY(kquant_matmul, Q2_K, Q8_K)
+GK_QMM_FAMILY(iq_matmul, IQ1_S, IQ4_XS)

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/* Quantized GEMV / GEMM (gllmk/qmatmul.h) on the tier under test, for every format:
+ *   - against the double-precision product of the dequantized weights (gk_dequantize) and the
+ *     unquantized activations, within the bound the header states (activation quantization:
+ *     0.57 d_B per unit of |w| in each activation block B, plus 2^-20 relative), for m = 1, 7,
+ *     32, 100 tokens, k from one block to 16384, n with tile tails; weights both from random
+ *     bytes (every code and scale pattern that decodes to finite values) and from quantizing
+ *     random data;
+ *   - the K-quants, TQ2_0, AWQ4 and GPTQ4 bit for bit equal to the scalar tier, the others
+ *     within the bound;
+ *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
+ *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
+ *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
+ *   - gk_qgemm_ex: leading dimensions, bias, beta 0 (Y not read: NaN does not leak) and 1;
+ *   - named wrappers; every error path, with Y untouched. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/gk_test.h"
+#include "core/kernels.h"
+#include "quant/qdot.h"
+#include "quant/traits.h"
+
+/* ---- weights ---------------------------------------------------------------------------- */
+
+/* n rows of k weights of type t from random bytes, each block redrawn until it decodes to
+ * finite values of magnitude below 1e4 (random f16 scales can be NaN, Inf or huge); the
+ * dequantized weights go to wf. */
+static void random_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, void *w, float *wf)
+{
+    const size_t be = gk_qtype_block_elems(t), bb = gk_qtype_block_bytes(t);
+    unsigned char *bytes = w;
+    for (size_t b = 0; b < n * k / be; b++) {
+        for (int tries = 0;; tries++) {
+            for (size_t i = 0; i < bb; i++)
+                bytes[b * bb + i] = (unsigned char)gk_rng_u32(rng);
+            GK_EXPECT(gk_dequantize(t, bytes + b * bb, wf + b * be, be) == GK_OK, "%s decode",
+                      gk_qtype_name(t));
+            bool ok = true;
+            for (size_t i = 0; i < be; i++)
+                ok = ok && fabsf(wf[b * be + i]) < 1e4f;
+            if (ok) break;
+            if (tries > 1000) {
+                GK_EXPECT(false, "%s: no finite random block in 1000 draws", gk_qtype_name(t));
+                break;
+            }
+        }
+    }
+}
+
+/* The same from quantizing N(0,1)-like data (formats with a quantizer; false otherwise). */
+static bool quantized_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, void *w, float *wf)
+{
+    for (size_t i = 0; i < n * k; i++)
+        wf[i] = gk_rng_uniform(rng, -1.0f, 1.0f) + gk_rng_uniform(rng, -1.0f, 1.0f);
+    if (gk_quantize(t, wf, w, n * k, NULL) != GK_OK) return false;
+    GK_EXPECT(gk_dequantize(t, w, wf, n * k) == GK_OK, "%s decode", gk_qtype_name(t));
+    return true;
+}
+
+/* ---- the reference and its bound ---------------------------------------------------------- */
+
+/* Checks y (m x n, row stride ldy) against X W^T in double within the header's bound, with the
+ * activation blocks of act_elems values (0: the f32 path, no quantization term). */
+static void check_bound(const char *what,
+                        gk_qtype t,
+                        const float *wf,
+                        const float *x,
+                        const float *y,
+                        size_t m,
+                        size_t n,
+                        size_t k,
+                        size_t act_elems)
+{
+    for (size_t tk = 0; tk < m; tk++) {
+        const float *xt = x + tk * k;
+        for (size_t r = 0; r < n; r++) {
+            const float *wr = wf + r * k;
+            double exact = 0.0, magnitude = 0.0, quant = 0.0;
+            for (size_t i = 0; i < k; i++) {
+                exact += (double)wr[i] * (double)xt[i];
+                magnitude += fabs((double)wr[i] * (double)xt[i]);
+            }
+            for (size_t b0 = 0; act_elems && b0 < k; b0 += act_elems) {
+                double amax = 0.0, wsum = 0.0;
+                for (size_t i = b0; i < b0 + act_elems; i++) {
+                    amax = fmax(amax, fabs((double)xt[i]));
+                    wsum += fabs((double)wr[i]);
+                }
+                quant += wsum * 0.57 * amax / 127.0;
+            }
+            /* the many-token path is the f32 GEMM on dequantized weights (gllmk/gemm.h) */
+            const double relative = m >= GK_QMM_GEMM_MIN_M ? (double)k * 0x1p-24 : 0x1p-20;
+            const double bound = quant + relative * magnitude + 1e-30;
+            const double got = (double)y[tk * n + r];
+            if (!(fabs(got - exact) <= bound)) {
+                GK_EXPECT(false,
+                          "%s %s m=%zu n=%zu k=%zu: y[%zu][%zu] = %.9g, exact %.9g, bound %.3g",
+                          what, gk_qtype_name(t), m, n, k, tk, r, got, exact, bound);
+                return;
+            }
+        }
+    }
+}
+
+static size_t act_elems_of(gk_qtype t)
+{
+    struct gk_qmm_kernels qk;
+    return gk_qmm_kernels_of(t, GK_ISA_SCALAR, &qk) ? qk.act_block_elems : 0;
+}
+
+/* The formats whose kernels reduce each block to exact integers and do the f32 steps one block
+ * at a time, like the scalar tier: every tier gives the same bits. */
+static bool same_bits_on_every_tier(gk_qtype t)
+{
+    return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q6_K) || t == GK_QTYPE_TQ2_0 ||
+           t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4;
+}
+
+/* ---- one shape of one format ---------------------------------------------------------------- */
+
+static void test_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k, bool from_quantizer)
+{
+    const size_t w_bytes = gk_qtype_row_bytes(t, k) * n;
+    void *w = malloc(w_bytes);
+    float *wf = malloc(n * k * sizeof(float));
+    float *x = malloc(m * k * sizeof(float));
+    float *y = malloc(m * n * sizeof(float));
+    float *y2 = malloc(m * n * sizeof(float));
+    if (from_quantizer) {
+        if (!quantized_weights(rng, t, n, k, w, wf)) goto done;
+    } else {
+        random_weights(rng, t, n, k, w, wf);
+    }
+    for (size_t i = 0; i < m * k; i++)
+        x[i] = gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
+
+    GK_EXPECT_STATUS(gk_qgemm(t, w, x, y, m, n, k), GK_OK);
+    const bool gemm_path = m >= GK_QMM_GEMM_MIN_M;
+    check_bound(from_quantizer ? "quantized" : "random", t, wf, x, y, m, n, k,
+                gemm_path ? 0 : act_elems_of(t));
+    if (gemm_path) goto done; /* the checks below are of the quantized-activation path */
+
+    /* gk_qgemm is m gk_qgemv calls, bit for bit */
+    for (size_t tk = 0; tk < m; tk++)
+        GK_EXPECT_STATUS(gk_qgemv(t, w, x + tk * k, y2 + tk * n, n, k), GK_OK);
+    GK_EXPECT(gk_test_same_bits("qgemm vs qgemv", y, y2, m * n, sizeof(float)), "%s",
+              gk_qtype_name(t));
+
+    /* every tier gives the scalar tier's bits */
+    if (same_bits_on_every_tier(t)) {
+        const char *isa = gk_isa_name();
+        GK_EXPECT_STATUS(gk_set_isa("scalar"), GK_OK);
+        GK_EXPECT_STATUS(gk_qgemm(t, w, x, y2, m, n, k), GK_OK);
+        GK_EXPECT_STATUS(gk_set_isa(isa), GK_OK);
+        GK_EXPECT(gk_test_same_bits("tier vs scalar", y, y2, m * n, sizeof(float)), "%s on %s",
+                  gk_qtype_name(t), isa);
+    }
+done:
+    free(w);
+    free(wf);
+    free(x);
+    free(y);
+    free(y2);
+}
+
+static void test_formats(void)
+{
+    gk_rng rng = gk_rng_seeded(0x9e3779b97f4a7c15u);
+    const bool small = gk_test_sweep(10) < 10;
+    for (int ti = 0; ti < GK_QTYPE_COUNT; ti++) {
+        const gk_qtype t = (gk_qtype)ti;
+        if (!gk_qtraits_of(t)->dequant[GK_ISA_SCALAR]) continue; /* not in this build */
+        const size_t be = gk_qtype_block_elems(t);
+        test_shape(&rng, t, 1, 1, be, false);
+        test_shape(&rng, t, 7, 17, 2 * be, false);
+        test_shape(&rng, t, 1, 33, 4096, true);
+        test_shape(&rng, t, 7, 16, 4096, false);
+        if (!small) {
+            test_shape(&rng, t, 32, 37, 4096, true);
+            test_shape(&rng, t, 1, 19, 16384, false);
+        }
+        if (!small && (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q8_0 || t == GK_QTYPE_IQ4_XS))
+            test_shape(&rng, t, 100, 23, 1024, true);
+    }
+}
+
+/* ---- threads ------------------------------------------------------------------------------ */
+
+static void test_threads(void)
+{
+    gk_rng rng = gk_rng_seeded(7);
+    const gk_qtype types[] = {GK_QTYPE_Q4_0, GK_QTYPE_Q8_0, GK_QTYPE_Q4_K,
+                              GK_QTYPE_Q6_K, GK_QTYPE_Q5_K, GK_QTYPE_TQ2_0};
+    const size_t m = 3, n = 16 * 40 + 5, k = 1024; /* enough weight bytes to use the pool */
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        const gk_qtype t = types[ti];
+        void *w = malloc(gk_qtype_row_bytes(t, k) * n);
+        float *wf = malloc(n * k * sizeof(float)), *x = malloc(m * k * sizeof(float));
+        float *y1 = malloc(m * n * sizeof(float)), *yt = malloc(m * n * sizeof(float));
+        random_weights(&rng, t, n, k, w, wf);
+        for (size_t i = 0; i < m * k; i++)
+            x[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+        gk_set_num_threads(1);
+        GK_EXPECT_STATUS(gk_qgemm(t, w, x, y1, m, n, k), GK_OK);
+        for (int threads = 2; threads <= 4; threads++) {
+            gk_set_num_threads(threads);
+            GK_EXPECT_STATUS(gk_qgemm(t, w, x, yt, m, n, k), GK_OK);
+            GK_EXPECT(gk_test_same_bits("threads", yt, y1, m * n, sizeof(float)),
+                      "%s at %d threads", gk_qtype_name(t), threads);
+        }
+        gk_set_num_threads(0);
+        free(w);
+        free(wf);
+        free(x);
+        free(y1);
+        free(yt);
+    }
+}
+
+/* ---- activation quantizers ------------------------------------------------------------------ */
+
+static void test_activation_quantizers(void)
+{
+    gk_rng rng = gk_rng_seeded(11);
+    const gk_qtype pairs[] = {GK_QTYPE_Q8_0, GK_QTYPE_Q4_1, GK_QTYPE_Q4_K};
+
+    enum { K = 1024 };
+
+    float x[K];
+    unsigned char got[K * 2], want[K * 2];
+    for (size_t pi = 0; pi < sizeof pairs / sizeof pairs[0]; pi++) {
+        struct gk_qmm_kernels tier, scalar;
+        GK_EXPECT(gk_qmm_kernels_of(pairs[pi], (gk_isa)gk_kernels_active()->isa, &tier), "kernels");
+        GK_EXPECT(gk_qmm_kernels_of(pairs[pi], GK_ISA_SCALAR, &scalar), "kernels");
+        const size_t blocks = K / tier.act_block_elems;
+        for (int round = 0; round < (int)gk_test_sweep(200); round++) {
+            for (size_t i = 0; i < K; i++) {
+                switch (round % 5) {
+                case 0: x[i] = gk_rng_uniform(&rng, -3.0f, 3.0f); break;
+                case 1:
+                    x[i] = (float)((int)(gk_rng_u32(&rng) % 255) - 127) * 0.5f;
+                    break;                                                        /* ties */
+                case 2: x[i] = gk_rng_uniform(&rng, -1.0f, 1.0f) * 1e-40f; break; /* subnormal */
+                case 3: x[i] = i % 64 < 32 ? 0.0f : gk_rng_uniform(&rng, -1.0f, 1.0f); break;
+                default: x[i] = (i % 7 == 0 ? -1.0f : 1.0f) * (float)(i % 13); break;
+                }
+            }
+            memset(got, 0xA5, sizeof got);
+            memset(want, 0x5A, sizeof want);
+            tier.quantize(x, got, blocks);
+            scalar.quantize(x, want, blocks);
+            GK_EXPECT(memcmp(got, want, blocks * tier.act_block_bytes) == 0,
+                      "activation quantizer of %s differs from the scalar one (round %d)",
+                      gk_qtype_name(pairs[pi]), round);
+        }
+    }
+}
+
+/* ---- the general form and the wrappers ------------------------------------------------------ */
+
+static void test_ex(void)
+{
+    gk_rng rng = gk_rng_seeded(13);
+    const gk_qtype t = GK_QTYPE_Q4_K;
+    const size_t m = 5, n = 21, k = 512, ldx = k + 3, ldy = n + 2;
+    void *w = malloc(gk_qtype_row_bytes(t, k) * n);
+    float *wf = malloc(n * k * sizeof(float)), *x = malloc(m * ldx * sizeof(float));
+    float *xd = malloc(m * k * sizeof(float)), *yd = malloc(m * n * sizeof(float));
+    float *y = malloc(m * ldy * sizeof(float)), bias[21];
+    random_weights(&rng, t, n, k, w, wf);
+    for (size_t i = 0; i < m * ldx; i++)
+        x[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+    for (size_t tk = 0; tk < m; tk++)
+        memcpy(xd + tk * k, x + tk * ldx, k * sizeof(float));
+    for (size_t r = 0; r < n; r++)
+        bias[r] = (float)r - 10.0f;
+    GK_EXPECT_STATUS(gk_qgemm(t, w, xd, yd, m, n, k), GK_OK);
+
+    /* beta 0: Y is not read (NaN there does not leak); padding columns untouched */
+    for (size_t i = 0; i < m * ldy; i++)
+        y[i] = NAN;
+    gk_qgemm_args a = {.type = t,
+                       .w = w,
+                       .x = x,
+                       .y = y,
+                       .bias = bias,
+                       .m = m,
+                       .n = n,
+                       .k = k,
+                       .ldx = ldx,
+                       .ldy = ldy,
+                       .beta = 0.0f};
+    GK_EXPECT_STATUS(gk_qgemm_ex(&a), GK_OK);
+    for (size_t tk = 0; tk < m; tk++) {
+        for (size_t r = 0; r < n; r++)
+            GK_EXPECT(y[tk * ldy + r] == yd[tk * n + r] + bias[r], "bias [%zu][%zu]", tk, r);
+        GK_EXPECT(isnan(y[tk * ldy + n]) && isnan(y[tk * ldy + n + 1]), "padding written");
+    }
+    /* beta 1 accumulates: Y = Y + X W^T + bias */
+    for (size_t i = 0; i < m * ldy; i++)
+        y[i] = 0.25f;
+    a.beta = 1.0f;
+    GK_EXPECT_STATUS(gk_qgemm_ex(&a), GK_OK);
+    for (size_t tk = 0; tk < m; tk++)
+        for (size_t r = 0; r < n; r++)
+            GK_EXPECT(y[tk * ldy + r] == yd[tk * n + r] + bias[r] + 0.25f, "beta [%zu][%zu]", tk,
+                      r);
+    free(w);
+    free(wf);
+    free(x);
+    free(xd);
+    free(yd);
+    free(y);
+}
+
+static void test_wrappers(void)
+{
+    gk_rng rng = gk_rng_seeded(17);
+    const size_t n = 9, k = 256;
+    unsigned char w[9 * 292];
+    float wf[9 * 256], x[256], y[9], want[9];
+    for (size_t i = 0; i < k; i++)
+        x[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+#define WRAPPER_GEMV(fn, T)                                            \
+    random_weights(&rng, GK_QTYPE_##T, n, k, w, wf);                   \
+    GK_EXPECT_STATUS(gk_qgemv(GK_QTYPE_##T, w, x, want, n, k), GK_OK); \
+    GK_EXPECT_STATUS(fn(w, x, y, n, k), GK_OK);                        \
+    GK_EXPECT(memcmp(y, want, sizeof y) == 0, #fn);
+    WRAPPER_GEMV(gk_gemv_q8, Q8_0)
+    WRAPPER_GEMV(gk_gemv_q4, Q4_0)
+    WRAPPER_GEMV(gk_gemv_q2, TQ2_0)
+    WRAPPER_GEMV(gk_gemv_q1, TQ1_0)
+#define WRAPPER_GEMM(call, T)                                          \
+    random_weights(&rng, GK_QTYPE_##T, n, k, w, wf);                   \
+    GK_EXPECT_STATUS(gk_qgemv(GK_QTYPE_##T, w, x, want, n, k), GK_OK); \
+    GK_EXPECT_STATUS(call, GK_OK);                                     \
+    GK_EXPECT(memcmp(y, want, sizeof y) == 0, #call);
+    WRAPPER_GEMM(gk_gemm_q8(w, x, y, 1, n, k), Q8_0)
+    WRAPPER_GEMM(gk_gemm_q4(w, x, y, 1, n, k), Q4_0)
+    WRAPPER_GEMM(gk_kquant_matmul(GK_QTYPE_Q5_K, w, x, y, 1, n, k), Q5_K)
+    WRAPPER_GEMM(gk_awq_matmul(w, x, y, 1, n, k), AWQ4)
+    WRAPPER_GEMM(gk_gptq_matmul(w, x, y, 1, n, k), GPTQ4)
+    WRAPPER_GEMM(gk_squeeze_matmul(w, x, y, 1, n, k), SQUEEZE)
+    if (gk_qtraits_of(GK_QTYPE_IQ4_XS)->dequant[GK_ISA_SCALAR]) {
+        WRAPPER_GEMM(gk_iq_matmul(GK_QTYPE_IQ4_XS, w, x, y, 1, n, k), IQ4_XS)
+    }
+    GK_EXPECT_STATUS(gk_kquant_matmul(GK_QTYPE_Q8_0, w, x, y, 1, n, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_iq_matmul(GK_QTYPE_Q4_K, w, x, y, 1, n, k), GK_EINVAL);
+}
+
+/* ---- errors ------------------------------------------------------------------------------------
+ */
+
+static void test_errors(void)
+{
+    enum { N = 4, K = 64 };
+
+    unsigned char w[N * 2 * 34] = {0};
+    float x[2 * K] = {0}, y[2 * N], bias[N] = {0};
+    const gk_qtype t = GK_QTYPE_Q8_0;
+    for (size_t i = 0; i < 2 * N; i++)
+        y[i] = 42.0f;
+#define EXPECT_UNTOUCHED(call, want)                        \
+    do {                                                    \
+        GK_EXPECT_STATUS(call, want);                       \
+        for (size_t i_ = 0; i_ < 2 * N; i_++)               \
+            GK_EXPECT(y[i_] == 42.0f, "%s wrote y", #call); \
+    } while (0)
+    EXPECT_UNTOUCHED(gk_qgemv((gk_qtype)GK_QTYPE_COUNT, w, x, y, N, K), GK_EINVAL);
+    EXPECT_UNTOUCHED(gk_qgemv((gk_qtype)-1, w, x, y, N, K), GK_EINVAL);
+    EXPECT_UNTOUCHED(gk_qgemv(t, NULL, x, y, N, K), GK_EINVAL);
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, NULL, y, N, K), GK_EINVAL);
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, x, NULL, N, K), GK_EINVAL);
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, x, y, N, K + 1), GK_EINVAL);
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, x, y, SIZE_MAX / 8, K), GK_EOVERFLOW);
+    EXPECT_UNTOUCHED(gk_qgemm(t, w, x, y, SIZE_MAX / 2, N, K), GK_EOVERFLOW);
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, x, (float *)(void *)w, N, K), GK_EALIAS);
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, y + 1, y, N, K), GK_EALIAS);
+    x[5] = NAN;
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, x, y, N, K), GK_EINVAL);
+    x[5] = INFINITY;
+    EXPECT_UNTOUCHED(gk_qgemv(t, w, x, y, N, K), GK_EINVAL);
+    x[5] = 0.0f;
+    EXPECT_UNTOUCHED(gk_qgemm_ex(NULL), GK_EINVAL);
+    gk_qgemm_args a = {.type = t,
+                       .w = w,
+                       .x = x,
+                       .y = y,
+                       .bias = bias,
+                       .m = 2,
+                       .n = N,
+                       .k = K,
+                       .ldx = K - 1,
+                       .ldy = N,
+                       .beta = 0.0f};
+    EXPECT_UNTOUCHED(gk_qgemm_ex(&a), GK_EINVAL); /* ldx < k */
+    a.ldx = K;
+    a.ldy = N - 1;
+    EXPECT_UNTOUCHED(gk_qgemm_ex(&a), GK_EINVAL); /* ldy < n */
+    a.ldy = N;
+    a.bias = y + N;
+    EXPECT_UNTOUCHED(gk_qgemm_ex(&a), GK_EALIAS); /* bias inside Y */
+    /* nothing to do: m = 0 or n = 0 write nothing, even with NULL pointers */
+    EXPECT_UNTOUCHED(gk_qgemm(t, NULL, NULL, NULL, 0, N, K), GK_OK);
+    EXPECT_UNTOUCHED(gk_qgemm(t, NULL, NULL, y, 1, 0, K), GK_OK);
+    /* k = 0: Y = bias (or zeros) */
+    GK_EXPECT_STATUS(gk_qgemv(t, NULL, NULL, y, N, 0), GK_OK);
+    for (size_t i = 0; i < N; i++)
+        GK_EXPECT(y[i] == 0.0f, "k = 0 gives zeros");
+}
+
+int main(void)
+{
+    gk_test_require_isa();
+    test_errors();
+    test_activation_quantizers();
+    test_wrappers();
+    test_ex();
+    test_threads();
+    test_formats();
+    return gk_test_finish("test_qmatmul");
+}
