@@ -26,7 +26,7 @@ enum {
      * count, and no part splits k, so every element is computed by the same operations whatever
      * the split. */
     GK_GEMM_PART_PANELS = 4,
-    GK_GEMM_SMALL_PART_COLS = 128,
+    GK_GEMM_SMALL_PART_COLS = 256,
     /* Panels of B per packing part: a source row is read in runs of this many panels (1 KiB
      * for NR = 16), and a 1024-column block still makes 4 parts for the threads. */
     GK_GEMM_PACK_B_PANELS = 16,
