@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Suite `gemm`: f32 GEMM at the shapes of the GEMM issue (squares 256..2048 with B as k x n; LLM
- * projections m x 4096 x 4096 etc. with the weights stored n x k, unpacked and prepacked), at 1
+ * projections m x 4096 x 4096 etc. with the weights stored n x k, unpacked and prepacked; decode
+ * m = 1, 8 also with B as k x n, the layout of gk_gemm_f32), at 1
  * and all threads. Per case: GFLOP/s, percent of the measured FMA peak of the vector width the
  * active tier uses (same thread count), and the ratio to the fastest peer (OpenBLAS, BLIS, oneDNN,
  * each forced to the same thread count) measured in the same run; every peer also gets its own
