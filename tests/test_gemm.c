@@ -335,7 +335,7 @@ static void test_prepacked(void)
     gk_rng rng = gk_rng_seeded(5);
     const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
     const size_t ns[] = {1, 15, 16, 17, 40, 100}, ks[] = {1, 7, 257, 2 * g->kc + 5};
-    const size_t ms[] = {1, 5, 40};
+    const size_t ms[] = {1, 5, 40, g->mc + 7}; /* small m, one MC block, several */
     for (size_t ni = 0; ni < 6; ni++)
         for (size_t ki = 0; ki < 4; ki++) {
             const size_t n = ns[ni], k = ks[ki];
@@ -344,7 +344,7 @@ static void test_prepacked(void)
             GK_EXPECT(bytes >= 64 + n * k * 4, "gk_pack_b_size_f32(%zu, %zu) = %zu", n, k, bytes);
             void *packed = gk_aligned_alloc(bytes, 64);
             GK_EXPECT_STATUS(gk_pack_b_f32(b, packed, n, k), GK_OK);
-            for (size_t mi = 0; mi < 3; mi++) {
+            for (size_t mi = 0; mi < 4; mi++) {
                 const size_t m = ms[mi];
                 float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *c = malloc(m * n * 4);
                 float *c0 = calloc(m * n, 4);
@@ -411,14 +411,14 @@ static void test_prepacked(void)
     free(b);
 }
 
-/* The same call gives the same bits for 1, 2, 3 and 4 threads (packed and small-m paths, both
- * layouts of B, bias and beta). */
+/* The same call gives the same bits for 1, 2, 3 and 4 threads (one-MC-block, several-MC-block
+ * and small-m paths, both layouts of B, bias and beta). */
 static void test_threads(void)
 {
     gk_rng rng = gk_rng_seeded(6);
-    const size_t shapes[][3] = {{100, 300, 300}, {8, 1000, 300}, {300, 64, 700}};
+    const size_t shapes[][3] = {{100, 300, 300}, {8, 1000, 300}, {300, 64, 700}, {40, 2000, 50}};
     const int saved = gk_get_num_threads();
-    for (size_t s = 0; s < 3; s++) {
+    for (size_t s = 0; s < 4; s++) {
         for (int tb = 0; tb < 2; tb++) {
             const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
             float *a = random_matrix(&rng, GK_DTYPE_F32, m * k);
