@@ -29,10 +29,11 @@ struct gkb_gemm_shape {
 };
 
 /* The issue's shapes. Squares use B as k x n; LLM shapes use weights stored n x k (GGUF), and
- * the same shapes prepacked. */
+ * the same shapes prepacked; decode (m = 1, 8) also with B as k x n (gk_gemm_f32's layout). */
 static const struct gkb_gemm_shape gkb_gemm_full[] = {
     {256, 256, 256, GKB_GEMM_B_KN},        {512, 512, 512, GKB_GEMM_B_KN},
     {1024, 1024, 1024, GKB_GEMM_B_KN},     {2048, 2048, 2048, GKB_GEMM_B_KN},
+    {1, 4096, 4096, GKB_GEMM_B_KN},        {8, 4096, 4096, GKB_GEMM_B_KN},
     {1, 4096, 4096, GKB_GEMM_B_NK},        {8, 4096, 4096, GKB_GEMM_B_NK},
     {32, 4096, 4096, GKB_GEMM_B_NK},       {128, 4096, 4096, GKB_GEMM_B_NK},
     {512, 4096, 4096, GKB_GEMM_B_NK},      {128, 11008, 4096, GKB_GEMM_B_NK},
@@ -273,7 +274,7 @@ static void gkb_gemm_ukr_case(const struct gkb_context *ctx)
             "gemm_ukr", "f32",      "",        1,
             ns,         flops / ns, "GFLOP/s", peak > 0 ? 100.0 * (flops / ns) / peak : -1,
             peak_name,  -1,         NULL};
-        snprintf(row.shape, sizeof row.shape, "%zux%zu kc=%zu mc=%zu", g->mr, g->nr, g->kc, g->mc);
+        snprintf(row.shape, sizeof row.shape, "%zux%zu,kc=%zu,mc=%zu", g->mr, g->nr, g->kc, g->mc);
         gkb_report(&row);
     }
     gk_aligned_free(a);
