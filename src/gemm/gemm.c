@@ -26,7 +26,10 @@ enum {
      * count, and no part splits k, so every element is computed by the same operations whatever
      * the split. */
     GK_GEMM_PART_PANELS = 4,
-    GK_GEMM_SMALL_PART_COLS = 256,
+    /* Columns per part of the small-m path: 2048 / m (at least 256), so that m = 1 streams each
+     * row of B in runs of 8 KiB and still splits a 4096-column B over two threads. */
+    GK_GEMM_SMALL_PART_COLS_M1 = 2048,
+    GK_GEMM_SMALL_PART_COLS_MIN = 256,
     /* Panels of B per part of the one-MC-block path (128 columns for NR = 16: a KC x 128 slice
      * of packed B, 128 KiB, next to the MC x KC block of A in L2). */
     GK_GEMM_SLICE_PANELS = 8,
@@ -315,13 +318,14 @@ struct gk_gemm_small_job {
     float *c;
     size_t ldc;
     struct gk_gemm_epilogue ep;
+    size_t part_cols; /* depends on m only */
 };
 
 static void gk_gemm_small_part(void *ctx, size_t first, size_t end)
 {
     const struct gk_gemm_small_job *s = ctx;
-    const size_t j0 = first * GK_GEMM_SMALL_PART_COLS;
-    const size_t j1 = gk_min(end * GK_GEMM_SMALL_PART_COLS, s->n);
+    const size_t j0 = first * s->part_cols;
+    const size_t j1 = gk_min(end * s->part_cols, s->n);
     s->g->small(s->a, s->m, s->k, &s->b, s->c, s->ldc, j0, j1, &s->ep);
 }
 
@@ -329,9 +333,18 @@ static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
 {
     /* A (at most 16 rows) is widened to a dense f32 m x k matrix: panels of width 1 are rows. */
     p->g->pack(a_dense, &p->a, p->m, 1, p->k);
-    struct gk_gemm_small_job s = {
-        p->g, a_dense, p->m, p->n, p->k, p->b, p->c, p->ldc, {p->alpha, p->beta, p->bias}};
-    const size_t n_parts = (p->n + GK_GEMM_SMALL_PART_COLS - 1) / GK_GEMM_SMALL_PART_COLS;
+    struct gk_gemm_small_job s = {p->g,
+                                  a_dense,
+                                  p->m,
+                                  p->n,
+                                  p->k,
+                                  p->b,
+                                  p->c,
+                                  p->ldc,
+                                  {p->alpha, p->beta, p->bias},
+                                  GK_GEMM_SMALL_PART_COLS_M1 / p->m / 64 * 64};
+    if (s.part_cols < GK_GEMM_SMALL_PART_COLS_MIN) s.part_cols = GK_GEMM_SMALL_PART_COLS_MIN;
+    const size_t n_parts = (p->n + s.part_cols - 1) / s.part_cols;
     const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
     if (flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS / 4 && n_parts > 1)
         gk_pool_run(gk_gemm_small_part, &s, n_parts);
