@@ -457,6 +457,30 @@ static void test_threads(void)
             free(ct);
         }
     }
+    /* Prepacked B (the one-MC-block path, small m included). */
+    const size_t ms[] = {8, 40}, n = 1000, k = 300;
+    float *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
+    void *packed = gk_aligned_alloc(gk_pack_b_size_f32(n, k), 64);
+    GK_EXPECT_STATUS(gk_pack_b_f32(b, packed, n, k), GK_OK);
+    for (size_t s = 0; s < 2; s++) {
+        const size_t m = ms[s];
+        float *a = random_matrix(&rng, GK_DTYPE_F32, m * k);
+        float *c1 = malloc(m * n * 4), *ct = malloc(m * n * 4);
+        for (int t = 1; t <= 4; t++) {
+            GK_EXPECT_STATUS(gk_set_num_threads(t), GK_OK);
+            GK_EXPECT_STATUS(gk_gemm_prepacked_f32(a, packed, t == 1 ? c1 : ct, m, n, k), GK_OK);
+            if (t > 1) {
+                char what[64];
+                snprintf(what, sizeof what, "prepacked m %zu, %d threads vs 1", m, t);
+                gk_test_same_bits(what, ct, c1, m * n, 4);
+            }
+        }
+        free(a);
+        free(c1);
+        free(ct);
+    }
+    gk_aligned_free(packed);
+    free(b);
     GK_EXPECT_STATUS(gk_set_num_threads(saved), GK_OK);
 }
 
