@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Suite `gemm`: f32 GEMM at the shapes of the GEMM issue (squares 256..2048 with B as k x n; LLM
- * projections m x 4096 x 4096 etc. with the weights stored n x k, unpacked and prepacked), at 1
+ * projections m x 4096 x 4096 etc. with the weights stored n x k, unpacked and prepacked; decode
+ * m = 1, 8 also with B as k x n, the layout of gk_gemm_f32), at 1
  * and all threads. Per case: GFLOP/s, percent of the measured FMA peak of the vector width the
  * active tier uses (same thread count), and the ratio to the fastest peer (OpenBLAS, BLIS, oneDNN,
  * each forced to the same thread count) measured in the same run; every peer also gets its own
@@ -28,10 +29,11 @@ struct gkb_gemm_shape {
 };
 
 /* The issue's shapes. Squares use B as k x n; LLM shapes use weights stored n x k (GGUF), and
- * the same shapes prepacked. */
+ * the same shapes prepacked; decode (m = 1, 8) also with B as k x n (gk_gemm_f32's layout). */
 static const struct gkb_gemm_shape gkb_gemm_full[] = {
     {256, 256, 256, GKB_GEMM_B_KN},        {512, 512, 512, GKB_GEMM_B_KN},
     {1024, 1024, 1024, GKB_GEMM_B_KN},     {2048, 2048, 2048, GKB_GEMM_B_KN},
+    {1, 4096, 4096, GKB_GEMM_B_KN},        {8, 4096, 4096, GKB_GEMM_B_KN},
     {1, 4096, 4096, GKB_GEMM_B_NK},        {8, 4096, 4096, GKB_GEMM_B_NK},
     {32, 4096, 4096, GKB_GEMM_B_NK},       {128, 4096, 4096, GKB_GEMM_B_NK},
     {512, 4096, 4096, GKB_GEMM_B_NK},      {128, 11008, 4096, GKB_GEMM_B_NK},
@@ -235,6 +237,52 @@ static void gkb_gemm_half_cases(const struct gkb_context *ctx)
     gk_set_num_threads(0);
 }
 
+/* The microkernel alone (internal table, src/core/gemm_kernels.h): one KC x NR panel of B in L1
+ * against the MR panels of an MC x KC block of A (in L2), as the driver's inner loop runs it,
+ * minus packing and the C traffic of other blocks. It attributes a gap to the kernel or the
+ * driver. */
+struct gkb_ukr_job {
+    const struct gk_gemm_kernels *g;
+    const float *a, *b;
+    float *c;
+    size_t n_panels;
+};
+
+static void gkb_ukr_call(void *ctx)
+{
+    const struct gkb_ukr_job *j = ctx;
+    const struct gk_gemm_epilogue ep = {1.0f, 1.0f, NULL};
+    for (size_t q = 0; q < j->n_panels; q++)
+        j->g->ukr(j->g->kc, j->a + q * j->g->mr * j->g->kc, j->b, j->c + q * j->g->mr * j->g->nr,
+                  j->g->nr, &ep);
+}
+
+static void gkb_gemm_ukr_case(const struct gkb_context *ctx)
+{
+    const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
+    const size_t n_panels = g->mc / g->mr;
+    float *a = gkb_random_f32(g->mc * g->kc, 6), *b = gkb_random_f32(g->kc * g->nr, 7);
+    float *c = gkb_random_f32(g->mc * g->nr, 8);
+    if (a && b && c) {
+        gk_set_num_threads(1);
+        struct gkb_ukr_job job = {g, a, b, c, n_panels};
+        const double flops = 2.0 * (double)(g->mc * g->nr * g->kc);
+        const double ns = gkb_min_time_ns(gkb_ukr_call, &job, 3, ctx->smoke ? 1 : 200);
+        const char *peak_name;
+        const double peak = gkb_gemm_peak(ctx->limits, 0, &peak_name);
+        struct gkb_row row = {
+            "gemm_ukr", "f32",      "",        1,
+            ns,         flops / ns, "GFLOP/s", peak > 0 ? 100.0 * (flops / ns) / peak : -1,
+            peak_name,  -1,         NULL};
+        snprintf(row.shape, sizeof row.shape, "%zux%zu,kc=%zu,mc=%zu", g->mr, g->nr, g->kc, g->mc);
+        gkb_report(&row);
+    }
+    gk_aligned_free(a);
+    gk_aligned_free(b);
+    gk_aligned_free(c);
+    gk_set_num_threads(0);
+}
+
 void gkb_suite_gemm(const struct gkb_context *ctx)
 {
     const struct gkb_gemm_shape *shapes = gkb_gemm_default;
@@ -254,6 +302,7 @@ void gkb_suite_gemm(const struct gkb_context *ctx)
     printf("%s | microkernel %s | OPENBLAS_CORETYPE=%s\n", n_peers ? "" : " none",
            gk_kernels_active()->gemm.ukr_name,
            getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)");
+    gkb_gemm_ukr_case(ctx);
     for (size_t i = 0; i < n; i++)
         gkb_gemm_case(ctx, &shapes[i]);
     if (ctx->named || ctx->smoke) gkb_gemm_half_cases(ctx);

@@ -335,7 +335,7 @@ static void test_prepacked(void)
     gk_rng rng = gk_rng_seeded(5);
     const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
     const size_t ns[] = {1, 15, 16, 17, 40, 100}, ks[] = {1, 7, 257, 2 * g->kc + 5};
-    const size_t ms[] = {1, 5, 40};
+    const size_t ms[] = {1, 5, 40, g->mc + 7}; /* small m, one MC block, several */
     for (size_t ni = 0; ni < 6; ni++)
         for (size_t ki = 0; ki < 4; ki++) {
             const size_t n = ns[ni], k = ks[ki];
@@ -344,7 +344,7 @@ static void test_prepacked(void)
             GK_EXPECT(bytes >= 64 + n * k * 4, "gk_pack_b_size_f32(%zu, %zu) = %zu", n, k, bytes);
             void *packed = gk_aligned_alloc(bytes, 64);
             GK_EXPECT_STATUS(gk_pack_b_f32(b, packed, n, k), GK_OK);
-            for (size_t mi = 0; mi < 3; mi++) {
+            for (size_t mi = 0; mi < 4; mi++) {
                 const size_t m = ms[mi];
                 float *a = random_matrix(&rng, GK_DTYPE_F32, m * k), *c = malloc(m * n * 4);
                 float *c0 = calloc(m * n, 4);
@@ -411,14 +411,14 @@ static void test_prepacked(void)
     free(b);
 }
 
-/* The same call gives the same bits for 1, 2, 3 and 4 threads (packed and small-m paths, both
- * layouts of B, bias and beta). */
+/* The same call gives the same bits for 1, 2, 3 and 4 threads (one-MC-block, several-MC-block
+ * and small-m paths, both layouts of B, bias and beta). */
 static void test_threads(void)
 {
     gk_rng rng = gk_rng_seeded(6);
-    const size_t shapes[][3] = {{100, 300, 300}, {8, 1000, 300}, {300, 64, 700}};
+    const size_t shapes[][3] = {{100, 300, 300}, {8, 1000, 300}, {300, 64, 700}, {40, 2000, 50}};
     const int saved = gk_get_num_threads();
-    for (size_t s = 0; s < 3; s++) {
+    for (size_t s = 0; s < 4; s++) {
         for (int tb = 0; tb < 2; tb++) {
             const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
             float *a = random_matrix(&rng, GK_DTYPE_F32, m * k);
@@ -457,6 +457,30 @@ static void test_threads(void)
             free(ct);
         }
     }
+    /* Prepacked B (the one-MC-block path, small m included). */
+    const size_t ms[] = {8, 40}, n = 1000, k = 300;
+    float *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
+    void *packed = gk_aligned_alloc(gk_pack_b_size_f32(n, k), 64);
+    GK_EXPECT_STATUS(gk_pack_b_f32(b, packed, n, k), GK_OK);
+    for (size_t s = 0; s < 2; s++) {
+        const size_t m = ms[s];
+        float *a = random_matrix(&rng, GK_DTYPE_F32, m * k);
+        float *c1 = malloc(m * n * 4), *ct = malloc(m * n * 4);
+        for (int t = 1; t <= 4; t++) {
+            GK_EXPECT_STATUS(gk_set_num_threads(t), GK_OK);
+            GK_EXPECT_STATUS(gk_gemm_prepacked_f32(a, packed, t == 1 ? c1 : ct, m, n, k), GK_OK);
+            if (t > 1) {
+                char what[64];
+                snprintf(what, sizeof what, "prepacked m %zu, %d threads vs 1", m, t);
+                gk_test_same_bits(what, ct, c1, m * n, 4);
+            }
+        }
+        free(a);
+        free(c1);
+        free(ct);
+    }
+    gk_aligned_free(packed);
+    free(b);
     GK_EXPECT_STATUS(gk_set_num_threads(saved), GK_OK);
 }
 

@@ -94,9 +94,10 @@ GK_API gk_status gk_gemm_bias_bf16(const gk_bf16 *a,
  *
  * gk_pack_b_size_f32 returns the bytes of the packed buffer for a k x n matrix B (0 if the size
  * overflows). gk_pack_b_f32 packs B (row-major k x n, ldb = n) into `packed_b` (at least that many
- * bytes, any alignment works, 64-byte alignment is fastest). The layout belongs to the active ISA
- * level: a 64-byte header (magic, format version, ISA level, panel width NR, depth block KC, n,
- * k, and a checksum of those fields) followed by the panels the microkernel reads directly.
+ * bytes, aligned to at least 4 bytes, else GK_EINVAL; 64 is fastest). The layout belongs to the
+ * active ISA level: a 64-byte header (magic, format version, ISA level, panel width NR, depth
+ * block KC, n, k, and a checksum of those fields) followed by the panels the microkernel reads
+ * directly.
  *
  * gk_gemm_prepacked_f32 computes C = A B with A m x k (row-major) from such a buffer. A buffer
  * packed for another ISA level, panel width, n or k, or one whose header is damaged, gives

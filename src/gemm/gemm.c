@@ -26,7 +26,13 @@ enum {
      * count, and no part splits k, so every element is computed by the same operations whatever
      * the split. */
     GK_GEMM_PART_PANELS = 4,
-    GK_GEMM_SMALL_PART_COLS = 128,
+    /* Columns per part of the small-m path: 2048 / m (at least 256), so that m = 1 streams each
+     * row of B in runs of 8 KiB and still splits a 4096-column B over two threads. */
+    GK_GEMM_SMALL_PART_COLS_M1 = 2048,
+    GK_GEMM_SMALL_PART_COLS_MIN = 256,
+    /* Panels of B per part of the one-MC-block path (128 columns for NR = 16: a KC x 128 slice
+     * of packed B, 128 KiB, next to the MC x KC block of A in L2). */
+    GK_GEMM_SLICE_PANELS = 8,
     /* Panels of B per packing part: a source row is read in runs of this many panels (1 KiB
      * for NR = 16), and a 1024-column block still makes 4 parts for the threads. */
     GK_GEMM_PACK_B_PANELS = 16,
@@ -119,31 +125,30 @@ static void gk_gemm_pack_a_part(void *ctx, size_t first, size_t end)
     }
 }
 
-/* One MR x NR tile; an edge tile goes through a buffer so the microkernel always writes a whole
- * tile and never touches C outside the matrix. */
-static void gk_gemm_tile(const struct gk_gemm_plan *p,
+/* One MR x NR tile of C at `c` (row stride ldc); an edge tile goes through a buffer so the
+ * microkernel always writes a whole tile and never touches C outside the matrix. */
+static void gk_gemm_tile(const struct gk_gemm_kernels *g,
+                         size_t kc,
                          const float *a_panel,
                          const float *b_panel,
-                         size_t i,
-                         size_t j,
+                         float *c,
+                         size_t ldc,
                          size_t mr_cur,
                          size_t nr_cur,
                          const struct gk_gemm_epilogue *ep)
 {
-    const struct gk_gemm_kernels *g = p->g;
-    float *c = p->c + i * p->ldc + j;
     if (mr_cur == g->mr && nr_cur == g->nr) {
-        g->ukr(p->kc_cur, a_panel, b_panel, c, p->ldc, ep);
+        g->ukr(kc, a_panel, b_panel, c, ldc, ep);
         return;
     }
     _Alignas(GK_GEMM_ALIGN) float tile[GK_GEMM_MAX_MR * GK_GEMM_MAX_NR];
     if (ep->beta != 0.0f) {
         for (size_t r = 0; r < mr_cur; r++)
-            memcpy(tile + r * g->nr, c + r * p->ldc, nr_cur * sizeof(float));
+            memcpy(tile + r * g->nr, c + r * ldc, nr_cur * sizeof(float));
     }
-    g->ukr(p->kc_cur, a_panel, b_panel, tile, g->nr, ep);
+    g->ukr(kc, a_panel, b_panel, tile, g->nr, ep);
     for (size_t r = 0; r < mr_cur; r++)
-        memcpy(c + r * p->ldc, tile + r * g->nr, nr_cur * sizeof(float));
+        memcpy(c + r * ldc, tile + r * g->nr, nr_cur * sizeof(float));
 }
 
 /* Compute stage: part = (MC block of the pass) x (GK_GEMM_PART_PANELS panels of the NC block). */
@@ -164,7 +169,8 @@ static void gk_gemm_compute_part(void *ctx, size_t first, size_t end)
             const struct gk_gemm_epilogue ep =
                 gk_block_epilogue(p, p->pc, p->kc_cur, p->bias ? p->bias + p->jc + j : NULL);
             for (size_t i = ib; i < ib + mc_cur; i += g->mr)
-                gk_gemm_tile(p, p->a_buf + i * p->kc_cur, b_panel, p->ic0 + i, p->jc + j,
+                gk_gemm_tile(g, p->kc_cur, p->a_buf + i * p->kc_cur, b_panel,
+                             p->c + (p->ic0 + i) * p->ldc + p->jc + j, p->ldc,
                              gk_min(g->mr, ib + mc_cur - i), nr_cur, &ep);
         }
     }
@@ -212,6 +218,95 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
     }
 }
 
+/* ---- one MC block (m <= MC): one parallel job per call ----------------------------------------
+ * The LLM shapes (m up to a few hundred) have a single MC block. The packed path above would
+ * fork and join three times per (NC, KC) block (hundreds of times per call), and each join waits
+ * for the slowest thread: on a shared machine, a thread that loses its CPU for one time slice
+ * stalls them all. Here one job covers the call: parts are slices of GK_GEMM_SLICE_PANELS
+ * panels of columns, each thread takes a contiguous range of slices, packs A once per KC block
+ * into its own buffer, then packs and multiplies its slices. The KC blocks and the microkernel
+ * calls of each element are the same as in the packed path, so results do not depend on the
+ * thread count. */
+
+struct gk_gemm_slice_job {
+    const struct gk_gemm_plan *p;
+    float *slots;       /* one A + B buffer per thread */
+    size_t slot_floats; /* floats per slot */
+    size_t n_slots;
+    atomic_size_t next_slot;
+    atomic_bool failed; /* a thread found no slot and could not allocate one */
+};
+
+static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
+{
+    struct gk_gemm_slice_job *job = ctx;
+    const struct gk_gemm_plan *p = job->p;
+    const struct gk_gemm_kernels *g = p->g;
+    const size_t slot = atomic_fetch_add(&job->next_slot, 1);
+    /* The pool runs at most gk_pool_threads() ranges at once, so a slot always exists unless the
+     * thread count changed during the call (which runtime.h forbids); allocate then. */
+    float *own = NULL;
+    float *buf = slot < job->n_slots ? job->slots + slot * job->slot_floats : NULL;
+    if (!buf) {
+        buf = own = gk_aligned_alloc(job->slot_floats * sizeof(float), GK_GEMM_ALIGN);
+        if (!buf) {
+            atomic_store(&job->failed, true);
+            return;
+        }
+    }
+    const size_t slice_cols = GK_GEMM_SLICE_PANELS * g->nr;
+    float *a_buf = buf, *b_buf = buf + gk_round_up(p->m, g->mr) * gk_min(p->kc, p->k);
+    for (size_t pc = 0; pc < p->k; pc += p->kc) {
+        const size_t kc_cur = gk_min(p->kc, p->k - pc);
+        struct gk_gemm_view va = p->a;
+        va.ptr = (const char *)va.ptr + pc * va.depth_stride * (va.dtype == GK_DTYPE_F32 ? 4 : 2);
+        g->pack(a_buf, &va, p->m, g->mr, kc_cur);
+        for (size_t part = first; part < end; part++) {
+            const size_t j0 = part * slice_cols, nc_cur = gk_min(slice_cols, p->n - j0);
+            const float *b_block;
+            if (p->prepacked) {
+                b_block = p->prepacked + pc * p->n_pad + j0 * kc_cur;
+            } else {
+                struct gk_gemm_view vb = p->b;
+                vb.ptr = (const char *)vb.ptr + ((j0 * vb.lane_stride + pc * vb.depth_stride) *
+                                                 (vb.dtype == GK_DTYPE_F32 ? 4 : 2));
+                g->pack(b_buf, &vb, nc_cur, g->nr, kc_cur);
+                b_block = b_buf;
+            }
+            for (size_t j = 0; j < nc_cur; j += g->nr) {
+                const struct gk_gemm_epilogue ep =
+                    gk_block_epilogue(p, pc, kc_cur, p->bias ? p->bias + j0 + j : NULL);
+                for (size_t i = 0; i < p->m; i += g->mr)
+                    gk_gemm_tile(g, kc_cur, a_buf + i * kc_cur, b_block + j * kc_cur,
+                                 p->c + i * p->ldc + j0 + j, p->ldc, gk_min(g->mr, p->m - i),
+                                 gk_min(g->nr, nc_cur - j), &ep);
+            }
+        }
+    }
+    gk_aligned_free(own);
+}
+
+/* Floats of one thread's slot: packed A (all m rows) and one slice of packed B. */
+static size_t gk_gemm_slice_slot_floats(const struct gk_gemm_plan *p)
+{
+    const size_t kc = gk_min(p->kc, p->k);
+    const size_t floats = (gk_round_up(p->m, p->g->mr) + GK_GEMM_SLICE_PANELS * p->g->nr) * kc;
+    return gk_round_up(floats, GK_GEMM_ALIGN / sizeof(float));
+}
+
+static gk_status gk_gemm_slice_path(const struct gk_gemm_plan *p, float *slots, size_t n_slots)
+{
+    struct gk_gemm_slice_job job = {p, slots, gk_gemm_slice_slot_floats(p), n_slots, 0, false};
+    const size_t slice_cols = GK_GEMM_SLICE_PANELS * p->g->nr;
+    const size_t n_parts = (p->n + slice_cols - 1) / slice_cols;
+    const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
+    if (flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS && n_parts > 1)
+        gk_pool_run(gk_gemm_slice_part, &job, n_parts);
+    else
+        gk_gemm_slice_part(&job, 0, n_parts);
+    return atomic_load(&job.failed) ? GK_ENOMEM : GK_OK;
+}
+
 /* ---- small m -----------------------------------------------------------------------------------
  */
 
@@ -223,13 +318,14 @@ struct gk_gemm_small_job {
     float *c;
     size_t ldc;
     struct gk_gemm_epilogue ep;
+    size_t part_cols; /* depends on m only */
 };
 
 static void gk_gemm_small_part(void *ctx, size_t first, size_t end)
 {
     const struct gk_gemm_small_job *s = ctx;
-    const size_t j0 = first * GK_GEMM_SMALL_PART_COLS;
-    const size_t j1 = gk_min(end * GK_GEMM_SMALL_PART_COLS, s->n);
+    const size_t j0 = first * s->part_cols;
+    const size_t j1 = gk_min(end * s->part_cols, s->n);
     s->g->small(s->a, s->m, s->k, &s->b, s->c, s->ldc, j0, j1, &s->ep);
 }
 
@@ -237,9 +333,18 @@ static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
 {
     /* A (at most 16 rows) is widened to a dense f32 m x k matrix: panels of width 1 are rows. */
     p->g->pack(a_dense, &p->a, p->m, 1, p->k);
-    struct gk_gemm_small_job s = {
-        p->g, a_dense, p->m, p->n, p->k, p->b, p->c, p->ldc, {p->alpha, p->beta, p->bias}};
-    const size_t n_parts = (p->n + GK_GEMM_SMALL_PART_COLS - 1) / GK_GEMM_SMALL_PART_COLS;
+    struct gk_gemm_small_job s = {p->g,
+                                  a_dense,
+                                  p->m,
+                                  p->n,
+                                  p->k,
+                                  p->b,
+                                  p->c,
+                                  p->ldc,
+                                  {p->alpha, p->beta, p->bias},
+                                  GK_GEMM_SMALL_PART_COLS_M1 / p->m / 64 * 64};
+    if (s.part_cols < GK_GEMM_SMALL_PART_COLS_MIN) s.part_cols = GK_GEMM_SMALL_PART_COLS_MIN;
+    const size_t n_parts = (p->n + s.part_cols - 1) / s.part_cols;
     const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
     if (flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS / 4 && n_parts > 1)
         gk_pool_run(gk_gemm_small_part, &s, n_parts);
@@ -411,6 +516,9 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     p.n_pad = gk_round_up(x->n, g->nr);
     const bool small = x->m <= GK_GEMM_SMALL_M && !prepacked && x->k > 0;
     const bool c_f32 = x->c_dtype == GK_DTYPE_F32;
+    const bool slices = !small && x->k > 0 && x->m <= p.mc;
+    const size_t n_slots = (size_t)gk_pool_threads();
+    size_t slot_total = 0;
 
     struct gk_gemm_workspace ws = {0};
     bool ok = true;
@@ -418,6 +526,9 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     ok = ok && gk_mul_size(x->m, x->n, &c_floats);
     if (small) {
         ok = ok && gk_ws_add(&ws, &ws.a_off, x->m * x->k);
+    } else if (slices) {
+        ok = ok && gk_mul_size(gk_gemm_slice_slot_floats(&p), n_slots, &slot_total) &&
+             gk_ws_add(&ws, &ws.a_off, slot_total);
     } else if (x->k > 0) {
         const size_t m_pass = gk_min(gk_round_up(x->m, g->mr), p.mc * GK_GEMM_M_PASS_BLOCKS);
         ok = ok && gk_ws_add(&ws, &ws.a_off, gk_round_up(m_pass, g->mr) * gk_min(p.kc, x->k));
@@ -432,6 +543,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     GK_CHECK(ws.bytes == 0 || base != NULL, GK_ENOMEM, api, "no memory for a %zu-byte workspace",
              ws.bytes);
 
+    gk_status status = GK_OK;
     if (x->bias) {
         float *bias = gk_ws_at(base, ws.bias_off);
         for (size_t j = 0; j < p.n_pad; j++)
@@ -461,17 +573,20 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
         }
     } else if (small) {
         gk_gemm_small_path(&p, gk_ws_at(base, ws.a_off));
+    } else if (slices) {
+        status = gk_gemm_slice_path(&p, gk_ws_at(base, ws.a_off), n_slots);
     } else {
         p.a_buf = gk_ws_at(base, ws.a_off);
         p.b_buf = prepacked ? NULL : gk_ws_at(base, ws.b_off);
         gk_gemm_packed_path(&p);
     }
 
-    if (!c_f32)
+    if (!c_f32 && status == GK_OK)
         for (size_t i = 0; i < x->m; i++)
             for (size_t j = 0; j < x->n; j++)
                 gk_store_from_f32(x->c, x->c_dtype, i * x->ldc + j, p.c[i * x->n + j]);
     gk_ws_release(base);
+    GK_CHECK(status == GK_OK, status, api, "no memory for a thread's packing buffer");
     return GK_OK;
 }
 
