@@ -263,6 +263,27 @@ void gk_dequant_q6_k_neon(const void *blocks, float *dst, size_t n_blocks)
     }
 }
 
+/* TQ2_0: value 128 h + 32 k + m is ((qs[32 h + m] >> 2k) & 3) - 1, times d. */
+void gk_dequant_tq2_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_tq2_0 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(3);
+    const int8x16_t one = vdupq_n_s8(1);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d);
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++, dst += 32) {
+                const int8x16_t shift = vdupq_n_s8((int8_t)(-2 * k));
+                for (int half = 0; half < 2; half++) {
+                    const uint8x16_t q = vld1q_u8(b[i].qs + 32 * h + 16 * half);
+                    const int8x16_t code = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q, shift), mask));
+                    gk_dq_put16_scaled(dst + 16 * half, vsubq_s8(code, one), d);
+                }
+            }
+        }
+    }
+}
+
 /* AWQ4 / GPTQ4: element 8 w + j is bits 4j..4j+3 of the little-endian word w;
  * value = ((float)q - zero_point) * scale. */
 void gk_dequant_awq4_neon(const void *blocks, float *dst, size_t n_blocks)
