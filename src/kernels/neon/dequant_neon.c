@@ -263,6 +263,40 @@ void gk_dequant_q6_k_neon(const void *blocks, float *dst, size_t n_blocks)
     }
 }
 
+/* TQ1_0 digit n of each byte q: ((uint8)(q * 3^n) * 3) >> 8 (the byte product wraps mod 256). */
+static inline uint8x16_t gk_dq_tq1_digits(uint8x16_t q, uint8_t pow)
+{
+    const uint8x16_t t = vmulq_u8(q, vdupq_n_u8(pow));
+    const uint16x8_t lo = vmull_u8(vget_low_u8(t), vdup_n_u8(3));
+    const uint16x8_t hi = vmull_u8(vget_high_u8(t), vdup_n_u8(3));
+    return vcombine_u8(vshrn_n_u16(lo, 8), vshrn_n_u16(hi, 8));
+}
+
+/* TQ1_0 (value order in src/quant/ternary.c): y = (float)(digit - 1) * d. */
+void gk_dequant_tq1_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_tq1_0 *b = blocks;
+    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    const int8x16_t one = vdupq_n_s8(1);
+    for (size_t i = 0; i < n_blocks; i++, dst += 256) {
+        const float d = gk_dq_h2f(b[i].d);
+        for (int n = 0; n < 5; n++)
+            for (int half = 0; half < 3;
+                 half++) { /* 16-byte groups qs[0..16), [16..32), [32..48) */
+                const uint8x16_t q = vld1q_u8(b[i].qs + 16 * half);
+                const int8x16_t code =
+                    vsubq_s8(vreinterpretq_s8_u8(gk_dq_tq1_digits(q, pow3[n])), one);
+                float *out = half < 2 ? dst + 32 * n + 16 * half : dst + 160 + 16 * n;
+                gk_dq_put16_scaled(out, code, d);
+            }
+        for (int n = 0; n < 4; n++)
+            for (int j = 0; j < 4; j++) {
+                const int digit = ((int)(uint8_t)(b[i].qh[j] * pow3[n]) * 3) >> 8;
+                dst[240 + 4 * n + j] = (float)(digit - 1) * d;
+            }
+    }
+}
+
 /* TQ2_0: value 128 h + 32 k + m is ((qs[32 h + m] >> 2k) & 3) - 1, times d. */
 void gk_dequant_tq2_0_neon(const void *blocks, float *dst, size_t n_blocks)
 {
