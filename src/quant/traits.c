@@ -3,6 +3,15 @@
 #include "quant/traits.h"
 
 #include "quant/blocks.h"
+
+/* The IQ rows get their kernels from src/quant/iq.h (the iq branch): present in the tree means
+ * present in the build (GK_HAVE_IQ may also be defined by the build). Without it the IQ rows
+ * keep their facts (names, sizes, GGUF ids) and the API reports GK_EUNSUPPORTED for them. */
+#if !defined(GK_HAVE_IQ) && defined(__has_include)
+#    if __has_include("quant/iq.h")
+#        define GK_HAVE_IQ 1
+#    endif
+#endif
 #ifdef GK_HAVE_IQ
 #    include "quant/iq.h"
 #endif

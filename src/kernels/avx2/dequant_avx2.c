@@ -33,14 +33,16 @@ static inline void gk_dq_put8_affine(float *dst, __m128i q8, __m256 scale, __m25
     _mm256_storeu_ps(dst, _mm256_sub_ps(_mm256_mul_ps(q, scale), sub));
 }
 
-static inline void gk_dq_put32_affine(float *dst, __m256i q, float scale, float sub)
+static inline void
+gk_dq_put32_affine(float *dst, __m256i q, float scale0, float sub0, float scale1, float sub1)
 {
     const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
-    const __m256 vs = _mm256_set1_ps(scale), vm = _mm256_set1_ps(sub);
-    gk_dq_put8_affine(dst, lo, vs, vm);
-    gk_dq_put8_affine(dst + 8, _mm_srli_si128(lo, 8), vs, vm);
-    gk_dq_put8_affine(dst + 16, hi, vs, vm);
-    gk_dq_put8_affine(dst + 24, _mm_srli_si128(hi, 8), vs, vm);
+    const __m256 vs0 = _mm256_set1_ps(scale0), vm0 = _mm256_set1_ps(sub0);
+    const __m256 vs1 = _mm256_set1_ps(scale1), vm1 = _mm256_set1_ps(sub1);
+    gk_dq_put8_affine(dst, lo, vs0, vm0);
+    gk_dq_put8_affine(dst + 8, _mm_srli_si128(lo, 8), vs0, vm0);
+    gk_dq_put8_affine(dst + 16, hi, vs1, vm1);
+    gk_dq_put8_affine(dst + 24, _mm_srli_si128(hi, 8), vs1, vm1);
 }
 
 static inline void gk_dq_put8_scale_add(float *dst, __m128i q8, __m256 scale, __m256 add)

@@ -31,11 +31,13 @@ static inline void gk_dq_put16_affine(float *dst, __m128i q16, __m512 scale, __m
     _mm512_storeu_ps(dst, _mm512_sub_ps(_mm512_mul_ps(q, scale), sub));
 }
 
-static inline void gk_dq_put32_affine(float *dst, __m256i q, float scale, float sub)
+static inline void
+gk_dq_put32_affine(float *dst, __m256i q, float scale0, float sub0, float scale1, float sub1)
 {
-    const __m512 vs = _mm512_set1_ps(scale), vm = _mm512_set1_ps(sub);
-    gk_dq_put16_affine(dst, _mm256_castsi256_si128(q), vs, vm);
-    gk_dq_put16_affine(dst + 16, _mm256_extracti128_si256(q, 1), vs, vm);
+    gk_dq_put16_affine(dst, _mm256_castsi256_si128(q), _mm512_set1_ps(scale0),
+                       _mm512_set1_ps(sub0));
+    gk_dq_put16_affine(dst + 16, _mm256_extracti128_si256(q, 1), _mm512_set1_ps(scale1),
+                       _mm512_set1_ps(sub1));
 }
 
 static inline void gk_dq_put16_scale_add(float *dst, __m128i q16, __m512 scale, __m512 add)

@@ -142,6 +142,54 @@ void gk_dequant_q8_k_neon(const void *blocks, float *dst, size_t n_blocks)
     }
 }
 
+/* Q2_K: half h, shift k: the 2-bit codes (qs[32 h + l] >> 2k) & 3 are groups 8h + 2k (l < 16)
+ * and 8h + 2k + 1 (l >= 16). */
+void gk_dequant_q2_k_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q2_k *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(3);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d), dmin = gk_dq_h2f(b[i].dmin);
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++, dst += 32) {
+                const int8x16_t shift = vdupq_n_s8((int8_t)(-2 * k));
+                for (int half = 0; half < 2; half++) {
+                    const uint8_t sc = b[i].scales[8 * h + 2 * k + half];
+                    const uint8x16_t q = vld1q_u8(b[i].qs + 32 * h + 16 * half);
+                    gk_dq_put16_affine(dst + 16 * half, vandq_u8(vshlq_u8(q, shift), mask),
+                                       d * (float)(sc & 0xF), dmin * (float)(sc >> 4));
+                }
+            }
+        }
+    }
+}
+
+/* Q3_K: Q2_K's low bits; a clear bit 4h + k of hmask[l] subtracts 4. */
+void gk_dequant_q3_k_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_q3_k *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d);
+        int8_t sc[16];
+        gk_q3k_scales(b[i].scales, sc);
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++, dst += 32) {
+                const int8x16_t shift = vdupq_n_s8((int8_t)(-2 * k));
+                const uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << (4 * h + k)));
+                for (int half = 0; half < 2; half++) {
+                    const uint8x16_t q = vld1q_u8(b[i].qs + 32 * h + 16 * half);
+                    const uint8x16_t hm = vld1q_u8(b[i].hmask + 16 * half);
+                    const uint8x16_t low = vandq_u8(vshlq_u8(q, shift), mask);
+                    const uint8x16_t minus = vbicq_u8(four, vtstq_u8(hm, bit)); /* 4 if clear */
+                    const int8x16_t code = vreinterpretq_s8_u8(vsubq_u8(low, minus));
+                    gk_dq_put16_scaled(dst + 16 * half, code, d * (float)sc[8 * h + 2 * k + half]);
+                }
+            }
+        }
+    }
+}
+
 /* Q4_K: sub-blocks 2j and 2j + 1 are the low and high nibbles of qs[32 j .. 32 j + 31]. */
 void gk_dequant_q4_k_neon(const void *blocks, float *dst, size_t n_blocks)
 {
@@ -209,6 +257,61 @@ void gk_dequant_q6_k_neon(const void *blocks, float *dst, size_t n_blocks)
                     const int8x16_t code =
                         vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(low, vshlq_n_u8(high, 4))), bias);
                     gk_dq_put16_scaled(dst + 16 * half, code, d * (float)sc[half]);
+                }
+            }
+        }
+    }
+}
+
+/* TQ1_0 digit n of each byte q: ((uint8)(q * 3^n) * 3) >> 8 (the byte product wraps mod 256). */
+static inline uint8x16_t gk_dq_tq1_digits(uint8x16_t q, uint8_t pow)
+{
+    const uint8x16_t t = vmulq_u8(q, vdupq_n_u8(pow));
+    const uint16x8_t lo = vmull_u8(vget_low_u8(t), vdup_n_u8(3));
+    const uint16x8_t hi = vmull_u8(vget_high_u8(t), vdup_n_u8(3));
+    return vcombine_u8(vshrn_n_u16(lo, 8), vshrn_n_u16(hi, 8));
+}
+
+/* TQ1_0 (value order in src/quant/ternary.c): y = (float)(digit - 1) * d. */
+void gk_dequant_tq1_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_tq1_0 *b = blocks;
+    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    const int8x16_t one = vdupq_n_s8(1);
+    for (size_t i = 0; i < n_blocks; i++, dst += 256) {
+        const float d = gk_dq_h2f(b[i].d);
+        for (int n = 0; n < 5; n++)
+            for (int half = 0; half < 3;
+                 half++) { /* 16-byte groups qs[0..16), [16..32), [32..48) */
+                const uint8x16_t q = vld1q_u8(b[i].qs + 16 * half);
+                const int8x16_t code =
+                    vsubq_s8(vreinterpretq_s8_u8(gk_dq_tq1_digits(q, pow3[n])), one);
+                float *out = half < 2 ? dst + 32 * n + 16 * half : dst + 160 + 16 * n;
+                gk_dq_put16_scaled(out, code, d);
+            }
+        for (int n = 0; n < 4; n++)
+            for (int j = 0; j < 4; j++) {
+                const int digit = ((int)(uint8_t)(b[i].qh[j] * pow3[n]) * 3) >> 8;
+                dst[240 + 4 * n + j] = (float)(digit - 1) * d;
+            }
+    }
+}
+
+/* TQ2_0: value 128 h + 32 k + m is ((qs[32 h + m] >> 2k) & 3) - 1, times d. */
+void gk_dequant_tq2_0_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_tq2_0 *b = blocks;
+    const uint8x16_t mask = vdupq_n_u8(3);
+    const int8x16_t one = vdupq_n_s8(1);
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float d = gk_dq_h2f(b[i].d);
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++, dst += 32) {
+                const int8x16_t shift = vdupq_n_s8((int8_t)(-2 * k));
+                for (int half = 0; half < 2; half++) {
+                    const uint8x16_t q = vld1q_u8(b[i].qs + 32 * h + 16 * half);
+                    const int8x16_t code = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q, shift), mask));
+                    gk_dq_put16_scaled(dst + 16 * half, vsubq_s8(code, one), d);
                 }
             }
         }
