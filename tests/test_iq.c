@@ -490,6 +490,7 @@ static void check_quantized_blocks(const dequant_fn decoders[N_FORMATS], const c
     } encoders[] = {{7, gk_quant_iq4_nl_scalar},
                     {8, gk_quant_iq4_xs_scalar},
                     {5, gk_quant_iq3_xxs_scalar},
+                    {6, gk_quant_iq3_s_scalar},
                     {2, gk_quant_iq2_xxs_scalar}};
 
     float *x = malloc(N * sizeof *x);
@@ -546,12 +547,12 @@ static double sq_diff(float a, float b)
 }
 
 /* The encoders. ggml's figures: its reference quantizer on the same data (same generator and
- * seeds, rows of 4096, no importance: quantize_iq4_nl, quantize_iq4_xs, quantize_iq3_xxs, the
- * path llama-quantize takes without an imatrix; quantize_iq2_xxs, which requires one, with
- * importance 1 everywhere; for IQ4_NL this is better than
- * quantize_row_iq4_nl_ref, which scored 0.0785620 / 0.1768789 on the 2^20 sets), ggml commit
- * d99724f built with gcc -O2 on x86-64, measured 2026-11-24 by a throwaway program linking
- * this harness and ggml's ggml-quants.c. */
+ * seeds, rows of 4096), ggml commit d99724f built with gcc -O2 on x86-64, measured 2026-11-24
+ * by a throwaway program linking this harness and ggml's ggml-quants.c. No importance for
+ * quantize_iq4_nl, quantize_iq4_xs, quantize_iq3_xxs and quantize_iq3_s (the path
+ * llama-quantize takes without an imatrix; for IQ4_NL it is better than
+ * quantize_row_iq4_nl_ref, which scored 0.0785620 / 0.1768789 on the 2^20 sets); importance 1
+ * everywhere for quantize_iq2_xxs, which requires an importance vector. */
 typedef struct iq_encoder {
     int format; /* index into FORMATS */
     quant_fn quant;
@@ -562,9 +563,9 @@ typedef struct iq_encoder {
     bool unit_importance;
     /* bound on the relative RMSE of uniformly distributed values (format resolution) */
     double max_relative_rmse;
-    /* lattice formats: byte offset of group 0's sign/sub-scale word and the step between
-     * groups (exact_values forces the sub-scales), 0 for the IQ4 formats */
-    unsigned word_offset, word_step;
+    /* lattice formats: bit position of group 0's 4-bit sub-scale in the block and the step to
+     * the next group's (exact_values forces them); 0 for the IQ4 formats */
+    unsigned sub_bit, sub_bit_step;
 } iq_encoder;
 
 static const iq_encoder ENCODERS[] = {
@@ -583,16 +584,23 @@ static const iq_encoder ENCODERS[] = {
      .ggml_rmse = {{0.2126412, 0.2125884}, {0.5089967, 0.4827698}},
      .saturated = 65504.0f * 31.0f * 5.0f,
      .max_relative_rmse = 0.3,
-     .word_offset = 2 + 64,
-     .word_step = 4},
+     .sub_bit = 8 * (2 + 64) + 28,
+     .sub_bit_step = 32},
+    {.format = 6,
+     .quant = gk_quant_iq3_s_scalar,
+     .ggml_rmse = {{0.1657729, 0.1656012}, {0.3939842, 0.3720426}},
+     .saturated = 65504.0f * 31.0f * 3.0f,
+     .max_relative_rmse = 0.3,
+     .sub_bit = 8 * 106,
+     .sub_bit_step = 4},
     {.format = 2,
      .quant = gk_quant_iq2_xxs_scalar,
      .ggml_rmse = {{0.3435533, 0.3446254}, {0.9157612, 0.8403636}},
      .saturated = 65504.0f * 31.0f * 3.0f,
      .unit_importance = true,
      .max_relative_rmse = 0.5,
-     .word_offset = 2 + 4,
-     .word_step = 8},
+     .sub_bit = 8 * (2 + 4) + 28,
+     .sub_bit_step = 64},
 };
 
 enum { N_ENCODERS = sizeof ENCODERS / sizeof ENCODERS[0] };
@@ -613,7 +621,7 @@ static void check_rmse(const iq_encoder *enc)
 {
     /* 2^20 values for the IQ4 encoders; the slower lattice encoders, and every encoder in the
      * small sweeps (sanitizers, qemu), use the 2^17 sets */
-    const bool small = gk_test_sweep(10) < 10 || enc->word_step != 0;
+    const bool small = gk_test_sweep(10) < 10 || enc->sub_bit_step != 0;
     const size_t n = small ? (size_t)1 << 17 : (size_t)1 << 20;
 
     const struct {
@@ -651,7 +659,7 @@ static void check_rmse(const iq_encoder *enc)
 static void exact_values(const iq_encoder *enc, gk_rng *rng, float *x, size_t n)
 {
     const iq_format *fmt = &FORMATS[enc->format];
-    if (enc->word_step == 0) {
+    if (enc->sub_bit_step == 0) {
         for (size_t i = 0; i < n; ++i) {
             const int k = (i % 32 == 0) ? 0 : (i % 32 == 1) ? 15 : (int)rand_below(rng, 16);
             x[i] = 0.5f * (float)gk_iq4nl_values[k];
@@ -664,7 +672,7 @@ static void exact_values(const iq_encoder *enc, gk_rng *rng, float *x, size_t n)
         memset(block, 0, sizeof block);
         fmt->build(rng, block, expected);
         for (unsigned g = 0; g < 8; ++g)
-            put_bits(block, 8 * (enc->word_offset + enc->word_step * g) + 28, 4, 15);
+            put_bits(block, enc->sub_bit + enc->sub_bit_step * g, 4, 15);
         fmt->scalar(block, x + b * GK_IQ_QK, 1);
     }
 }

@@ -237,14 +237,21 @@ void gk_quant_iq2_xxs_scalar(const float *src,
                              void *blocks,
                              size_t n_blocks,
                              const float *importance);
+/* IQ3_S: the same search over its 512-point grid, signs stored exactly (one bit per weight),
+ * ggml's quantize_iq3_s candidate range (19 scales 0.2 apart). */
+void gk_quant_iq3_s_scalar(const float *src,
+                           void *blocks,
+                           size_t n_blocks,
+                           const float *importance);
 
 /* Decode-only formats (no gk_quant_<fmt>_scalar; the public gk_quantize returns
  * GK_EUNSUPPORTED for them):
- *  - IQ2_XS, IQ2_S, IQ3_S: the same kind of lattice search as the IQ2_XXS / IQ3_XXS encoders,
- *    but with larger grids (512 / 1024 points), explicit sign bytes and sub-scale layouts of
- *    their own; each is a separate piece of work and tuning against ggml's quality figures,
- *    not done in this change. A naive nearest-point encoder would write valid bytes of much worse
- *    quality than the format promises, so none is offered.
+ *  - IQ2_XS, IQ2_S: the lattice search above would apply, but these formats keep a sub-scale
+ *    per 16 weights and IQ2_XS a 512-point, IQ2_S a 1024-point 8-dimensional grid (nearest-
+ *    point lists over 3^8 lattice points x 512 / 1024 grid points, built per process, plus
+ *    their own sign layouts); not done in this change, with a quality check against ggml
+ *    each needs. A naive nearest-point encoder would write valid bytes of much worse quality
+ *    than the format promises, so none is offered.
  *  - IQ1_S, IQ1_M: a search over a 2048-point ternary lattice plus the delta sign; these
  *    formats are only usable with an importance matrix (ggml refuses to produce them without
  *    one). Not done, same status. */

@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/half.h"
@@ -240,42 +241,71 @@ void gk_quant_iq4_xs_scalar(const float *src,
     }
 }
 
-/* ---- IQ3_XXS and IQ2_XXS: lattice encoders -------------------------------------------------- */
+/* ---- IQ3_XXS, IQ3_S and IQ2_XXS: lattice encoders ------------------------------------------ */
 
-/* Both formats code a group of 32 weights as a 4-bit sub-scale s, four 7-bit sign codes (one
- * per 8 weights) and grid points: IQ3_XXS 8 points of 4 magnitudes, each magnitude on one of 8
- * levels, IQ2_XXS 4 points of 8 magnitudes on 3 levels; each grid has 256 of the lattice's
- * points. Level l stands for about (2l + 1) times the group scale; we use the true grid byte
- * divided by 4 (IQ3) or 8 (IQ2) as the value, so the search sees what the decoder produces.
- * A candidate scale rounds each magnitude to its nearest level; when that lattice point is not
- * on the grid we take the best of its LATTICE_NEAR nearest grid points (Euclidean distance in
- * levels, ties to the lower index) under the weighted error. The nearest-point lists are built
- * once per process: IQ3 4096 lattice points, IQ2 6561, each against the 256 grid points. */
+/* These formats code a group of 32 weights as a 4-bit sub-scale s, signs (IQ3_XXS, IQ2_XXS:
+ * four 7-bit codes, one per 8 weights; IQ3_S: four sign bytes) and grid points: IQ3 8 points
+ * of 4 magnitudes, each magnitude on one of 8 levels; IQ2_XXS 4 points of 8 magnitudes on 3
+ * levels. The grids hold 256 (IQ3_S: 512) of the lattice's points. Level l stands for about
+ * (2l + 1) times the group scale; we use the true grid byte (divided by 4 for IQ3_XXS, 8 for
+ * IQ2_XXS) as the value, so the search sees what the decoder produces. A candidate scale
+ * rounds each magnitude to its nearest level; when that lattice point is not on the grid we
+ * take the best of its LATTICE_NEAR nearest grid points (Euclidean distance in levels, ties to
+ * the lower index) under the weighted error. The nearest-point lists are built once per
+ * process: 4096 lattice points for IQ3 (x 256 or 512 grid points), 6561 for IQ2_XXS (x 256). */
 enum {
-    LATTICE_GRID = 256,
+    LATTICE_MAX_GRID = 512,
     LATTICE_NEAR = 16,
     LATTICE_MAX_DIM = 8,
-    LATTICE_MAX_POINTS = 6561, /* 3^8 */
-    LATTICE_MAX_SUB = 15,      /* 4-bit sub-scale s: the group scale is super * (2 s + 1) */
+    LATTICE_MAX_SUB = 15, /* 4-bit sub-scale s: the group scale is super * (2 s + 1) */
 };
 
 typedef struct lattice {
-    int dim, levels, n_points;
+    int dim, levels, n_points, n_grid;
     int n_candidates; /* candidate scales max / (2 levels - 1 + step t), |t| <= n */
     float candidate_step;
+    bool explicit_signs;    /* one sign bit per weight (else 7-bit codes of even parity) */
     int16_t *grid_of_point; /* grid index of a lattice point, -1 if off the grid */
-    uint8_t (*near)[LATTICE_NEAR];
+    uint16_t (*near)[LATTICE_NEAR];
     float (*value)[LATTICE_MAX_DIM]; /* grid element values in units of the group scale */
 } lattice;
 
-static int16_t iq3_grid_of_point[4096], iq2_grid_of_point[6561];
-static uint8_t iq3_near[4096][LATTICE_NEAR], iq2_near[6561][LATTICE_NEAR];
-static float iq3_value[LATTICE_GRID][LATTICE_MAX_DIM], iq2_value[LATTICE_GRID][LATTICE_MAX_DIM];
+static int16_t iq3_grid_of_point[4096], iq3s_grid_of_point[4096], iq2_grid_of_point[6561];
+static uint16_t iq3_near[4096][LATTICE_NEAR], iq3s_near[4096][LATTICE_NEAR],
+    iq2_near[6561][LATTICE_NEAR];
+static float iq3_value[256][LATTICE_MAX_DIM], iq3s_value[512][LATTICE_MAX_DIM],
+    iq2_value[256][LATTICE_MAX_DIM];
 
-/* Candidate counts and steps: ggml's (IQ3_XXS 31 candidates 0.2 apart; IQ2_XXS, which ggml
- * seeds with a separate first estimate, gets a wider range here at its step of 0.1). */
-static lattice iq3_lattice = {4, 8, 4096, 15, 0.2f, iq3_grid_of_point, iq3_near, iq3_value};
-static lattice iq2_lattice = {8, 3, 6561, 20, 0.1f, iq2_grid_of_point, iq2_near, iq2_value};
+/* Candidate counts and steps: ggml's (IQ3_XXS 31 candidates 0.2 apart, IQ3_S 19; IQ2_XXS,
+ * which ggml seeds with a separate first estimate, gets a wider range here at its step 0.1). */
+static lattice iq3_lattice = {.dim = 4,
+                              .levels = 8,
+                              .n_points = 4096,
+                              .n_grid = 256,
+                              .n_candidates = 15,
+                              .candidate_step = 0.2f,
+                              .grid_of_point = iq3_grid_of_point,
+                              .near = iq3_near,
+                              .value = iq3_value};
+static lattice iq3s_lattice = {.dim = 4,
+                               .levels = 8,
+                               .n_points = 4096,
+                               .n_grid = 512,
+                               .n_candidates = 9,
+                               .candidate_step = 0.2f,
+                               .explicit_signs = true,
+                               .grid_of_point = iq3s_grid_of_point,
+                               .near = iq3s_near,
+                               .value = iq3s_value};
+static lattice iq2_lattice = {.dim = 8,
+                              .levels = 3,
+                              .n_points = 6561,
+                              .n_grid = 256,
+                              .n_candidates = 20,
+                              .candidate_step = 0.1f,
+                              .grid_of_point = iq2_grid_of_point,
+                              .near = iq2_near,
+                              .value = iq2_value};
 static pthread_once_t lattice_once = PTHREAD_ONCE_INIT;
 
 /* Level and value of element i of grid entry g. */
@@ -286,6 +316,11 @@ static int grid_level(const lattice *lat, int g, int i, float *value)
         *value = (float)byte * 0.25f;
         return byte / 8; /* 4, 12, ..., 52, 62 -> 0..7 */
     }
+    if (lat == &iq3s_lattice) {
+        const int byte = (int)((gk_iq3s_grid[g] >> (8 * i)) & 0xFFu);
+        *value = (float)byte;
+        return byte / 2; /* 1, 3, ..., 15 -> 0..7 */
+    }
     const int byte = (int)((gk_iq2xxs_grid[g] >> (8 * i)) & 0xFFu);
     *value = (float)byte * 0.125f;
     return (byte - 8) / 17; /* 8, 25, 43 -> 0, 1, 2 */
@@ -293,10 +328,10 @@ static int grid_level(const lattice *lat, int g, int i, float *value)
 
 static void lattice_build(lattice *lat)
 {
-    int level[LATTICE_GRID][LATTICE_MAX_DIM];
+    int level[LATTICE_MAX_GRID][LATTICE_MAX_DIM];
     for (int p = 0; p < lat->n_points; ++p)
         lat->grid_of_point[p] = -1;
-    for (int g = 0; g < LATTICE_GRID; ++g) {
+    for (int g = 0; g < lat->n_grid; ++g) {
         int point = 0;
         for (int i = lat->dim - 1; i >= 0; --i) {
             level[g][i] = grid_level(lat, g, i, &lat->value[g][i]);
@@ -306,8 +341,8 @@ static void lattice_build(lattice *lat)
     }
     for (int p = 0; p < lat->n_points; ++p) {
         if (lat->grid_of_point[p] >= 0) continue;
-        int dist[LATTICE_GRID];
-        for (int g = 0; g < LATTICE_GRID; ++g) {
+        int dist[LATTICE_MAX_GRID];
+        for (int g = 0; g < lat->n_grid; ++g) {
             dist[g] = 0;
             for (int i = 0, rest = p; i < lat->dim; ++i, rest /= lat->levels) {
                 const int diff = rest % lat->levels - level[g][i];
@@ -316,9 +351,9 @@ static void lattice_build(lattice *lat)
         }
         for (int k = 0; k < LATTICE_NEAR; ++k) { /* selection of the smallest distances */
             int best = -1;
-            for (int g = 0; g < LATTICE_GRID; ++g)
+            for (int g = 0; g < lat->n_grid; ++g)
                 if (dist[g] >= 0 && (best < 0 || dist[g] < dist[best])) best = g;
-            lat->near[p][k] = (uint8_t)best;
+            lat->near[p][k] = (uint16_t)best;
             dist[best] = -1;
         }
     }
@@ -327,6 +362,7 @@ static void lattice_build(lattice *lat)
 static void lattices_build(void)
 {
     lattice_build(&iq3_lattice);
+    lattice_build(&iq3s_lattice);
     lattice_build(&iq2_lattice);
 }
 
@@ -349,7 +385,7 @@ static void choose_points(const lattice *lat,
                           const float *w,
                           const float *ws,
                           float scale,
-                          uint8_t *points,
+                          uint16_t *points,
                           float *sum_qx,
                           float *sum_q2)
 {
@@ -372,7 +408,7 @@ static void choose_points(const lattice *lat,
                 }
             }
         }
-        points[k] = (uint8_t)g;
+        points[k] = (uint16_t)g;
         for (int i = 0; i < lat->dim; ++i) {
             qx += wq[i] * lat->value[g][i] * xq[i];
             q2 += wq[i] * lat->value[g][i] * lat->value[g][i];
@@ -382,10 +418,12 @@ static void choose_points(const lattice *lat,
     *sum_q2 = q2;
 }
 
-/* Signs of one group: xval gets the magnitudes, codes the four 7-bit sign codes. A code fixes
- * 7 signs and the 8th makes the count of negatives even, so with an odd count the weight that
- * matters least (smallest w x^2) is coded with the wrong sign (its magnitude negated). */
-static void group_signs(const float *x, const float *w, float *xval, uint32_t codes[4])
+/* Signs of one group: xval gets the magnitudes, codes four sign bytes (bit i: weight i of each
+ * 8 negative). With 7-bit codes the 8th sign makes the count of negatives even, so with an odd
+ * count the weight that matters least (smallest w x^2) is coded with the wrong sign (its
+ * magnitude negated), and the codes keep their low 7 bits. */
+static void
+group_signs(const lattice *lat, const float *x, const float *w, float *xval, uint32_t codes[4])
 {
     for (int k = 0; k < 4; ++k) {
         uint32_t negative = 0;
@@ -397,11 +435,11 @@ static void group_signs(const float *x, const float *w, float *xval, uint32_t co
             if (w[j] * x[j] * x[j] < w[8 * k + least] * x[8 * k + least] * x[8 * k + least])
                 least = i;
         }
-        if (__builtin_popcount(negative) & 1) {
+        if (!lat->explicit_signs && (__builtin_popcount(negative) & 1)) {
             negative ^= 1u << least;
             xval[8 * k + least] = -xval[8 * k + least];
         }
-        codes[k] = negative & 127u;
+        codes[k] = lat->explicit_signs ? negative : negative & 127u;
     }
 }
 
@@ -415,7 +453,7 @@ fit_lattice_group(const lattice *lat, const float *xval, const float *w, const f
     if (max == 0.0f) return 0.0f;
     float best_scale = 0.0f, best_gain = 0.0f;
     for (int t = -lat->n_candidates; t <= lat->n_candidates; ++t) {
-        uint8_t points[GROUP / 4];
+        uint16_t points[GROUP / 4];
         float sum_qx, sum_q2;
         const float top = (float)(2 * lat->levels - 1) + lat->candidate_step * (float)t;
         choose_points(lat, xval, w, ws, max / top, points, &sum_qx, &sum_q2);
@@ -433,7 +471,7 @@ static float lattice_group_error(const lattice *lat,
                                  const float *w,
                                  const float *ws,
                                  float scale,
-                                 uint8_t *points)
+                                 uint16_t *points)
 {
     float sum_qx, sum_q2;
     choose_points(lat, xval, w, ws, scale, points, &sum_qx, &sum_q2);
@@ -444,31 +482,31 @@ static float lattice_group_error(const lattice *lat,
 }
 
 /* One super-block: *bits gets the f16 super-scale, and per group g: points[g] its grid
- * points, word[g] its sign codes and sub-scale (bits 0..27 and 28..31, as both formats store
- * them). */
+ * points, codes[g] its four sign codes or bytes, sub[g] its 4-bit sub-scale. */
 static void encode_lattice_block(const lattice *lat,
                                  const float *src,
                                  const float *importance,
                                  uint16_t *bits,
-                                 uint8_t points[XS_GROUPS][GROUP / 4],
-                                 uint32_t word[XS_GROUPS])
+                                 uint16_t points[XS_GROUPS][GROUP / 4],
+                                 uint32_t codes[XS_GROUPS][4],
+                                 int sub[XS_GROUPS])
 {
     float x[GK_IQ_QK], w[GK_IQ_QK], ws[GK_IQ_QK], xval[GK_IQ_QK], group_scale[XS_GROUPS];
-    uint32_t codes[XS_GROUPS][4];
     const int e = normalize_block(src, x, GK_IQ_QK);
     const float sigma2 = mean_square_twice(x, GK_IQ_QK);
+    const uint32_t all_signs = lat->explicit_signs ? 255u : 127u;
     float max_scale = 0.0f;
     for (int g = 0; g < XS_GROUPS; ++g) {
         float *xg = xval + g * GROUP, *wg = w + g * GROUP, *wsg = ws + g * GROUP;
         group_weights(x + g * GROUP, importance ? importance + g * GROUP : NULL, sigma2, wg);
         for (int j = 0; j < GROUP; ++j)
             wsg[j] = sqrtf(wg[j]);
-        group_signs(x + g * GROUP, wg, xg, codes[g]);
+        group_signs(lat, x + g * GROUP, wg, xg, codes[g]);
         group_scale[g] = fit_lattice_group(lat, xg, wg, wsg);
         if (group_scale[g] < 0.0f) { /* flip every sign so that the scale is positive */
             group_scale[g] = -group_scale[g];
             for (int k = 0; k < 4; ++k)
-                codes[g][k] = ~codes[g][k] & 127u;
+                codes[g][k] = ~codes[g][k] & all_signs;
             for (int j = 0; j < GROUP; ++j)
                 xg[j] = -xg[j];
         }
@@ -479,28 +517,26 @@ static void encode_lattice_block(const lattice *lat,
     *bits = store_scale(max_scale / (float)(2 * LATTICE_MAX_SUB + 1), e, &super);
     for (int g = 0; g < XS_GROUPS; ++g) {
         const float *xg = xval + g * GROUP, *wg = w + g * GROUP, *wsg = ws + g * GROUP;
-        int best = 0;
-        if (super != 0.0f) {
-            /* the rounded sub-scale, or a neighbour if it codes the group with less error */
-            const int s = clamped_round(0.5f * (group_scale[g] / super - 1.0f), 0, LATTICE_MAX_SUB);
-            float best_err =
-                lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * s + 1), points[g]);
-            best = s;
-            for (int t = s - 1; t <= s + 1; t += 2) {
-                if (t < 0 || t > LATTICE_MAX_SUB) continue;
-                const float err =
-                    lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * t + 1), points[g]);
-                if (err < best_err) {
-                    best_err = err;
-                    best = t;
-                }
-            }
-            lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * best + 1), points[g]);
-        } else {
-            memset(points[g], 0, GROUP / 4); /* the block decodes to zeros */
+        sub[g] = 0;
+        if (super == 0.0f) { /* the block decodes to zeros */
+            memset(points[g], 0, sizeof points[g]);
+            continue;
         }
-        word[g] = codes[g][0] | (codes[g][1] << 7) | (codes[g][2] << 14) | (codes[g][3] << 21) |
-                  ((uint32_t)best << 28);
+        /* the rounded sub-scale, or a neighbour if it codes the group with less error */
+        const int s = clamped_round(0.5f * (group_scale[g] / super - 1.0f), 0, LATTICE_MAX_SUB);
+        float best_err =
+            lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * s + 1), points[g]);
+        sub[g] = s;
+        for (int t = s - 1; t <= s + 1; t += 2) {
+            if (t < 0 || t > LATTICE_MAX_SUB) continue;
+            const float err =
+                lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * t + 1), points[g]);
+            if (err < best_err) {
+                best_err = err;
+                sub[g] = t;
+            }
+        }
+        lattice_group_error(lat, xg, wg, wsg, super * (float)(2 * sub[g] + 1), points[g]);
     }
 }
 
@@ -508,6 +544,12 @@ static void put_u32(uint8_t *p, uint32_t v)
 {
     for (int k = 0; k < 4; ++k)
         p[k] = (uint8_t)(v >> (8 * k));
+}
+
+/* IQ3_XXS / IQ2_XXS: four 7-bit sign codes and the sub-scale in one word. */
+static uint32_t code_word(const uint32_t codes[4], int sub)
+{
+    return codes[0] | (codes[1] << 7) | (codes[2] << 14) | (codes[3] << 21) | ((uint32_t)sub << 28);
 }
 
 void gk_quant_iq3_xxs_scalar(const float *src,
@@ -518,16 +560,17 @@ void gk_quant_iq3_xxs_scalar(const float *src,
     pthread_once(&lattice_once, lattices_build);
     gk_block_iq3_xxs *b = blocks;
     for (size_t i = 0; i < n_blocks; ++i, ++b, src += GK_IQ_QK) {
-        uint16_t bits;
-        uint8_t points[XS_GROUPS][GROUP / 4];
-        uint32_t word[XS_GROUPS];
+        uint16_t bits, points[XS_GROUPS][GROUP / 4];
+        uint32_t codes[XS_GROUPS][4];
+        int sub[XS_GROUPS];
         encode_lattice_block(&iq3_lattice, src, importance ? importance + i * GK_IQ_QK : NULL,
-                             &bits, points, word);
+                             &bits, points, codes, sub);
         b->d[0] = (uint8_t)bits;
         b->d[1] = (uint8_t)(bits >> 8);
         for (int g = 0; g < XS_GROUPS; ++g) {
-            memcpy(b->qs + 8 * g, points[g], 8);
-            put_u32(b->qs + 64 + 4 * g, word[g]);
+            for (int k = 0; k < 8; ++k)
+                b->qs[8 * g + k] = (uint8_t)points[g][k];
+            put_u32(b->qs + 64 + 4 * g, code_word(codes[g], sub[g]));
         }
     }
 }
@@ -540,16 +583,42 @@ void gk_quant_iq2_xxs_scalar(const float *src,
     pthread_once(&lattice_once, lattices_build);
     gk_block_iq2_xxs *b = blocks;
     for (size_t i = 0; i < n_blocks; ++i, ++b, src += GK_IQ_QK) {
-        uint16_t bits;
-        uint8_t points[XS_GROUPS][GROUP / 4];
-        uint32_t word[XS_GROUPS];
+        uint16_t bits, points[XS_GROUPS][GROUP / 4];
+        uint32_t codes[XS_GROUPS][4];
+        int sub[XS_GROUPS];
         encode_lattice_block(&iq2_lattice, src, importance ? importance + i * GK_IQ_QK : NULL,
-                             &bits, points, word);
+                             &bits, points, codes, sub);
         b->d[0] = (uint8_t)bits;
         b->d[1] = (uint8_t)(bits >> 8);
         for (int g = 0; g < XS_GROUPS; ++g) {
-            memcpy(b->qs + 8 * g, points[g], 4);
-            put_u32(b->qs + 8 * g + 4, word[g]);
+            for (int k = 0; k < 4; ++k)
+                b->qs[8 * g + k] = (uint8_t)points[g][k];
+            put_u32(b->qs + 8 * g + 4, code_word(codes[g], sub[g]));
+        }
+    }
+}
+
+void gk_quant_iq3_s_scalar(const float *src, void *blocks, size_t n_blocks, const float *importance)
+{
+    pthread_once(&lattice_once, lattices_build);
+    gk_block_iq3_s *b = blocks;
+    for (size_t i = 0; i < n_blocks; ++i, ++b, src += GK_IQ_QK) {
+        uint16_t bits, points[XS_GROUPS][GROUP / 4];
+        uint32_t codes[XS_GROUPS][4];
+        int sub[XS_GROUPS];
+        encode_lattice_block(&iq3s_lattice, src, importance ? importance + i * GK_IQ_QK : NULL,
+                             &bits, points, codes, sub);
+        memset(b, 0, sizeof *b);
+        b->d[0] = (uint8_t)bits;
+        b->d[1] = (uint8_t)(bits >> 8);
+        for (int g = 0; g < XS_GROUPS; ++g) {
+            for (int k = 0; k < 8; ++k) {
+                b->qs[8 * g + k] = (uint8_t)points[g][k];
+                b->qh[g] |= (uint8_t)((points[g][k] >> 8) << k);
+            }
+            for (int k = 0; k < 4; ++k)
+                b->signs[4 * g + k] = (uint8_t)codes[g][k];
+            b->scales[g / 2] |= (uint8_t)(sub[g] << (4 * (g % 2)));
         }
     }
 }
