@@ -487,10 +487,10 @@ static void check_quantized_blocks(const dequant_fn decoders[N_FORMATS], const c
     static const struct {
         int format;
         quant_fn quant;
-    } encoders[] = {{7, gk_quant_iq4_nl_scalar},
-                    {8, gk_quant_iq4_xs_scalar},
-                    {5, gk_quant_iq3_xxs_scalar},
-                    {2, gk_quant_iq2_xxs_scalar}};
+    } encoders[] = {{7, gk_quant_iq4_nl_scalar},  {8, gk_quant_iq4_xs_scalar},
+                    {5, gk_quant_iq3_xxs_scalar}, {6, gk_quant_iq3_s_scalar},
+                    {2, gk_quant_iq2_xxs_scalar}, {3, gk_quant_iq2_xs_scalar},
+                    {4, gk_quant_iq2_s_scalar}};
 
     float *x = malloc(N * sizeof *x);
     gk_rng rng = gk_rng_seeded(0xb10c5);
@@ -546,12 +546,12 @@ static double sq_diff(float a, float b)
 }
 
 /* The encoders. ggml's figures: its reference quantizer on the same data (same generator and
- * seeds, rows of 4096, no importance: quantize_iq4_nl, quantize_iq4_xs, quantize_iq3_xxs, the
- * path llama-quantize takes without an imatrix; quantize_iq2_xxs, which requires one, with
- * importance 1 everywhere; for IQ4_NL this is better than
- * quantize_row_iq4_nl_ref, which scored 0.0785620 / 0.1768789 on the 2^20 sets), ggml commit
- * d99724f built with gcc -O2 on x86-64, measured 2026-11-24 by a throwaway program linking
- * this harness and ggml's ggml-quants.c. */
+ * seeds, rows of 4096), ggml commit d99724f built with gcc -O2 on x86-64, measured 2026-11-24
+ * by a throwaway program linking this harness and ggml's ggml-quants.c. No importance for
+ * quantize_iq4_nl, quantize_iq4_xs, quantize_iq3_xxs and quantize_iq3_s (the path
+ * llama-quantize takes without an imatrix; for IQ4_NL it is better than
+ * quantize_row_iq4_nl_ref, which scored 0.0785620 / 0.1768789 on the 2^20 sets); importance 1
+ * everywhere for quantize_iq2_xxs, which requires an importance vector. */
 typedef struct iq_encoder {
     int format; /* index into FORMATS */
     quant_fn quant;
@@ -562,9 +562,10 @@ typedef struct iq_encoder {
     bool unit_importance;
     /* bound on the relative RMSE of uniformly distributed values (format resolution) */
     double max_relative_rmse;
-    /* lattice formats: byte offset of group 0's sign/sub-scale word and the step between
-     * groups (exact_values forces the sub-scales), 0 for the IQ4 formats */
-    unsigned word_offset, word_step;
+    /* lattice formats: bit position of group 0's 4-bit sub-scale in the block and the step to
+     * the next group's (exact_values forces them); 0 for the IQ4 formats */
+    unsigned sub_bit, sub_bit_step, n_subs;
+    bool parity_signs; /* 7-bit sign codes (the 8th sign is implied) */
 } iq_encoder;
 
 static const iq_encoder ENCODERS[] = {
@@ -583,16 +584,46 @@ static const iq_encoder ENCODERS[] = {
      .ggml_rmse = {{0.2126412, 0.2125884}, {0.5089967, 0.4827698}},
      .saturated = 65504.0f * 31.0f * 5.0f,
      .max_relative_rmse = 0.3,
-     .word_offset = 2 + 64,
-     .word_step = 4},
+     .sub_bit = 8 * (2 + 64) + 28,
+     .sub_bit_step = 32,
+     .n_subs = 8,
+     .parity_signs = true},
+    {.format = 6,
+     .quant = gk_quant_iq3_s_scalar,
+     .ggml_rmse = {{0.1657729, 0.1656012}, {0.3939842, 0.3720426}},
+     .saturated = 65504.0f * 31.0f * 3.0f,
+     .max_relative_rmse = 0.3,
+     .sub_bit = 8 * 106,
+     .sub_bit_step = 4,
+     .n_subs = 8},
     {.format = 2,
      .quant = gk_quant_iq2_xxs_scalar,
      .ggml_rmse = {{0.3435533, 0.3446254}, {0.9157612, 0.8403636}},
      .saturated = 65504.0f * 31.0f * 3.0f,
      .unit_importance = true,
      .max_relative_rmse = 0.5,
-     .word_offset = 2 + 4,
-     .word_step = 8},
+     .sub_bit = 8 * (2 + 4) + 28,
+     .sub_bit_step = 64,
+     .n_subs = 8,
+     .parity_signs = true},
+    {.format = 3,
+     .quant = gk_quant_iq2_xs_scalar,
+     .ggml_rmse = {{0.2997435, 0.3003979}, {0.7257877, 0.6777661}},
+     .saturated = 65504.0f * 31.0f * 3.0f,
+     .unit_importance = true,
+     .max_relative_rmse = 0.5,
+     .sub_bit = 8 * 66,
+     .sub_bit_step = 4,
+     .n_subs = 16,
+     .parity_signs = true},
+    {.format = 4,
+     .quant = gk_quant_iq2_s_scalar,
+     .ggml_rmse = {{0.2643324, 0.2642324}, {0.7354610, 0.6854303}},
+     .saturated = 65504.0f * 31.0f * 3.0f,
+     .max_relative_rmse = 0.5,
+     .sub_bit = 8 * 74,
+     .sub_bit_step = 4,
+     .n_subs = 16},
 };
 
 enum { N_ENCODERS = sizeof ENCODERS / sizeof ENCODERS[0] };
@@ -611,7 +642,9 @@ static float *round_trip(const iq_encoder *enc, const float *x, size_t n, const 
 
 static void check_rmse(const iq_encoder *enc)
 {
-    const bool small = gk_test_sweep(10) < 10;
+    /* 2^20 values for the IQ4 encoders; the slower lattice encoders, and every encoder in the
+     * small sweeps (sanitizers, qemu), use the 2^17 sets */
+    const bool small = gk_test_sweep(10) < 10 || enc->sub_bit_step != 0;
     const size_t n = small ? (size_t)1 << 17 : (size_t)1 << 20;
 
     const struct {
@@ -649,21 +682,42 @@ static void check_rmse(const iq_encoder *enc)
 static void exact_values(const iq_encoder *enc, gk_rng *rng, float *x, size_t n)
 {
     const iq_format *fmt = &FORMATS[enc->format];
-    if (enc->word_step == 0) {
+    if (enc->sub_bit_step == 0) {
         for (size_t i = 0; i < n; ++i) {
             const int k = (i % 32 == 0) ? 0 : (i % 32 == 1) ? 15 : (int)rand_below(rng, 16);
             x[i] = 0.5f * (float)gk_iq4nl_values[k];
         }
         return;
     }
+    /* Every sub-group must also hold a value of the top level (the block's largest magnitude),
+     * else the scale search may settle on another exact-looking scale: blocks are drawn until
+     * that holds. */
+    const size_t sub_len = GK_IQ_QK / enc->n_subs;
     uint8_t block[GK_IQ_QK];
     double expected[GK_IQ_QK];
     for (size_t b = 0; b < n / GK_IQ_QK; ++b) {
-        memset(block, 0, sizeof block);
-        fmt->build(rng, block, expected);
-        for (unsigned g = 0; g < 8; ++g)
-            put_bits(block, 8 * (enc->word_offset + enc->word_step * g) + 28, 4, 15);
-        fmt->scalar(block, x + b * GK_IQ_QK, 1);
+        float *xb = x + b * GK_IQ_QK;
+        for (int attempt = 0;; ++attempt) {
+            memset(block, 0, sizeof block);
+            fmt->build(rng, block, expected);
+            for (unsigned h = 0; h < enc->n_subs; ++h)
+                put_bits(block, enc->sub_bit + enc->sub_bit_step * h, 4, 15);
+            fmt->scalar(block, xb, 1);
+            float amax = 0.0f;
+            for (size_t i = 0; i < GK_IQ_QK; ++i)
+                amax = fmaxf(amax, fabsf(xb[i]));
+            size_t subs_with_top = 0;
+            for (size_t h = 0; h < enc->n_subs; ++h) {
+                bool has_top = false;
+                for (size_t i = h * sub_len; i < (h + 1) * sub_len; ++i)
+                    has_top = has_top || fabsf(xb[i]) == amax;
+                subs_with_top += has_top;
+            }
+            if (subs_with_top == enc->n_subs) break;
+            GK_EXPECT(attempt < 10000, "%s: no block with the top level in every sub-group",
+                      fmt->name);
+            if (attempt >= 10000) break;
+        }
     }
 }
 
@@ -704,17 +758,23 @@ static void check_encoder_edges(const iq_encoder *enc)
         x[5] = -magnitudes[m]; /* hit the largest finite magnitude exactly */
         y = round_trip(enc, x, N, NULL);
         double err = 0.0, ref = 0.0;
+        size_t n_large = 0, n_sign_errors = 0;
         for (size_t i = 0; i < N; ++i) {
             GK_EXPECT(isfinite(y[i]) && fabsf(y[i]) <= 1.5f * magnitudes[m],
                       "%s magnitude %g: y[%zu] = %g for x = %g", name, (double)magnitudes[m], i,
                       (double)y[i], (double)x[i]);
-            if (in_range && fabsf(x[i]) >= 0.5f * amax)
-                GK_EXPECT(y[i] != 0.0f && (y[i] < 0.0f) == (x[i] < 0.0f),
-                          "%s magnitude %g: sign of y[%zu] = %g for x = %g", name,
-                          (double)magnitudes[m], i, (double)y[i], (double)x[i]);
+            if (in_range && fabsf(x[i]) >= 0.5f * amax) {
+                ++n_large;
+                n_sign_errors += !(y[i] != 0.0f && (y[i] < 0.0f) == (x[i] < 0.0f));
+            }
             err += sq_diff(y[i], x[i]);
             ref += sq_diff(x[i], 0.0f);
         }
+        /* 7-bit sign codes force an even number of negatives per 8 weights: at most one in 8
+         * may take the wrong sign; with sign bits, none */
+        GK_EXPECT(n_sign_errors <= (enc->parity_signs ? n_large / 8 : 0),
+                  "%s magnitude %g: %zu of %zu large values decode with the wrong sign", name,
+                  (double)magnitudes[m], n_sign_errors, n_large);
         if (in_range)
             GK_EXPECT(sqrt(err / ref) < enc->max_relative_rmse, "%s magnitude %g: relative RMSE %g",
                       name, (double)magnitudes[m], sqrt(err / ref));

@@ -218,17 +218,19 @@ void gk_quant_iq4_xs_scalar(const float *src,
                             size_t n_blocks,
                             const float *importance);
 
-/* IQ3_XXS and IQ2_XXS encoders, same input contract and range handling. Per group of 32:
- * signs (each 8 weights may have only an even number of negatives, so with an odd count the
- * least important weight takes the wrong sign), then a range of candidate scales; for each,
- * the magnitudes round to the nearest point of the format's lattice ({1, 3, ..., 15}^4 for
- * IQ3_XXS, {1, 3, 5}^8 for IQ2_XXS, times the scale), replaced by the best of its 16 nearest
- * grid points when it is not one of the grid's 256; the least-squares scale of the best
- * candidate is stored as a 4-bit multiple (2 s + 1) of the f16 super-scale, and the points are
- * chosen again for the scale as stored. This is the method of ggml's quantize_iq3_xxs /
- * quantize_iq2_xxs, with our nearest-point lists (built once per process) instead of its
- * neighbour tables. Unlike ggml, IQ2_XXS accepts importance == NULL (weights x^2, as the other
- * encoders), though IQ2_XXS without an importance matrix is a poor format. */
+/* Lattice encoders (IQ3_XXS, IQ3_S, IQ2_XXS, IQ2_XS, IQ2_S), same input contract and range
+ * handling. Per sub-group (32 weights; IQ2_XS and IQ2_S: 16): signs (with 7-bit sign codes,
+ * each 8 weights may have only an even number of negatives, so with an odd count the least
+ * important weight takes the wrong sign), then a range of candidate scales; for each, the
+ * magnitudes round to the nearest point of the format's lattice ({1, 3, ..., 15}^4 for IQ3,
+ * {1, 3, 5}^8 for IQ2, times the scale), replaced by the best of its 16 nearest grid points
+ * when it is not on the grid; the least-squares scale of the best candidate is stored as a
+ * 4-bit multiple (2 s + 1) of the f16 super-scale, and the points are chosen again for the
+ * scale as stored. This is the method of ggml's quantize_iq3_xxs / _iq3_s / _iq2_xxs / _iq2_xs /
+ * _iq2_s, with our nearest-point lists (built per format, once per process, at first use)
+ * instead of its neighbour tables. Without importance the weights are x^2 (IQ3) or
+ * x^2 + sigma2 / 4 (IQ2; ggml's choice for IQ2_S). Unlike ggml, IQ2_XXS and IQ2_XS accept
+ * importance == NULL, though without an importance matrix they are poor formats. */
 void gk_quant_iq3_xxs_scalar(const float *src,
                              void *blocks,
                              size_t n_blocks,
@@ -237,16 +239,24 @@ void gk_quant_iq2_xxs_scalar(const float *src,
                              void *blocks,
                              size_t n_blocks,
                              const float *importance);
+void gk_quant_iq3_s_scalar(const float *src,
+                           void *blocks,
+                           size_t n_blocks,
+                           const float *importance);
+void gk_quant_iq2_xs_scalar(const float *src,
+                            void *blocks,
+                            size_t n_blocks,
+                            const float *importance);
+void gk_quant_iq2_s_scalar(const float *src,
+                           void *blocks,
+                           size_t n_blocks,
+                           const float *importance);
 
 /* Decode-only formats (no gk_quant_<fmt>_scalar; the public gk_quantize returns
- * GK_EUNSUPPORTED for them):
- *  - IQ2_XS, IQ2_S, IQ3_S: the same kind of lattice search as the IQ2_XXS / IQ3_XXS encoders,
- *    but with larger grids (512 / 1024 points), explicit sign bytes and sub-scale layouts of
- *    their own; each is a separate piece of work and tuning against ggml's quality figures,
- *    not done in this change. A naive nearest-point encoder would write valid bytes of much worse
- *    quality than the format promises, so none is offered.
- *  - IQ1_S, IQ1_M: a search over a 2048-point ternary lattice plus the delta sign; these
- *    formats are only usable with an importance matrix (ggml refuses to produce them without
- *    one). Not done, same status. */
+ * GK_EUNSUPPORTED for them): IQ1_S and IQ1_M. Their encoder is a search over a 2048-point
+ * ternary lattice plus the sign of delta per group, and the formats are only usable with an
+ * importance matrix (ggml refuses to produce them without one); it was not done in this change.
+ * A naive nearest-point encoder would write valid bytes of much worse quality than the format
+ * promises, so none is offered. */
 
 #endif /* GK_QUANT_IQ_H */
