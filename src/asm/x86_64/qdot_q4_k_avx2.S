@@ -62,6 +62,7 @@ GK_ASM_FUNC(gk_qdot_q4_k_avx2)
     test        rax, rax
     jz          .Lstore
 .Lblock:
+    prefetcht0  [r10 + 1024] /* 1 KiB ahead of the weight stream, as in qdot_q32_avx2.S */
     /* scales 0..3 = u0 & 0x3F.., scales 4..7 = (u2 & 0x0F..) | ((u0 >> 6) & 0x03..) << 4,
      * mins 0..3 = u1 & 0x3F.., mins 4..7 = ((u2 >> 4) & 0x0F..) | ((u1 >> 6) & 0x03..) << 4 */
     mov         ebx, [r10 + 4]
