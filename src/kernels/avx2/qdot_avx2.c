@@ -170,13 +170,16 @@ GK_QA_ROWS(q5_1,
  * above them, mins 4..7 u2's high nibbles with u1's top two bits (gk_q4k_scale_min). */
 static inline __m128i gk_qa_q4k_scales_mins(const uint8_t scales[12])
 {
-    uint32_t u[3];
-    memcpy(u, scales, sizeof u);
-    const uint32_t six = 0x3F3F3F3Fu, nibble = 0x0F0F0F0Fu, two = 0x03030303u;
-    const uint32_t sc_lo = u[0] & six, m_lo = u[1] & six;
-    const uint32_t sc_hi = (u[2] & nibble) | (((u[0] >> 6) & two) << 4);
-    const uint32_t m_hi = ((u[2] >> 4) & nibble) | (((u[1] >> 6) & two) << 4);
-    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)m_lo, (int)m_hi);
+    /* 16 bytes: the 12 scale bytes and 4 of the codes that follow them in the block (unused) */
+    const __m128i v = _mm_loadu_si128((const __m128i *)scales);
+    /* lanes 0 and 1: sc_lo, m_lo and the top bits of scales / mins 4..7 from u0, u1 */
+    const __m128i low = _mm_and_si128(v, _mm_set1_epi8(0x3F));
+    const __m128i top = _mm_and_si128(_mm_srli_epi32(v, 2), _mm_set1_epi8(0x30));
+    /* u2's low nibbles (lane 0) and high nibbles (lane 1) */
+    const __m128i nibbles =
+        _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, 0xAA), _mm_setr_epi32(0, 4, 0, 0)),
+                      _mm_set1_epi8(0x0F));
+    return _mm_unpacklo_epi32(low, _mm_or_si128(top, nibbles));
 }
 
 /* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
