@@ -13,23 +13,28 @@
  * nibble - 8.
  *
  * Register map (System V AMD64):
- *   rdi  w: the first row of the current pair     rsi  w_stride (bytes)
+ *   rdi  w: the current row                        rsi  w_stride (bytes)
  *   rdx  xq: the activation's first block          rcx  n_blocks
  *   r8   y: the current output                     r9   rows left
- *   r10  row 0's block, r11 row 1's block (r10 + w_stride), rax the activation block,
- *   r12  blocks left (callee-saved: pushed)
- *   ymm0  activation codes; ymm1, ymm2  row 0 / row 1 codes, then their int32 sums, then f32
- *   ymm3, ymm4  the two rows' (d_w * d_x) broadcast; xmm5, xmm6  scale temporaries
- *   ymm7, ymm8  the two rows' f32 partial sums, one per lane
+ *   r10  the weight block, rax the activation block, r11 blocks left
+ *   ymm0  activation codes; ymm1  the row's codes, then their int32 sums, then f32
+ *   ymm3  (d_w * d_x) broadcast; ymm5, ymm6  temporaries
+ *   ymm7  the row's f32 partial sums, one per lane
  *   ymm13  8 in every byte (Q4_0's offset); ymm14  1 in every int16; ymm15  0x0F in every byte
  *
  * Per block and row: |w| (vpabsb) times x with w's sign (vpsignb) through vpmaddubsw (|w| <= 128,
  * |x| <= 127: exact int16 pairs), vpmaddwd by 1 into eight int32 sums, to f32, times
- * f16(d_w) * f16(d_x), added to the row's lanes (vfmadd231ps). Rows go in pairs, so each
- * activation block is loaded once for two rows; an odd last row runs alone. */
+ * f16(d_w) * f16(d_x), added to the row's lanes (vfmadd231ps). One row at a time: rows are
+ * contiguous, so the weights are read as one sequential stream (two interleaved rows, tried
+ * first, streamed a third slower from DRAM). */
 #include "asm/asm_defs.h"
 
     .intel_syntax noprefix
+
+/* Weights stream from DRAM once: a software prefetch 1 KiB ahead of the block being read keeps
+ * more lines in flight than the hardware prefetcher alone (measured on Zen 3: 2.66 -> 1.97 ns per
+ * Q8_0 block at 1 thread; 512 and 2048 bytes were slower). */
+#define PREFETCH_DISTANCE 1024
 
 /* The 32 signed codes of the block at \src into ymm\dst (ymm5 is a temporary). */
 .macro CODES_q8_0 dst, src
@@ -52,13 +57,18 @@
     vpmaddubsw  ymm\codes, ymm\codes, ymm6
     vpmaddwd    ymm\codes, ymm\codes, ymm14
     vcvtdq2ps   ymm\codes, ymm\codes
-    vpinsrw     xmm\d, xmm\d, word ptr [\src], 0
+    /* vmovd writes the whole register: no dependency on the previous block's scale */
+    vmovd       xmm\d, dword ptr [\src]
     vpinsrw     xmm\d, xmm\d, word ptr [rax], 1
     vcvtph2ps   xmm\d, xmm\d
     vmovshdup   xmm6, xmm\d
     vmulss      xmm\d, xmm\d, xmm6
     vbroadcastss ymm\d, xmm\d
     vfmadd231ps ymm\acc, ymm\d, ymm\codes
+.endm
+
+.macro PREFETCH src
+    prefetcht0  [\src + PREFETCH_DISTANCE]
 .endm
 
 /* The horizontal sum of ymm\acc to [\dst] (ymm6 is a temporary). */
@@ -76,53 +86,32 @@
 GK_ASM_FUNC(gk_qdot_\fmt\()_avx2)
     test        r9, r9
     jz          9f
-    push        r12
     vpbroadcastb ymm15, [rip + gk_q32_low_nibble]
     vpbroadcastb ymm13, [rip + gk_q32_eight]
     vpbroadcastw ymm14, [rip + gk_q32_one16]
-1:  /* a pair of rows, or the last row alone */
-    vxorps      xmm7, xmm7, xmm7
-    vxorps      xmm8, xmm8, xmm8
     mov         r10, rdi
-    lea         r11, [rdi + rsi]
+1:  /* a row */
+    vxorps      xmm7, xmm7, xmm7
     mov         rax, rdx
-    mov         r12, rcx
-    test        r12, r12
+    mov         r11, rcx
+    test        r11, r11
     jz          3f
-    cmp         r9, 1
-    je          4f
-2:  /* two rows */
+2:  /* a block */
+    PREFETCH    r10
     vmovdqu     ymm0, [rax + 2]
     CODES_\fmt  1, r10
-    CODES_\fmt  2, r11
     BLOCK       1, 3, 7, r10
-    BLOCK       2, 4, 8, r11
     add         r10, \bytes
-    add         r11, \bytes
     add         rax, 34
-    dec         r12
+    dec         r11
     jnz         2b
-3:  /* store the pair (or zeros for n_blocks == 0) */
+3:
     STORE_SUM   7, [r8]
-    cmp         r9, 1
-    je          8f
-    STORE_SUM   8, [r8 + 4]
-    add         r8, 8
-    lea         rdi, [rdi + 2 * rsi]
-    sub         r9, 2
+    add         r8, 4
+    add         rdi, rsi
+    mov         r10, rdi
+    dec         r9
     jnz         1b
-    jmp         8f
-4:  /* the last row alone */
-    vmovdqu     ymm0, [rax + 2]
-    CODES_\fmt  1, r10
-    BLOCK       1, 3, 7, r10
-    add         r10, \bytes
-    add         rax, 34
-    dec         r12
-    jnz         4b
-    STORE_SUM   7, [r8]
-8:
-    pop         r12
     vzeroupper
 9:
     ret

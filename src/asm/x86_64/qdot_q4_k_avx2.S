@@ -13,14 +13,14 @@
  *   rdx  xq: the activation's first block          rcx  n_blocks
  *   r8   y: the current output                     r9   rows left
  *   r10  the weight block, r11 the activation block, rax blocks left in the row
- *   ebx, r12d, r13d, r14d  the scale words u0, u1, u2 and a temporary (callee-saved: pushed)
+ *   ebx  the f16 scales on their way to xmm5 / xmm6 (callee-saved: pushed)
  *   ymm0  sc_lo | sc_hi | m_lo | m_hi as bytes (the eight 6-bit scales, then the eight mins)
  *   ymm1  the scales as int16, the same eight in both 128-bit halves
  *   ymm2  mins times the activation's 16-value sums (int32)
  *   ymm3  scale * code * activation sums (int32)
  *   ymm4..ymm6  temporaries; xmm7 the row's f32 sum; ymm15 0x0F in every byte
  *
- * Per super-block: decode the scales and mins with integer operations (gk_q4k_scale_min's
+ * Per super-block: decode the scales and mins with vector operations (gk_q4k_scale_min's
  * layout), four pairs of sub-blocks (low nibbles = sub-block 2p, high = 2p + 1) through
  * vpmaddubsw (codes 0..15 by activations -127..127: exact int16) and vpmaddwd by the broadcast
  * scale, both sums reduced to scalars exactly, then the f32 steps of gk_qdot_kquant_step in its
@@ -50,9 +50,6 @@ GK_ASM_FUNC(gk_qdot_q4_k_avx2)
     test        r9, r9
     jz          .Ldone
     push        rbx
-    push        r12
-    push        r13
-    push        r14
     vpbroadcastb ymm15, [rip + gk_q4k_low_nibble]
 .Lrow:
     vxorps      xmm7, xmm7, xmm7
@@ -62,31 +59,20 @@ GK_ASM_FUNC(gk_qdot_q4_k_avx2)
     test        rax, rax
     jz          .Lstore
 .Lblock:
-    /* scales 0..3 = u0 & 0x3F.., scales 4..7 = (u2 & 0x0F..) | ((u0 >> 6) & 0x03..) << 4,
-     * mins 0..3 = u1 & 0x3F.., mins 4..7 = ((u2 >> 4) & 0x0F..) | ((u1 >> 6) & 0x03..) << 4 */
-    mov         ebx, [r10 + 4]
-    mov         r12d, [r10 + 8]
-    mov         r13d, [r10 + 12]
-    mov         r14d, ebx
-    and         r14d, 0x3F3F3F3F
-    vmovd       xmm0, r14d
-    mov         r14d, r13d
-    and         r14d, 0x0F0F0F0F
-    shr         ebx, 6
-    and         ebx, 0x03030303
-    shl         ebx, 4
-    or          r14d, ebx
-    vpinsrd     xmm0, xmm0, r14d, 1
-    mov         r14d, r12d
-    and         r14d, 0x3F3F3F3F
-    vpinsrd     xmm0, xmm0, r14d, 2
-    shr         r13d, 4
-    and         r13d, 0x0F0F0F0F
-    shr         r12d, 6
-    and         r12d, 0x03030303
-    shl         r12d, 4
-    or          r13d, r12d
-    vpinsrd     xmm0, xmm0, r13d, 3
+    prefetcht0  [r10 + 1024] /* 1 KiB ahead of the weight stream, as in qdot_q32_avx2.S */
+    /* With u0, u1, u2 the three scale words (lanes 0..2 of xmm0): scales 0..3 = u0 & 0x3F..,
+     * mins 0..3 = u1 & 0x3F.., scales 4..7 = (u2 & 0x0F..) | ((u0 >> 2) & 0x30..),
+     * mins 4..7 = ((u2 >> 4) & 0x0F..) | ((u1 >> 2) & 0x30..): lanes 0 and 1 of low and high,
+     * interleaved into sc_lo | sc_hi | m_lo | m_hi. */
+    vmovdqu     xmm0, [r10 + 4]
+    vpand       xmm4, xmm0, [rip + gk_q4k_six_bits]
+    vpsrld      xmm5, xmm0, 2
+    vpand       xmm5, xmm5, [rip + gk_q4k_top_bits]
+    vpshufd     xmm6, xmm0, 0xAA
+    vpsrlvd     xmm6, xmm6, [rip + gk_q4k_nibble_shift]
+    vpand       xmm6, xmm6, xmm15
+    vpor        xmm5, xmm5, xmm6
+    vpunpckldq  xmm0, xmm4, xmm5
     vpmovzxbw   xmm1, xmm0
     vinserti128 ymm1, ymm1, xmm1, 1
     vpunpckhbw  xmm2, xmm0, xmm0
@@ -128,9 +114,6 @@ GK_ASM_FUNC(gk_qdot_q4_k_avx2)
     add         rdi, rsi
     dec         r9
     jnz         .Lrow
-    pop         r14
-    pop         r13
-    pop         r12
     pop         rbx
     vzeroupper
 .Ldone:
@@ -148,5 +131,16 @@ gk_q4k_broadcast:
     .endr
 gk_q4k_low_nibble:
     .byte 0x0F
+    .p2align 4
+gk_q4k_six_bits:
+    .rept 4
+    .long 0x3F3F3F3F
+    .endr
+gk_q4k_top_bits:
+    .rept 4
+    .long 0x30303030
+    .endr
+gk_q4k_nibble_shift:
+    .long 0, 4, 0, 0
 
 GK_ASM_STACK_NOTE

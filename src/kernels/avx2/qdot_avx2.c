@@ -51,35 +51,26 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
                             _mm_and_si128(q, low_mask));
 }
 
-/* ---- the row driver: two weight rows per pass over the activation ------------------------ */
+/* ---- the row driver: one weight row at a time ------------------------------------------------ */
 
 /* Each kernel is a per-block step `gk_qa_<fmt>_block(weight block, activation block, acc)` on an
- * accumulator of type acc_t (x_per_block activation blocks per weight block); rows go in pairs, so
- * the activation is loaded once for two rows and the two rows' dependency chains overlap. A row's
- * result does not depend on its pairing. */
+ * accumulator of type acc_t (x_per_block activation blocks per weight block). Rows go one at a
+ * time: they are contiguous, so the weights stream from memory in one sequential run, with a
+ * software prefetch 1 KiB ahead (interleaving two rows, tried first, streamed a third slower from
+ * DRAM; see src/asm/x86_64/qdot_q32_avx2.S). */
 #define GK_QA_ROWS(fmt, wblock, xblock, x_per_block, acc_t, zero, result)                      \
     void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
                               float *y, size_t n_rows)                                         \
     {                                                                                          \
         const xblock *x = xq;                                                                  \
-        size_t r = 0;                                                                          \
-        for (; r + 2 <= n_rows; r += 2) {                                                      \
-            const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
-            const wblock *b1 = (const void *)((const char *)w + (r + 1) * w_stride);           \
-            acc_t acc0 = zero, acc1 = zero;                                                    \
+        for (size_t r = 0; r < n_rows; r++) {                                                  \
+            const wblock *b = (const void *)((const char *)w + r * w_stride);                  \
+            acc_t acc = zero;                                                                  \
             for (size_t i = 0; i < n_blocks; i++) {                                            \
-                acc0 = gk_qa_##fmt##_block(&b0[i], &x[(x_per_block)*i], acc0);                 \
-                acc1 = gk_qa_##fmt##_block(&b1[i], &x[(x_per_block)*i], acc1);                 \
+                _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                         \
+                acc = gk_qa_##fmt##_block(&b[i], &x[(x_per_block)*i], acc);                    \
             }                                                                                  \
-            y[r] = result(acc0);                                                               \
-            y[r + 1] = result(acc1);                                                           \
-        }                                                                                      \
-        if (r < n_rows) {                                                                      \
-            const wblock *b0 = (const void *)((const char *)w + r * w_stride);                 \
-            acc_t acc0 = zero;                                                                 \
-            for (size_t i = 0; i < n_blocks; i++)                                              \
-                acc0 = gk_qa_##fmt##_block(&b0[i], &x[(x_per_block)*i], acc0);                 \
-            y[r] = result(acc0);                                                               \
+            y[r] = result(acc);                                                                \
         }                                                                                      \
     }
 #define GK_QA_SAME(acc) (acc)
@@ -179,13 +170,16 @@ GK_QA_ROWS(q5_1,
  * above them, mins 4..7 u2's high nibbles with u1's top two bits (gk_q4k_scale_min). */
 static inline __m128i gk_qa_q4k_scales_mins(const uint8_t scales[12])
 {
-    uint32_t u[3];
-    memcpy(u, scales, sizeof u);
-    const uint32_t six = 0x3F3F3F3Fu, nibble = 0x0F0F0F0Fu, two = 0x03030303u;
-    const uint32_t sc_lo = u[0] & six, m_lo = u[1] & six;
-    const uint32_t sc_hi = (u[2] & nibble) | (((u[0] >> 6) & two) << 4);
-    const uint32_t m_hi = ((u[2] >> 4) & nibble) | (((u[1] >> 6) & two) << 4);
-    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)m_lo, (int)m_hi);
+    /* 16 bytes: the 12 scale bytes and 4 of the codes that follow them in the block (unused) */
+    const __m128i v = _mm_loadu_si128((const __m128i *)scales);
+    /* lanes 0 and 1: sc_lo, m_lo and the top bits of scales / mins 4..7 from u0, u1 */
+    const __m128i low = _mm_and_si128(v, _mm_set1_epi8(0x3F));
+    const __m128i top = _mm_and_si128(_mm_srli_epi32(v, 2), _mm_set1_epi8(0x30));
+    /* u2's low nibbles (lane 0) and high nibbles (lane 1) */
+    const __m128i nibbles =
+        _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, 0xAA), _mm_setr_epi32(0, 4, 0, 0)),
+                      _mm_set1_epi8(0x0F));
+    return _mm_unpacklo_epi32(low, _mm_or_si128(top, nibbles));
 }
 
 /* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
