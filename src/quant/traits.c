@@ -3,18 +3,7 @@
 #include "quant/traits.h"
 
 #include "quant/blocks.h"
-
-/* The IQ rows get their kernels from src/quant/iq.h (the iq branch): present in the tree means
- * present in the build (GK_HAVE_IQ may also be defined by the build). Without it the IQ rows
- * keep their facts (names, sizes, GGUF ids) and the API reports GK_EUNSUPPORTED for them. */
-#if !defined(GK_HAVE_IQ) && defined(__has_include)
-#    if __has_include("quant/iq.h")
-#        define GK_HAVE_IQ 1
-#    endif
-#endif
-#ifdef GK_HAVE_IQ
-#    include "quant/iq.h"
-#endif
+#include "quant/iq.h"
 
 /* Column helpers of formats.def. */
 #define GK_QF_FN_S(kern, tier) gk_dequant_##kern##_scalar
@@ -39,13 +28,6 @@
 #    define GK_QF_NEON(flag, kern) GK_QF_FN_S(kern, neon)
 #endif
 
-/* Kernel columns of a row: IQ rows have kernels only when the iq branch is part of the build. */
-#define GK_QF_KERNEL_CORE(...) __VA_ARGS__
-#ifdef GK_HAVE_IQ
-#    define GK_QF_KERNEL_IQ(...) __VA_ARGS__
-#else
-#    define GK_QF_KERNEL_IQ(...) NULL
-#endif
 
 /* Alignment of a block: its struct's; the IQ structs (src/quant/iq.h) hold f16 and u16 fields
  * and bytes, so 2 bounds them. */
@@ -69,19 +51,19 @@ enum { GK_QF_NO_GGUF = -1 };
         .block_align = GK_QF_ALIGN_##group(kern),                                               \
         .dequant =                                                                              \
             {                                                                                   \
-                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_FN_V(kern, scalar)),               \
-                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_AVX2(avx2, kern)),                   \
-                [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_AVX512(avx512, kern)),             \
-                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NEON(neon, kern)),                   \
+                [GK_ISA_SCALAR] = (GK_QF_FN_V(kern, scalar)),               \
+                [GK_ISA_AVX2] = (GK_QF_AVX2(avx2, kern)),                   \
+                [GK_ISA_AVX512] = (GK_QF_AVX512(avx512, kern)),             \
+                [GK_ISA_NEON] = (GK_QF_NEON(neon, kern)),                   \
             },                                                                                  \
         .dequant_name =                                                                         \
             {                                                                                   \
-                [GK_ISA_SCALAR] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_FN_V(kern, scalar))),   \
-                [GK_ISA_AVX2] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX2(avx2, kern))),       \
-                [GK_ISA_AVX512] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_AVX512(avx512, kern))), \
-                [GK_ISA_NEON] = GK_QF_KERNEL_##group(GK_QF_NAME(GK_QF_NEON(neon, kern))),       \
+                [GK_ISA_SCALAR] = (GK_QF_NAME(GK_QF_FN_V(kern, scalar))),   \
+                [GK_ISA_AVX2] = (GK_QF_NAME(GK_QF_AVX2(avx2, kern))),       \
+                [GK_ISA_AVX512] = (GK_QF_NAME(GK_QF_AVX512(avx512, kern))), \
+                [GK_ISA_NEON] = (GK_QF_NAME(GK_QF_NEON(neon, kern))),       \
             },                                                                                  \
-        .quant = GK_QF_KERNEL_##group(GK_QF_QUANT_##has_quant(kern)),                           \
+        .quant = (GK_QF_QUANT_##has_quant(kern)),                           \
     },
 
 static const struct gk_qtraits gk_qtraits_table[GK_QTYPE_COUNT] = {
