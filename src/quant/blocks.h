@@ -102,7 +102,8 @@ typedef struct gk_block_tq2_0 {
 } gk_block_tq2_0;
 
 /* Every block struct matches the byte size of its format. */
-#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern) \
+#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern, act, \
+                   dot_avx2, dot_avx512, dot_neon)                                             \
     GK_QF_ASSERT_##group(kern, bytes)
 #define GK_QF_ASSERT_CORE(kern, bytes) \
     static_assert(sizeof(gk_block_##kern) == (bytes), "block size of " #kern);
@@ -125,7 +126,8 @@ typedef struct gk_block_tq2_0 {
     GK_QF_PROTO_##has_quant(kern) GK_QF_PROTO_##f_avx2(kern, avx2)  \
         GK_QF_PROTO_##f_avx512(kern, avx512) GK_QF_PROTO_##f_neon(kern, neon)
 #define GK_QF_PROTO_IQ(kern, has_quant, f_avx2, f_avx512, f_neon)
-#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern) \
+#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, avx2, avx512, neon, kern, act, \
+                   dot_avx2, dot_avx512, dot_neon)                                             \
     GK_QF_PROTO_##group(kern, quant, avx2, avx512, neon)
 #include "quant/formats.def"
 #undef GK_QFORMAT

@@ -25,6 +25,7 @@
 
 #include "core/cpu.h"
 #include "quant/blocks.h"
+#include "quant/traits.h"
 
 /* acc + (d_w d_x) isum - (dmin_w d_x) msum: the f32 steps of a K-quant super-block, one
  * rounding per operation, shared by every tier so that all give the same bits. */
@@ -36,56 +37,41 @@ gk_qdot_kquant_step(float acc, float d_w, float dmin_w, float d_x, int32_t isum,
     return acc + (scaled - mins);
 }
 
-typedef void (*gk_qdot_rows_fn)(
-    const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows);
-
 /* Quantizes one activation row of n_blocks blocks of the form (bit-exact with
  * gk_quant_<form>_scalar on every tier). */
 typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
 
-/* The formats with an integer dot kernel: GK_QDOT(kern, NAME, act, avx2, avx512, neon): the
- * kernel set gk_qdot_<kern>_<tier> of GK_QTYPE_<NAME> (GPTQ4 shares AWQ4's block and kernels),
- * the activation form it pairs with and, per SIMD tier, V if the tier has the kernel or S if it
- * uses the next lower tier's. The other formats take the f32 path. */
-#define GK_QDOT_FORMATS(GK_QDOT)         \
-    GK_QDOT(q4_0, Q4_0, q8_0, V, S, V)   \
-    GK_QDOT(q4_1, Q4_1, q8_1, V, S, S)   \
-    GK_QDOT(q5_0, Q5_0, q8_0, V, S, S)   \
-    GK_QDOT(q5_1, Q5_1, q8_1, V, S, S)   \
-    GK_QDOT(q8_0, Q8_0, q8_0, V, S, V)   \
-    GK_QDOT(q2_k, Q2_K, q8_k, V, S, S)   \
-    GK_QDOT(q3_k, Q3_K, q8_k, V, S, S)   \
-    GK_QDOT(q4_k, Q4_K, q8_k, V, S, V)   \
-    GK_QDOT(q5_k, Q5_K, q8_k, V, S, S)   \
-    GK_QDOT(q6_k, Q6_K, q8_k, V, S, V)   \
-    GK_QDOT(tq2_0, TQ2_0, q8_k, V, S, S) \
-    GK_QDOT(awq4, AWQ4, q8_0, V, S, S)   \
-    GK_QDOT(awq4, GPTQ4, q8_0, V, S, S)
-
-#define GK_QDOT_PROTO(fmt, tier)                                                                 \
-    void gk_qdot_##fmt##_##tier(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
-                                float *y, size_t n_rows);
-#define GK_QDOT_PROTO_V(fmt, tier) GK_QDOT_PROTO(fmt, tier)
-#define GK_QDOT_PROTO_S(fmt, tier)
-#define GK_QDOT_DECLARE(fmt, NAME, act, has_avx2, has_avx512, has_neon)         \
-    GK_QDOT_PROTO(fmt, scalar)                                                  \
-    GK_QDOT_PROTO_##has_avx2(fmt, avx2) GK_QDOT_PROTO_##has_avx512(fmt, avx512) \
-        GK_QDOT_PROTO_##has_neon(fmt, neon)
-GK_QDOT_FORMATS(GK_QDOT_DECLARE)
-#undef GK_QDOT_DECLARE
+/* Prototypes of the dot kernels, from the act and dot columns of src/quant/formats.def. */
+#define GK_QDOT_PROTO(kern, tier)                                                                 \
+    void gk_qdot_##kern##_##tier(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                                 float *y, size_t n_rows);
+#define GK_QDOT_PROTO_V(kern, tier) GK_QDOT_PROTO(kern, tier)
+#define GK_QDOT_PROTO_S(kern, tier)
+#define GK_QDOT_PROTO_N(kern, tier)
+#define GK_QDOT_PROTO_NONE(kern)
+#define GK_QDOT_PROTO_Q8_0(kern) GK_QDOT_PROTO(kern, scalar)
+#define GK_QDOT_PROTO_Q8_1(kern) GK_QDOT_PROTO(kern, scalar)
+#define GK_QDOT_PROTO_Q8_K(kern) GK_QDOT_PROTO(kern, scalar)
+#define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, deq_avx2, deq_avx512, deq_neon, \
+                   kern, act_fmt, dot_avx2, dot_avx512, dot_neon)                               \
+    GK_QDOT_PROTO_##act_fmt(kern) GK_QDOT_PROTO_##dot_avx2(kern, avx2)                          \
+        GK_QDOT_PROTO_##dot_avx512(kern, avx512) GK_QDOT_PROTO_##dot_neon(kern, neon)
+#include "quant/formats.def"
+#undef GK_QFORMAT
 
 /* Activation quantizers of the SIMD tiers, bit-exact with gk_quant_<form>_scalar (the scalar
- * tier's quantizers): GK_QACT(form, avx2, avx512, neon), V or S as above. */
-#define GK_QACT_FORMS(GK_QACT) \
-    GK_QACT(q8_0, V, S, V)     \
-    GK_QACT(q8_1, S, S, S)     \
-    GK_QACT(q8_k, V, S, V)
+ * tier's quantizers): GK_QACT(form, NAME, avx2, avx512, neon), V if the tier has
+ * gk_qact_<form>_<tier>, S if it uses the next lower tier's. */
+#define GK_QACT_FORMS(GK_QACT)   \
+    GK_QACT(q8_0, Q8_0, V, S, V) \
+    GK_QACT(q8_1, Q8_1, S, S, S) \
+    GK_QACT(q8_k, Q8_K, V, S, V)
 
 #define GK_QACT_PROTO(form, tier) \
     void gk_qact_##form##_##tier(const float *x, void *xq, size_t n_blocks);
 #define GK_QACT_PROTO_V(form, tier) GK_QACT_PROTO(form, tier)
 #define GK_QACT_PROTO_S(form, tier)
-#define GK_QACT_DECLARE(form, has_avx2, has_avx512, has_neon)                     \
+#define GK_QACT_DECLARE(form, NAME, has_avx2, has_avx512, has_neon)               \
     GK_QACT_PROTO_##has_avx2(form, avx2) GK_QACT_PROTO_##has_avx512(form, avx512) \
         GK_QACT_PROTO_##has_neon(form, neon)
 GK_QACT_FORMS(GK_QACT_DECLARE)
@@ -98,7 +84,7 @@ enum { GK_QMM_GEMM_MIN_M = 32 };
  * that has one): the dot kernel and the activation quantizer with its block size. False (and
  * *out zeroed) for a format on the f32 path. Defined in qmatmul.c; tests and gk-bench use it. */
 struct gk_qmm_kernels {
-    gk_qdot_rows_fn dot;
+    gk_qdot_fn dot;
     gk_qact_fn quantize;
     size_t act_block_elems, act_block_bytes;
 };

@@ -36,7 +36,7 @@ enum { GK_QMM_TILE_ROWS = 16 };
 /* ---- per-format kernels of each tier ---------------------------------------------------- */
 
 /* The scalar tier's activation quantizers are the formats' own quantizers. */
-#define GK_QACT_SCALAR(form, avx2, avx512, neon)                                   \
+#define GK_QACT_SCALAR(form, NAME, avx2, avx512, neon)                             \
     static void gk_qact_##form##_scalar(const float *x, void *xq, size_t n_blocks) \
     {                                                                              \
         gk_quant_##form##_scalar(x, xq, n_blocks, NULL);                           \
@@ -44,65 +44,42 @@ enum { GK_QMM_TILE_ROWS = 16 };
 GK_QACT_FORMS(GK_QACT_SCALAR)
 #undef GK_QACT_SCALAR
 
-/* A SIMD tier's kernel where the build has the tier and the table says V, else NULL: the lookup
- * then takes the next lower tier's. */
-#define GK_QK_S(name, tier) NULL
-#define GK_QK_V(name, tier) GK_QK_V_##tier(name)
+/* A SIMD tier's quantizer where the build has the tier and GK_QACT_FORMS says V, else NULL: the
+ * lookup then takes the next lower tier's. */
+#define GK_QA_S(form, tier) NULL
+#define GK_QA_V(form, tier) GK_QA_V_##tier(form)
 #ifdef GK_HAVE_AVX2
-#    define GK_QK_V_avx2(name) name##_avx2
+#    define GK_QA_V_avx2(form) gk_qact_##form##_avx2
 #else
-#    define GK_QK_V_avx2(name) NULL
+#    define GK_QA_V_avx2(form) NULL
 #endif
 #ifdef GK_HAVE_AVX512
-#    define GK_QK_V_avx512(name) name##_avx512
+#    define GK_QA_V_avx512(form) gk_qact_##form##_avx512
 #else
-#    define GK_QK_V_avx512(name) NULL
+#    define GK_QA_V_avx512(form) NULL
 #endif
 #ifdef GK_HAVE_NEON
-#    define GK_QK_V_neon(name) name##_neon
+#    define GK_QA_V_neon(form) gk_qact_##form##_neon
 #else
-#    define GK_QK_V_neon(name) NULL
+#    define GK_QA_V_neon(form) NULL
 #endif
-#define GK_QK_TIERS(name, has_avx2, has_avx512, has_neon)                              \
-    {                                                                                  \
-        [GK_ISA_SCALAR] = name##_scalar, [GK_ISA_AVX2] = GK_QK_##has_avx2(name, avx2), \
-        [GK_ISA_AVX512] = GK_QK_##has_avx512(name, avx512),                            \
-        [GK_ISA_NEON] = GK_QK_##has_neon(name, neon)                                   \
-    }
 
-enum gk_qact_form {
-
-#define GK_QACT_ENUM(form, avx2, avx512, neon) GK_QACT_FORM_##form,
-    GK_QACT_FORMS(GK_QACT_ENUM)
-#undef GK_QACT_ENUM
-        GK_QACT_FORM_COUNT
-};
-
+/* The activation quantizers per tier, indexed by the activation format (the `act` column of
+ * src/quant/formats.def). */
 static const struct gk_qact_entry {
-    size_t block_elems, block_bytes;
     gk_qact_fn fn[GK_ISA_COUNT];
-} gk_qact_table[GK_QACT_FORM_COUNT] = {
+} gk_qact_table[GK_QTYPE_COUNT] = {
 
-#define GK_QACT_ROW(form, avx2, avx512, neon)                                                   \
-    [GK_QACT_FORM_##form] = {sizeof(((const gk_block_##form *)0)->qs), sizeof(gk_block_##form), \
-                             GK_QK_TIERS(gk_qact_##form, avx2, avx512, neon)},
+#define GK_QACT_ROW(form, NAME, has_avx2, has_avx512, has_neon)               \
+    [GK_QTYPE_##NAME] = {{[GK_ISA_SCALAR] = gk_qact_##form##_scalar,          \
+                          [GK_ISA_AVX2] = GK_QA_##has_avx2(form, avx2),       \
+                          [GK_ISA_AVX512] = GK_QA_##has_avx512(form, avx512), \
+                          [GK_ISA_NEON] = GK_QA_##has_neon(form, neon)}},
     GK_QACT_FORMS(GK_QACT_ROW)
 #undef GK_QACT_ROW
 };
 
-static const struct gk_qdot_entry {
-    gk_qtype type;
-    enum gk_qact_form act;
-    gk_qdot_rows_fn fn[GK_ISA_COUNT];
-} gk_qdot_table[] = {
-
-#define GK_QDOT_ROW(fmt, NAME, form, avx2, avx512, neon) \
-    {GK_QTYPE_##NAME, GK_QACT_FORM_##form, GK_QK_TIERS(gk_qdot_##fmt, avx2, avx512, neon)},
-    GK_QDOT_FORMATS(GK_QDOT_ROW)
-#undef GK_QDOT_ROW
-};
-
-/* The tier at or below `isa` that has a kernel in fns (every row has its scalar kernel). */
+/* The tier at or below `isa` that has a kernel in fns (the scalar one always exists). */
 static int gk_qk_tier(const void *const *fns, gk_isa isa)
 {
     int tier = (int)isa;
@@ -114,16 +91,14 @@ static int gk_qk_tier(const void *const *fns, gk_isa isa)
 bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
 {
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < sizeof gk_qdot_table / sizeof gk_qdot_table[0]; i++) {
-        if (gk_qdot_table[i].type != t) continue;
-        const struct gk_qact_entry *act = &gk_qact_table[gk_qdot_table[i].act];
-        out->dot = gk_qdot_table[i].fn[gk_qk_tier((const void *const *)gk_qdot_table[i].fn, isa)];
-        out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
-        out->act_block_elems = act->block_elems;
-        out->act_block_bytes = act->block_bytes;
-        return true;
-    }
-    return false;
+    const struct gk_qtraits *tr = gk_qtraits_of(t);
+    if (!tr || tr->act == GK_QTYPE_COUNT) return false;
+    const struct gk_qact_entry *act = &gk_qact_table[tr->act];
+    out->dot = tr->dot[gk_qk_tier((const void *const *)tr->dot, isa)];
+    out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
+    out->act_block_elems = gk_qtype_block_elems(tr->act);
+    out->act_block_bytes = gk_qtype_block_bytes(tr->act);
+    return true;
 }
 
 /* ---- one call ----------------------------------------------------------------------------- */
@@ -131,8 +106,8 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
 struct gk_qmm_job {
     const char *w;
     size_t w_row_bytes, n_blocks;
-    gk_qdot_rows_fn dot; /* integer path; NULL for the f32 path */
-    const char *xq;      /* m quantized activation rows of act_row_bytes (integer path) */
+    gk_qdot_fn dot; /* integer path; NULL for the f32 path */
+    const char *xq; /* m quantized activation rows of act_row_bytes (integer path) */
     size_t act_row_bytes;
     gk_dequant_fn dequant; /* f32 path */
     size_t block_elems, block_bytes;

@@ -17,9 +17,11 @@ typedef void (*gk_quant_fn)(const float *src,
                             void *blocks,
                             size_t n_blocks,
                             const float *importance);
-/* The quantized dot-product slot (weights of this format against quantized activations). Its
- * prototype belongs to the quantized GEMV issue, which fills it; until then it is NULL. */
-typedef void (*gk_qdot_fn)(void);
+/* A quantized dot-product kernel: y[r] = weight row r (at w + r * w_stride) dotted with one
+ * activation row xq quantized to the row's `act` format, n_blocks weight blocks per row
+ * (src/quant/qdot.h). */
+typedef void (*gk_qdot_fn)(
+    const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows);
 
 struct gk_qtraits {
     const char *name;   /* GGUF spelling */
@@ -33,6 +35,10 @@ struct gk_qtraits {
     gk_dequant_fn dequant[GK_ISA_COUNT];
     const char *dequant_name[GK_ISA_COUNT];
     gk_quant_fn quant; /* NULL: decode-only */
+    /* The integer dot product: activations quantized to `act` (GK_QTYPE_COUNT: none, the format
+     * takes gk_qgemv's f32 path), and the kernel per tier; NULL in a tier that uses the next
+     * lower tier's kernel (the scalar one always exists when act is set). */
+    gk_qtype act;
     gk_qdot_fn dot[GK_ISA_COUNT];
 };
 
