@@ -122,6 +122,7 @@ void gkb_suite_pool(const struct gkb_context *ctx);
 void gkb_suite_cvt(const struct gkb_context *ctx);
 void gkb_suite_ops(const struct gkb_context *ctx);
 void gkb_suite_math(const struct gkb_context *ctx);
+void gkb_suite_jit(const struct gkb_context *ctx);
 
 /* Progress line on stderr (things that take more than a few seconds say what they are doing). */
 void gkb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

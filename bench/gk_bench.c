@@ -25,6 +25,7 @@ static const struct gkb_suite gkb_suites[] = {
     {"cvt", gkb_suite_cvt, "f32 <-> f16/bf16 conversions"},
     {"ops", gkb_suite_ops, "memory-bound operators (BLAS-1, reductions, norms, RoPE, ...)"},
     {"math", gkb_suite_math, "transcendental activations (exp, silu, gelu, tanh) against SLEEF"},
+    {"jit", gkb_suite_jit, "JIT front end: analysis time and cached trace lookup per operator"},
 };
 
 enum { GKB_N_SUITES = sizeof gkb_suites / sizeof gkb_suites[0] };

@@ -65,14 +65,16 @@ int gk_trace_opcode_arity(int op)
 int gk_dag_init(gk_dag *d, int32_t cap)
 {
     memset(d, 0, sizeof *d);
+    int32_t n_slots = 16; /* a power of two, at least twice the capacity */
+    while (n_slots < 2 * cap) n_slots *= 2;
     d->nodes = malloc((size_t)cap * sizeof *d->nodes);
-    d->slots = malloc((size_t)cap * 2 * sizeof *d->slots);
+    d->slots = malloc((size_t)n_slots * sizeof *d->slots);
     if (!d->nodes || !d->slots) {
         gk_dag_free(d);
         return -1;
     }
     d->cap = cap;
-    d->n_slots = cap * 2;
+    d->n_slots = n_slots;
     gk_dag_reset(d);
     return 0;
 }
@@ -97,7 +99,12 @@ static uint64_t dag_hash(const gk_trace_op *n)
     h ^= (uint64_t)(uint32_t)n->b * 0xC2B2AE3D27D4EB4Fu;
     h ^= (uint64_t)(uint32_t)n->c * 0x165667B19E3779F9u;
     h ^= n->imm * 0xD6E8FEB86659FD93u;
-    return h ^ (h >> 29);
+    /* murmur3 finaliser: every input bit reaches the low bits the table index uses */
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53u;
+    return h ^ (h >> 33);
 }
 
 static bool dag_same(const gk_trace_op *x, const gk_trace_op *y)
@@ -108,12 +115,13 @@ static bool dag_same(const gk_trace_op *x, const gk_trace_op *y)
 
 static int32_t dag_intern(gk_dag *d, const gk_trace_op *n)
 {
-    uint64_t slot = dag_hash(n) % (uint64_t)d->n_slots;
+    const uint64_t mask = (uint64_t)d->n_slots - 1;
+    uint64_t slot = dag_hash(n) & mask;
     for (;;) {
         const int32_t id = d->slots[slot];
         if (id < 0) break;
         if (dag_same(&d->nodes[id], n)) return id;
-        slot = (slot + 1) % (uint64_t)d->n_slots;
+        slot = (slot + 1) & mask;
     }
     if (d->n >= d->cap) return -1;
     const int32_t id = d->n++;

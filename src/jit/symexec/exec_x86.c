@@ -18,13 +18,14 @@
 #include "jit/symexec/symexec.h"
 
 enum {
-    SX_MAX_CELLS = 384,    /* stack slots + array stores live in one state */
+    SX_MAX_CELLS = 160,    /* stack slots + array stores live in one state */
     SX_MAX_STEPS = 400000, /* instructions executed per run, over all paths */
     SX_MAX_PATHS = 256,    /* completed paths per run */
     SX_MAX_FORKS = 48,     /* nested forks on one path */
-    SX_MERGE_STEPS = 40,   /* how far each side of a fork is followed to find the join */
+    SX_MERGE_STEPS = 40,       /* how far each side of a fork is followed to find the join: */
+    SX_MERGE_STEPS_INNER = 40, /* at the outer level and in nested diamonds */
     SX_MAX_CALL_DEPTH = 8, /* calls into local functions */
-    SX_DCACHE = 512        /* decoded instructions cached per run */
+    SX_DCACHE = 256        /* decoded instructions cached per analysis */
 };
 
 enum { BASE_NONE = 0, BASE_STACK = 1, BASE_ARRAY0 = 2 };
@@ -80,10 +81,35 @@ typedef struct state {
 } state;
 
 typedef struct dentry {
-    uint64_t pc;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[5];
 } dentry;
+
+/* Only the tags are cleared; an entry's page is touched when it is first used. */
+struct gk_sx_cache {
+    uint64_t tag[SX_DCACHE];
+    dentry entry[SX_DCACHE];
+    struct {
+        uint64_t target;
+        int top, n_args;
+        gk_trace_type type;
+    } libm[8];
+    int n_libm;
+};
+
+gk_sx_cache *gk_sx_cache_create(void)
+{
+    gk_sx_cache *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    memset(c->tag, 0, sizeof c->tag);
+    c->n_libm = 0;
+    return c;
+}
+
+void gk_sx_cache_destroy(gk_sx_cache *cache)
+{
+    free(cache);
+}
 
 typedef struct ctx {
     const gk_sx_env *env;
@@ -91,15 +117,12 @@ typedef struct ctx {
     gk_dag *dag;
     const char *api;
     ZydisDecoder dec;
-    dentry *cache;
+    gk_sx_cache *cache;
     long steps, paths;
-    uint64_t opaque_counter;
-    struct {
-        uint64_t target;
-        int top, n_args;
-        gk_trace_type type;
-    } libm_cache[8];
-    int n_libm_cache;
+    /* forks whose diamond merge failed once: not tried again in this run (saves the walks;
+     * a full fork is always correct) */
+    uint64_t no_merge[16];
+    int n_no_merge;
     /* the pending fork of the last step */
     int32_t fork_cond;
     uint64_t fork_taken, fork_fall;
@@ -153,11 +176,11 @@ static gv gv_sym(int32_t node)
     return (gv){.node = node, .base = BASE_NONE};
 }
 
+/* Any value the analysed code must not use: one node per type (every use is rejected when the
+ * trace is built, so two garbage values may well compare equal). */
 static int32_t opaque(ctx *c, gk_trace_type t)
 {
-    return gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_DAG_OPAQUE,
-                                            .type = (uint8_t)t,
-                                            .imm = ++c->opaque_counter});
+    return gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_DAG_OPAQUE, .type = (uint8_t)t});
 }
 
 static xv xv_sym(int32_t node)
@@ -995,15 +1018,17 @@ static int apply_libm(ctx *c, state *s, int top, gk_trace_type t, int n_args)
 
 static const dentry *decode(ctx *c, uint64_t pc)
 {
-    dentry *e = &c->cache[(pc * 0x9E3779B1u >> 7) % SX_DCACHE];
-    if (e->pc == pc && pc) return e;
+    const size_t slot = (size_t)((pc * 0x9E3779B97F4A7C15u) >> 40) % SX_DCACHE;
+    dentry *e = &c->cache->entry[slot];
+    if (c->cache->tag[slot] == pc && pc) return e;
     if (pc < c->env->code_lo || pc >= c->env->code_hi) return NULL;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    c->cache->tag[slot] = 0;
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&c->dec, (const void *)(uintptr_t)pc,
                                              c->env->code_hi - pc, &e->in, ops)))
         return NULL;
     memcpy(e->ops, ops, sizeof e->ops);
-    e->pc = pc;
+    c->cache->tag[slot] = pc;
     return e;
 }
 
@@ -1030,20 +1055,21 @@ static int push_value(ctx *c, state *s, gv v)
 /* gk_sx_resolve_libm walks the loaded modules: remember its answers for this run. */
 static int resolve_cached(ctx *c, uint64_t target, gk_trace_type *t, int *n_args, const char **name)
 {
-    for (int i = 0; i < c->n_libm_cache; i++)
-        if (c->libm_cache[i].target == target) {
-            *t = c->libm_cache[i].type;
-            *n_args = c->libm_cache[i].n_args;
+    gk_sx_cache *k = c->cache;
+    for (int i = 0; i < k->n_libm; i++)
+        if (k->libm[i].target == target) {
+            *t = k->libm[i].type;
+            *n_args = k->libm[i].n_args;
             *name = NULL;
-            return c->libm_cache[i].top;
+            return k->libm[i].top;
         }
     const int top = gk_sx_resolve_libm(target, t, n_args, name);
-    if (top >= 0 && c->n_libm_cache < 8) {
-        c->libm_cache[c->n_libm_cache].target = target;
-        c->libm_cache[c->n_libm_cache].top = top;
-        c->libm_cache[c->n_libm_cache].n_args = *n_args;
-        c->libm_cache[c->n_libm_cache].type = *t;
-        c->n_libm_cache++;
+    if (top >= 0 && k->n_libm < 8) {
+        k->libm[k->n_libm].target = target;
+        k->libm[k->n_libm].top = top;
+        k->libm[k->n_libm].n_args = *n_args;
+        k->libm[k->n_libm].type = *t;
+        k->n_libm++;
     }
     return top;
 }
@@ -1716,6 +1742,27 @@ static xv xv_select(ctx *c, int32_t cond, const xv *a, const xv *b)
     return r < 0 ? xv_sym(opaque(c, GK_TT_F32)) : xv_sym(r);
 }
 
+static int32_t original_memory(ctx *c, uint8_t array, int64_t off);
+
+/* An array store made on one side of a fork only: cond ? value : original element (or the
+ * reverse when the store is on the false side). Overlapping other cells is not handled. */
+static bool one_sided_cell(ctx *c, int32_t cond, cell *m, bool on_true_side)
+{
+    const int arr = m->base - BASE_ARRAY0;
+    const gk_trace_type et = (gk_trace_type)c->args->array_type[arr];
+    if (et == GK_TT_I8 || gk_trace_type_bits(et) != m->width * 8u) return false;
+    const int32_t v = m->is_x ? xv_lane(c, &m->x, et)
+                              : gk_dag_op1(c->dag, GK_TOP_BITCAST, et, gv_node(c, m->g, m->width * 8u));
+    const int32_t old = original_memory(c, (uint8_t)arr, m->off);
+    if (v < 0 || old < 0) return false;
+    const int32_t r = on_true_side ? gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, v, old)
+                                   : gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, old, v);
+    if (r < 0) return false;
+    m->is_x = 1;
+    m->x = xv_sym(r);
+    return true;
+}
+
 /* Merges state b (condition false) into a (condition true) at the same pc. */
 static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
 {
@@ -1727,19 +1774,50 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     }
     if (memcmp(&a->f, &b->f, sizeof a->f) != 0) a->f.kind = FL_UNDEF;
     a->hazard = a->hazard || b->hazard;
-    /* memory: the same cells on both sides (values may differ) */
-    if (a->n_cells != b->n_cells) return false;
-    for (int i = 0; i < a->n_cells; i++) {
-        cell *ka = &a->cells[i];
-        const cell *kb = &b->cells[i];
-        if (ka->base != kb->base || ka->off != kb->off || ka->width != kb->width ||
-            ka->is_x != kb->is_x)
-            return false;
-        if (ka->is_x)
-            ka->x = xv_select(c, cond, &ka->x, &kb->x);
-        else
-            ka->g = gv_select(c, cond, &ka->g, &kb->g);
+    /* memory, matched by address: a value stored on one side only is selected against what
+     * the other side holds there (the array's original element); a stack slot written on one
+     * side only is dropped (a later load of it is rejected) */
+    cell *merged = malloc(SX_MAX_CELLS * sizeof *merged);
+    if (!merged) return false;
+    int n = 0;
+    bool ok = true;
+    for (int i = 0; i < a->n_cells && ok; i++) {
+        const cell *ka = &a->cells[i];
+        const cell *kb = NULL;
+        for (int j = 0; j < b->n_cells; j++)
+            if (b->cells[j].base == ka->base && b->cells[j].off == ka->off &&
+                b->cells[j].width == ka->width && b->cells[j].is_x == ka->is_x)
+                kb = &b->cells[j];
+        cell m = *ka;
+        if (kb) {
+            if (ka->is_x)
+                m.x = xv_select(c, cond, &ka->x, &kb->x);
+            else
+                m.g = gv_select(c, cond, &ka->g, &kb->g);
+        } else if (ka->base == BASE_STACK) {
+            continue;
+        } else {
+            ok = one_sided_cell(c, cond, &m, true);
+        }
+        merged[n++] = m;
     }
+    for (int j = 0; j < b->n_cells && ok; j++) {
+        const cell *kb = &b->cells[j];
+        bool in_a = false;
+        for (int i = 0; i < a->n_cells; i++)
+            in_a = in_a || (a->cells[i].base == kb->base && a->cells[i].off == kb->off &&
+                            a->cells[i].width == kb->width && a->cells[i].is_x == kb->is_x);
+        if (in_a || kb->base == BASE_STACK) continue;
+        cell m = *kb;
+        ok = one_sided_cell(c, cond, &m, false);
+        merged[n++] = m;
+    }
+    if (ok) {
+        memcpy(a->cells, merged, (size_t)n * sizeof *merged);
+        a->n_cells = n;
+    }
+    free(merged);
+    return ok;
     return true;
 }
 
@@ -1749,10 +1827,16 @@ enum { SX_MERGE_NEST = 3 }; /* diamonds inside diamonds (if / else-if chains) */
 
 /* Follows `st` for at most SX_MERGE_STEPS steps, recording the pcs; stops at `stop_pc`. Forks
  * on the way are merged as nested diamonds, or end the walk. */
+static int merge_limit(int nest)
+{
+    return nest == 0 ? SX_MERGE_STEPS : SX_MERGE_STEPS_INNER;
+}
+
 static int walk(ctx *c, state *st, uint64_t stop_pc, uint64_t *trail, int *n_trail, int nest)
 {
     *n_trail = 0;
-    for (int i = 0; i < SX_MERGE_STEPS; i++) {
+    const int limit = merge_limit(nest);
+    for (int i = 0; i < limit; i++) {
         if (st->pc == stop_pc) return 1;
         trail[(*n_trail)++] = st->pc;
         const int k = step(c, st);
@@ -1770,9 +1854,10 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
 {
     state *a = clone_state(s), *b = clone_state(s), *b0 = NULL;
     int result = 0;
-    uint64_t trail_b[SX_MERGE_STEPS], trail_a[SX_MERGE_STEPS];
-    int nb = 0, na = 0;
-    if (!a || !b) goto out;
+    uint64_t *trail_b = malloc(2 * SX_MERGE_STEPS * sizeof *trail_b);
+    uint64_t *trail_a = trail_b ? trail_b + SX_MERGE_STEPS : NULL;
+    int nb = 0;
+    if (!a || !b || !trail_b) goto out;
     a->pc = taken;
     b->pc = fall;
     b0 = clone_state(b);
@@ -1782,13 +1867,14 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
     int k = walk(c, b, a->pc, trail_b, &nb, nest);
     if (k == 1) {
         if (merge_states(c, cond, a, b)) {
+            a->n_known = s->n_known; /* what one side learnt does not hold after the join */
             memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
             result = 1;
         }
         goto out;
     }
     /* 2: the taken side reaches a pc the fall-through side passed (if-else) */
-    for (int i = 0; i < SX_MERGE_STEPS && result == 0; i++) {
+    for (int i = 0; i < merge_limit(nest) && result == 0; i++) {
         int hit = -1;
         for (int j = 0; j < nb; j++)
             if (trail_b[j] == a->pc) hit = j;
@@ -1796,7 +1882,9 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
             state *b1 = clone_state(b0);
             if (!b1) break;
             int n2;
-            if (walk(c, b1, a->pc, trail_a, &n2, nest) == 1 && merge_states(c, cond, a, b1)) {
+            const int w1 = walk(c, b1, a->pc, trail_a, &n2, nest);
+            if (w1 == 1 && merge_states(c, cond, a, b1)) {
+                a->n_known = s->n_known;
                 memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
                 result = 1;
             }
@@ -1808,11 +1896,10 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
             try_merge(c, a, c->fork_cond, c->fork_taken, c->fork_fall, nest + 1))
             continue;
         if (k2 != STEP_NEXT) break;
-        na++;
     }
     c->status = saved;
 out:
-    (void)na;
+    free(trail_b);
     free(a);
     free(b);
     free(b0);
@@ -1908,11 +1995,12 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
         if (k != STEP_FORK) continue;
         const int32_t cond = c->fork_cond;
         const uint64_t taken = c->fork_taken, fall = c->fork_fall;
-        if (try_merge(c, s, cond, taken, fall, 0)) {
-            if (getenv("GK_SX_DEBUG")) fprintf(stderr, "merged fork at +0x%llx\n", (unsigned long long)(s->pc - c->env->fn));
-            continue;
+        bool tried_before = false;
+        for (int i = 0; i < c->n_no_merge; i++) tried_before = tried_before || c->no_merge[i] == s->pc;
+        if (!tried_before) {
+            if (try_merge(c, s, cond, taken, fall, 0)) continue;
+            if (c->n_no_merge < 16) c->no_merge[c->n_no_merge++] = s->pc;
         }
-        if (getenv("GK_SX_DEBUG")) fprintf(stderr, "fork at +0x%llx -> +0x%llx / +0x%llx\n", (unsigned long long)(s->pc - c->env->fn), (unsigned long long)(taken - c->env->fn), (unsigned long long)(fall - c->env->fn));
         if (++s->forks > SX_MAX_FORKS) {
             fail(c, s, "too many nested data-dependent branches");
             return c->status;
@@ -1950,13 +2038,13 @@ gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, g
     static const int int_regs[6] = {R_RDI, R_RSI, R_RDX, R_RCX, 8, 9};
     ctx c = {.env = env, .args = args, .dag = dag, .api = api, .status = GK_OK};
     ZydisDecoderInit(&c.dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    c.cache = calloc(SX_DCACHE, sizeof *c.cache);
-    state *s = calloc(1, sizeof *s);
+    c.cache = args->cache;
+    state *s = malloc(sizeof *s);
     if (!c.cache || !s) {
-        free(c.cache);
         free(s);
         return gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
     }
+    memset(s, 0, offsetof(state, cells));
     s->pc = env->fn;
     for (int i = 0; i < 16; i++) {
         s->r[i] = gv_sym(opaque(&c, GK_TT_I64));
@@ -1979,7 +2067,6 @@ gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, g
         stats->steps += c.steps;
         stats->paths += c.paths;
     }
-    free(c.cache);
     free(s);
     if (st == GK_OK && dag->n >= dag->cap)
         return gk_error_set(GK_EUNSUPPORTED, api, __FILE__, __LINE__, "function too large");

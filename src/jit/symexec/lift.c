@@ -8,7 +8,6 @@
  *   - for quant-decode, the byte offsets read for element q of a block must be affine in q.
  * All output elements of all runs must give the same generalised body (the same hash-consed
  * id), so the trace holds for every size the runs stand for; anything else is unsupported. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +117,7 @@ typedef struct lifter {
     gk_dag run;          /* the executor's DAG, one run at a time */
     gk_dag tr;           /* generalised bodies, shared by all runs */
     gk_sx_result *res;
+    gk_sx_cache *cache;
     /* the current output context */
     int64_t ctx_r, ctx_j; /* row (or gemm i / dequant block) and column (or gemm j / q) */
     int64_t own_pos;      /* the position that is "the element" in the result body, or -1 */
@@ -250,10 +250,8 @@ static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
                 r = trace_input(L, n->a, (gk_trace_type)n->type, (uint64_t)p, 0);
             else if (p >= 0 && p == m->pos && L->role[n->a] != ROLE_OUT)
                 r = trace_input(L, n->a, (gk_trace_type)n->type, 0, 0);
-            else {
+            else
                 L->why = "a value depends on array elements outside its own element and the folds";
-                if (getenv("GK_SX_DEBUG")) fprintf(stderr, "ctx r%lld j%lld pos %lld: mem arr %d off %llu (node %d)\n", (long long)L->ctx_r, (long long)L->ctx_j, (long long)m->pos, n->a, (unsigned long long)n->imm, u);
-            }
             break;
         }
         case GK_DAG_OPAQUE: L->why = "a value the function never computed is used"; break;
@@ -266,10 +264,7 @@ static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
             int32_t *kids[3] = {&o.a, &o.b, &o.c};
             for (int i = 0; i < ar; i++) {
                 *kids[i] = rebuild(L, *kids[i], m, depth + 1);
-                if (*kids[i] < 0) {
-                    if (getenv("GK_SX_DEBUG")) fprintf(stderr, "  under #%d %s deps %llx red %d st %d\n", u, gk_trace_opcode_name(n->opcode), (unsigned long long)L->deps[u], L->red_of[u], L->dep_state[u]);
-                    return -1;
-                }
+                if (*kids[i] < 0) return -1;
             }
             r = gk_dag_add(&L->tr, o);
             if (r < 0 && !L->why) L->why = "trace too large";
@@ -478,6 +473,7 @@ static gk_status run_once(lifter *L)
     args.n_int = L->lay.n_int;
     args.n_float = L->lay.n_float;
     args.ret_f64 = L->lay.ret_f64;
+    args.cache = L->cache;
     int size_no = 0;
     for (int i = 0; i < L->lay.n_int; i++) {
         if (L->lay.ints[i].is_array) {
@@ -646,7 +642,7 @@ static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[
         return 2;
     case GK_PATTERN_NORM:
         dims[0][DIM_ROWS] = 2, dims[0][DIM_COLS] = 3;
-        dims[1][DIM_ROWS] = 1, dims[1][DIM_COLS] = 5;
+        dims[1][DIM_ROWS] = 1, dims[1][DIM_COLS] = 4;
         return 2;
     case GK_PATTERN_GEMM:
         dims[0][DIM_M] = 2, dims[0][DIM_GN] = 3, dims[0][DIM_K] = 4;
@@ -683,15 +679,16 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
             L->array_of_int[i] = arr;
             L->role[arr++] = L->lay.ints[i].role;
         }
-    const int32_t cap = 1 << 13;
+    const int32_t cap = 1 << 11; /* run DAG nodes: softmax needs ~450; more is "too large" */
     L->res = malloc(sizeof *L->res);
+    L->cache = gk_sx_cache_create();
     L->deps = malloc((size_t)cap * sizeof *L->deps);
     L->dep_state = malloc((size_t)cap);
     L->red_of = malloc((size_t)cap * sizeof *L->red_of);
     L->memo = malloc((size_t)cap * sizeof *L->memo);
     L->memo_stamp = calloc((size_t)cap, sizeof *L->memo_stamp);
-    if (!L->res || !L->deps || !L->dep_state || !L->red_of || !L->memo || !L->memo_stamp ||
-        gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, 4096) < 0) {
+    if (!L->res || !L->cache || !L->deps || !L->dep_state || !L->red_of || !L->memo || !L->memo_stamp ||
+        gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, 1024) < 0) {
         st = GK_ENOMEM;
         goto out;
     }
@@ -713,6 +710,7 @@ out:
     gk_dag_free(&L->run);
     gk_dag_free(&L->tr);
     free(L->res);
+    gk_sx_cache_destroy(L->cache);
     free(L->deps);
     free(L->dep_state);
     free(L->red_of);

@@ -31,6 +31,12 @@ int gk_sx_resolve_libm(uintptr_t target, gk_trace_type *type, int *n_args, const
 /* The same for a GOT slot read by call [rip + disp] (-fno-plt). */
 int gk_sx_resolve_libm_slot(uintptr_t slot, gk_trace_type *type, int *n_args, const char **name);
 
+/* Decoded instructions and resolved calls, shared by the runs of one analysis. */
+typedef struct gk_sx_cache gk_sx_cache;
+
+gk_sx_cache *gk_sx_cache_create(void);
+void gk_sx_cache_destroy(gk_sx_cache *cache);
+
 /* One concrete-size run. Integer argument registers (rdi, rsi, rdx, rcx, r8, r9) hold either
  * the array `array` (a pointer: symbolic base, concrete offsets) or a concrete value; size
  * values carry taint bit `taint`. The first n_float XMM registers hold PARAM(i). */
@@ -48,6 +54,7 @@ typedef struct gk_sx_args {
     uint8_t axis_taint;    /* a size-derived number equal to axis_value becomes SIZE */
     uint64_t axis_value;
     bool ret_f64; /* the function returns a double in xmm0 */
+    gk_sx_cache *cache;
 } gk_sx_args;
 
 typedef struct gk_sx_store {
@@ -57,7 +64,7 @@ typedef struct gk_sx_store {
     uint8_t width;
 } gk_sx_store;
 
-enum { GK_SX_MAX_STORES = 384 };
+enum { GK_SX_MAX_STORES = 160 };
 
 typedef struct gk_sx_result {
     int n_stores;
