@@ -42,11 +42,11 @@ static void test_registry(void)
 {
     gk_scalar_registry *def = gk_scalar_registry_default();
     GK_EXPECT(def != NULL && def == gk_scalar_registry_default(), "default registry");
-    const char *const must[] = {"silu_f32", "gelu_f32", "gelu_erf_f32", "relu_f32", "tanh_f32",
-                                "exp_f32", "swiglu_f32", "vec_add_f32", "vec_sub_f32",
-                                "vec_mul_f32", "vec_scale_f32", "vec_axpy_f32", "vec_sum_f32",
-                                "vec_max_f32", "vec_sum_squares_f32", "softmax_f32",
-                                "rms_norm_f32", "layer_norm_f32", "rope_f32"};
+    const char *const must[] = {
+        "silu_f32",      "gelu_f32",     "gelu_erf_f32",   "relu_f32",    "tanh_f32",
+        "exp_f32",       "swiglu_f32",   "vec_add_f32",    "vec_sub_f32", "vec_mul_f32",
+        "vec_scale_f32", "vec_axpy_f32", "vec_sum_f32",    "vec_max_f32", "vec_sum_squares_f32",
+        "softmax_f32",   "rms_norm_f32", "layer_norm_f32", "rope_f32"};
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
         bool found = false;
         for (size_t k = 0; k < gk_scalar_registry_count(def); k++) {
@@ -100,7 +100,8 @@ static void test_registry(void)
         r[i] = (race){.reg = reg};
         GK_EXPECT(pthread_create(&th[i], NULL, race_body, &r[i]) == 0, "pthread_create");
     }
-    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
     for (int i = 1; i < 4; i++)
         GK_EXPECT(r[i].status == r[0].status && r[i].got == r[0].got,
                   "thread %d got another answer", i);
@@ -182,8 +183,8 @@ typedef void (*axpy_fn)(float *, float, const float *, size_t);
 typedef double (*reduce_fn)(const float *, size_t);
 typedef double (*dot_fn)(const float *, const float *, size_t);
 typedef void (*norm_fn)(const float *, const float *, float *, size_t, size_t, float);
-typedef void (*lnorm_fn)(const float *, const float *, const float *, float *, size_t, size_t,
-                         float);
+typedef void (*lnorm_fn)(
+    const float *, const float *, const float *, float *, size_t, size_t, float);
 typedef void (*softmax_fn)(const float *, float *, size_t, size_t);
 typedef void (*gemm_fn)(const float *, const float *, float *, size_t, size_t, size_t);
 typedef void (*dequant_fn)(const void *, float *, size_t);
@@ -197,7 +198,8 @@ static void check_elementwise(const gk_scalar_op_desc *d, const gk_op_trace *t, 
     fill(a, n, false);
     fill(b, n, false);
     const size_t n_special = 64;
-    for (size_t i = 0; i < n_special && i < n; i++) a[i] = special(i); /* every special value */
+    for (size_t i = 0; i < n_special && i < n; i++)
+        a[i] = special(i); /* every special value */
     const float s = gk_rng_uniform(&rng, -3.0f, 3.0f);
     switch (d->sig) {
     case GK_SIG_UNARY:
@@ -240,8 +242,8 @@ static void check_reduction(const gk_scalar_op_desc *d, const gk_op_trace *t, si
         const size_t n = 1 + gk_rng_u32(&rng) % 300;
         fill(a, n, round % 4 != 0);
         fill(b, n, round % 4 != 0);
-        const double want = d->sig == GK_SIG_REDUCE ? ((reduce_fn)d->fn)(a, n)
-                                                    : ((dot_fn)d->fn)(a, b, n);
+        const double want =
+            d->sig == GK_SIG_REDUCE ? ((reduce_fn)d->fn)(a, n) : ((dot_fn)d->fn)(a, b, n);
         double got = 0.0;
         const void *arrays[2] = {a, b};
         GK_EXPECT_STATUS(gk_op_trace_eval(t, arrays, NULL, &n, &got), GK_OK);
@@ -365,14 +367,15 @@ static void test_default_ops(void)
         GK_EXPECT_STATUS(gk_scalar_registry_at(reg, i, &d), GK_OK);
         const gk_op_trace *t = NULL;
         const gk_status st = gk_scalar_registry_get_trace(reg, d->name, &t);
-#ifdef GK_TEST_SANITIZED
+#    ifdef GK_TEST_SANITIZED
         /* instrumented references: lifted correctly or rejected cleanly */
         if (st == GK_EUNSUPPORTED) {
-            GK_EXPECT(strstr(gk_last_error_detail(), "+0x") || strstr(gk_last_error_detail(), d->name),
+            GK_EXPECT(strstr(gk_last_error_detail(), "+0x") ||
+                          strstr(gk_last_error_detail(), d->name),
                       "%s: detail '%s'", d->name, gk_last_error_detail());
             continue;
         }
-#endif
+#    endif
         if (is_known_unsupported(d->name)) {
             GK_EXPECT(st == GK_EUNSUPPORTED && strstr(gk_last_error_detail(), d->name),
                       "%s: want GK_EUNSUPPORTED naming the op, got %s (%s)", d->name,
@@ -412,8 +415,8 @@ static void test_user_ops(void)
     const gk_scalar_op_desc sqrelu = {"relu_squared", (void (*)(void))gk_test_relu_squared,
                                       GK_SIG_UNARY, 0, 0};
     const gk_scalar_op_desc gemm = {"gemm", (void (*)(void))gk_test_gemm, GK_SIG_GEMM, 0, 0};
-    const gk_scalar_op_desc q8 = {"dequant_q8", (void (*)(void))gk_test_dequant_q8,
-                                  GK_SIG_DEQUANT, GK_TEST_Q8_ELEMS, GK_TEST_Q8_BYTES};
+    const gk_scalar_op_desc q8 = {"dequant_q8", (void (*)(void))gk_test_dequant_q8, GK_SIG_DEQUANT,
+                                  GK_TEST_Q8_ELEMS, GK_TEST_Q8_BYTES};
     check_user(&mish, GK_PATTERN_ELEMENTWISE);
     check_user(&sqrelu, GK_PATTERN_ELEMENTWISE);
     check_user(&gemm, GK_PATTERN_GEMM);
@@ -440,6 +443,7 @@ static void test_user_ops(void)
         /* a function analysed under the wrong signature: writes the wrong elements */
         {{"wrong_sig", (void (*)(void))gk_test_mish, GK_SIG_SOFTMAX, 0, 0}, "wrong_sig"},
     };
+
     for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
         gk_op_trace *t = NULL;
         const gk_status st = gk_op_trace_analyse(&rejected[i].d, &t);
@@ -472,15 +476,16 @@ static void test_fuzz(void)
             memcpy(buf, (const void *)d->fn, sizeof buf);
             if (r % 4 == 1) buf[gk_rng_u32(&rng) % len] ^= (unsigned char)(1u << (r % 8));
         } else {
-            for (size_t i = 0; i < len; i++) buf[i] = (unsigned char)gk_rng_u32(&rng);
+            for (size_t i = 0; i < len; i++)
+                buf[i] = (unsigned char)gk_rng_u32(&rng);
         }
         const gk_scalar_op_desc d = {"fuzz", (void (*)(void))gk_test_plus_one,
-                                     sigs[gk_rng_u32(&rng) % (sizeof sigs / sizeof sigs[0])],
-                                     32, 34};
+                                     sigs[gk_rng_u32(&rng) % (sizeof sigs / sizeof sigs[0])], 32,
+                                     34};
         gk_op_trace *t = NULL;
         const gk_status st = gk_sx_analyse_code(buf, len, &d, 4000, &t);
-        GK_EXPECT(st == GK_OK || st == GK_EUNSUPPORTED,
-                  "fuzz input %zu: status %s (%s)", r, gk_status_str(st), gk_last_error_detail());
+        GK_EXPECT(st == GK_OK || st == GK_EUNSUPPORTED, "fuzz input %zu: status %s (%s)", r,
+                  gk_status_str(st), gk_last_error_detail());
         GK_EXPECT((st == GK_OK) == (t != NULL), "fuzz input %zu: trace iff OK", r);
         ok += st == GK_OK;
         gk_op_trace_destroy(t);

@@ -16,9 +16,11 @@ static void print_signature(const gk_scalar_op_desc *d)
     size_t n = 0;
     printf("%s: sig %s (", d->name, gk_sig_name(d->sig));
     if (gk_sig_params(d->sig, &params, &n) == GK_OK)
-        for (size_t i = 0; i < n; i++) printf("%s%s", i ? ", " : "", params[i].name);
+        for (size_t i = 0; i < n; i++)
+            printf("%s%s", i ? ", " : "", params[i].name);
     printf(")");
-    if (d->sig == GK_SIG_DEQUANT) printf(", blocks of %u elements / %u bytes", d->block_elems, d->block_bytes);
+    if (d->sig == GK_SIG_DEQUANT)
+        printf(", blocks of %u elements / %u bytes", d->block_elems, d->block_bytes);
     printf("\n");
 }
 
@@ -70,7 +72,8 @@ int main(int argc, char **argv)
         const gk_scalar_op_desc *d = NULL;
         if (gk_scalar_registry_at(reg, i, &d) != GK_OK) continue;
         bool wanted = argc == 2;
-        for (int a = 2; a < argc; a++) wanted = wanted || strcmp(d->name, argv[a]) == 0;
+        for (int a = 2; a < argc; a++)
+            wanted = wanted || strcmp(d->name, argv[a]) == 0;
         if (!wanted) continue;
         if (list)
             print_signature(d);

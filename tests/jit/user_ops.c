@@ -11,13 +11,15 @@
 /* y = x + 1 */
 void gk_test_plus_one(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = x[i] + 1.0f;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] + 1.0f;
 }
 
 /* mish(x) = x tanh(softplus(x)) */
 void gk_test_mish(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = x[i] * tanhf(log1pf(expf(x[i])));
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] * tanhf(log1pf(expf(x[i])));
 }
 
 /* squared ReLU: max(x, 0)^2 (NaN propagates) */
@@ -35,7 +37,8 @@ void gk_test_gemm(const float *a, const float *b, float *c, size_t m, size_t n, 
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             float acc = 0.0f;
-            for (size_t p = 0; p < k; p++) acc += a[i * k + p] * b[p * n + j];
+            for (size_t p = 0; p < k; p++)
+                acc += a[i * k + p] * b[p * n + j];
             c[i * n + j] = acc;
         }
 }
@@ -78,11 +81,13 @@ float (*volatile gk_test_indirect_fn)(float) = expf;
 
 void gk_test_indirect(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = gk_test_indirect_fn(x[i]);
+    for (size_t i = 0; i < n; i++)
+        y[i] = gk_test_indirect_fn(x[i]);
 }
 
 /* Rejected: sinf is not a function traces know. */
 void gk_test_unknown_libm(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = sinf(x[i]);
+    for (size_t i = 0; i < n; i++)
+        y[i] = sinf(x[i]);
 }

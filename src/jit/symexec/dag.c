@@ -66,7 +66,8 @@ int gk_dag_init(gk_dag *d, int32_t cap)
 {
     memset(d, 0, sizeof *d);
     int32_t n_slots = 16; /* a power of two, at least twice the capacity */
-    while (n_slots < 2 * cap) n_slots *= 2;
+    while (n_slots < 2 * cap)
+        n_slots *= 2;
     d->nodes = malloc((size_t)cap * sizeof *d->nodes);
     d->slots = malloc((size_t)n_slots * sizeof *d->slots);
     if (!d->nodes || !d->slots) {
@@ -286,9 +287,7 @@ int32_t gk_dag_op3(gk_dag *d, int op, gk_trace_type t, int32_t a, int32_t b, int
 
 int32_t gk_dag_cmp(gk_dag *d, int op, unsigned pred, int32_t a, int32_t b)
 {
-    return gk_dag_add(d, (gk_trace_op){.opcode = (uint8_t)op,
-                                       .type = GK_TT_BOOL,
-                                       .pred = (uint8_t)pred,
-                                       .a = a,
-                                       .b = b});
+    return gk_dag_add(
+        d, (gk_trace_op){
+               .opcode = (uint8_t)op, .type = GK_TT_BOOL, .pred = (uint8_t)pred, .a = a, .b = b});
 }

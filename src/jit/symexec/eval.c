@@ -118,8 +118,8 @@ static uint64_t eval_float(int op, bool f64, uint64_t a, uint64_t b, uint64_t c)
     }
 }
 
-uint64_t gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint64_t b,
-                           uint64_t c)
+uint64_t
+gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint64_t b, uint64_t c)
 {
     const gk_trace_type t = (gk_trace_type)op->type;
     const uint64_t m = mask_of(t);

@@ -18,14 +18,14 @@
 #include "jit/symexec/symexec.h"
 
 enum {
-    SX_MAX_CELLS = 160,    /* stack slots + array stores live in one state */
-    SX_MAX_STEPS = 400000, /* instructions executed per run, over all paths */
-    SX_MAX_PATHS = 256,    /* completed paths per run */
-    SX_MAX_FORKS = 48,     /* nested forks on one path */
+    SX_MAX_CELLS = 160,        /* stack slots + array stores live in one state */
+    SX_MAX_STEPS = 400000,     /* instructions executed per run, over all paths */
+    SX_MAX_PATHS = 256,        /* completed paths per run */
+    SX_MAX_FORKS = 48,         /* nested forks on one path */
     SX_MERGE_STEPS = 40,       /* how far each side of a fork is followed to find the join: */
     SX_MERGE_STEPS_INNER = 40, /* at the outer level and in nested diamonds */
-    SX_MAX_CALL_DEPTH = 8, /* calls into local functions */
-    SX_DCACHE = 256        /* decoded instructions cached per analysis */
+    SX_MAX_CALL_DEPTH = 8,     /* calls into local functions */
+    SX_DCACHE = 256            /* decoded instructions cached per analysis */
 };
 
 enum { BASE_NONE = 0, BASE_STACK = 1, BASE_ARRAY0 = 2 };
@@ -89,11 +89,13 @@ typedef struct dentry {
 struct gk_sx_cache {
     uint64_t tag[SX_DCACHE];
     dentry entry[SX_DCACHE];
+
     struct {
         uint64_t target;
         int top, n_args;
         gk_trace_type type;
     } libm[8];
+
     int n_libm;
 };
 
@@ -133,19 +135,21 @@ enum { STEP_NEXT, STEP_RET, STEP_FORK, STEP_ERR };
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
-static int fail_at(ctx *c, const state *s, const ZydisDecodedInstruction *in,
-                   const ZydisDecodedOperand *ops, const char *why)
+static int fail_at(ctx *c,
+                   const state *s,
+                   const ZydisDecodedInstruction *in,
+                   const ZydisDecodedOperand *ops,
+                   const char *why)
 {
     char text[96] = "?";
     if (in) {
         ZydisFormatter fmt;
         ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-        ZydisFormatterFormatInstruction(&fmt, in, ops, in->operand_count_visible, text,
-                                        sizeof text, s->pc, ZYAN_NULL);
+        ZydisFormatterFormatInstruction(&fmt, in, ops, in->operand_count_visible, text, sizeof text,
+                                        s->pc, ZYAN_NULL);
     }
-    c->status = gk_error_set(GK_EUNSUPPORTED, c->api, __FILE__, __LINE__,
-                             "%s: '%s' at +0x%llx", why, text,
-                             (unsigned long long)(s->pc - c->env->fn));
+    c->status = gk_error_set(GK_EUNSUPPORTED, c->api, __FILE__, __LINE__, "%s: '%s' at +0x%llx",
+                             why, text, (unsigned long long)(s->pc - c->env->fn));
     return STEP_ERR;
 }
 
@@ -218,12 +222,12 @@ static int32_t size_leaf(ctx *c, uint8_t taint, gk_trace_type t, uint64_t bits)
         if (wb != (uint32_t)bits) return -1;
     } else if ((bits & mask_bits(gk_trace_type_bits(t))) != (n & mask_bits(gk_trace_type_bits(t))))
         return -1;
-    const int32_t size = gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_TOP_SIZE, .type = GK_TT_I64});
+    const int32_t size =
+        gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_TOP_SIZE, .type = GK_TT_I64});
     if (!gk_trace_type_is_float(t)) return gk_dag_op1(c->dag, GK_TOP_TRUNC, t, size);
-    return gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_TOP_CVT,
-                                            .type = (uint8_t)t,
-                                            .pred = GK_CVT_UNSIGNED,
-                                            .a = size});
+    return gk_dag_add(
+        c->dag, (gk_trace_op){
+                    .opcode = GK_TOP_CVT, .type = (uint8_t)t, .pred = GK_CVT_UNSIGNED, .a = size});
 }
 
 /* An integer value as a DAG node of `bits` width; -1 for pointers or tainted numbers. */
@@ -237,8 +241,8 @@ static int32_t gv_node(ctx *c, gv v, unsigned bits)
     }
     const gk_trace_type vt = (gk_trace_type)gk_dag_node(c->dag, v.node)->type;
     if (gk_trace_type_is_float(vt)) {
-        const int32_t b = gk_dag_op1(c->dag, GK_TOP_BITCAST, vt == GK_TT_F32 ? GK_TT_I32 : GK_TT_I64,
-                                     v.node);
+        const int32_t b =
+            gk_dag_op1(c->dag, GK_TOP_BITCAST, vt == GK_TT_F32 ? GK_TT_I32 : GK_TT_I64, v.node);
         return gk_dag_op1(c->dag, bits >= gk_trace_type_bits(vt) ? GK_TOP_ZEXT : GK_TOP_TRUNC, t,
                           b);
     }
@@ -290,8 +294,8 @@ typedef struct addr {
     int64_t off;
 } addr;
 
-static int mem_address(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *op, addr *out)
+static int mem_address(
+    ctx *c, state *s, const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op, addr *out)
 {
     const ZydisDecodedOperandMem *m = &op->mem;
     if (m->segment != ZYDIS_REGISTER_DS && m->segment != ZYDIS_REGISTER_SS &&
@@ -354,7 +358,8 @@ static int store_cell(ctx *c, state *s, addr a, unsigned width, const gv *g, con
     int w = 0;
     for (int i = 0; i < s->n_cells; i++) {
         const cell *k = &s->cells[i];
-        if (k->base == a.base && k->off < a.off + (int64_t)width && a.off < k->off + (int64_t)k->width)
+        if (k->base == a.base && k->off < a.off + (int64_t)width &&
+            a.off < k->off + (int64_t)k->width)
             continue;
         s->cells[w++] = *k;
     }
@@ -388,10 +393,9 @@ static int32_t array_leaf(ctx *c, state *s, addr a, unsigned width, bool to_floa
         if (s->cells[i].base >= BASE_ARRAY0 && s->cells[i].base != a.base &&
             c->args->may_alias[s->cells[i].base - BASE_ARRAY0] && s->cells[i].off == a.off)
             s->hazard = true;
-    const int32_t leaf = gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_DAG_MEM,
-                                                          .type = (uint8_t)t,
-                                                          .a = arr,
-                                                          .imm = (uint64_t)a.off});
+    const int32_t leaf = gk_dag_add(
+        c->dag,
+        (gk_trace_op){.opcode = GK_DAG_MEM, .type = (uint8_t)t, .a = arr, .imm = (uint64_t)a.off});
     if (!to_float && gk_trace_type_is_float(t))
         return gk_dag_op1(c->dag, GK_TOP_BITCAST, t == GK_TT_F32 ? GK_TT_I32 : GK_TT_I64, leaf);
     return leaf;
@@ -479,8 +483,12 @@ static int load_xmm(ctx *c, state *s, addr a, unsigned bytes, xv *out)
 
 /* ---- integer operands ------------------------------------------------------------------------ */
 
-static int get_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                   const ZydisDecodedOperand *op, unsigned width, gv *out)
+static int get_int(ctx *c,
+                   state *s,
+                   const ZydisDecodedInstruction *in,
+                   const ZydisDecodedOperand *op,
+                   unsigned width,
+                   gv *out)
 {
     switch (op->type) {
     case ZYDIS_OPERAND_TYPE_REGISTER: {
@@ -521,8 +529,12 @@ static int get_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
     }
 }
 
-static int set_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                   const ZydisDecodedOperand *op, unsigned width, gv v)
+static int set_int(ctx *c,
+                   state *s,
+                   const ZydisDecodedInstruction *in,
+                   const ZydisDecodedOperand *op,
+                   unsigned width,
+                   gv v)
 {
     if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
         addr a;
@@ -552,11 +564,13 @@ static int set_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
         return 0;
     }
     /* a concrete old value: only its kept bits matter (a size's upper bits are usually 0) */
-    const gv kept = old.node < 0 ? gv_conc((uint64_t)old.off & ~m, (uint64_t)old.off & ~m ? old.taint : 0)
-                                 : old;
+    const gv kept = old.node < 0
+                        ? gv_conc((uint64_t)old.off & ~m, (uint64_t)old.off & ~m ? old.taint : 0)
+                        : old;
     const int32_t on = gv_node(c, kept, 64), vn = gv_node(c, v, width);
     if (on < 0 || vn < 0) return -1;
-    const int32_t keep = gk_dag_op2(c->dag, GK_TOP_AND, GK_TT_I64, on, gk_dag_const(c->dag, GK_TT_I64, ~m));
+    const int32_t keep =
+        gk_dag_op2(c->dag, GK_TOP_AND, GK_TT_I64, on, gk_dag_const(c->dag, GK_TT_I64, ~m));
     const int32_t low = gk_dag_op1(c->dag, GK_TOP_ZEXT, GK_TT_I64, vn);
     s->r[ri] = gv_sym(gk_dag_op2(c->dag, GK_TOP_OR, GK_TT_I64, keep, low));
     return s->r[ri].node < 0 ? -1 : 0;
@@ -595,28 +609,76 @@ static void flags_add(state *s, uint64_t a, uint64_t b, unsigned w)
     s->f.of = (uint8_t)(((~(a ^ b) & (a ^ r)) >> (w - 1)) & 1);
 }
 
-enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE,
-       CC_LE, CC_G };
+enum {
+    CC_O,
+    CC_NO,
+    CC_B,
+    CC_AE,
+    CC_E,
+    CC_NE,
+    CC_BE,
+    CC_A,
+    CC_S,
+    CC_NS,
+    CC_P,
+    CC_NP,
+    CC_L,
+    CC_GE,
+    CC_LE,
+    CC_G
+};
 
 static int cc_of(ZydisMnemonic m)
 {
     switch (m) {
-    case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_SETO: case ZYDIS_MNEMONIC_CMOVO: return CC_O;
-    case ZYDIS_MNEMONIC_JNO: case ZYDIS_MNEMONIC_SETNO: case ZYDIS_MNEMONIC_CMOVNO: return CC_NO;
-    case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_SETB: case ZYDIS_MNEMONIC_CMOVB: return CC_B;
-    case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_SETNB: case ZYDIS_MNEMONIC_CMOVNB: return CC_AE;
-    case ZYDIS_MNEMONIC_JZ: case ZYDIS_MNEMONIC_SETZ: case ZYDIS_MNEMONIC_CMOVZ: return CC_E;
-    case ZYDIS_MNEMONIC_JNZ: case ZYDIS_MNEMONIC_SETNZ: case ZYDIS_MNEMONIC_CMOVNZ: return CC_NE;
-    case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_SETBE: case ZYDIS_MNEMONIC_CMOVBE: return CC_BE;
-    case ZYDIS_MNEMONIC_JNBE: case ZYDIS_MNEMONIC_SETNBE: case ZYDIS_MNEMONIC_CMOVNBE: return CC_A;
-    case ZYDIS_MNEMONIC_JS: case ZYDIS_MNEMONIC_SETS: case ZYDIS_MNEMONIC_CMOVS: return CC_S;
-    case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_SETNS: case ZYDIS_MNEMONIC_CMOVNS: return CC_NS;
-    case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_SETP: case ZYDIS_MNEMONIC_CMOVP: return CC_P;
-    case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_SETNP: case ZYDIS_MNEMONIC_CMOVNP: return CC_NP;
-    case ZYDIS_MNEMONIC_JL: case ZYDIS_MNEMONIC_SETL: case ZYDIS_MNEMONIC_CMOVL: return CC_L;
-    case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_SETNL: case ZYDIS_MNEMONIC_CMOVNL: return CC_GE;
-    case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_SETLE: case ZYDIS_MNEMONIC_CMOVLE: return CC_LE;
-    case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_SETNLE: case ZYDIS_MNEMONIC_CMOVNLE: return CC_G;
+    case ZYDIS_MNEMONIC_JO:
+    case ZYDIS_MNEMONIC_SETO:
+    case ZYDIS_MNEMONIC_CMOVO: return CC_O;
+    case ZYDIS_MNEMONIC_JNO:
+    case ZYDIS_MNEMONIC_SETNO:
+    case ZYDIS_MNEMONIC_CMOVNO: return CC_NO;
+    case ZYDIS_MNEMONIC_JB:
+    case ZYDIS_MNEMONIC_SETB:
+    case ZYDIS_MNEMONIC_CMOVB: return CC_B;
+    case ZYDIS_MNEMONIC_JNB:
+    case ZYDIS_MNEMONIC_SETNB:
+    case ZYDIS_MNEMONIC_CMOVNB: return CC_AE;
+    case ZYDIS_MNEMONIC_JZ:
+    case ZYDIS_MNEMONIC_SETZ:
+    case ZYDIS_MNEMONIC_CMOVZ: return CC_E;
+    case ZYDIS_MNEMONIC_JNZ:
+    case ZYDIS_MNEMONIC_SETNZ:
+    case ZYDIS_MNEMONIC_CMOVNZ: return CC_NE;
+    case ZYDIS_MNEMONIC_JBE:
+    case ZYDIS_MNEMONIC_SETBE:
+    case ZYDIS_MNEMONIC_CMOVBE: return CC_BE;
+    case ZYDIS_MNEMONIC_JNBE:
+    case ZYDIS_MNEMONIC_SETNBE:
+    case ZYDIS_MNEMONIC_CMOVNBE: return CC_A;
+    case ZYDIS_MNEMONIC_JS:
+    case ZYDIS_MNEMONIC_SETS:
+    case ZYDIS_MNEMONIC_CMOVS: return CC_S;
+    case ZYDIS_MNEMONIC_JNS:
+    case ZYDIS_MNEMONIC_SETNS:
+    case ZYDIS_MNEMONIC_CMOVNS: return CC_NS;
+    case ZYDIS_MNEMONIC_JP:
+    case ZYDIS_MNEMONIC_SETP:
+    case ZYDIS_MNEMONIC_CMOVP: return CC_P;
+    case ZYDIS_MNEMONIC_JNP:
+    case ZYDIS_MNEMONIC_SETNP:
+    case ZYDIS_MNEMONIC_CMOVNP: return CC_NP;
+    case ZYDIS_MNEMONIC_JL:
+    case ZYDIS_MNEMONIC_SETL:
+    case ZYDIS_MNEMONIC_CMOVL: return CC_L;
+    case ZYDIS_MNEMONIC_JNL:
+    case ZYDIS_MNEMONIC_SETNL:
+    case ZYDIS_MNEMONIC_CMOVNL: return CC_GE;
+    case ZYDIS_MNEMONIC_JLE:
+    case ZYDIS_MNEMONIC_SETLE:
+    case ZYDIS_MNEMONIC_CMOVLE: return CC_LE;
+    case ZYDIS_MNEMONIC_JNLE:
+    case ZYDIS_MNEMONIC_SETNLE:
+    case ZYDIS_MNEMONIC_CMOVNLE: return CC_G;
     default: return -1;
     }
 }
@@ -646,13 +708,22 @@ static int32_t cc_node(ctx *c, const state *s, int cc)
     case FL_CONC: return gk_dag_const(d, GK_TT_BOOL, (uint64_t)cc_conc(f, cc));
     case FL_FCMP: {
         /* ucomiss: unordered sets ZF, PF, CF; OF = SF = 0 */
-        static const int8_t pred[16] = {
-            [CC_O] = 0, [CC_NO] = 15, [CC_B] = GK_PRED_LT | GK_PRED_UN,
-            [CC_AE] = GK_PRED_GT | GK_PRED_EQ, [CC_E] = GK_PRED_EQ | GK_PRED_UN,
-            [CC_NE] = GK_PRED_LT | GK_PRED_GT, [CC_BE] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_UN,
-            [CC_A] = GK_PRED_GT, [CC_S] = 0, [CC_NS] = 15, [CC_P] = GK_PRED_UN,
-            [CC_NP] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT, [CC_L] = 0, [CC_GE] = 15,
-            [CC_LE] = GK_PRED_EQ | GK_PRED_UN, [CC_G] = GK_PRED_LT | GK_PRED_GT};
+        static const int8_t pred[16] = {[CC_O] = 0,
+                                        [CC_NO] = 15,
+                                        [CC_B] = GK_PRED_LT | GK_PRED_UN,
+                                        [CC_AE] = GK_PRED_GT | GK_PRED_EQ,
+                                        [CC_E] = GK_PRED_EQ | GK_PRED_UN,
+                                        [CC_NE] = GK_PRED_LT | GK_PRED_GT,
+                                        [CC_BE] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_UN,
+                                        [CC_A] = GK_PRED_GT,
+                                        [CC_S] = 0,
+                                        [CC_NS] = 15,
+                                        [CC_P] = GK_PRED_UN,
+                                        [CC_NP] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT,
+                                        [CC_L] = 0,
+                                        [CC_GE] = 15,
+                                        [CC_LE] = GK_PRED_EQ | GK_PRED_UN,
+                                        [CC_G] = GK_PRED_LT | GK_PRED_GT};
         if (pred[cc] == 0) return gk_dag_const(d, GK_TT_BOOL, 0);
         if (pred[cc] == 15) return gk_dag_const(d, GK_TT_BOOL, 1);
         return gk_dag_cmp(d, GK_TOP_FCMP, (unsigned)pred[cc], f->a, f->b);
@@ -703,8 +774,8 @@ static int32_t cc_node(ctx *c, const state *s, int cc)
 
 /* ---- integer instructions -------------------------------------------------------------------- */
 
-static int int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w, gv *out,
-                     bool same_reg)
+static int
+int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w, gv *out, bool same_reg)
 {
     gk_dag *d = c->dag;
     const uint64_t m = mask_bits(w);
@@ -762,14 +833,32 @@ static int int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w,
         const uint64_t x = (uint64_t)a.off & m, y = (uint64_t)b.off & m;
         uint64_t r;
         switch (mn) {
-        case ZYDIS_MNEMONIC_ADD: r = x + y; flags_add(s, x, y, w); break;
+        case ZYDIS_MNEMONIC_ADD:
+            r = x + y;
+            flags_add(s, x, y, w);
+            break;
         case ZYDIS_MNEMONIC_SUB:
-        case ZYDIS_MNEMONIC_CMP: r = x - y; flags_sub(s, x, y, w); break;
+        case ZYDIS_MNEMONIC_CMP:
+            r = x - y;
+            flags_sub(s, x, y, w);
+            break;
         case ZYDIS_MNEMONIC_AND:
-        case ZYDIS_MNEMONIC_TEST: r = x & y; flags_logic(s, r, w); break;
-        case ZYDIS_MNEMONIC_OR: r = x | y; flags_logic(s, r, w); break;
-        case ZYDIS_MNEMONIC_XOR: r = x ^ y; flags_logic(s, r, w); break;
-        case ZYDIS_MNEMONIC_IMUL: r = x * y; s->f.kind = FL_UNDEF; break;
+        case ZYDIS_MNEMONIC_TEST:
+            r = x & y;
+            flags_logic(s, r, w);
+            break;
+        case ZYDIS_MNEMONIC_OR:
+            r = x | y;
+            flags_logic(s, r, w);
+            break;
+        case ZYDIS_MNEMONIC_XOR:
+            r = x ^ y;
+            flags_logic(s, r, w);
+            break;
+        case ZYDIS_MNEMONIC_IMUL:
+            r = x * y;
+            s->f.kind = FL_UNDEF;
+            break;
         default: return -1;
         }
         *out = gv_conc(r & m, a.taint | b.taint);
@@ -816,8 +905,8 @@ static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w
         *out = gv_conc(r, a.taint);
         if (k) {
             flags_logic(s, r, w);
-            s->f.cf = k > w ? 0
-                            : (uint8_t)(op == GK_TOP_SHL ? (x >> (w - k)) & 1 : (x >> (k - 1)) & 1);
+            s->f.cf =
+                k > w ? 0 : (uint8_t)(op == GK_TOP_SHL ? (x >> (w - k)) & 1 : (x >> (k - 1)) & 1);
             s->f.of = 0; /* defined for 1-bit shifts only; not used by compilers here */
         }
         return 0;
@@ -832,8 +921,12 @@ static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w
 
 /* ---- XMM instructions ------------------------------------------------------------------------ */
 
-static int get_xmm_operand(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                           const ZydisDecodedOperand *op, unsigned bytes, xv *out)
+static int get_xmm_operand(ctx *c,
+                           state *s,
+                           const ZydisDecodedInstruction *in,
+                           const ZydisDecodedOperand *op,
+                           unsigned bytes,
+                           xv *out)
 {
     if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
         const int xi = xmm_index(op->reg.value);
@@ -847,8 +940,12 @@ static int get_xmm_operand(ctx *c, state *s, const ZydisDecodedInstruction *in,
     return load_xmm(c, s, a, bytes, out);
 }
 
-static int scalar_fp(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                     const ZydisDecodedOperand *ops, int top, gk_trace_type t)
+static int scalar_fp(ctx *c,
+                     state *s,
+                     const ZydisDecodedInstruction *in,
+                     const ZydisDecodedOperand *ops,
+                     int top,
+                     gk_trace_type t)
 {
     const int di = xmm_index(ops[0].reg.value);
     const unsigned bytes = gk_trace_type_bits(t) / 8;
@@ -880,14 +977,19 @@ static int scalar_fp(ctx *c, state *s, const ZydisDecodedInstruction *in,
 
 /* andps/andnps/orps/xorps and their pd / integer forms, on the low lane of the scalar type the
  * register holds; sign masks become NEG and ABS. */
-static int bitwise_xmm(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *ops, int op, bool andn)
+static int bitwise_xmm(ctx *c,
+                       state *s,
+                       const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops,
+                       int op,
+                       bool andn)
 {
     const int di = xmm_index(ops[0].reg.value);
     xv src;
     if (di < 0 || get_xmm_operand(c, s, in, &ops[1], 16, &src) < 0) return -1;
     xv *dst = &s->x[di];
-    const bool same = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[1].reg.value == ops[0].reg.value;
+    const bool same =
+        ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[1].reg.value == ops[0].reg.value;
     if (same && (op == GK_TOP_XOR || andn)) {
         *dst = xv_zero();
         return 0;
@@ -933,8 +1035,8 @@ static int bitwise_xmm(ctx *c, state *s, const ZydisDecodedInstruction *in,
 
 /* Packed double/dword operations on fully concrete registers only: how Clang converts a
  * size_t to double (punpckldq / subpd / unpckhpd / addsd with magic constants). */
-static int packed_conc(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *ops)
+static int
+packed_conc(ctx *c, state *s, const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
 {
     const int di = xmm_index(ops[0].reg.value);
     xv src;
@@ -989,7 +1091,8 @@ static void clobber_caller_saved(ctx *c, state *s)
     static const int saved[] = {R_RAX, R_RCX, R_RDX, R_RSI, R_RDI, 8, 9, 10, 11};
     for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
         s->r[saved[i]] = gv_sym(opaque(c, GK_TT_I64));
-    for (int i = 1; i < 16; i++) s->x[i] = xv_sym(opaque(c, GK_TT_F32));
+    for (int i = 1; i < 16; i++)
+        s->x[i] = xv_sym(opaque(c, GK_TT_F32));
     s->f.kind = FL_UNDEF;
 }
 
@@ -1084,8 +1187,12 @@ static bool is_plt_stub(ctx *c, uint64_t pc)
     return e && e->in.mnemonic == ZYDIS_MNEMONIC_JMP && e->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY;
 }
 
-static int call_target(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *ops, uint64_t next, bool tail)
+static int call_target(ctx *c,
+                       state *s,
+                       const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops,
+                       uint64_t next,
+                       bool tail)
 {
     gk_trace_type t;
     int n_args, top = -1;
@@ -1168,7 +1275,8 @@ static int step(ctx *c, state *s)
             if (in->mnemonic != ZYDIS_MNEMONIC_MOVZX && (v >> (sw - 1)) & 1) v |= ~mask_bits(sw);
             r = gv_conc(v & mask_bits(w), a.taint);
         } else {
-            r = gv_sym(gk_dag_op1(c->dag, in->mnemonic == ZYDIS_MNEMONIC_MOVZX ? GK_TOP_ZEXT : GK_TOP_SEXT,
+            r = gv_sym(gk_dag_op1(c->dag,
+                                  in->mnemonic == ZYDIS_MNEMONIC_MOVZX ? GK_TOP_ZEXT : GK_TOP_SEXT,
                                   int_type(w), a.node));
         }
         NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
@@ -1192,7 +1300,8 @@ static int step(ctx *c, state *s)
             /* taint of the registers involved */
             uint8_t t = 0;
             if (ops[1].mem.base != ZYDIS_REGISTER_NONE) t |= s->r[gpr_index(ops[1].mem.base)].taint;
-            if (ops[1].mem.index != ZYDIS_REGISTER_NONE) t |= s->r[gpr_index(ops[1].mem.index)].taint;
+            if (ops[1].mem.index != ZYDIS_REGISTER_NONE)
+                t |= s->r[gpr_index(ops[1].mem.index)].taint;
             r = gv_conc((uint64_t)ad.off & mask_bits(w), t);
         }
         NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
@@ -1216,9 +1325,11 @@ static int step(ctx *c, state *s)
         }
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0, "unsupported operand");
         NEED(get_int(c, s, in, &ops[1], w, &b) == 0, "unsupported operand");
-        NEED(int_binop(c, s, in->mnemonic, a, b, w, &r, same &&
-                       in->mnemonic != ZYDIS_MNEMONIC_TEST && in->mnemonic != ZYDIS_MNEMONIC_AND &&
-                       in->mnemonic != ZYDIS_MNEMONIC_OR && in->mnemonic != ZYDIS_MNEMONIC_CMP) == 0,
+        NEED(int_binop(c, s, in->mnemonic, a, b, w, &r,
+                       same && in->mnemonic != ZYDIS_MNEMONIC_TEST &&
+                           in->mnemonic != ZYDIS_MNEMONIC_AND &&
+                           in->mnemonic != ZYDIS_MNEMONIC_OR &&
+                           in->mnemonic != ZYDIS_MNEMONIC_CMP) == 0,
              "unsupported integer operation");
         if (in->mnemonic != ZYDIS_MNEMONIC_CMP && in->mnemonic != ZYDIS_MNEMONIC_TEST)
             NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
@@ -1262,7 +1373,8 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_DEC: {
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0, "unsupported operand");
         const uint8_t cf = s->f.cf;
-        NEED(int_binop(c, s, in->mnemonic == ZYDIS_MNEMONIC_INC ? ZYDIS_MNEMONIC_ADD : ZYDIS_MNEMONIC_SUB,
+        NEED(int_binop(c, s,
+                       in->mnemonic == ZYDIS_MNEMONIC_INC ? ZYDIS_MNEMONIC_ADD : ZYDIS_MNEMONIC_SUB,
                        a, gv_conc(1, 0), w, &r, false) == 0,
              "unsupported operand");
         if (s->f.kind == FL_ICMP) s->f.kind = FL_UNDEF;
@@ -1274,9 +1386,10 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_NOT:
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0 && a.base == BASE_NONE, "unsupported operand");
         if (a.node < 0) {
-            r = gv_conc((in->mnemonic == ZYDIS_MNEMONIC_NEG ? 0 - (uint64_t)a.off : ~(uint64_t)a.off) &
-                            mask_bits(w),
-                        a.taint);
+            r = gv_conc(
+                (in->mnemonic == ZYDIS_MNEMONIC_NEG ? 0 - (uint64_t)a.off : ~(uint64_t)a.off) &
+                    mask_bits(w),
+                a.taint);
             if (in->mnemonic == ZYDIS_MNEMONIC_NEG) flags_sub(s, 0, (uint64_t)a.off, w);
         } else if (in->mnemonic == ZYDIS_MNEMONIC_NOT) {
             r = gv_sym(gk_dag_op1(c->dag, GK_TOP_NOT, int_type(w), a.node));
@@ -1328,7 +1441,8 @@ static int step(ctx *c, state *s)
     }
     case ZYDIS_MNEMONIC_CALL: return call_target(c, s, in, ops, next, false);
     case ZYDIS_MNEMONIC_JMP: {
-        if (ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return call_target(c, s, in, ops, next, true);
+        if (ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
+            return call_target(c, s, in, ops, next, true);
         ZyanU64 t;
         NEED(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, &ops[0], s->pc, &t)), "bad jump");
         if (t < c->env->code_lo || t >= c->env->code_hi || is_plt_stub(c, t))
@@ -1391,7 +1505,7 @@ static int step(ctx *c, state *s)
         NEED(cond >= 0, "setcc on flags the executor does not model");
         const gk_trace_op *cn = gk_dag_node(c->dag, cond);
         r = cn->opcode == GK_TOP_CONST ? gv_conc(cn->imm, 0)
-                                        : gv_sym(gk_dag_op1(c->dag, GK_TOP_ZEXT, GK_TT_I8, cond));
+                                       : gv_sym(gk_dag_op1(c->dag, GK_TOP_ZEXT, GK_TT_I8, cond));
         NEED(set_int(c, s, in, &ops[0], 8, r) == 0, "unsupported destination");
         break;
     }
@@ -1477,20 +1591,24 @@ static int step(ctx *c, state *s)
         }
         const int di = xmm_index(ops[0].reg.value);
         xv v;
-        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], 16, &v) == 0, "unsupported 16-byte load");
+        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], 16, &v) == 0,
+             "unsupported 16-byte load");
         s->x[di] = v;
         break;
     }
     case ZYDIS_MNEMONIC_MOVD:
     case ZYDIS_MNEMONIC_MOVQ: {
         const unsigned bits = in->mnemonic == ZYDIS_MNEMONIC_MOVD ? 32 : 64;
-        const int dx = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[0].reg.value) : -1;
+        const int dx =
+            ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[0].reg.value) : -1;
         if (dx >= 0) {
-            const int sx = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[1].reg.value) : -1;
+            const int sx =
+                ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[1].reg.value) : -1;
             xv v;
             if (sx >= 0 || ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
                 NEED(get_xmm_operand(c, s, in, &ops[1], bits / 8, &v) == 0, "unsupported movq");
-                if (v.conc) memset(v.bytes + bits / 8, 0, 16 - bits / 8);
+                if (v.conc)
+                    memset(v.bytes + bits / 8, 0, 16 - bits / 8);
                 else {
                     v = xv_sym(xv_lane(c, &v, int_type(bits)));
                     NEED(v.node >= 0, "movq of a value of another width");
@@ -1529,27 +1647,56 @@ static int step(ctx *c, state *s)
         }
         break;
     }
-    case ZYDIS_MNEMONIC_ADDSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SUBSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MULSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_DIVSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MINSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MAXSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SQRTSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_ADDSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SUBSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MULSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_DIVSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MINSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MAXSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SQRTSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F64) == 0, "unsupported operand"); break;
+    case ZYDIS_MNEMONIC_ADDSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SUBSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MULSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_DIVSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MINSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MAXSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SQRTSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_ADDSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SUBSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MULSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_DIVSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MINSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MAXSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SQRTSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F64) == 0, "unsupported operand");
+        break;
     case ZYDIS_MNEMONIC_CVTSS2SD:
     case ZYDIS_MNEMONIC_CVTSD2SS: {
         const bool up = in->mnemonic == ZYDIS_MNEMONIC_CVTSS2SD;
         const gk_trace_type from = up ? GK_TT_F32 : GK_TT_F64, to = up ? GK_TT_F64 : GK_TT_F32;
         const int di = xmm_index(ops[0].reg.value);
         xv v;
-        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], up ? 4 : 8, &v) == 0, "unsupported operand");
+        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], up ? 4 : 8, &v) == 0,
+             "unsupported operand");
         const gk_trace_op o = {.opcode = GK_TOP_CVT, .type = (uint8_t)to};
         if (v.conc && s->x[di].conc) {
             uint64_t x = 0;
@@ -1604,11 +1751,13 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_COMISS:
     case ZYDIS_MNEMONIC_UCOMISD:
     case ZYDIS_MNEMONIC_COMISD: {
-        const bool f64 = in->mnemonic == ZYDIS_MNEMONIC_UCOMISD || in->mnemonic == ZYDIS_MNEMONIC_COMISD;
+        const bool f64 =
+            in->mnemonic == ZYDIS_MNEMONIC_UCOMISD || in->mnemonic == ZYDIS_MNEMONIC_COMISD;
         const gk_trace_type t = f64 ? GK_TT_F64 : GK_TT_F32;
         const int di = xmm_index(ops[0].reg.value);
         xv v;
-        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], f64 ? 8 : 4, &v) == 0, "unsupported operand");
+        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], f64 ? 8 : 4, &v) == 0,
+             "unsupported operand");
         const int32_t x = xv_lane(c, &s->x[di], t), y = xv_lane(c, &v, t);
         NEED(x >= 0 && y >= 0, "comparison of a value of another width");
         const gk_trace_op *xn = gk_dag_node(c->dag, x), *yn = gk_dag_node(c->dag, y);
@@ -1646,8 +1795,8 @@ static int step(ctx *c, state *s)
         const int32_t x = xv_lane(c, &s->x[di], t), y = xv_lane(c, &v, t);
         NEED(x >= 0 && y >= 0, "comparison of a value of another width");
         const int32_t cnd = gk_dag_cmp(c->dag, GK_TOP_FCMP, preds[ops[2].imm.value.u], x, y);
-        s->x[di] = xv_sym(gk_dag_op3(c->dag, GK_TOP_SELECT, it, cnd, gk_dag_const(c->dag, it, ~0ull),
-                                     gk_dag_const(c->dag, it, 0)));
+        s->x[di] = xv_sym(gk_dag_op3(c->dag, GK_TOP_SELECT, it, cnd,
+                                     gk_dag_const(c->dag, it, ~0ull), gk_dag_const(c->dag, it, 0)));
         break;
     }
     case ZYDIS_MNEMONIC_ANDPS:
@@ -1751,8 +1900,9 @@ static bool one_sided_cell(ctx *c, int32_t cond, cell *m, bool on_true_side)
     const int arr = m->base - BASE_ARRAY0;
     const gk_trace_type et = (gk_trace_type)c->args->array_type[arr];
     if (et == GK_TT_I8 || gk_trace_type_bits(et) != m->width * 8u) return false;
-    const int32_t v = m->is_x ? xv_lane(c, &m->x, et)
-                              : gk_dag_op1(c->dag, GK_TOP_BITCAST, et, gv_node(c, m->g, m->width * 8u));
+    const int32_t v = m->is_x
+                          ? xv_lane(c, &m->x, et)
+                          : gk_dag_op1(c->dag, GK_TOP_BITCAST, et, gv_node(c, m->g, m->width * 8u));
     const int32_t old = original_memory(c, (uint8_t)arr, m->off);
     if (v < 0 || old < 0) return false;
     const int32_t r = on_true_side ? gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, v, old)
@@ -1947,7 +2097,8 @@ static int merge_results(ctx *c, int32_t cond, gk_sx_result *rt, const gk_sx_res
 {
     rt->hazard = rt->hazard || rf->hazard;
     if ((rt->ret < 0) != (rf->ret < 0)) return -1;
-    if (rt->ret >= 0) rt->ret = gk_dag_op3(c->dag, GK_TOP_SELECT, GK_TT_F64, cond, rt->ret, rf->ret);
+    if (rt->ret >= 0)
+        rt->ret = gk_dag_op3(c->dag, GK_TOP_SELECT, GK_TT_F64, cond, rt->ret, rf->ret);
     bool used_f[GK_SX_MAX_STORES] = {false};
     for (int i = 0; i < rt->n_stores; i++) {
         gk_sx_store *t = &rt->stores[i];
@@ -1968,8 +2119,8 @@ static int merge_results(ctx *c, int32_t cond, gk_sx_result *rt, const gk_sx_res
         if (rt->n_stores >= GK_SX_MAX_STORES) return -1;
         gk_sx_store st = rf->stores[j];
         const gk_trace_type et = (gk_trace_type)gk_dag_node(c->dag, st.node)->type;
-        st.node = gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond,
-                             original_memory(c, st.array, st.off), st.node);
+        st.node = gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, original_memory(c, st.array, st.off),
+                             st.node);
         if (st.node < 0) return -1;
         rt->stores[rt->n_stores++] = st;
     }
@@ -1996,7 +2147,8 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
         const int32_t cond = c->fork_cond;
         const uint64_t taken = c->fork_taken, fall = c->fork_fall;
         bool tried_before = false;
-        for (int i = 0; i < c->n_no_merge; i++) tried_before = tried_before || c->no_merge[i] == s->pc;
+        for (int i = 0; i < c->n_no_merge; i++)
+            tried_before = tried_before || c->no_merge[i] == s->pc;
         if (!tried_before) {
             if (try_merge(c, s, cond, taken, fall, 0)) continue;
             if (c->n_no_merge < 16) c->no_merge[c->n_no_merge++] = s->pc;
@@ -2032,8 +2184,12 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
     }
 }
 
-gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, gk_sx_result *res,
-                    gk_sx_stats *stats, const char *api)
+gk_status gk_sx_run(const gk_sx_env *env,
+                    const gk_sx_args *args,
+                    gk_dag *dag,
+                    gk_sx_result *res,
+                    gk_sx_stats *stats,
+                    const char *api)
 {
     static const int int_regs[6] = {R_RDI, R_RSI, R_RDX, R_RCX, 8, 9};
     ctx c = {.env = env, .args = args, .dag = dag, .api = api, .status = GK_OK};
@@ -2059,9 +2215,8 @@ gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, g
             s->r[ri] = gv_conc(args->ints[i].value, args->ints[i].taint);
     }
     for (int i = 0; i < args->n_float; i++)
-        s->x[i] = xv_sym(gk_dag_add(dag, (gk_trace_op){.opcode = GK_TOP_PARAM,
-                                                       .type = GK_TT_F32,
-                                                       .a = i}));
+        s->x[i] = xv_sym(
+            gk_dag_add(dag, (gk_trace_op){.opcode = GK_TOP_PARAM, .type = GK_TT_F32, .a = i}));
     const gk_status st = explore(&c, s, res);
     if (stats) {
         stats->steps += c.steps;
