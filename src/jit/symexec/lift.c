@@ -649,7 +649,7 @@ static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[
     case GK_PATTERN_BINARY: dims[0][DIM_N] = 0, dims[1][DIM_N] = 2, dims[2][DIM_N] = 5; return 3;
     case GK_PATTERN_REDUCTION: dims[0][DIM_N] = 2, dims[1][DIM_N] = 5; return 2;
     case GK_PATTERN_NORM:
-        dims[0][DIM_ROWS] = 2, dims[0][DIM_COLS] = 3;
+        dims[0][DIM_ROWS] = 2, dims[0][DIM_COLS] = 2;
         dims[1][DIM_ROWS] = 1, dims[1][DIM_COLS] = 4;
         return 2;
     case GK_PATTERN_GEMM:
