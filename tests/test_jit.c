@@ -14,6 +14,7 @@
  * must lift correctly or be rejected cleanly; the user operators are built plain and must lift. */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,18 @@ static void test_default_ops(void)
         }
         GK_EXPECT(st == GK_OK, "%s: %s", d->name, gk_last_error_detail());
         if (st != GK_OK) continue;
+        if (d->sig == GK_SIG_NORM) {
+            /* the general entry validates its arguments before touching memory */
+            float x[4] = {1, 2, 3, 4}, y[4];
+            const void *arrays[3] = {x, NULL, y};
+            const float eps = 1e-5f;
+            const size_t sizes[2] = {1, 4}, huge[2] = {SIZE_MAX / 2, 3};
+            GK_EXPECT_STATUS(gk_op_trace_eval(t, arrays, &eps, sizes, NULL), GK_EINVAL);
+            arrays[1] = x;
+            GK_EXPECT_STATUS(gk_op_trace_eval(t, arrays, NULL, sizes, NULL), GK_EINVAL);
+            GK_EXPECT_STATUS(gk_op_trace_eval(t, arrays, &eps, huge, NULL), GK_EOVERFLOW);
+            GK_EXPECT_STATUS(gk_op_trace_eval_unary(t, x, y, 4), GK_EINVAL);
+        }
         const gk_op_trace *again = NULL;
         GK_EXPECT_STATUS(gk_scalar_registry_get_trace(reg, d->name, &again), GK_OK);
         GK_EXPECT(again == t, "%s: the trace is cached", d->name);

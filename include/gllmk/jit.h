@@ -253,9 +253,12 @@ GK_API gk_status gk_op_trace_eval_unary(const gk_op_trace *t, const float *x, fl
 GK_API gk_status
 gk_op_trace_eval_binary(const gk_op_trace *t, const float *a, const float *b, float *out, size_t n);
 
-/* General entry: `args` are the function's arguments in signature order (gk_sig_params):
- * pointers for arrays, and `scalars` / `sizes` the float and size_t arguments in order. For
- * REDUCE/DOT the result is stored in *ret. Arrays must not overlap. */
+/* General entry: `arrays` are the function's array arguments in signature order
+ * (gk_sig_params), `scalars` / `sizes` its float and size_t arguments in order. For REDUCE/DOT
+ * the result is stored in *ret. Output arrays may equal an input where the signature allows it
+ * in place, and must not overlap otherwise. GK_EINVAL: a NULL trace, array, scalars (when the
+ * signature has some), ret (REDUCE/DOT), or a DEQUANT n not a multiple of the block;
+ * GK_EOVERFLOW: the product of the sizes times 8 does not fit in size_t; GK_ENOMEM. */
 GK_API gk_status gk_op_trace_eval(const gk_op_trace *t,
                                   const void *const *arrays,
                                   const float *scalars,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/error.h"
 #include "jit/symexec/dag.h"
 #include "jit/symexec/eval.h"
@@ -255,7 +256,32 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
                            const size_t *sizes,
                            double *ret)
 {
-    GK_CHECK(trace && arrays && sizes, GK_EINVAL, "gk_op_trace_eval", "NULL argument");
+    static const char api[] = "gk_op_trace_eval";
+    GK_CHECK(trace && arrays && sizes, GK_EINVAL, api, "NULL argument");
+    /* the arguments of the signature: every array given, scalars when it has some, and the
+     * element counts the arrays must hold representable */
+    const gk_param *params = NULL;
+    size_t n_params = 0, n_array_params = 0, n_scalars = 0, n_sizes = 0;
+    GK_TRY(gk_sig_params(trace->sig, &params, &n_params));
+    for (size_t i = 0; i < n_params; i++) {
+        if (params[i].kind == GK_PARAM_SCALAR)
+            n_scalars++;
+        else if (params[i].kind == GK_PARAM_SIZE)
+            n_sizes++;
+        else if (params[i].kind != GK_PARAM_FLAG)
+            GK_CHECK(arrays[n_array_params++] != NULL, GK_EINVAL, api, "array %s is NULL",
+                     params[i].name);
+    }
+    GK_CHECK(n_scalars == 0 || scalars, GK_EINVAL, api, "NULL scalars");
+    size_t elems = 1;
+    for (size_t i = 0; i < n_sizes; i++)
+        GK_CHECK(gk_mul_size(elems, sizes[i], &elems) && gk_mul_size(elems, 8, &(size_t){0}),
+                 GK_EOVERFLOW, api, "sizes overflow");
+    GK_CHECK(ret || (trace->sig != GK_SIG_REDUCE && trace->sig != GK_SIG_DOT), GK_EINVAL, api,
+             "NULL ret");
+    GK_CHECK(
+        trace->sig != GK_SIG_DEQUANT || (trace->block_elems && sizes[0] % trace->block_elems == 0),
+        GK_EINVAL, api, "n %zu not a multiple of the block (%u)", sizes[0], trace->block_elems);
     const trace_impl *t = (const trace_impl *)trace;
     const size_t res_body = 2 * trace->n_folds;
     GK_CHECK(
@@ -303,7 +329,6 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
         run_folds(&e, base, step, sizes[0], reduced);
         e.arrays = base;
         const uint64_t r = run_body(&e, res_body, trace->result);
-        GK_CHECK(ret != NULL, GK_EINVAL, "gk_op_trace_eval", "NULL ret");
         memcpy(ret, &r, sizeof *ret);
         break;
     }
@@ -355,8 +380,6 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
     }
     case GK_SIG_DEQUANT: {
         const size_t n = sizes[0];
-        GK_CHECK(trace->block_elems && n % trace->block_elems == 0, GK_EINVAL, "gk_op_trace_eval",
-                 "n %zu not a multiple of %u", n, trace->block_elems);
         float *y = (float *)(uintptr_t)arrays[1];
         e.arrays = cur;
         for (size_t i = 0; i < n; i++) {
