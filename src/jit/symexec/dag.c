@@ -247,6 +247,7 @@ int32_t gk_dag_add(gk_dag *d, gk_trace_op n)
         if (is_const(d, n.b) && d->nodes[n.b].imm == 0) return n.a;
         if (is_const(d, n.a) && d->nodes[n.a].imm == 0) return n.b;
         if (n.opcode == GK_TOP_OR && n.a == n.b) return n.a;
+        if (n.opcode == GK_TOP_XOR && n.a == n.b) return gk_dag_const(d, t, 0);
         break;
     case GK_TOP_NOT:
         if (d->nodes[n.a].opcode == GK_TOP_SELECT) {

@@ -459,6 +459,13 @@ static int load_xmm(ctx *c, state *s, addr a, unsigned bytes, xv *out)
                 memcpy(out->bytes, w->x.bytes + (a.off - w->off), bytes);
                 return 0;
             }
+            /* the low lane of a spilled symbolic register */
+            if (w->base == a.base && w->is_x && !w->x.conc && a.off == w->off &&
+                bytes * 8 ==
+                    gk_trace_type_bits((gk_trace_type)gk_dag_node(c->dag, w->x.node)->type)) {
+                *out = xv_sym(w->x.node);
+                return 0;
+            }
         }
         if (overlap || bytes == 16) return -1;
         const int32_t leaf = array_leaf(c, s, a, bytes, true);
@@ -1238,6 +1245,221 @@ static int call_target(ctx *c,
     return STEP_NEXT;
 }
 
+/* ---- VEX (AVX) scalar forms ---------------------------------------------------------------- */
+
+/* The legacy SSE instruction a VEX scalar instruction computes, or INVALID. */
+static ZydisMnemonic vex_legacy(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_VMOVSS: return ZYDIS_MNEMONIC_MOVSS;
+    case ZYDIS_MNEMONIC_VMOVSD: return ZYDIS_MNEMONIC_MOVSD;
+    case ZYDIS_MNEMONIC_VMOVAPS: return ZYDIS_MNEMONIC_MOVAPS;
+    case ZYDIS_MNEMONIC_VMOVUPS: return ZYDIS_MNEMONIC_MOVUPS;
+    case ZYDIS_MNEMONIC_VMOVAPD: return ZYDIS_MNEMONIC_MOVAPD;
+    case ZYDIS_MNEMONIC_VMOVUPD: return ZYDIS_MNEMONIC_MOVUPD;
+    case ZYDIS_MNEMONIC_VMOVD: return ZYDIS_MNEMONIC_MOVD;
+    case ZYDIS_MNEMONIC_VMOVQ: return ZYDIS_MNEMONIC_MOVQ;
+    case ZYDIS_MNEMONIC_VADDSS: return ZYDIS_MNEMONIC_ADDSS;
+    case ZYDIS_MNEMONIC_VSUBSS: return ZYDIS_MNEMONIC_SUBSS;
+    case ZYDIS_MNEMONIC_VMULSS: return ZYDIS_MNEMONIC_MULSS;
+    case ZYDIS_MNEMONIC_VDIVSS: return ZYDIS_MNEMONIC_DIVSS;
+    case ZYDIS_MNEMONIC_VMINSS: return ZYDIS_MNEMONIC_MINSS;
+    case ZYDIS_MNEMONIC_VMAXSS: return ZYDIS_MNEMONIC_MAXSS;
+    case ZYDIS_MNEMONIC_VSQRTSS: return ZYDIS_MNEMONIC_SQRTSS;
+    case ZYDIS_MNEMONIC_VADDSD: return ZYDIS_MNEMONIC_ADDSD;
+    case ZYDIS_MNEMONIC_VSUBSD: return ZYDIS_MNEMONIC_SUBSD;
+    case ZYDIS_MNEMONIC_VMULSD: return ZYDIS_MNEMONIC_MULSD;
+    case ZYDIS_MNEMONIC_VDIVSD: return ZYDIS_MNEMONIC_DIVSD;
+    case ZYDIS_MNEMONIC_VMINSD: return ZYDIS_MNEMONIC_MINSD;
+    case ZYDIS_MNEMONIC_VMAXSD: return ZYDIS_MNEMONIC_MAXSD;
+    case ZYDIS_MNEMONIC_VSQRTSD: return ZYDIS_MNEMONIC_SQRTSD;
+    case ZYDIS_MNEMONIC_VCVTSS2SD: return ZYDIS_MNEMONIC_CVTSS2SD;
+    case ZYDIS_MNEMONIC_VCVTSD2SS: return ZYDIS_MNEMONIC_CVTSD2SS;
+    case ZYDIS_MNEMONIC_VCVTSI2SS: return ZYDIS_MNEMONIC_CVTSI2SS;
+    case ZYDIS_MNEMONIC_VCVTSI2SD: return ZYDIS_MNEMONIC_CVTSI2SD;
+    case ZYDIS_MNEMONIC_VCVTTSS2SI: return ZYDIS_MNEMONIC_CVTTSS2SI;
+    case ZYDIS_MNEMONIC_VCVTTSD2SI: return ZYDIS_MNEMONIC_CVTTSD2SI;
+    case ZYDIS_MNEMONIC_VUCOMISS: return ZYDIS_MNEMONIC_UCOMISS;
+    case ZYDIS_MNEMONIC_VCOMISS: return ZYDIS_MNEMONIC_COMISS;
+    case ZYDIS_MNEMONIC_VUCOMISD: return ZYDIS_MNEMONIC_UCOMISD;
+    case ZYDIS_MNEMONIC_VCOMISD: return ZYDIS_MNEMONIC_COMISD;
+    case ZYDIS_MNEMONIC_VCMPSS: return ZYDIS_MNEMONIC_CMPSS;
+    case ZYDIS_MNEMONIC_VCMPSD: return ZYDIS_MNEMONIC_CMPSD;
+    case ZYDIS_MNEMONIC_VANDPS: return ZYDIS_MNEMONIC_ANDPS;
+    case ZYDIS_MNEMONIC_VANDPD: return ZYDIS_MNEMONIC_ANDPD;
+    case ZYDIS_MNEMONIC_VANDNPS: return ZYDIS_MNEMONIC_ANDNPS;
+    case ZYDIS_MNEMONIC_VANDNPD: return ZYDIS_MNEMONIC_ANDNPD;
+    case ZYDIS_MNEMONIC_VORPS: return ZYDIS_MNEMONIC_ORPS;
+    case ZYDIS_MNEMONIC_VORPD: return ZYDIS_MNEMONIC_ORPD;
+    case ZYDIS_MNEMONIC_VXORPS: return ZYDIS_MNEMONIC_XORPS;
+    case ZYDIS_MNEMONIC_VXORPD: return ZYDIS_MNEMONIC_XORPD;
+    case ZYDIS_MNEMONIC_VPXOR: return ZYDIS_MNEMONIC_PXOR;
+    case ZYDIS_MNEMONIC_VPAND: return ZYDIS_MNEMONIC_PAND;
+    case ZYDIS_MNEMONIC_VPANDN: return ZYDIS_MNEMONIC_PANDN;
+    case ZYDIS_MNEMONIC_VPOR: return ZYDIS_MNEMONIC_POR;
+    default: return ZYDIS_MNEMONIC_INVALID;
+    }
+}
+
+/* vfmadd / vfmsub / vfnmadd / vfnmsub 132/213/231 ss/sd: which operands multiply and add, and
+ * the signs (a * b + c with a or c negated; negation is exact, so one fused rounding). */
+static bool vex_fma(ZydisMnemonic m, int *order, bool *neg_product, bool *neg_addend, bool *f64)
+{
+    static const struct {
+        ZydisMnemonic m;
+        int order;
+        bool np, na, f64;
+    } table[] = {
+        {ZYDIS_MNEMONIC_VFMADD132SS, 132, false, false, false},
+        {ZYDIS_MNEMONIC_VFMADD213SS, 213, false, false, false},
+        {ZYDIS_MNEMONIC_VFMADD231SS, 231, false, false, false},
+        {ZYDIS_MNEMONIC_VFMSUB132SS, 132, false, true, false},
+        {ZYDIS_MNEMONIC_VFMSUB213SS, 213, false, true, false},
+        {ZYDIS_MNEMONIC_VFMSUB231SS, 231, false, true, false},
+        {ZYDIS_MNEMONIC_VFNMADD132SS, 132, true, false, false},
+        {ZYDIS_MNEMONIC_VFNMADD213SS, 213, true, false, false},
+        {ZYDIS_MNEMONIC_VFNMADD231SS, 231, true, false, false},
+        {ZYDIS_MNEMONIC_VFNMSUB132SS, 132, true, true, false},
+        {ZYDIS_MNEMONIC_VFNMSUB213SS, 213, true, true, false},
+        {ZYDIS_MNEMONIC_VFNMSUB231SS, 231, true, true, false},
+        {ZYDIS_MNEMONIC_VFMADD132SD, 132, false, false, true},
+        {ZYDIS_MNEMONIC_VFMADD213SD, 213, false, false, true},
+        {ZYDIS_MNEMONIC_VFMADD231SD, 231, false, false, true},
+        {ZYDIS_MNEMONIC_VFMSUB132SD, 132, false, true, true},
+        {ZYDIS_MNEMONIC_VFMSUB213SD, 213, false, true, true},
+        {ZYDIS_MNEMONIC_VFMSUB231SD, 231, false, true, true},
+        {ZYDIS_MNEMONIC_VFNMADD132SD, 132, true, false, true},
+        {ZYDIS_MNEMONIC_VFNMADD213SD, 213, true, false, true},
+        {ZYDIS_MNEMONIC_VFNMADD231SD, 231, true, false, true},
+        {ZYDIS_MNEMONIC_VFNMSUB132SD, 132, true, true, true},
+        {ZYDIS_MNEMONIC_VFNMSUB213SD, 213, true, true, true},
+        {ZYDIS_MNEMONIC_VFNMSUB231SD, 231, true, true, true},
+    };
+
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].m == m) {
+            *order = table[i].order;
+            *neg_product = table[i].np;
+            *neg_addend = table[i].na;
+            *f64 = table[i].f64;
+            return true;
+        }
+    return false;
+}
+
+/* A VEX instruction on XMM registers as the legacy one it computes: for the three-operand forms
+ * the first source is copied to the destination first (the legacy op keeps the destination's
+ * upper lanes, VEX takes them from the first source). FMAs are executed here and returned with
+ * mnemonic INVALID. */
+static int vex_as_legacy(ctx *c,
+                         state *s,
+                         const ZydisDecodedInstruction *in,
+                         const ZydisDecodedOperand *ops,
+                         ZydisDecodedInstruction *out_in,
+                         ZydisDecodedOperand *out_ops)
+{
+    if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_VEX)
+        return fail_at(c, s, in, ops, "unsupported encoding (EVEX, XOP, 3DNow!)");
+    for (int i = 0; i < in->operand_count_visible; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[i].reg.value >= ZYDIS_REGISTER_YMM0 &&
+            ops[i].reg.value <= ZYDIS_REGISTER_ZMM31)
+            return fail_at(c, s, in, ops, "vector (ymm/zmm) instruction");
+    int order;
+    bool neg_product, neg_addend, f64;
+    if (vex_fma(in->mnemonic, &order, &neg_product, &neg_addend, &f64)) {
+        const gk_trace_type t = f64 ? GK_TT_F64 : GK_TT_F32;
+        const int di = xmm_index(ops[0].reg.value), si = xmm_index(ops[1].reg.value);
+        xv v3;
+        if (di < 0 || si < 0 || get_xmm_operand(c, s, in, &ops[2], f64 ? 8 : 4, &v3) < 0)
+            return fail_at(c, s, in, ops, "unsupported FMA operand");
+        const int32_t x1 = xv_lane(c, &s->x[di], t), x2 = xv_lane(c, &s->x[si], t),
+                      x3 = xv_lane(c, &v3, t);
+        if (x1 < 0 || x2 < 0 || x3 < 0) return fail_at(c, s, in, ops, "FMA of another width");
+        int32_t m1 = order == 132 ? x1 : x2,
+                m2 = order == 132   ? x3
+                     : order == 213 ? x1
+                                    : x3,
+                add = order == 132   ? x2
+                      : order == 213 ? x3
+                                     : x1;
+        if (neg_product) m1 = gk_dag_op1(c->dag, GK_TOP_NEG, t, m1);
+        if (neg_addend) add = gk_dag_op1(c->dag, GK_TOP_NEG, t, add);
+        const int32_t r = gk_dag_op3(c->dag, GK_TOP_FMA, t, m1, m2, add);
+        if (r < 0) return fail_at(c, s, in, ops, "trace too large");
+        s->x[di] = xv_sym(r);
+        out_in->mnemonic = ZYDIS_MNEMONIC_INVALID;
+        return STEP_NEXT;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_VBROADCASTSS) {
+        /* a 4-byte value in every lane (Clang loads constants so); the low lane is what counts */
+        const int di = xmm_index(ops[0].reg.value);
+        xv v;
+        if (di < 0 || get_xmm_operand(c, s, in, &ops[1], 4, &v) < 0)
+            return fail_at(c, s, in, ops, "unsupported operand");
+        if (v.conc)
+            for (int i = 4; i < 16; i++)
+                v.bytes[i] = v.bytes[i % 4];
+        else
+            v = xv_sym(xv_lane(c, &v, GK_TT_F32));
+        if (!v.conc && v.node < 0) return fail_at(c, s, in, ops, "broadcast of another width");
+        s->x[di] = v;
+        out_in->mnemonic = ZYDIS_MNEMONIC_INVALID;
+        return STEP_NEXT;
+    }
+    const ZydisMnemonic legacy = vex_legacy(in->mnemonic);
+    if (legacy == ZYDIS_MNEMONIC_INVALID) return fail_at(c, s, in, ops, "unsupported instruction");
+    *out_in = *in;
+    out_in->mnemonic = legacy;
+    memcpy(out_ops, ops, 5 * sizeof *ops);
+    /* three operands with a register first source: dst = src1, then the legacy two-operand op */
+    const bool three =
+        in->operand_count_visible >= 3 && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        xmm_index(ops[1].reg.value) >= 0 && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER;
+    if (three) {
+        const int di = xmm_index(ops[0].reg.value), si = xmm_index(ops[1].reg.value);
+        if (di < 0) return fail_at(c, s, in, ops, "unsupported destination");
+        const bool src2_is_dst =
+            ops[2].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[2].reg.value == ops[0].reg.value;
+        if (src2_is_dst && di != si) {
+            /* dst = src1 op dst: computed here in that operand order (the legacy form would read
+             * the overwritten dst); bitwise ops are symmetric bit for bit */
+            const bool dbl = legacy == ZYDIS_MNEMONIC_ADDSD || legacy == ZYDIS_MNEMONIC_SUBSD ||
+                             legacy == ZYDIS_MNEMONIC_MULSD || legacy == ZYDIS_MNEMONIC_DIVSD ||
+                             legacy == ZYDIS_MNEMONIC_MINSD || legacy == ZYDIS_MNEMONIC_MAXSD;
+            const int top =
+                legacy == ZYDIS_MNEMONIC_ADDSS || legacy == ZYDIS_MNEMONIC_ADDSD   ? GK_TOP_ADD
+                : legacy == ZYDIS_MNEMONIC_SUBSS || legacy == ZYDIS_MNEMONIC_SUBSD ? GK_TOP_SUB
+                : legacy == ZYDIS_MNEMONIC_MULSS || legacy == ZYDIS_MNEMONIC_MULSD ? GK_TOP_MUL
+                : legacy == ZYDIS_MNEMONIC_DIVSS || legacy == ZYDIS_MNEMONIC_DIVSD ? GK_TOP_DIV
+                : legacy == ZYDIS_MNEMONIC_MINSS || legacy == ZYDIS_MNEMONIC_MINSD ? GK_TOP_MIN
+                : legacy == ZYDIS_MNEMONIC_MAXSS || legacy == ZYDIS_MNEMONIC_MAXSD ? GK_TOP_MAX
+                                                                                   : -1;
+            if (top >= 0) {
+                const gk_trace_type t = dbl ? GK_TT_F64 : GK_TT_F32;
+                const int32_t x1 = xv_lane(c, &s->x[si], t), x2 = xv_lane(c, &s->x[di], t);
+                const int32_t r = x1 < 0 || x2 < 0 ? -1 : gk_dag_op2(c->dag, top, t, x1, x2);
+                if (r < 0) return fail_at(c, s, in, ops, "operation on a value of another width");
+                s->x[di] = xv_sym(r);
+                out_in->mnemonic = ZYDIS_MNEMONIC_INVALID;
+                return STEP_NEXT;
+            }
+            if (legacy != ZYDIS_MNEMONIC_ANDPS && legacy != ZYDIS_MNEMONIC_ORPS &&
+                legacy != ZYDIS_MNEMONIC_XORPS && legacy != ZYDIS_MNEMONIC_ANDPD &&
+                legacy != ZYDIS_MNEMONIC_ORPD && legacy != ZYDIS_MNEMONIC_XORPD &&
+                legacy != ZYDIS_MNEMONIC_PXOR && legacy != ZYDIS_MNEMONIC_PAND &&
+                legacy != ZYDIS_MNEMONIC_POR)
+                return fail_at(c, s, in, ops, "VEX form with the destination as second source");
+            out_ops[1] = ops[1];
+        } else {
+            s->x[di] = s->x[si];
+            out_ops[1] = ops[2];
+        }
+        out_ops[2] = ops[3];
+        out_in->operand_count_visible = (uint8_t)(in->operand_count_visible - 1);
+    }
+    return STEP_NEXT;
+}
+
 static int step(ctx *c, state *s)
 {
     if (++c->steps > (c->env->max_steps ? c->env->max_steps : SX_MAX_STEPS))
@@ -1246,6 +1468,18 @@ static int step(ctx *c, state *s)
     if (!e) return fail(c, s, "undecodable instruction or code outside the function's module");
     const ZydisDecodedInstruction *in = &e->in;
     const ZydisDecodedOperand *ops = e->ops;
+    ZydisDecodedInstruction vex_in;
+    ZydisDecodedOperand vex_ops[5];
+    if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) {
+        const int k = vex_as_legacy(c, s, in, ops, &vex_in, vex_ops);
+        if (k != STEP_NEXT) return k;
+        if (vex_in.mnemonic == ZYDIS_MNEMONIC_INVALID) {
+            s->pc += in->length; /* executed by vex_as_legacy */
+            return STEP_NEXT;
+        }
+        in = &vex_in;
+        ops = vex_ops;
+    }
     const uint64_t next = s->pc + in->length;
     const unsigned w = ops[0].size;
     gv a, b, r;
