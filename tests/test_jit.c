@@ -446,6 +446,9 @@ static void test_user_ops(void)
     check_user(&sqrelu, GK_PATTERN_ELEMENTWISE);
     check_user(&gemm, GK_PATTERN_GEMM);
     check_user(&q8, GK_PATTERN_DEQUANT);
+    const gk_scalar_op_desc q8h = {"dequant_q8_half", (void (*)(void))gk_test_dequant_q8_half,
+                                   GK_SIG_DEQUANT, GK_TEST_Q8_ELEMS, GK_TEST_Q8_BYTES};
+    check_user(&q8h, GK_PATTERN_DEQUANT);
 
     /* VEX encodings and FMAs (built with -mavx2 -mfma), where the CPU can run them */
     if (gk_cpu_has_feature("fma") && gk_cpu_has_feature("avx2")) {

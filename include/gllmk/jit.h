@@ -205,7 +205,8 @@ typedef enum gk_trace_opcode {
     GK_TOP_ZEXT = 41, /* integer a widened (zero / sign) or truncated to the op's type */
     GK_TOP_SEXT = 42,
     GK_TOP_TRUNC = 43,
-    GK_TOP_COUNT_ = 44
+    GK_TOP_BSR = 44, /* index of the highest set bit of integer a (x86 bsr); 0 for a = 0 */
+    GK_TOP_COUNT_ = 45
 } gk_trace_opcode;
 
 /* Relations for FCMP / ICMP: the predicate holds when the relation of a to b is in the mask. */

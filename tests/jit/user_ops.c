@@ -4,6 +4,8 @@
  * shapes of the registry, and functions the executor must reject. */
 #include "jit/user_ops.h"
 
+#include "core/half.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -71,6 +73,20 @@ void gk_test_dequant_q8(const void *blocks, float *y, size_t n)
         uint16_t d_bits;
         memcpy(&d_bits, p, sizeof d_bits);
         const float d = half_to_float(d_bits);
+        for (size_t q = 0; q < GK_TEST_Q8_ELEMS; q++)
+            y[b * GK_TEST_Q8_ELEMS + q] = (float)(signed char)p[2 + q] * d;
+    }
+}
+
+/* The same block with the library's exact f16 conversion (core/half.h: branches per exponent
+ * class, bsr and a shift by a computed count for subnormal scales). */
+void gk_test_dequant_q8_half(const void *blocks, float *y, size_t n)
+{
+    const unsigned char *p = blocks;
+    for (size_t b = 0; b < n / GK_TEST_Q8_ELEMS; b++, p += GK_TEST_Q8_BYTES) {
+        uint16_t d_bits;
+        memcpy(&d_bits, p, sizeof d_bits);
+        const float d = gk_f32_from_f16_bits(d_bits);
         for (size_t q = 0; q < GK_TEST_Q8_ELEMS; q++)
             y[b * GK_TEST_Q8_ELEMS + q] = (float)(signed char)p[2 + q] * d;
     }

@@ -55,7 +55,8 @@ int gk_trace_opcode_arity(int op)
     case GK_TOP_NOT:
     case GK_TOP_ZEXT:
     case GK_TOP_SEXT:
-    case GK_TOP_TRUNC: return 1;
+    case GK_TOP_TRUNC:
+    case GK_TOP_BSR: return 1;
     case GK_TOP_FMA:
     case GK_TOP_SELECT: return 3;
     default: return 2;

@@ -180,6 +180,10 @@ gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint6
         if (count >= bits) return 0;
         return (op->opcode == GK_TOP_SHL ? a << count : (a & m) >> count) & m;
     }
+    case GK_TOP_BSR: {
+        const uint64_t x = a & mask_of(type_a);
+        return x ? (uint64_t)(63 - __builtin_clzll(x)) & m : 0;
+    }
     case GK_TOP_ZEXT: return a & mask_of(type_a) & m;
     case GK_TOP_SEXT: return (uint64_t)sext(a, type_a) & m;
     case GK_TOP_TRUNC: return a & m;

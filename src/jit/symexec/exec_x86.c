@@ -900,7 +900,20 @@ int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w, gv *out, b
 
 static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w, gv *out)
 {
-    if (a.base != BASE_NONE || cnt.base != BASE_NONE || cnt.node >= 0) return -1;
+    if (a.base != BASE_NONE || cnt.base != BASE_NONE) return -1;
+    if (cnt.node >= 0) {
+        /* a count computed from data: the op masks it like the hardware; flags unknown */
+        const int sop = mn == ZYDIS_MNEMONIC_SHR   ? GK_TOP_SHR
+                        : mn == ZYDIS_MNEMONIC_SAR ? GK_TOP_SAR
+                                                   : GK_TOP_SHL;
+        const int32_t an = gv_node(c, a, w);
+        const int32_t cn = gk_dag_op1(c->dag, GK_TOP_ZEXT, int_type(w), gv_node(c, cnt, 8));
+        const int32_t r = an < 0 || cn < 0 ? -1 : gk_dag_op2(c->dag, sop, int_type(w), an, cn);
+        if (r < 0) return -1;
+        *out = gv_sym(r);
+        s->f.kind = FL_UNDEF;
+        return 0;
+    }
     const unsigned k = (unsigned)((uint64_t)cnt.off & (w == 64 ? 63u : 31u));
     const int op = mn == ZYDIS_MNEMONIC_SHR   ? GK_TOP_SHR
                    : mn == ZYDIS_MNEMONIC_SAR ? GK_TOP_SAR
@@ -1528,7 +1541,26 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_LEA: {
         addr ad;
         NEED(ops[1].mem.base != ZYDIS_REGISTER_RIP, "address of code or data");
-        NEED(mem_address(c, s, in, &ops[1], &ad) == 0, "address computed from data");
+        if (mem_address(c, s, in, &ops[1], &ad) != 0) {
+            /* arithmetic on data: base + index * scale + disp in the operand width */
+            const gk_trace_type t = int_type(w);
+            int32_t sum = gk_dag_const(c->dag, t, (uint64_t)ops[1].mem.disp.value);
+            const ZydisRegister regs[2] = {ops[1].mem.base, ops[1].mem.index};
+            for (int k = 0; k < 2 && sum >= 0; k++) {
+                if (regs[k] == ZYDIS_REGISTER_NONE) continue;
+                const int ri = gpr_index(regs[k]);
+                NEED(ri >= 0, "unsupported address register");
+                int32_t v = gv_node(c, s->r[ri], w);
+                NEED(v >= 0, "address of a pointer mixed with data");
+                if (k == 1 && ops[1].mem.scale > 1)
+                    v = gk_dag_op2(c->dag, GK_TOP_IMUL, t, v,
+                                   gk_dag_const(c->dag, t, ops[1].mem.scale));
+                sum = gk_dag_op2(c->dag, GK_TOP_IADD, t, sum, v);
+            }
+            NEED(sum >= 0, "trace too large");
+            NEED(set_int(c, s, in, &ops[0], w, gv_sym(sum)) == 0, "unsupported destination");
+            break;
+        }
         r = (gv){.node = -1, .base = ad.base, .off = ad.off};
         if (ad.base == BASE_NONE) {
             /* taint of the registers involved */
@@ -1645,6 +1677,21 @@ static int step(ctx *c, state *s)
         NEED(shift_op(c, s, in->mnemonic, a, b, w, &r) == 0, "shift of a pointer or by data");
         NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
         break;
+    case ZYDIS_MNEMONIC_BSR: {
+        NEED(get_int(c, s, in, &ops[1], w, &a) == 0 && a.base == BASE_NONE, "unsupported operand");
+        if (a.node < 0) {
+            const uint64_t x = (uint64_t)a.off & mask_bits(w);
+            NEED(x != 0, "bsr of zero (destination undefined)");
+            r = gv_conc((uint64_t)(63 - __builtin_clzll(x)), a.taint);
+            s->f = (flags){.kind = FL_CONC, .width = (uint8_t)w, .zf = 0};
+        } else {
+            r = gv_sym(gk_dag_op1(c->dag, GK_TOP_BSR, int_type(w), a.node));
+            NEED(r.node >= 0, "trace too large");
+            s->f = (flags){.kind = FL_TEST, .width = (uint8_t)w, .a = a.node}; /* ZF: source 0 */
+        }
+        NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
+        break;
+    }
     case ZYDIS_MNEMONIC_PUSH:
         NEED(get_int(c, s, in, &ops[0], 64, &a) == 0, "unsupported push");
         NEED(push_value(c, s, a) == 0, "stack overflow");
