@@ -128,6 +128,7 @@ void gkb_suite_qgemm(const struct gkb_context *ctx);
 void gkb_suite_gemm(const struct gkb_context *ctx);
 void gkb_suite_gemm_tune(const struct gkb_context *ctx);
 void gkb_suite_quant(const struct gkb_context *ctx);
+void gkb_suite_jit(const struct gkb_context *ctx);
 
 /* Progress line on stderr (things that take more than a few seconds say what they are doing). */
 void gkb_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

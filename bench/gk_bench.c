@@ -31,6 +31,7 @@ static const struct gkb_suite gkb_suites[] = {
      "f32 GEMM vs OpenBLAS/BLIS/oneDNN (3 shapes by default, all if named)"},
     {"gemm-tune", gkb_suite_gemm_tune, "sweep GEMM block sizes MC/KC/NC (only when named)"},
     {"quant", gkb_suite_quant, "dequantize 4096 x 4096 of every quantized format to f32"},
+    {"jit", gkb_suite_jit, "JIT front end: analysis time and cached trace lookup per operator"},
 };
 
 enum { GKB_N_SUITES = sizeof gkb_suites / sizeof gkb_suites[0] };

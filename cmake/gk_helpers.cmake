@@ -20,6 +20,11 @@ if(GK_SANITIZE)
   add_link_options(${GK_SANITIZE_FLAGS})
 endif()
 
+# Fuzzing builds (Clang): coverage feedback from the whole library for the libFuzzer targets.
+if(GK_BUILD_FUZZ AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # Every target of the project gets the warnings.
 add_compile_options(${GK_WARNINGS})
 

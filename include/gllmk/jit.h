@@ -106,7 +106,8 @@ GK_API void gk_scalar_registry_destroy(gk_scalar_registry *reg);
 /* Adds an operator. The name is copied. GK_EINVAL: NULL reg/desc/name/fn, an empty or too long
  * (> 63 bytes) name, an unknown sig, a DEQUANT op without block sizes; GK_EALIAS: the name is
  * already registered; GK_ENOMEM. Thread-safe. */
-GK_API gk_status gk_scalar_registry_register(gk_scalar_registry *reg, const gk_scalar_op_desc *desc);
+GK_API gk_status gk_scalar_registry_register(gk_scalar_registry *reg,
+                                             const gk_scalar_op_desc *desc);
 
 /* Number of operators, and the i-th one's descriptor (registration order). The descriptor
  * stays valid as long as the registry. GK_EINVAL for a NULL argument or i out of range. */
@@ -158,18 +159,18 @@ typedef enum gk_trace_type {
  * operand when unordered); FMINNUM/FMAXNUM are C fminf/fmaxf; the transcendental ops are the C
  * library's functions of their type (expf or exp, ...), so the interpreter is bit-exact. */
 typedef enum gk_trace_opcode {
-    GK_TOP_INPUT = 0,    /* array argument `a` at the current position (+ imm bytes, + b bytes
-                          * per element of the block for DEQUANT); of the op's type */
-    GK_TOP_PARAM = 1,    /* scalar argument number a (0 = first float argument), f32 */
-    GK_TOP_SIZE = 2,     /* the length of the axis being computed (n, cols, k), i64 */
-    GK_TOP_CONST = 3,    /* imm holds the bit pattern */
-    GK_TOP_ACC = 4,      /* inside a fold's step: the accumulator */
-    GK_TOP_REDUCED = 5,  /* the final value of fold number a */
+    GK_TOP_INPUT = 0,   /* array argument `a` at the current position (+ imm bytes, + b bytes
+                         * per element of the block for DEQUANT); of the op's type */
+    GK_TOP_PARAM = 1,   /* scalar argument number a (0 = first float argument), f32 */
+    GK_TOP_SIZE = 2,    /* the length of the axis being computed (n, cols, k), i64 */
+    GK_TOP_CONST = 3,   /* imm holds the bit pattern */
+    GK_TOP_ACC = 4,     /* inside a fold's step: the accumulator */
+    GK_TOP_REDUCED = 5, /* the final value of fold number a */
     GK_TOP_ADD = 6,
     GK_TOP_SUB = 7,
     GK_TOP_MUL = 8,
     GK_TOP_DIV = 9,
-    GK_TOP_FMA = 10,     /* a * b + c, one rounding */
+    GK_TOP_FMA = 10, /* a * b + c, one rounding */
     GK_TOP_NEG = 11,
     GK_TOP_ABS = 12,
     GK_TOP_MIN = 13,
@@ -177,8 +178,8 @@ typedef enum gk_trace_opcode {
     GK_TOP_FMINNUM = 15,
     GK_TOP_FMAXNUM = 16,
     GK_TOP_SQRT = 17,
-    GK_TOP_RSQRT = 18,   /* 1 / sqrt(a), two roundings (not produced by the executor yet) */
-    GK_TOP_RECIP = 19,   /* 1 / a (not produced by the executor yet) */
+    GK_TOP_RSQRT = 18, /* 1 / sqrt(a), two roundings (not produced by the executor yet) */
+    GK_TOP_RECIP = 19, /* 1 / a (not produced by the executor yet) */
     GK_TOP_EXP = 20,
     GK_TOP_LOG = 21,
     GK_TOP_LOG1P = 22,
@@ -198,13 +199,14 @@ typedef enum gk_trace_opcode {
     GK_TOP_OR = 35,
     GK_TOP_XOR = 36,
     GK_TOP_NOT = 37,
-    GK_TOP_SHL = 38,     /* shift counts are taken modulo the width */
+    GK_TOP_SHL = 38, /* shift counts are taken modulo the width */
     GK_TOP_SHR = 39,
     GK_TOP_SAR = 40,
-    GK_TOP_ZEXT = 41,    /* integer a widened (zero / sign) or truncated to the op's type */
+    GK_TOP_ZEXT = 41, /* integer a widened (zero / sign) or truncated to the op's type */
     GK_TOP_SEXT = 42,
     GK_TOP_TRUNC = 43,
-    GK_TOP_COUNT_ = 44
+    GK_TOP_BSR = 44, /* index of the highest set bit of integer a (x86 bsr); 0 for a = 0 */
+    GK_TOP_COUNT_ = 45
 } gk_trace_opcode;
 
 /* Relations for FCMP / ICMP: the predicate holds when the relation of a to b is in the mask. */
@@ -249,15 +251,15 @@ struct gk_op_trace {
 /* The interpreter. Each evaluates the trace on real arrays and returns what the analysed
  * function computes (bit for bit). GK_EINVAL: NULL arguments, or a trace of another pattern. */
 GK_API gk_status gk_op_trace_eval_unary(const gk_op_trace *t, const float *x, float *y, size_t n);
-GK_API gk_status gk_op_trace_eval_binary(const gk_op_trace *t,
-                                         const float *a,
-                                         const float *b,
-                                         float *out,
-                                         size_t n);
+GK_API gk_status
+gk_op_trace_eval_binary(const gk_op_trace *t, const float *a, const float *b, float *out, size_t n);
 
-/* General entry: `args` are the function's arguments in signature order (gk_sig_params):
- * pointers for arrays, and `scalars` / `sizes` the float and size_t arguments in order. For
- * REDUCE/DOT the result is stored in *ret. Arrays must not overlap. */
+/* General entry: `arrays` are the function's array arguments in signature order
+ * (gk_sig_params), `scalars` / `sizes` its float and size_t arguments in order. For REDUCE/DOT
+ * the result is stored in *ret. Output arrays may equal an input where the signature allows it
+ * in place, and must not overlap otherwise. GK_EINVAL: a NULL trace, array, scalars (when the
+ * signature has some), ret (REDUCE/DOT), or a DEQUANT n not a multiple of the block;
+ * GK_EOVERFLOW: the product of the sizes times 8 does not fit in size_t; GK_ENOMEM. */
 GK_API gk_status gk_op_trace_eval(const gk_op_trace *t,
                                   const void *const *arrays,
                                   const float *scalars,

@@ -2,8 +2,8 @@
 /* The scalar operator registry: descriptors, the default registry of src/scalar_ops, and the
  * per-operator trace cache (analysed once, under the entry's lock; read lock-free afterwards). */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +11,7 @@
 #include "gllmk/jit.h"
 #include "gllmk/runtime.h"
 #include "jit/symexec/symexec.h"
+#include "scalar_ops/dequant_ref.h"
 #include "scalar_ops/ref.h"
 
 enum { REGISTRY_CAPACITY = 256, NAME_BYTES = 64, DETAIL_BYTES = 256 };
@@ -37,8 +38,10 @@ struct gk_scalar_registry {
 
 static const gk_param params_unary[] = {
     {"x", GK_PARAM_IN_ELEMS}, {"y", GK_PARAM_OUT}, {"n", GK_PARAM_SIZE}};
-static const gk_param params_binary[] = {
-    {"a", GK_PARAM_IN_ELEMS}, {"b", GK_PARAM_IN_ELEMS}, {"out", GK_PARAM_OUT}, {"n", GK_PARAM_SIZE}};
+static const gk_param params_binary[] = {{"a", GK_PARAM_IN_ELEMS},
+                                         {"b", GK_PARAM_IN_ELEMS},
+                                         {"out", GK_PARAM_OUT},
+                                         {"n", GK_PARAM_SIZE}};
 static const gk_param params_scale[] = {
     {"x", GK_PARAM_INOUT}, {"s", GK_PARAM_SCALAR}, {"n", GK_PARAM_SIZE}};
 static const gk_param params_axpy[] = {
@@ -46,20 +49,18 @@ static const gk_param params_axpy[] = {
 static const gk_param params_reduce[] = {{"x", GK_PARAM_IN_ROWS}, {"n", GK_PARAM_SIZE}};
 static const gk_param params_dot[] = {
     {"a", GK_PARAM_IN_ROWS}, {"b", GK_PARAM_IN_ROWS}, {"n", GK_PARAM_SIZE}};
-static const gk_param params_norm[] = {{"x", GK_PARAM_IN_ROWS},  {"w", GK_PARAM_IN_VECTOR},
-                                       {"y", GK_PARAM_OUT},      {"rows", GK_PARAM_SIZE},
+static const gk_param params_norm[] = {{"x", GK_PARAM_IN_ROWS}, {"w", GK_PARAM_IN_VECTOR},
+                                       {"y", GK_PARAM_OUT},     {"rows", GK_PARAM_SIZE},
                                        {"cols", GK_PARAM_SIZE}, {"eps", GK_PARAM_SCALAR}};
 static const gk_param params_layer_norm[] = {
     {"x", GK_PARAM_IN_ROWS}, {"gamma", GK_PARAM_IN_VECTOR}, {"beta", GK_PARAM_IN_VECTOR},
     {"y", GK_PARAM_OUT},     {"rows", GK_PARAM_SIZE},       {"cols", GK_PARAM_SIZE},
     {"eps", GK_PARAM_SCALAR}};
-static const gk_param params_softmax[] = {{"x", GK_PARAM_IN_ROWS},
-                                          {"y", GK_PARAM_OUT},
-                                          {"rows", GK_PARAM_SIZE},
-                                          {"cols", GK_PARAM_SIZE}};
-static const gk_param params_rope[] = {{"x", GK_PARAM_INOUT},        {"table", GK_PARAM_IN_VECTOR},
-                                       {"n_heads", GK_PARAM_SIZE},   {"head_dim", GK_PARAM_SIZE},
-                                       {"rot_dim", GK_PARAM_SIZE},   {"neox", GK_PARAM_FLAG}};
+static const gk_param params_softmax[] = {
+    {"x", GK_PARAM_IN_ROWS}, {"y", GK_PARAM_OUT}, {"rows", GK_PARAM_SIZE}, {"cols", GK_PARAM_SIZE}};
+static const gk_param params_rope[] = {{"x", GK_PARAM_INOUT},      {"table", GK_PARAM_IN_VECTOR},
+                                       {"n_heads", GK_PARAM_SIZE}, {"head_dim", GK_PARAM_SIZE},
+                                       {"rot_dim", GK_PARAM_SIZE}, {"neox", GK_PARAM_FLAG}};
 static const gk_param params_gemm[] = {{"a", GK_PARAM_IN_ROWS}, {"b", GK_PARAM_IN_ROWS},
                                        {"c", GK_PARAM_OUT},     {"m", GK_PARAM_SIZE},
                                        {"n", GK_PARAM_SIZE},    {"k", GK_PARAM_SIZE}};
@@ -67,6 +68,7 @@ static const gk_param params_dequant[] = {
     {"blocks", GK_PARAM_IN_BLOCKS}, {"y", GK_PARAM_OUT}, {"n", GK_PARAM_SIZE}};
 
 #define PARAMS(p) p, sizeof p / sizeof p[0]
+
 static const struct {
     const char *name;
     const gk_param *params;
@@ -85,6 +87,7 @@ static const struct {
     [GK_SIG_GEMM] = {"gemm", PARAMS(params_gemm)},
     [GK_SIG_DEQUANT] = {"dequant", PARAMS(params_dequant)},
 };
+
 #undef PARAMS
 
 gk_status gk_sig_params(gk_sig sig, const gk_param **out, size_t *n_out)
@@ -104,7 +107,8 @@ const char *gk_sig_name(gk_sig sig)
 static uint64_t name_hash(const char *s)
 {
     uint64_t h = 0xCBF29CE484222325u; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001B3u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 0x100000001B3u;
     return h;
 }
 
@@ -189,8 +193,8 @@ size_t gk_scalar_registry_count(const gk_scalar_registry *reg)
                : 0;
 }
 
-gk_status gk_scalar_registry_at(const gk_scalar_registry *reg, size_t i,
-                                const gk_scalar_op_desc **out)
+gk_status
+gk_scalar_registry_at(const gk_scalar_registry *reg, size_t i, const gk_scalar_op_desc **out)
 {
     GK_CHECK(reg && out, GK_EINVAL, "gk_scalar_registry_at", "NULL argument");
     const size_t n = gk_scalar_registry_count(reg);
@@ -215,8 +219,8 @@ gk_status gk_op_trace_analyse(const gk_scalar_op_desc *desc, gk_op_trace **out)
 #endif
 }
 
-gk_status gk_scalar_registry_get_trace(gk_scalar_registry *reg, const char *name,
-                                       const gk_op_trace **out)
+gk_status
+gk_scalar_registry_get_trace(gk_scalar_registry *reg, const char *name, const gk_op_trace **out)
 {
     static const char api[] = "gk_scalar_registry_get_trace";
     GK_CHECK(reg && name && out, GK_EINVAL, api, "NULL argument");
@@ -234,8 +238,8 @@ gk_status gk_scalar_registry_get_trace(gk_scalar_registry *reg, const char *name
         }
         pthread_mutex_unlock(&e->lock);
     }
-    if (e->status != GK_OK)
-        return gk_error_set(e->status, api, __FILE__, __LINE__, "%s", e->detail);
+    if (e->status != GK_OK) /* the detail names the operator whichever check rejected it */
+        return gk_error_set(e->status, api, __FILE__, __LINE__, "%s: %s", name, e->detail);
     *out = e->trace;
     return GK_OK;
 }
@@ -247,11 +251,11 @@ static void default_init(void)
     gk_scalar_registry *reg = registry_new();
     if (!reg) return;
     reg->is_default = true;
-#define GK_JIT_OP(name, sig, block_elems, block_bytes)                                      \
-    {                                                                                       \
+#define GK_JIT_OP(name, sig, block_elems, block_bytes)                                   \
+    {                                                                                    \
         const gk_scalar_op_desc d = {#name, (void (*)(void))gk_ref_##name, GK_SIG_##sig, \
-                                     block_elems, block_bytes};                             \
-        gk_scalar_registry_register(reg, &d);                                               \
+                                     block_elems, block_bytes};                          \
+        gk_scalar_registry_register(reg, &d);                                            \
     }
 #include "jit/jit_ops.def"
 #undef GK_JIT_OP

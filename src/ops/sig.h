@@ -44,13 +44,13 @@
 
 /* RMS_NORM: per row r < rows of `cols` elements: y = x / sqrt(mean(x^2) + eps) * w (w may be
  * NULL: no scale). y may be x; w is never written. */
-#define GK_KSIG_RMS_NORM(name, src, dst)                                                          \
+#define GK_KSIG_RMS_NORM(name, src, dst)                                                         \
     void(name)(const gk_ctype_##dst *x, const gk_ctype_##dst *w, gk_ctype_##dst *y, size_t rows, \
                size_t cols, float eps)
 
 /* LAYER_NORM: per row: y = (x - mean) / sqrt(var + eps) * gamma + beta (gamma, beta may be
  * NULL: 1 and 0). y may be x. */
-#define GK_KSIG_LAYER_NORM(name, src, dst)                                                        \
+#define GK_KSIG_LAYER_NORM(name, src, dst)                                                       \
     void(name)(const gk_ctype_##dst *x, const gk_ctype_##dst *gamma, const gk_ctype_##dst *beta, \
                gk_ctype_##dst *y, size_t rows, size_t cols, float eps)
 
@@ -58,7 +58,7 @@
  * contiguous) of one token, in place: x[j] = x[j] * table[j] + x[partner(j)] * table[rot_dim + j]
  * with partner(j) = j ^ 1 (neox false) or j +- rot_dim/2 (neox true). The table (2 * rot_dim
  * floats: cosines, then signed sines, per element) is built by the entry point. */
-#define GK_KSIG_ROPE(name, src, dst)                                                     \
+#define GK_KSIG_ROPE(name, src, dst)                                                    \
     void(name)(gk_ctype_##dst * x, const float *table, size_t n_heads, size_t head_dim, \
                size_t rot_dim, bool neox)
 

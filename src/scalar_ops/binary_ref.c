@@ -14,7 +14,7 @@
 #define GK_REF_MATH_swiglu(x, y) ((x) / (1.0f + expf(-(x))) * (y))
 
 #define GK_REF_BINARY(op, family, src, dst)                                 \
-    GK_KSIG_BINARY(gk_ref_##op, dst, dst)                                    \
+    GK_KSIG_BINARY(gk_ref_##op, dst, dst)                                   \
     {                                                                       \
         for (size_t i = 0; i < n; i++) {                                    \
             const float x = gk_load_##dst(a + i), y = gk_load_##dst(b + i); \

@@ -54,21 +54,21 @@ static float gk_ref_math_gelu_erf(float x)
 }
 
 #define GK_REF_UNARY(op, family, src, dst)                                     \
-    GK_KSIG_UNARY(gk_ref_##op, src, dst)                                        \
+    GK_KSIG_UNARY(gk_ref_##op, src, dst)                                       \
     {                                                                          \
         for (size_t i = 0; i < n; i++)                                         \
             gk_store_##dst(y + i, gk_ref_math_##family(gk_load_##dst(x + i))); \
     }
 
 #define GK_REF_SCALE(op, family, src, dst)                   \
-    GK_KSIG_SCALE(gk_ref_##op, src, dst)                      \
+    GK_KSIG_SCALE(gk_ref_##op, src, dst)                     \
     {                                                        \
         for (size_t i = 0; i < n; i++)                       \
             gk_store_##dst(x + i, gk_load_##dst(x + i) * s); \
     }
 
 #define GK_REF_AXPY(op, family, src, dst)                                               \
-    GK_KSIG_AXPY(gk_ref_##op, src, dst)                                                  \
+    GK_KSIG_AXPY(gk_ref_##op, src, dst)                                                 \
     {                                                                                   \
         for (size_t i = 0; i < n; i++)                                                  \
             gk_store_##dst(y + i, fmaf(a, gk_load_##dst(x + i), gk_load_##dst(y + i))); \

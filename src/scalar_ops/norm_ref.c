@@ -7,7 +7,7 @@
 #include "scalar_ops/ref.h"
 
 #define GK_EACH_RMS_NORM(op, family, src, dst, tol)                                       \
-    GK_KSIG_RMS_NORM(gk_ref_##op, dst, dst)                                                \
+    GK_KSIG_RMS_NORM(gk_ref_##op, dst, dst)                                               \
     {                                                                                     \
         for (size_t r = 0; r < rows; r++) {                                               \
             const gk_ctype_##dst *xr = x + r * cols;                                      \
@@ -23,7 +23,7 @@
     }
 
 #define GK_EACH_LAYER_NORM(op, family, src, dst, tol)                                         \
-    GK_KSIG_LAYER_NORM(gk_ref_##op, dst, dst)                                                  \
+    GK_KSIG_LAYER_NORM(gk_ref_##op, dst, dst)                                                 \
     {                                                                                         \
         for (size_t r = 0; r < rows; r++) {                                                   \
             const gk_ctype_##dst *xr = x + r * cols;                                          \

@@ -11,7 +11,7 @@
 #define GK_REF_TERM_vec_sum_squares(v) ((double)(v) * (double)(v))
 
 #define GK_REF_SUM(op, family, dst)                              \
-    GK_KSIG_REDUCE(gk_ref_##op, dst, dst)                         \
+    GK_KSIG_REDUCE(gk_ref_##op, dst, dst)                        \
     {                                                            \
         double total = 0.0;                                      \
         for (size_t i = 0; i < n; i++)                           \
@@ -20,7 +20,7 @@
     }
 
 #define GK_REF_MAX(op, dst)                       \
-    GK_KSIG_REDUCE(gk_ref_##op, dst, dst)          \
+    GK_KSIG_REDUCE(gk_ref_##op, dst, dst)         \
     {                                             \
         float m = -INFINITY;                      \
         for (size_t i = 0; i < n; i++) {          \
@@ -37,7 +37,7 @@
 
 #define GK_EACH_REDUCE(op, family, src, dst, tol) GK_REF_REDUCE_##family(op, dst)
 #define GK_EACH_DOT(op, family, src, dst, tol)                                    \
-    GK_KSIG_DOT(gk_ref_##op, dst, dst)                                             \
+    GK_KSIG_DOT(gk_ref_##op, dst, dst)                                            \
     {                                                                             \
         double total = 0.0;                                                       \
         for (size_t i = 0; i < n; i++)                                            \

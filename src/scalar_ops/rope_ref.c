@@ -7,7 +7,7 @@
 #include "scalar_ops/ref.h"
 
 #define GK_EACH_ROPE(op, family, src, dst, tol)                                         \
-    GK_KSIG_ROPE(gk_ref_##op, dst, dst)                                                  \
+    GK_KSIG_ROPE(gk_ref_##op, dst, dst)                                                 \
     {                                                                                   \
         const size_t half = rot_dim / 2;                                                \
         for (size_t h = 0; h < n_heads; h++) {                                          \

@@ -7,7 +7,7 @@
 #include "scalar_ops/ref.h"
 
 #define GK_EACH_SOFTMAX(op, family, src, dst, tol)                                    \
-    GK_KSIG_SOFTMAX(gk_ref_##op, dst, dst)                                             \
+    GK_KSIG_SOFTMAX(gk_ref_##op, dst, dst)                                            \
     {                                                                                 \
         for (size_t r = 0; r < rows; r++) {                                           \
             const gk_ctype_##dst *xr = x + r * cols;                                  \

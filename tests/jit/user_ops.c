@@ -4,6 +4,8 @@
  * shapes of the registry, and functions the executor must reject. */
 #include "jit/user_ops.h"
 
+#include "core/half.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,13 +13,15 @@
 /* y = x + 1 */
 void gk_test_plus_one(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = x[i] + 1.0f;
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] + 1.0f;
 }
 
 /* mish(x) = x tanh(softplus(x)) */
 void gk_test_mish(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = x[i] * tanhf(log1pf(expf(x[i])));
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] * tanhf(log1pf(expf(x[i])));
 }
 
 /* squared ReLU: max(x, 0)^2 (NaN propagates) */
@@ -35,7 +39,8 @@ void gk_test_gemm(const float *a, const float *b, float *c, size_t m, size_t n, 
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             float acc = 0.0f;
-            for (size_t p = 0; p < k; p++) acc += a[i * k + p] * b[p * n + j];
+            for (size_t p = 0; p < k; p++)
+                acc += a[i * k + p] * b[p * n + j];
             c[i * n + j] = acc;
         }
 }
@@ -73,16 +78,32 @@ void gk_test_dequant_q8(const void *blocks, float *y, size_t n)
     }
 }
 
+/* The same block with the library's exact f16 conversion (core/half.h: branches per exponent
+ * class, bsr and a shift by a computed count for subnormal scales). */
+void gk_test_dequant_q8_half(const void *blocks, float *y, size_t n)
+{
+    const unsigned char *p = blocks;
+    for (size_t b = 0; b < n / GK_TEST_Q8_ELEMS; b++, p += GK_TEST_Q8_BYTES) {
+        uint16_t d_bits;
+        memcpy(&d_bits, p, sizeof d_bits);
+        const float d = gk_f32_from_f16_bits(d_bits);
+        for (size_t q = 0; q < GK_TEST_Q8_ELEMS; q++)
+            y[b * GK_TEST_Q8_ELEMS + q] = (float)(signed char)p[2 + q] * d;
+    }
+}
+
 /* Rejected: the operation is called through a pointer that could change. */
 float (*volatile gk_test_indirect_fn)(float) = expf;
 
 void gk_test_indirect(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = gk_test_indirect_fn(x[i]);
+    for (size_t i = 0; i < n; i++)
+        y[i] = gk_test_indirect_fn(x[i]);
 }
 
 /* Rejected: sinf is not a function traces know. */
 void gk_test_unknown_libm(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) y[i] = sinf(x[i]);
+    for (size_t i = 0; i < n; i++)
+        y[i] = sinf(x[i]);
 }

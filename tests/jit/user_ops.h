@@ -12,6 +12,9 @@ void gk_test_mish(const float *x, float *y, size_t n);
 void gk_test_relu_squared(const float *x, float *y, size_t n);
 void gk_test_gemm(const float *a, const float *b, float *c, size_t m, size_t n, size_t k);
 void gk_test_dequant_q8(const void *blocks, float *y, size_t n);
+void gk_test_fma_poly(const float *x, float *y, size_t n);
+double gk_test_fma_dot(const float *a, const float *b, size_t n);
+void gk_test_dequant_q8_half(const void *blocks, float *y, size_t n);
 void gk_test_indirect(const float *x, float *y, size_t n);
 void gk_test_unknown_libm(const float *x, float *y, size_t n);
 

@@ -55,7 +55,8 @@ int gk_trace_opcode_arity(int op)
     case GK_TOP_NOT:
     case GK_TOP_ZEXT:
     case GK_TOP_SEXT:
-    case GK_TOP_TRUNC: return 1;
+    case GK_TOP_TRUNC:
+    case GK_TOP_BSR: return 1;
     case GK_TOP_FMA:
     case GK_TOP_SELECT: return 3;
     default: return 2;
@@ -65,14 +66,17 @@ int gk_trace_opcode_arity(int op)
 int gk_dag_init(gk_dag *d, int32_t cap)
 {
     memset(d, 0, sizeof *d);
+    int32_t n_slots = 16; /* a power of two, at least twice the capacity */
+    while (n_slots < 2 * cap)
+        n_slots *= 2;
     d->nodes = malloc((size_t)cap * sizeof *d->nodes);
-    d->slots = malloc((size_t)cap * 2 * sizeof *d->slots);
+    d->slots = malloc((size_t)n_slots * sizeof *d->slots);
     if (!d->nodes || !d->slots) {
         gk_dag_free(d);
         return -1;
     }
     d->cap = cap;
-    d->n_slots = cap * 2;
+    d->n_slots = n_slots;
     gk_dag_reset(d);
     return 0;
 }
@@ -97,7 +101,12 @@ static uint64_t dag_hash(const gk_trace_op *n)
     h ^= (uint64_t)(uint32_t)n->b * 0xC2B2AE3D27D4EB4Fu;
     h ^= (uint64_t)(uint32_t)n->c * 0x165667B19E3779F9u;
     h ^= n->imm * 0xD6E8FEB86659FD93u;
-    return h ^ (h >> 29);
+    /* murmur3 finaliser: every input bit reaches the low bits the table index uses */
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDu;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53u;
+    return h ^ (h >> 33);
 }
 
 static bool dag_same(const gk_trace_op *x, const gk_trace_op *y)
@@ -108,12 +117,13 @@ static bool dag_same(const gk_trace_op *x, const gk_trace_op *y)
 
 static int32_t dag_intern(gk_dag *d, const gk_trace_op *n)
 {
-    uint64_t slot = dag_hash(n) % (uint64_t)d->n_slots;
+    const uint64_t mask = (uint64_t)d->n_slots - 1;
+    uint64_t slot = dag_hash(n) & mask;
     for (;;) {
         const int32_t id = d->slots[slot];
         if (id < 0) break;
         if (dag_same(&d->nodes[id], n)) return id;
-        slot = (slot + 1) % (uint64_t)d->n_slots;
+        slot = (slot + 1) & mask;
     }
     if (d->n >= d->cap) return -1;
     const int32_t id = d->n++;
@@ -238,6 +248,7 @@ int32_t gk_dag_add(gk_dag *d, gk_trace_op n)
         if (is_const(d, n.b) && d->nodes[n.b].imm == 0) return n.a;
         if (is_const(d, n.a) && d->nodes[n.a].imm == 0) return n.b;
         if (n.opcode == GK_TOP_OR && n.a == n.b) return n.a;
+        if (n.opcode == GK_TOP_XOR && n.a == n.b) return gk_dag_const(d, t, 0);
         break;
     case GK_TOP_NOT:
         if (d->nodes[n.a].opcode == GK_TOP_SELECT) {
@@ -278,9 +289,7 @@ int32_t gk_dag_op3(gk_dag *d, int op, gk_trace_type t, int32_t a, int32_t b, int
 
 int32_t gk_dag_cmp(gk_dag *d, int op, unsigned pred, int32_t a, int32_t b)
 {
-    return gk_dag_add(d, (gk_trace_op){.opcode = (uint8_t)op,
-                                       .type = GK_TT_BOOL,
-                                       .pred = (uint8_t)pred,
-                                       .a = a,
-                                       .b = b});
+    return gk_dag_add(
+        d, (gk_trace_op){
+               .opcode = (uint8_t)op, .type = GK_TT_BOOL, .pred = (uint8_t)pred, .a = a, .b = b});
 }

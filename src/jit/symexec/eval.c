@@ -118,8 +118,8 @@ static uint64_t eval_float(int op, bool f64, uint64_t a, uint64_t b, uint64_t c)
     }
 }
 
-uint64_t gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint64_t b,
-                           uint64_t c)
+uint64_t
+gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint64_t b, uint64_t c)
 {
     const gk_trace_type t = (gk_trace_type)op->type;
     const uint64_t m = mask_of(t);
@@ -179,6 +179,10 @@ uint64_t gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t
         }
         if (count >= bits) return 0;
         return (op->opcode == GK_TOP_SHL ? a << count : (a & m) >> count) & m;
+    }
+    case GK_TOP_BSR: {
+        const uint64_t x = a & mask_of(type_a);
+        return x ? (uint64_t)(63 - __builtin_clzll(x)) & m : 0;
     }
     case GK_TOP_ZEXT: return a & mask_of(type_a) & m;
     case GK_TOP_SEXT: return (uint64_t)sext(a, type_a) & m;

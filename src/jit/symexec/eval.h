@@ -9,7 +9,7 @@
 
 /* The result bits (zero-extended) of `op` applied to operand bits a, b, c; `type_a` is the
  * type of the first operand (it decides CVT, SEXT, ZEXT, FCMP and ICMP). */
-uint64_t gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint64_t b,
-                           uint64_t c);
+uint64_t
+gk_trace_eval_one(const gk_trace_op *op, gk_trace_type type_a, uint64_t a, uint64_t b, uint64_t c);
 
 #endif /* GK_JIT_EVAL_H */

@@ -18,13 +18,14 @@
 #include "jit/symexec/symexec.h"
 
 enum {
-    SX_MAX_CELLS = 384,    /* stack slots + array stores live in one state */
-    SX_MAX_STEPS = 400000, /* instructions executed per run, over all paths */
-    SX_MAX_PATHS = 256,    /* completed paths per run */
-    SX_MAX_FORKS = 48,     /* nested forks on one path */
-    SX_MERGE_STEPS = 40,   /* how far each side of a fork is followed to find the join */
-    SX_MAX_CALL_DEPTH = 8, /* calls into local functions */
-    SX_DCACHE = 512        /* decoded instructions cached per run */
+    SX_MAX_CELLS = 160,        /* stack slots + array stores live in one state */
+    SX_MAX_STEPS = 400000,     /* instructions executed per run, over all paths */
+    SX_MAX_PATHS = 256,        /* completed paths per run */
+    SX_MAX_FORKS = 48,         /* nested forks on one path */
+    SX_MERGE_STEPS = 40,       /* how far each side of a fork is followed to find the join: */
+    SX_MERGE_STEPS_INNER = 40, /* at the outer level and in nested diamonds */
+    SX_MAX_CALL_DEPTH = 8,     /* calls into local functions */
+    SX_DCACHE = 256            /* decoded instructions cached per analysis */
 };
 
 enum { BASE_NONE = 0, BASE_STACK = 1, BASE_ARRAY0 = 2 };
@@ -80,10 +81,37 @@ typedef struct state {
 } state;
 
 typedef struct dentry {
-    uint64_t pc;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[5];
 } dentry;
+
+/* Only the tags are cleared; an entry's page is touched when it is first used. */
+struct gk_sx_cache {
+    uint64_t tag[SX_DCACHE];
+    dentry entry[SX_DCACHE];
+
+    struct {
+        uint64_t target;
+        int top, n_args;
+        gk_trace_type type;
+    } libm[8];
+
+    int n_libm;
+};
+
+gk_sx_cache *gk_sx_cache_create(void)
+{
+    gk_sx_cache *c = malloc(sizeof *c);
+    if (!c) return NULL;
+    memset(c->tag, 0, sizeof c->tag);
+    c->n_libm = 0;
+    return c;
+}
+
+void gk_sx_cache_destroy(gk_sx_cache *cache)
+{
+    free(cache);
+}
 
 typedef struct ctx {
     const gk_sx_env *env;
@@ -91,15 +119,12 @@ typedef struct ctx {
     gk_dag *dag;
     const char *api;
     ZydisDecoder dec;
-    dentry *cache;
+    gk_sx_cache *cache;
     long steps, paths;
-    uint64_t opaque_counter;
-    struct {
-        uint64_t target;
-        int top, n_args;
-        gk_trace_type type;
-    } libm_cache[8];
-    int n_libm_cache;
+    /* forks whose diamond merge failed once: not tried again in this run (saves the walks;
+     * a full fork is always correct) */
+    uint64_t no_merge[16];
+    int n_no_merge;
     /* the pending fork of the last step */
     int32_t fork_cond;
     uint64_t fork_taken, fork_fall;
@@ -110,19 +135,21 @@ enum { STEP_NEXT, STEP_RET, STEP_FORK, STEP_ERR };
 
 /* ---- errors ---------------------------------------------------------------------------------- */
 
-static int fail_at(ctx *c, const state *s, const ZydisDecodedInstruction *in,
-                   const ZydisDecodedOperand *ops, const char *why)
+static int fail_at(ctx *c,
+                   const state *s,
+                   const ZydisDecodedInstruction *in,
+                   const ZydisDecodedOperand *ops,
+                   const char *why)
 {
     char text[96] = "?";
     if (in) {
         ZydisFormatter fmt;
         ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-        ZydisFormatterFormatInstruction(&fmt, in, ops, in->operand_count_visible, text,
-                                        sizeof text, s->pc, ZYAN_NULL);
+        ZydisFormatterFormatInstruction(&fmt, in, ops, in->operand_count_visible, text, sizeof text,
+                                        s->pc, ZYAN_NULL);
     }
-    c->status = gk_error_set(GK_EUNSUPPORTED, c->api, __FILE__, __LINE__,
-                             "%s: '%s' at +0x%llx", why, text,
-                             (unsigned long long)(s->pc - c->env->fn));
+    c->status = gk_error_set(GK_EUNSUPPORTED, c->api, __FILE__, __LINE__, "%s: '%s' at +0x%llx",
+                             why, text, (unsigned long long)(s->pc - c->env->fn));
     return STEP_ERR;
 }
 
@@ -153,11 +180,11 @@ static gv gv_sym(int32_t node)
     return (gv){.node = node, .base = BASE_NONE};
 }
 
+/* Any value the analysed code must not use: one node per type (every use is rejected when the
+ * trace is built, so two garbage values may well compare equal). */
 static int32_t opaque(ctx *c, gk_trace_type t)
 {
-    return gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_DAG_OPAQUE,
-                                            .type = (uint8_t)t,
-                                            .imm = ++c->opaque_counter});
+    return gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_DAG_OPAQUE, .type = (uint8_t)t});
 }
 
 static xv xv_sym(int32_t node)
@@ -195,12 +222,12 @@ static int32_t size_leaf(ctx *c, uint8_t taint, gk_trace_type t, uint64_t bits)
         if (wb != (uint32_t)bits) return -1;
     } else if ((bits & mask_bits(gk_trace_type_bits(t))) != (n & mask_bits(gk_trace_type_bits(t))))
         return -1;
-    const int32_t size = gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_TOP_SIZE, .type = GK_TT_I64});
+    const int32_t size =
+        gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_TOP_SIZE, .type = GK_TT_I64});
     if (!gk_trace_type_is_float(t)) return gk_dag_op1(c->dag, GK_TOP_TRUNC, t, size);
-    return gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_TOP_CVT,
-                                            .type = (uint8_t)t,
-                                            .pred = GK_CVT_UNSIGNED,
-                                            .a = size});
+    return gk_dag_add(
+        c->dag, (gk_trace_op){
+                    .opcode = GK_TOP_CVT, .type = (uint8_t)t, .pred = GK_CVT_UNSIGNED, .a = size});
 }
 
 /* An integer value as a DAG node of `bits` width; -1 for pointers or tainted numbers. */
@@ -214,8 +241,8 @@ static int32_t gv_node(ctx *c, gv v, unsigned bits)
     }
     const gk_trace_type vt = (gk_trace_type)gk_dag_node(c->dag, v.node)->type;
     if (gk_trace_type_is_float(vt)) {
-        const int32_t b = gk_dag_op1(c->dag, GK_TOP_BITCAST, vt == GK_TT_F32 ? GK_TT_I32 : GK_TT_I64,
-                                     v.node);
+        const int32_t b =
+            gk_dag_op1(c->dag, GK_TOP_BITCAST, vt == GK_TT_F32 ? GK_TT_I32 : GK_TT_I64, v.node);
         return gk_dag_op1(c->dag, bits >= gk_trace_type_bits(vt) ? GK_TOP_ZEXT : GK_TOP_TRUNC, t,
                           b);
     }
@@ -267,8 +294,8 @@ typedef struct addr {
     int64_t off;
 } addr;
 
-static int mem_address(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *op, addr *out)
+static int mem_address(
+    ctx *c, state *s, const ZydisDecodedInstruction *in, const ZydisDecodedOperand *op, addr *out)
 {
     const ZydisDecodedOperandMem *m = &op->mem;
     if (m->segment != ZYDIS_REGISTER_DS && m->segment != ZYDIS_REGISTER_SS &&
@@ -331,7 +358,8 @@ static int store_cell(ctx *c, state *s, addr a, unsigned width, const gv *g, con
     int w = 0;
     for (int i = 0; i < s->n_cells; i++) {
         const cell *k = &s->cells[i];
-        if (k->base == a.base && k->off < a.off + (int64_t)width && a.off < k->off + (int64_t)k->width)
+        if (k->base == a.base && k->off < a.off + (int64_t)width &&
+            a.off < k->off + (int64_t)k->width)
             continue;
         s->cells[w++] = *k;
     }
@@ -365,10 +393,9 @@ static int32_t array_leaf(ctx *c, state *s, addr a, unsigned width, bool to_floa
         if (s->cells[i].base >= BASE_ARRAY0 && s->cells[i].base != a.base &&
             c->args->may_alias[s->cells[i].base - BASE_ARRAY0] && s->cells[i].off == a.off)
             s->hazard = true;
-    const int32_t leaf = gk_dag_add(c->dag, (gk_trace_op){.opcode = GK_DAG_MEM,
-                                                          .type = (uint8_t)t,
-                                                          .a = arr,
-                                                          .imm = (uint64_t)a.off});
+    const int32_t leaf = gk_dag_add(
+        c->dag,
+        (gk_trace_op){.opcode = GK_DAG_MEM, .type = (uint8_t)t, .a = arr, .imm = (uint64_t)a.off});
     if (!to_float && gk_trace_type_is_float(t))
         return gk_dag_op1(c->dag, GK_TOP_BITCAST, t == GK_TT_F32 ? GK_TT_I32 : GK_TT_I64, leaf);
     return leaf;
@@ -432,6 +459,13 @@ static int load_xmm(ctx *c, state *s, addr a, unsigned bytes, xv *out)
                 memcpy(out->bytes, w->x.bytes + (a.off - w->off), bytes);
                 return 0;
             }
+            /* the low lane of a spilled symbolic register */
+            if (w->base == a.base && w->is_x && !w->x.conc && a.off == w->off &&
+                bytes * 8 ==
+                    gk_trace_type_bits((gk_trace_type)gk_dag_node(c->dag, w->x.node)->type)) {
+                *out = xv_sym(w->x.node);
+                return 0;
+            }
         }
         if (overlap || bytes == 16) return -1;
         const int32_t leaf = array_leaf(c, s, a, bytes, true);
@@ -456,8 +490,12 @@ static int load_xmm(ctx *c, state *s, addr a, unsigned bytes, xv *out)
 
 /* ---- integer operands ------------------------------------------------------------------------ */
 
-static int get_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                   const ZydisDecodedOperand *op, unsigned width, gv *out)
+static int get_int(ctx *c,
+                   state *s,
+                   const ZydisDecodedInstruction *in,
+                   const ZydisDecodedOperand *op,
+                   unsigned width,
+                   gv *out)
 {
     switch (op->type) {
     case ZYDIS_OPERAND_TYPE_REGISTER: {
@@ -498,8 +536,12 @@ static int get_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
     }
 }
 
-static int set_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                   const ZydisDecodedOperand *op, unsigned width, gv v)
+static int set_int(ctx *c,
+                   state *s,
+                   const ZydisDecodedInstruction *in,
+                   const ZydisDecodedOperand *op,
+                   unsigned width,
+                   gv v)
 {
     if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
         addr a;
@@ -529,11 +571,13 @@ static int set_int(ctx *c, state *s, const ZydisDecodedInstruction *in,
         return 0;
     }
     /* a concrete old value: only its kept bits matter (a size's upper bits are usually 0) */
-    const gv kept = old.node < 0 ? gv_conc((uint64_t)old.off & ~m, (uint64_t)old.off & ~m ? old.taint : 0)
-                                 : old;
+    const gv kept = old.node < 0
+                        ? gv_conc((uint64_t)old.off & ~m, (uint64_t)old.off & ~m ? old.taint : 0)
+                        : old;
     const int32_t on = gv_node(c, kept, 64), vn = gv_node(c, v, width);
     if (on < 0 || vn < 0) return -1;
-    const int32_t keep = gk_dag_op2(c->dag, GK_TOP_AND, GK_TT_I64, on, gk_dag_const(c->dag, GK_TT_I64, ~m));
+    const int32_t keep =
+        gk_dag_op2(c->dag, GK_TOP_AND, GK_TT_I64, on, gk_dag_const(c->dag, GK_TT_I64, ~m));
     const int32_t low = gk_dag_op1(c->dag, GK_TOP_ZEXT, GK_TT_I64, vn);
     s->r[ri] = gv_sym(gk_dag_op2(c->dag, GK_TOP_OR, GK_TT_I64, keep, low));
     return s->r[ri].node < 0 ? -1 : 0;
@@ -572,28 +616,76 @@ static void flags_add(state *s, uint64_t a, uint64_t b, unsigned w)
     s->f.of = (uint8_t)(((~(a ^ b) & (a ^ r)) >> (w - 1)) & 1);
 }
 
-enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE,
-       CC_LE, CC_G };
+enum {
+    CC_O,
+    CC_NO,
+    CC_B,
+    CC_AE,
+    CC_E,
+    CC_NE,
+    CC_BE,
+    CC_A,
+    CC_S,
+    CC_NS,
+    CC_P,
+    CC_NP,
+    CC_L,
+    CC_GE,
+    CC_LE,
+    CC_G
+};
 
 static int cc_of(ZydisMnemonic m)
 {
     switch (m) {
-    case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_SETO: case ZYDIS_MNEMONIC_CMOVO: return CC_O;
-    case ZYDIS_MNEMONIC_JNO: case ZYDIS_MNEMONIC_SETNO: case ZYDIS_MNEMONIC_CMOVNO: return CC_NO;
-    case ZYDIS_MNEMONIC_JB: case ZYDIS_MNEMONIC_SETB: case ZYDIS_MNEMONIC_CMOVB: return CC_B;
-    case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_SETNB: case ZYDIS_MNEMONIC_CMOVNB: return CC_AE;
-    case ZYDIS_MNEMONIC_JZ: case ZYDIS_MNEMONIC_SETZ: case ZYDIS_MNEMONIC_CMOVZ: return CC_E;
-    case ZYDIS_MNEMONIC_JNZ: case ZYDIS_MNEMONIC_SETNZ: case ZYDIS_MNEMONIC_CMOVNZ: return CC_NE;
-    case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_SETBE: case ZYDIS_MNEMONIC_CMOVBE: return CC_BE;
-    case ZYDIS_MNEMONIC_JNBE: case ZYDIS_MNEMONIC_SETNBE: case ZYDIS_MNEMONIC_CMOVNBE: return CC_A;
-    case ZYDIS_MNEMONIC_JS: case ZYDIS_MNEMONIC_SETS: case ZYDIS_MNEMONIC_CMOVS: return CC_S;
-    case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_SETNS: case ZYDIS_MNEMONIC_CMOVNS: return CC_NS;
-    case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_SETP: case ZYDIS_MNEMONIC_CMOVP: return CC_P;
-    case ZYDIS_MNEMONIC_JNP: case ZYDIS_MNEMONIC_SETNP: case ZYDIS_MNEMONIC_CMOVNP: return CC_NP;
-    case ZYDIS_MNEMONIC_JL: case ZYDIS_MNEMONIC_SETL: case ZYDIS_MNEMONIC_CMOVL: return CC_L;
-    case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_SETNL: case ZYDIS_MNEMONIC_CMOVNL: return CC_GE;
-    case ZYDIS_MNEMONIC_JLE: case ZYDIS_MNEMONIC_SETLE: case ZYDIS_MNEMONIC_CMOVLE: return CC_LE;
-    case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_SETNLE: case ZYDIS_MNEMONIC_CMOVNLE: return CC_G;
+    case ZYDIS_MNEMONIC_JO:
+    case ZYDIS_MNEMONIC_SETO:
+    case ZYDIS_MNEMONIC_CMOVO: return CC_O;
+    case ZYDIS_MNEMONIC_JNO:
+    case ZYDIS_MNEMONIC_SETNO:
+    case ZYDIS_MNEMONIC_CMOVNO: return CC_NO;
+    case ZYDIS_MNEMONIC_JB:
+    case ZYDIS_MNEMONIC_SETB:
+    case ZYDIS_MNEMONIC_CMOVB: return CC_B;
+    case ZYDIS_MNEMONIC_JNB:
+    case ZYDIS_MNEMONIC_SETNB:
+    case ZYDIS_MNEMONIC_CMOVNB: return CC_AE;
+    case ZYDIS_MNEMONIC_JZ:
+    case ZYDIS_MNEMONIC_SETZ:
+    case ZYDIS_MNEMONIC_CMOVZ: return CC_E;
+    case ZYDIS_MNEMONIC_JNZ:
+    case ZYDIS_MNEMONIC_SETNZ:
+    case ZYDIS_MNEMONIC_CMOVNZ: return CC_NE;
+    case ZYDIS_MNEMONIC_JBE:
+    case ZYDIS_MNEMONIC_SETBE:
+    case ZYDIS_MNEMONIC_CMOVBE: return CC_BE;
+    case ZYDIS_MNEMONIC_JNBE:
+    case ZYDIS_MNEMONIC_SETNBE:
+    case ZYDIS_MNEMONIC_CMOVNBE: return CC_A;
+    case ZYDIS_MNEMONIC_JS:
+    case ZYDIS_MNEMONIC_SETS:
+    case ZYDIS_MNEMONIC_CMOVS: return CC_S;
+    case ZYDIS_MNEMONIC_JNS:
+    case ZYDIS_MNEMONIC_SETNS:
+    case ZYDIS_MNEMONIC_CMOVNS: return CC_NS;
+    case ZYDIS_MNEMONIC_JP:
+    case ZYDIS_MNEMONIC_SETP:
+    case ZYDIS_MNEMONIC_CMOVP: return CC_P;
+    case ZYDIS_MNEMONIC_JNP:
+    case ZYDIS_MNEMONIC_SETNP:
+    case ZYDIS_MNEMONIC_CMOVNP: return CC_NP;
+    case ZYDIS_MNEMONIC_JL:
+    case ZYDIS_MNEMONIC_SETL:
+    case ZYDIS_MNEMONIC_CMOVL: return CC_L;
+    case ZYDIS_MNEMONIC_JNL:
+    case ZYDIS_MNEMONIC_SETNL:
+    case ZYDIS_MNEMONIC_CMOVNL: return CC_GE;
+    case ZYDIS_MNEMONIC_JLE:
+    case ZYDIS_MNEMONIC_SETLE:
+    case ZYDIS_MNEMONIC_CMOVLE: return CC_LE;
+    case ZYDIS_MNEMONIC_JNLE:
+    case ZYDIS_MNEMONIC_SETNLE:
+    case ZYDIS_MNEMONIC_CMOVNLE: return CC_G;
     default: return -1;
     }
 }
@@ -623,13 +715,22 @@ static int32_t cc_node(ctx *c, const state *s, int cc)
     case FL_CONC: return gk_dag_const(d, GK_TT_BOOL, (uint64_t)cc_conc(f, cc));
     case FL_FCMP: {
         /* ucomiss: unordered sets ZF, PF, CF; OF = SF = 0 */
-        static const int8_t pred[16] = {
-            [CC_O] = 0, [CC_NO] = 15, [CC_B] = GK_PRED_LT | GK_PRED_UN,
-            [CC_AE] = GK_PRED_GT | GK_PRED_EQ, [CC_E] = GK_PRED_EQ | GK_PRED_UN,
-            [CC_NE] = GK_PRED_LT | GK_PRED_GT, [CC_BE] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_UN,
-            [CC_A] = GK_PRED_GT, [CC_S] = 0, [CC_NS] = 15, [CC_P] = GK_PRED_UN,
-            [CC_NP] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT, [CC_L] = 0, [CC_GE] = 15,
-            [CC_LE] = GK_PRED_EQ | GK_PRED_UN, [CC_G] = GK_PRED_LT | GK_PRED_GT};
+        static const int8_t pred[16] = {[CC_O] = 0,
+                                        [CC_NO] = 15,
+                                        [CC_B] = GK_PRED_LT | GK_PRED_UN,
+                                        [CC_AE] = GK_PRED_GT | GK_PRED_EQ,
+                                        [CC_E] = GK_PRED_EQ | GK_PRED_UN,
+                                        [CC_NE] = GK_PRED_LT | GK_PRED_GT,
+                                        [CC_BE] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_UN,
+                                        [CC_A] = GK_PRED_GT,
+                                        [CC_S] = 0,
+                                        [CC_NS] = 15,
+                                        [CC_P] = GK_PRED_UN,
+                                        [CC_NP] = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT,
+                                        [CC_L] = 0,
+                                        [CC_GE] = 15,
+                                        [CC_LE] = GK_PRED_EQ | GK_PRED_UN,
+                                        [CC_G] = GK_PRED_LT | GK_PRED_GT};
         if (pred[cc] == 0) return gk_dag_const(d, GK_TT_BOOL, 0);
         if (pred[cc] == 15) return gk_dag_const(d, GK_TT_BOOL, 1);
         return gk_dag_cmp(d, GK_TOP_FCMP, (unsigned)pred[cc], f->a, f->b);
@@ -680,8 +781,8 @@ static int32_t cc_node(ctx *c, const state *s, int cc)
 
 /* ---- integer instructions -------------------------------------------------------------------- */
 
-static int int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w, gv *out,
-                     bool same_reg)
+static int
+int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w, gv *out, bool same_reg)
 {
     gk_dag *d = c->dag;
     const uint64_t m = mask_bits(w);
@@ -739,14 +840,32 @@ static int int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w,
         const uint64_t x = (uint64_t)a.off & m, y = (uint64_t)b.off & m;
         uint64_t r;
         switch (mn) {
-        case ZYDIS_MNEMONIC_ADD: r = x + y; flags_add(s, x, y, w); break;
+        case ZYDIS_MNEMONIC_ADD:
+            r = x + y;
+            flags_add(s, x, y, w);
+            break;
         case ZYDIS_MNEMONIC_SUB:
-        case ZYDIS_MNEMONIC_CMP: r = x - y; flags_sub(s, x, y, w); break;
+        case ZYDIS_MNEMONIC_CMP:
+            r = x - y;
+            flags_sub(s, x, y, w);
+            break;
         case ZYDIS_MNEMONIC_AND:
-        case ZYDIS_MNEMONIC_TEST: r = x & y; flags_logic(s, r, w); break;
-        case ZYDIS_MNEMONIC_OR: r = x | y; flags_logic(s, r, w); break;
-        case ZYDIS_MNEMONIC_XOR: r = x ^ y; flags_logic(s, r, w); break;
-        case ZYDIS_MNEMONIC_IMUL: r = x * y; s->f.kind = FL_UNDEF; break;
+        case ZYDIS_MNEMONIC_TEST:
+            r = x & y;
+            flags_logic(s, r, w);
+            break;
+        case ZYDIS_MNEMONIC_OR:
+            r = x | y;
+            flags_logic(s, r, w);
+            break;
+        case ZYDIS_MNEMONIC_XOR:
+            r = x ^ y;
+            flags_logic(s, r, w);
+            break;
+        case ZYDIS_MNEMONIC_IMUL:
+            r = x * y;
+            s->f.kind = FL_UNDEF;
+            break;
         default: return -1;
         }
         *out = gv_conc(r & m, a.taint | b.taint);
@@ -781,7 +900,20 @@ static int int_binop(ctx *c, state *s, ZydisMnemonic mn, gv a, gv b, unsigned w,
 
 static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w, gv *out)
 {
-    if (a.base != BASE_NONE || cnt.base != BASE_NONE || cnt.node >= 0) return -1;
+    if (a.base != BASE_NONE || cnt.base != BASE_NONE) return -1;
+    if (cnt.node >= 0) {
+        /* a count computed from data: the op masks it like the hardware; flags unknown */
+        const int sop = mn == ZYDIS_MNEMONIC_SHR   ? GK_TOP_SHR
+                        : mn == ZYDIS_MNEMONIC_SAR ? GK_TOP_SAR
+                                                   : GK_TOP_SHL;
+        const int32_t an = gv_node(c, a, w);
+        const int32_t cn = gk_dag_op1(c->dag, GK_TOP_ZEXT, int_type(w), gv_node(c, cnt, 8));
+        const int32_t r = an < 0 || cn < 0 ? -1 : gk_dag_op2(c->dag, sop, int_type(w), an, cn);
+        if (r < 0) return -1;
+        *out = gv_sym(r);
+        s->f.kind = FL_UNDEF;
+        return 0;
+    }
     const unsigned k = (unsigned)((uint64_t)cnt.off & (w == 64 ? 63u : 31u));
     const int op = mn == ZYDIS_MNEMONIC_SHR   ? GK_TOP_SHR
                    : mn == ZYDIS_MNEMONIC_SAR ? GK_TOP_SAR
@@ -793,8 +925,8 @@ static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w
         *out = gv_conc(r, a.taint);
         if (k) {
             flags_logic(s, r, w);
-            s->f.cf = k > w ? 0
-                            : (uint8_t)(op == GK_TOP_SHL ? (x >> (w - k)) & 1 : (x >> (k - 1)) & 1);
+            s->f.cf =
+                k > w ? 0 : (uint8_t)(op == GK_TOP_SHL ? (x >> (w - k)) & 1 : (x >> (k - 1)) & 1);
             s->f.of = 0; /* defined for 1-bit shifts only; not used by compilers here */
         }
         return 0;
@@ -809,8 +941,12 @@ static int shift_op(ctx *c, state *s, ZydisMnemonic mn, gv a, gv cnt, unsigned w
 
 /* ---- XMM instructions ------------------------------------------------------------------------ */
 
-static int get_xmm_operand(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                           const ZydisDecodedOperand *op, unsigned bytes, xv *out)
+static int get_xmm_operand(ctx *c,
+                           state *s,
+                           const ZydisDecodedInstruction *in,
+                           const ZydisDecodedOperand *op,
+                           unsigned bytes,
+                           xv *out)
 {
     if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
         const int xi = xmm_index(op->reg.value);
@@ -824,8 +960,12 @@ static int get_xmm_operand(ctx *c, state *s, const ZydisDecodedInstruction *in,
     return load_xmm(c, s, a, bytes, out);
 }
 
-static int scalar_fp(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                     const ZydisDecodedOperand *ops, int top, gk_trace_type t)
+static int scalar_fp(ctx *c,
+                     state *s,
+                     const ZydisDecodedInstruction *in,
+                     const ZydisDecodedOperand *ops,
+                     int top,
+                     gk_trace_type t)
 {
     const int di = xmm_index(ops[0].reg.value);
     const unsigned bytes = gk_trace_type_bits(t) / 8;
@@ -857,14 +997,19 @@ static int scalar_fp(ctx *c, state *s, const ZydisDecodedInstruction *in,
 
 /* andps/andnps/orps/xorps and their pd / integer forms, on the low lane of the scalar type the
  * register holds; sign masks become NEG and ABS. */
-static int bitwise_xmm(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *ops, int op, bool andn)
+static int bitwise_xmm(ctx *c,
+                       state *s,
+                       const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops,
+                       int op,
+                       bool andn)
 {
     const int di = xmm_index(ops[0].reg.value);
     xv src;
     if (di < 0 || get_xmm_operand(c, s, in, &ops[1], 16, &src) < 0) return -1;
     xv *dst = &s->x[di];
-    const bool same = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[1].reg.value == ops[0].reg.value;
+    const bool same =
+        ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[1].reg.value == ops[0].reg.value;
     if (same && (op == GK_TOP_XOR || andn)) {
         *dst = xv_zero();
         return 0;
@@ -910,8 +1055,8 @@ static int bitwise_xmm(ctx *c, state *s, const ZydisDecodedInstruction *in,
 
 /* Packed double/dword operations on fully concrete registers only: how Clang converts a
  * size_t to double (punpckldq / subpd / unpckhpd / addsd with magic constants). */
-static int packed_conc(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *ops)
+static int
+packed_conc(ctx *c, state *s, const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops)
 {
     const int di = xmm_index(ops[0].reg.value);
     xv src;
@@ -966,7 +1111,8 @@ static void clobber_caller_saved(ctx *c, state *s)
     static const int saved[] = {R_RAX, R_RCX, R_RDX, R_RSI, R_RDI, 8, 9, 10, 11};
     for (size_t i = 0; i < sizeof saved / sizeof saved[0]; i++)
         s->r[saved[i]] = gv_sym(opaque(c, GK_TT_I64));
-    for (int i = 1; i < 16; i++) s->x[i] = xv_sym(opaque(c, GK_TT_F32));
+    for (int i = 1; i < 16; i++)
+        s->x[i] = xv_sym(opaque(c, GK_TT_F32));
     s->f.kind = FL_UNDEF;
 }
 
@@ -995,15 +1141,17 @@ static int apply_libm(ctx *c, state *s, int top, gk_trace_type t, int n_args)
 
 static const dentry *decode(ctx *c, uint64_t pc)
 {
-    dentry *e = &c->cache[(pc * 0x9E3779B1u >> 7) % SX_DCACHE];
-    if (e->pc == pc && pc) return e;
+    const size_t slot = (size_t)((pc * 0x9E3779B97F4A7C15u) >> 40) % SX_DCACHE;
+    dentry *e = &c->cache->entry[slot];
+    if (c->cache->tag[slot] == pc && pc) return e;
     if (pc < c->env->code_lo || pc >= c->env->code_hi) return NULL;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    c->cache->tag[slot] = 0;
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&c->dec, (const void *)(uintptr_t)pc,
                                              c->env->code_hi - pc, &e->in, ops)))
         return NULL;
     memcpy(e->ops, ops, sizeof e->ops);
-    e->pc = pc;
+    c->cache->tag[slot] = pc;
     return e;
 }
 
@@ -1030,20 +1178,21 @@ static int push_value(ctx *c, state *s, gv v)
 /* gk_sx_resolve_libm walks the loaded modules: remember its answers for this run. */
 static int resolve_cached(ctx *c, uint64_t target, gk_trace_type *t, int *n_args, const char **name)
 {
-    for (int i = 0; i < c->n_libm_cache; i++)
-        if (c->libm_cache[i].target == target) {
-            *t = c->libm_cache[i].type;
-            *n_args = c->libm_cache[i].n_args;
+    gk_sx_cache *k = c->cache;
+    for (int i = 0; i < k->n_libm; i++)
+        if (k->libm[i].target == target) {
+            *t = k->libm[i].type;
+            *n_args = k->libm[i].n_args;
             *name = NULL;
-            return c->libm_cache[i].top;
+            return k->libm[i].top;
         }
     const int top = gk_sx_resolve_libm(target, t, n_args, name);
-    if (top >= 0 && c->n_libm_cache < 8) {
-        c->libm_cache[c->n_libm_cache].target = target;
-        c->libm_cache[c->n_libm_cache].top = top;
-        c->libm_cache[c->n_libm_cache].n_args = *n_args;
-        c->libm_cache[c->n_libm_cache].type = *t;
-        c->n_libm_cache++;
+    if (top >= 0 && k->n_libm < 8) {
+        k->libm[k->n_libm].target = target;
+        k->libm[k->n_libm].top = top;
+        k->libm[k->n_libm].n_args = *n_args;
+        k->libm[k->n_libm].type = *t;
+        k->n_libm++;
     }
     return top;
 }
@@ -1058,8 +1207,12 @@ static bool is_plt_stub(ctx *c, uint64_t pc)
     return e && e->in.mnemonic == ZYDIS_MNEMONIC_JMP && e->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY;
 }
 
-static int call_target(ctx *c, state *s, const ZydisDecodedInstruction *in,
-                       const ZydisDecodedOperand *ops, uint64_t next, bool tail)
+static int call_target(ctx *c,
+                       state *s,
+                       const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops,
+                       uint64_t next,
+                       bool tail)
 {
     gk_trace_type t;
     int n_args, top = -1;
@@ -1105,6 +1258,221 @@ static int call_target(ctx *c, state *s, const ZydisDecodedInstruction *in,
     return STEP_NEXT;
 }
 
+/* ---- VEX (AVX) scalar forms ---------------------------------------------------------------- */
+
+/* The legacy SSE instruction a VEX scalar instruction computes, or INVALID. */
+static ZydisMnemonic vex_legacy(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_VMOVSS: return ZYDIS_MNEMONIC_MOVSS;
+    case ZYDIS_MNEMONIC_VMOVSD: return ZYDIS_MNEMONIC_MOVSD;
+    case ZYDIS_MNEMONIC_VMOVAPS: return ZYDIS_MNEMONIC_MOVAPS;
+    case ZYDIS_MNEMONIC_VMOVUPS: return ZYDIS_MNEMONIC_MOVUPS;
+    case ZYDIS_MNEMONIC_VMOVAPD: return ZYDIS_MNEMONIC_MOVAPD;
+    case ZYDIS_MNEMONIC_VMOVUPD: return ZYDIS_MNEMONIC_MOVUPD;
+    case ZYDIS_MNEMONIC_VMOVD: return ZYDIS_MNEMONIC_MOVD;
+    case ZYDIS_MNEMONIC_VMOVQ: return ZYDIS_MNEMONIC_MOVQ;
+    case ZYDIS_MNEMONIC_VADDSS: return ZYDIS_MNEMONIC_ADDSS;
+    case ZYDIS_MNEMONIC_VSUBSS: return ZYDIS_MNEMONIC_SUBSS;
+    case ZYDIS_MNEMONIC_VMULSS: return ZYDIS_MNEMONIC_MULSS;
+    case ZYDIS_MNEMONIC_VDIVSS: return ZYDIS_MNEMONIC_DIVSS;
+    case ZYDIS_MNEMONIC_VMINSS: return ZYDIS_MNEMONIC_MINSS;
+    case ZYDIS_MNEMONIC_VMAXSS: return ZYDIS_MNEMONIC_MAXSS;
+    case ZYDIS_MNEMONIC_VSQRTSS: return ZYDIS_MNEMONIC_SQRTSS;
+    case ZYDIS_MNEMONIC_VADDSD: return ZYDIS_MNEMONIC_ADDSD;
+    case ZYDIS_MNEMONIC_VSUBSD: return ZYDIS_MNEMONIC_SUBSD;
+    case ZYDIS_MNEMONIC_VMULSD: return ZYDIS_MNEMONIC_MULSD;
+    case ZYDIS_MNEMONIC_VDIVSD: return ZYDIS_MNEMONIC_DIVSD;
+    case ZYDIS_MNEMONIC_VMINSD: return ZYDIS_MNEMONIC_MINSD;
+    case ZYDIS_MNEMONIC_VMAXSD: return ZYDIS_MNEMONIC_MAXSD;
+    case ZYDIS_MNEMONIC_VSQRTSD: return ZYDIS_MNEMONIC_SQRTSD;
+    case ZYDIS_MNEMONIC_VCVTSS2SD: return ZYDIS_MNEMONIC_CVTSS2SD;
+    case ZYDIS_MNEMONIC_VCVTSD2SS: return ZYDIS_MNEMONIC_CVTSD2SS;
+    case ZYDIS_MNEMONIC_VCVTSI2SS: return ZYDIS_MNEMONIC_CVTSI2SS;
+    case ZYDIS_MNEMONIC_VCVTSI2SD: return ZYDIS_MNEMONIC_CVTSI2SD;
+    case ZYDIS_MNEMONIC_VCVTTSS2SI: return ZYDIS_MNEMONIC_CVTTSS2SI;
+    case ZYDIS_MNEMONIC_VCVTTSD2SI: return ZYDIS_MNEMONIC_CVTTSD2SI;
+    case ZYDIS_MNEMONIC_VUCOMISS: return ZYDIS_MNEMONIC_UCOMISS;
+    case ZYDIS_MNEMONIC_VCOMISS: return ZYDIS_MNEMONIC_COMISS;
+    case ZYDIS_MNEMONIC_VUCOMISD: return ZYDIS_MNEMONIC_UCOMISD;
+    case ZYDIS_MNEMONIC_VCOMISD: return ZYDIS_MNEMONIC_COMISD;
+    case ZYDIS_MNEMONIC_VCMPSS: return ZYDIS_MNEMONIC_CMPSS;
+    case ZYDIS_MNEMONIC_VCMPSD: return ZYDIS_MNEMONIC_CMPSD;
+    case ZYDIS_MNEMONIC_VANDPS: return ZYDIS_MNEMONIC_ANDPS;
+    case ZYDIS_MNEMONIC_VANDPD: return ZYDIS_MNEMONIC_ANDPD;
+    case ZYDIS_MNEMONIC_VANDNPS: return ZYDIS_MNEMONIC_ANDNPS;
+    case ZYDIS_MNEMONIC_VANDNPD: return ZYDIS_MNEMONIC_ANDNPD;
+    case ZYDIS_MNEMONIC_VORPS: return ZYDIS_MNEMONIC_ORPS;
+    case ZYDIS_MNEMONIC_VORPD: return ZYDIS_MNEMONIC_ORPD;
+    case ZYDIS_MNEMONIC_VXORPS: return ZYDIS_MNEMONIC_XORPS;
+    case ZYDIS_MNEMONIC_VXORPD: return ZYDIS_MNEMONIC_XORPD;
+    case ZYDIS_MNEMONIC_VPXOR: return ZYDIS_MNEMONIC_PXOR;
+    case ZYDIS_MNEMONIC_VPAND: return ZYDIS_MNEMONIC_PAND;
+    case ZYDIS_MNEMONIC_VPANDN: return ZYDIS_MNEMONIC_PANDN;
+    case ZYDIS_MNEMONIC_VPOR: return ZYDIS_MNEMONIC_POR;
+    default: return ZYDIS_MNEMONIC_INVALID;
+    }
+}
+
+/* vfmadd / vfmsub / vfnmadd / vfnmsub 132/213/231 ss/sd: which operands multiply and add, and
+ * the signs (a * b + c with a or c negated; negation is exact, so one fused rounding). */
+static bool vex_fma(ZydisMnemonic m, int *order, bool *neg_product, bool *neg_addend, bool *f64)
+{
+    static const struct {
+        ZydisMnemonic m;
+        int order;
+        bool np, na, f64;
+    } table[] = {
+        {ZYDIS_MNEMONIC_VFMADD132SS, 132, false, false, false},
+        {ZYDIS_MNEMONIC_VFMADD213SS, 213, false, false, false},
+        {ZYDIS_MNEMONIC_VFMADD231SS, 231, false, false, false},
+        {ZYDIS_MNEMONIC_VFMSUB132SS, 132, false, true, false},
+        {ZYDIS_MNEMONIC_VFMSUB213SS, 213, false, true, false},
+        {ZYDIS_MNEMONIC_VFMSUB231SS, 231, false, true, false},
+        {ZYDIS_MNEMONIC_VFNMADD132SS, 132, true, false, false},
+        {ZYDIS_MNEMONIC_VFNMADD213SS, 213, true, false, false},
+        {ZYDIS_MNEMONIC_VFNMADD231SS, 231, true, false, false},
+        {ZYDIS_MNEMONIC_VFNMSUB132SS, 132, true, true, false},
+        {ZYDIS_MNEMONIC_VFNMSUB213SS, 213, true, true, false},
+        {ZYDIS_MNEMONIC_VFNMSUB231SS, 231, true, true, false},
+        {ZYDIS_MNEMONIC_VFMADD132SD, 132, false, false, true},
+        {ZYDIS_MNEMONIC_VFMADD213SD, 213, false, false, true},
+        {ZYDIS_MNEMONIC_VFMADD231SD, 231, false, false, true},
+        {ZYDIS_MNEMONIC_VFMSUB132SD, 132, false, true, true},
+        {ZYDIS_MNEMONIC_VFMSUB213SD, 213, false, true, true},
+        {ZYDIS_MNEMONIC_VFMSUB231SD, 231, false, true, true},
+        {ZYDIS_MNEMONIC_VFNMADD132SD, 132, true, false, true},
+        {ZYDIS_MNEMONIC_VFNMADD213SD, 213, true, false, true},
+        {ZYDIS_MNEMONIC_VFNMADD231SD, 231, true, false, true},
+        {ZYDIS_MNEMONIC_VFNMSUB132SD, 132, true, true, true},
+        {ZYDIS_MNEMONIC_VFNMSUB213SD, 213, true, true, true},
+        {ZYDIS_MNEMONIC_VFNMSUB231SD, 231, true, true, true},
+    };
+
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].m == m) {
+            *order = table[i].order;
+            *neg_product = table[i].np;
+            *neg_addend = table[i].na;
+            *f64 = table[i].f64;
+            return true;
+        }
+    return false;
+}
+
+/* A VEX instruction on XMM registers as the legacy one it computes: for the three-operand forms
+ * the first source is copied to the destination first (the legacy op keeps the destination's
+ * upper lanes, VEX takes them from the first source). FMAs are executed here and returned with
+ * mnemonic INVALID. */
+static int vex_as_legacy(ctx *c,
+                         state *s,
+                         const ZydisDecodedInstruction *in,
+                         const ZydisDecodedOperand *ops,
+                         ZydisDecodedInstruction *out_in,
+                         ZydisDecodedOperand *out_ops)
+{
+    if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_VEX)
+        return fail_at(c, s, in, ops, "unsupported encoding (EVEX, XOP, 3DNow!)");
+    for (int i = 0; i < in->operand_count_visible; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[i].reg.value >= ZYDIS_REGISTER_YMM0 &&
+            ops[i].reg.value <= ZYDIS_REGISTER_ZMM31)
+            return fail_at(c, s, in, ops, "vector (ymm/zmm) instruction");
+    int order;
+    bool neg_product, neg_addend, f64;
+    if (vex_fma(in->mnemonic, &order, &neg_product, &neg_addend, &f64)) {
+        const gk_trace_type t = f64 ? GK_TT_F64 : GK_TT_F32;
+        const int di = xmm_index(ops[0].reg.value), si = xmm_index(ops[1].reg.value);
+        xv v3;
+        if (di < 0 || si < 0 || get_xmm_operand(c, s, in, &ops[2], f64 ? 8 : 4, &v3) < 0)
+            return fail_at(c, s, in, ops, "unsupported FMA operand");
+        const int32_t x1 = xv_lane(c, &s->x[di], t), x2 = xv_lane(c, &s->x[si], t),
+                      x3 = xv_lane(c, &v3, t);
+        if (x1 < 0 || x2 < 0 || x3 < 0) return fail_at(c, s, in, ops, "FMA of another width");
+        int32_t m1 = order == 132 ? x1 : x2,
+                m2 = order == 132   ? x3
+                     : order == 213 ? x1
+                                    : x3,
+                add = order == 132   ? x2
+                      : order == 213 ? x3
+                                     : x1;
+        if (neg_product) m1 = gk_dag_op1(c->dag, GK_TOP_NEG, t, m1);
+        if (neg_addend) add = gk_dag_op1(c->dag, GK_TOP_NEG, t, add);
+        const int32_t r = gk_dag_op3(c->dag, GK_TOP_FMA, t, m1, m2, add);
+        if (r < 0) return fail_at(c, s, in, ops, "trace too large");
+        s->x[di] = xv_sym(r);
+        out_in->mnemonic = ZYDIS_MNEMONIC_INVALID;
+        return STEP_NEXT;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_VBROADCASTSS) {
+        /* a 4-byte value in every lane (Clang loads constants so); the low lane is what counts */
+        const int di = xmm_index(ops[0].reg.value);
+        xv v;
+        if (di < 0 || get_xmm_operand(c, s, in, &ops[1], 4, &v) < 0)
+            return fail_at(c, s, in, ops, "unsupported operand");
+        if (v.conc)
+            for (int i = 4; i < 16; i++)
+                v.bytes[i] = v.bytes[i % 4];
+        else
+            v = xv_sym(xv_lane(c, &v, GK_TT_F32));
+        if (!v.conc && v.node < 0) return fail_at(c, s, in, ops, "broadcast of another width");
+        s->x[di] = v;
+        out_in->mnemonic = ZYDIS_MNEMONIC_INVALID;
+        return STEP_NEXT;
+    }
+    const ZydisMnemonic legacy = vex_legacy(in->mnemonic);
+    if (legacy == ZYDIS_MNEMONIC_INVALID) return fail_at(c, s, in, ops, "unsupported instruction");
+    *out_in = *in;
+    out_in->mnemonic = legacy;
+    memcpy(out_ops, ops, 5 * sizeof *ops);
+    /* three operands with a register first source: dst = src1, then the legacy two-operand op */
+    const bool three =
+        in->operand_count_visible >= 3 && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        xmm_index(ops[1].reg.value) >= 0 && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER;
+    if (three) {
+        const int di = xmm_index(ops[0].reg.value), si = xmm_index(ops[1].reg.value);
+        if (di < 0) return fail_at(c, s, in, ops, "unsupported destination");
+        const bool src2_is_dst =
+            ops[2].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[2].reg.value == ops[0].reg.value;
+        if (src2_is_dst && di != si) {
+            /* dst = src1 op dst: computed here in that operand order (the legacy form would read
+             * the overwritten dst); bitwise ops are symmetric bit for bit */
+            const bool dbl = legacy == ZYDIS_MNEMONIC_ADDSD || legacy == ZYDIS_MNEMONIC_SUBSD ||
+                             legacy == ZYDIS_MNEMONIC_MULSD || legacy == ZYDIS_MNEMONIC_DIVSD ||
+                             legacy == ZYDIS_MNEMONIC_MINSD || legacy == ZYDIS_MNEMONIC_MAXSD;
+            const int top =
+                legacy == ZYDIS_MNEMONIC_ADDSS || legacy == ZYDIS_MNEMONIC_ADDSD   ? GK_TOP_ADD
+                : legacy == ZYDIS_MNEMONIC_SUBSS || legacy == ZYDIS_MNEMONIC_SUBSD ? GK_TOP_SUB
+                : legacy == ZYDIS_MNEMONIC_MULSS || legacy == ZYDIS_MNEMONIC_MULSD ? GK_TOP_MUL
+                : legacy == ZYDIS_MNEMONIC_DIVSS || legacy == ZYDIS_MNEMONIC_DIVSD ? GK_TOP_DIV
+                : legacy == ZYDIS_MNEMONIC_MINSS || legacy == ZYDIS_MNEMONIC_MINSD ? GK_TOP_MIN
+                : legacy == ZYDIS_MNEMONIC_MAXSS || legacy == ZYDIS_MNEMONIC_MAXSD ? GK_TOP_MAX
+                                                                                   : -1;
+            if (top >= 0) {
+                const gk_trace_type t = dbl ? GK_TT_F64 : GK_TT_F32;
+                const int32_t x1 = xv_lane(c, &s->x[si], t), x2 = xv_lane(c, &s->x[di], t);
+                const int32_t r = x1 < 0 || x2 < 0 ? -1 : gk_dag_op2(c->dag, top, t, x1, x2);
+                if (r < 0) return fail_at(c, s, in, ops, "operation on a value of another width");
+                s->x[di] = xv_sym(r);
+                out_in->mnemonic = ZYDIS_MNEMONIC_INVALID;
+                return STEP_NEXT;
+            }
+            if (legacy != ZYDIS_MNEMONIC_ANDPS && legacy != ZYDIS_MNEMONIC_ORPS &&
+                legacy != ZYDIS_MNEMONIC_XORPS && legacy != ZYDIS_MNEMONIC_ANDPD &&
+                legacy != ZYDIS_MNEMONIC_ORPD && legacy != ZYDIS_MNEMONIC_XORPD &&
+                legacy != ZYDIS_MNEMONIC_PXOR && legacy != ZYDIS_MNEMONIC_PAND &&
+                legacy != ZYDIS_MNEMONIC_POR)
+                return fail_at(c, s, in, ops, "VEX form with the destination as second source");
+            out_ops[1] = ops[1];
+        } else {
+            s->x[di] = s->x[si];
+            out_ops[1] = ops[2];
+        }
+        out_ops[2] = ops[3];
+        out_in->operand_count_visible = (uint8_t)(in->operand_count_visible - 1);
+    }
+    return STEP_NEXT;
+}
+
 static int step(ctx *c, state *s)
 {
     if (++c->steps > (c->env->max_steps ? c->env->max_steps : SX_MAX_STEPS))
@@ -1113,6 +1481,18 @@ static int step(ctx *c, state *s)
     if (!e) return fail(c, s, "undecodable instruction or code outside the function's module");
     const ZydisDecodedInstruction *in = &e->in;
     const ZydisDecodedOperand *ops = e->ops;
+    ZydisDecodedInstruction vex_in;
+    ZydisDecodedOperand vex_ops[5];
+    if (in->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY) {
+        const int k = vex_as_legacy(c, s, in, ops, &vex_in, vex_ops);
+        if (k != STEP_NEXT) return k;
+        if (vex_in.mnemonic == ZYDIS_MNEMONIC_INVALID) {
+            s->pc += in->length; /* executed by vex_as_legacy */
+            return STEP_NEXT;
+        }
+        in = &vex_in;
+        ops = vex_ops;
+    }
     const uint64_t next = s->pc + in->length;
     const unsigned w = ops[0].size;
     gv a, b, r;
@@ -1142,7 +1522,8 @@ static int step(ctx *c, state *s)
             if (in->mnemonic != ZYDIS_MNEMONIC_MOVZX && (v >> (sw - 1)) & 1) v |= ~mask_bits(sw);
             r = gv_conc(v & mask_bits(w), a.taint);
         } else {
-            r = gv_sym(gk_dag_op1(c->dag, in->mnemonic == ZYDIS_MNEMONIC_MOVZX ? GK_TOP_ZEXT : GK_TOP_SEXT,
+            r = gv_sym(gk_dag_op1(c->dag,
+                                  in->mnemonic == ZYDIS_MNEMONIC_MOVZX ? GK_TOP_ZEXT : GK_TOP_SEXT,
                                   int_type(w), a.node));
         }
         NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
@@ -1160,13 +1541,33 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_LEA: {
         addr ad;
         NEED(ops[1].mem.base != ZYDIS_REGISTER_RIP, "address of code or data");
-        NEED(mem_address(c, s, in, &ops[1], &ad) == 0, "address computed from data");
+        if (mem_address(c, s, in, &ops[1], &ad) != 0) {
+            /* arithmetic on data: base + index * scale + disp in the operand width */
+            const gk_trace_type t = int_type(w);
+            int32_t sum = gk_dag_const(c->dag, t, (uint64_t)ops[1].mem.disp.value);
+            const ZydisRegister regs[2] = {ops[1].mem.base, ops[1].mem.index};
+            for (int k = 0; k < 2 && sum >= 0; k++) {
+                if (regs[k] == ZYDIS_REGISTER_NONE) continue;
+                const int ri = gpr_index(regs[k]);
+                NEED(ri >= 0, "unsupported address register");
+                int32_t v = gv_node(c, s->r[ri], w);
+                NEED(v >= 0, "address of a pointer mixed with data");
+                if (k == 1 && ops[1].mem.scale > 1)
+                    v = gk_dag_op2(c->dag, GK_TOP_IMUL, t, v,
+                                   gk_dag_const(c->dag, t, ops[1].mem.scale));
+                sum = gk_dag_op2(c->dag, GK_TOP_IADD, t, sum, v);
+            }
+            NEED(sum >= 0, "trace too large");
+            NEED(set_int(c, s, in, &ops[0], w, gv_sym(sum)) == 0, "unsupported destination");
+            break;
+        }
         r = (gv){.node = -1, .base = ad.base, .off = ad.off};
         if (ad.base == BASE_NONE) {
             /* taint of the registers involved */
             uint8_t t = 0;
             if (ops[1].mem.base != ZYDIS_REGISTER_NONE) t |= s->r[gpr_index(ops[1].mem.base)].taint;
-            if (ops[1].mem.index != ZYDIS_REGISTER_NONE) t |= s->r[gpr_index(ops[1].mem.index)].taint;
+            if (ops[1].mem.index != ZYDIS_REGISTER_NONE)
+                t |= s->r[gpr_index(ops[1].mem.index)].taint;
             r = gv_conc((uint64_t)ad.off & mask_bits(w), t);
         }
         NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
@@ -1190,9 +1591,11 @@ static int step(ctx *c, state *s)
         }
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0, "unsupported operand");
         NEED(get_int(c, s, in, &ops[1], w, &b) == 0, "unsupported operand");
-        NEED(int_binop(c, s, in->mnemonic, a, b, w, &r, same &&
-                       in->mnemonic != ZYDIS_MNEMONIC_TEST && in->mnemonic != ZYDIS_MNEMONIC_AND &&
-                       in->mnemonic != ZYDIS_MNEMONIC_OR && in->mnemonic != ZYDIS_MNEMONIC_CMP) == 0,
+        NEED(int_binop(c, s, in->mnemonic, a, b, w, &r,
+                       same && in->mnemonic != ZYDIS_MNEMONIC_TEST &&
+                           in->mnemonic != ZYDIS_MNEMONIC_AND &&
+                           in->mnemonic != ZYDIS_MNEMONIC_OR &&
+                           in->mnemonic != ZYDIS_MNEMONIC_CMP) == 0,
              "unsupported integer operation");
         if (in->mnemonic != ZYDIS_MNEMONIC_CMP && in->mnemonic != ZYDIS_MNEMONIC_TEST)
             NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
@@ -1236,7 +1639,8 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_DEC: {
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0, "unsupported operand");
         const uint8_t cf = s->f.cf;
-        NEED(int_binop(c, s, in->mnemonic == ZYDIS_MNEMONIC_INC ? ZYDIS_MNEMONIC_ADD : ZYDIS_MNEMONIC_SUB,
+        NEED(int_binop(c, s,
+                       in->mnemonic == ZYDIS_MNEMONIC_INC ? ZYDIS_MNEMONIC_ADD : ZYDIS_MNEMONIC_SUB,
                        a, gv_conc(1, 0), w, &r, false) == 0,
              "unsupported operand");
         if (s->f.kind == FL_ICMP) s->f.kind = FL_UNDEF;
@@ -1248,9 +1652,10 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_NOT:
         NEED(get_int(c, s, in, &ops[0], w, &a) == 0 && a.base == BASE_NONE, "unsupported operand");
         if (a.node < 0) {
-            r = gv_conc((in->mnemonic == ZYDIS_MNEMONIC_NEG ? 0 - (uint64_t)a.off : ~(uint64_t)a.off) &
-                            mask_bits(w),
-                        a.taint);
+            r = gv_conc(
+                (in->mnemonic == ZYDIS_MNEMONIC_NEG ? 0 - (uint64_t)a.off : ~(uint64_t)a.off) &
+                    mask_bits(w),
+                a.taint);
             if (in->mnemonic == ZYDIS_MNEMONIC_NEG) flags_sub(s, 0, (uint64_t)a.off, w);
         } else if (in->mnemonic == ZYDIS_MNEMONIC_NOT) {
             r = gv_sym(gk_dag_op1(c->dag, GK_TOP_NOT, int_type(w), a.node));
@@ -1272,6 +1677,21 @@ static int step(ctx *c, state *s)
         NEED(shift_op(c, s, in->mnemonic, a, b, w, &r) == 0, "shift of a pointer or by data");
         NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
         break;
+    case ZYDIS_MNEMONIC_BSR: {
+        NEED(get_int(c, s, in, &ops[1], w, &a) == 0 && a.base == BASE_NONE, "unsupported operand");
+        if (a.node < 0) {
+            const uint64_t x = (uint64_t)a.off & mask_bits(w);
+            NEED(x != 0, "bsr of zero (destination undefined)");
+            r = gv_conc((uint64_t)(63 - __builtin_clzll(x)), a.taint);
+            s->f = (flags){.kind = FL_CONC, .width = (uint8_t)w, .zf = 0};
+        } else {
+            r = gv_sym(gk_dag_op1(c->dag, GK_TOP_BSR, int_type(w), a.node));
+            NEED(r.node >= 0, "trace too large");
+            s->f = (flags){.kind = FL_TEST, .width = (uint8_t)w, .a = a.node}; /* ZF: source 0 */
+        }
+        NEED(set_int(c, s, in, &ops[0], w, r) == 0, "unsupported destination");
+        break;
+    }
     case ZYDIS_MNEMONIC_PUSH:
         NEED(get_int(c, s, in, &ops[0], 64, &a) == 0, "unsupported push");
         NEED(push_value(c, s, a) == 0, "stack overflow");
@@ -1302,7 +1722,8 @@ static int step(ctx *c, state *s)
     }
     case ZYDIS_MNEMONIC_CALL: return call_target(c, s, in, ops, next, false);
     case ZYDIS_MNEMONIC_JMP: {
-        if (ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return call_target(c, s, in, ops, next, true);
+        if (ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
+            return call_target(c, s, in, ops, next, true);
         ZyanU64 t;
         NEED(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, &ops[0], s->pc, &t)), "bad jump");
         if (t < c->env->code_lo || t >= c->env->code_hi || is_plt_stub(c, t))
@@ -1365,7 +1786,7 @@ static int step(ctx *c, state *s)
         NEED(cond >= 0, "setcc on flags the executor does not model");
         const gk_trace_op *cn = gk_dag_node(c->dag, cond);
         r = cn->opcode == GK_TOP_CONST ? gv_conc(cn->imm, 0)
-                                        : gv_sym(gk_dag_op1(c->dag, GK_TOP_ZEXT, GK_TT_I8, cond));
+                                       : gv_sym(gk_dag_op1(c->dag, GK_TOP_ZEXT, GK_TT_I8, cond));
         NEED(set_int(c, s, in, &ops[0], 8, r) == 0, "unsupported destination");
         break;
     }
@@ -1451,20 +1872,24 @@ static int step(ctx *c, state *s)
         }
         const int di = xmm_index(ops[0].reg.value);
         xv v;
-        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], 16, &v) == 0, "unsupported 16-byte load");
+        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], 16, &v) == 0,
+             "unsupported 16-byte load");
         s->x[di] = v;
         break;
     }
     case ZYDIS_MNEMONIC_MOVD:
     case ZYDIS_MNEMONIC_MOVQ: {
         const unsigned bits = in->mnemonic == ZYDIS_MNEMONIC_MOVD ? 32 : 64;
-        const int dx = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[0].reg.value) : -1;
+        const int dx =
+            ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[0].reg.value) : -1;
         if (dx >= 0) {
-            const int sx = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[1].reg.value) : -1;
+            const int sx =
+                ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER ? xmm_index(ops[1].reg.value) : -1;
             xv v;
             if (sx >= 0 || ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
                 NEED(get_xmm_operand(c, s, in, &ops[1], bits / 8, &v) == 0, "unsupported movq");
-                if (v.conc) memset(v.bytes + bits / 8, 0, 16 - bits / 8);
+                if (v.conc)
+                    memset(v.bytes + bits / 8, 0, 16 - bits / 8);
                 else {
                     v = xv_sym(xv_lane(c, &v, int_type(bits)));
                     NEED(v.node >= 0, "movq of a value of another width");
@@ -1503,27 +1928,56 @@ static int step(ctx *c, state *s)
         }
         break;
     }
-    case ZYDIS_MNEMONIC_ADDSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SUBSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MULSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_DIVSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MINSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MAXSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SQRTSS: NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F32) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_ADDSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SUBSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MULSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_DIVSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MINSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_MAXSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F64) == 0, "unsupported operand"); break;
-    case ZYDIS_MNEMONIC_SQRTSD: NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F64) == 0, "unsupported operand"); break;
+    case ZYDIS_MNEMONIC_ADDSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SUBSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MULSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_DIVSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MINSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MAXSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SQRTSS:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F32) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_ADDSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_ADD, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SUBSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SUB, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MULSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MUL, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_DIVSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_DIV, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MINSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MIN, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_MAXSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_MAX, GK_TT_F64) == 0, "unsupported operand");
+        break;
+    case ZYDIS_MNEMONIC_SQRTSD:
+        NEED(scalar_fp(c, s, in, ops, GK_TOP_SQRT, GK_TT_F64) == 0, "unsupported operand");
+        break;
     case ZYDIS_MNEMONIC_CVTSS2SD:
     case ZYDIS_MNEMONIC_CVTSD2SS: {
         const bool up = in->mnemonic == ZYDIS_MNEMONIC_CVTSS2SD;
         const gk_trace_type from = up ? GK_TT_F32 : GK_TT_F64, to = up ? GK_TT_F64 : GK_TT_F32;
         const int di = xmm_index(ops[0].reg.value);
         xv v;
-        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], up ? 4 : 8, &v) == 0, "unsupported operand");
+        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], up ? 4 : 8, &v) == 0,
+             "unsupported operand");
         const gk_trace_op o = {.opcode = GK_TOP_CVT, .type = (uint8_t)to};
         if (v.conc && s->x[di].conc) {
             uint64_t x = 0;
@@ -1578,11 +2032,13 @@ static int step(ctx *c, state *s)
     case ZYDIS_MNEMONIC_COMISS:
     case ZYDIS_MNEMONIC_UCOMISD:
     case ZYDIS_MNEMONIC_COMISD: {
-        const bool f64 = in->mnemonic == ZYDIS_MNEMONIC_UCOMISD || in->mnemonic == ZYDIS_MNEMONIC_COMISD;
+        const bool f64 =
+            in->mnemonic == ZYDIS_MNEMONIC_UCOMISD || in->mnemonic == ZYDIS_MNEMONIC_COMISD;
         const gk_trace_type t = f64 ? GK_TT_F64 : GK_TT_F32;
         const int di = xmm_index(ops[0].reg.value);
         xv v;
-        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], f64 ? 8 : 4, &v) == 0, "unsupported operand");
+        NEED(di >= 0 && get_xmm_operand(c, s, in, &ops[1], f64 ? 8 : 4, &v) == 0,
+             "unsupported operand");
         const int32_t x = xv_lane(c, &s->x[di], t), y = xv_lane(c, &v, t);
         NEED(x >= 0 && y >= 0, "comparison of a value of another width");
         const gk_trace_op *xn = gk_dag_node(c->dag, x), *yn = gk_dag_node(c->dag, y);
@@ -1620,8 +2076,8 @@ static int step(ctx *c, state *s)
         const int32_t x = xv_lane(c, &s->x[di], t), y = xv_lane(c, &v, t);
         NEED(x >= 0 && y >= 0, "comparison of a value of another width");
         const int32_t cnd = gk_dag_cmp(c->dag, GK_TOP_FCMP, preds[ops[2].imm.value.u], x, y);
-        s->x[di] = xv_sym(gk_dag_op3(c->dag, GK_TOP_SELECT, it, cnd, gk_dag_const(c->dag, it, ~0ull),
-                                     gk_dag_const(c->dag, it, 0)));
+        s->x[di] = xv_sym(gk_dag_op3(c->dag, GK_TOP_SELECT, it, cnd,
+                                     gk_dag_const(c->dag, it, ~0ull), gk_dag_const(c->dag, it, 0)));
         break;
     }
     case ZYDIS_MNEMONIC_ANDPS:
@@ -1716,6 +2172,28 @@ static xv xv_select(ctx *c, int32_t cond, const xv *a, const xv *b)
     return r < 0 ? xv_sym(opaque(c, GK_TT_F32)) : xv_sym(r);
 }
 
+static int32_t original_memory(ctx *c, uint8_t array, int64_t off);
+
+/* An array store made on one side of a fork only: cond ? value : original element (or the
+ * reverse when the store is on the false side). Overlapping other cells is not handled. */
+static bool one_sided_cell(ctx *c, int32_t cond, cell *m, bool on_true_side)
+{
+    const int arr = m->base - BASE_ARRAY0;
+    const gk_trace_type et = (gk_trace_type)c->args->array_type[arr];
+    if (et == GK_TT_I8 || gk_trace_type_bits(et) != m->width * 8u) return false;
+    const int32_t v = m->is_x
+                          ? xv_lane(c, &m->x, et)
+                          : gk_dag_op1(c->dag, GK_TOP_BITCAST, et, gv_node(c, m->g, m->width * 8u));
+    const int32_t old = original_memory(c, (uint8_t)arr, m->off);
+    if (v < 0 || old < 0) return false;
+    const int32_t r = on_true_side ? gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, v, old)
+                                   : gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, old, v);
+    if (r < 0) return false;
+    m->is_x = 1;
+    m->x = xv_sym(r);
+    return true;
+}
+
 /* Merges state b (condition false) into a (condition true) at the same pc. */
 static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
 {
@@ -1727,19 +2205,50 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     }
     if (memcmp(&a->f, &b->f, sizeof a->f) != 0) a->f.kind = FL_UNDEF;
     a->hazard = a->hazard || b->hazard;
-    /* memory: the same cells on both sides (values may differ) */
-    if (a->n_cells != b->n_cells) return false;
-    for (int i = 0; i < a->n_cells; i++) {
-        cell *ka = &a->cells[i];
-        const cell *kb = &b->cells[i];
-        if (ka->base != kb->base || ka->off != kb->off || ka->width != kb->width ||
-            ka->is_x != kb->is_x)
-            return false;
-        if (ka->is_x)
-            ka->x = xv_select(c, cond, &ka->x, &kb->x);
-        else
-            ka->g = gv_select(c, cond, &ka->g, &kb->g);
+    /* memory, matched by address: a value stored on one side only is selected against what
+     * the other side holds there (the array's original element); a stack slot written on one
+     * side only is dropped (a later load of it is rejected) */
+    cell *merged = malloc(SX_MAX_CELLS * sizeof *merged);
+    if (!merged) return false;
+    int n = 0;
+    bool ok = true;
+    for (int i = 0; i < a->n_cells && ok; i++) {
+        const cell *ka = &a->cells[i];
+        const cell *kb = NULL;
+        for (int j = 0; j < b->n_cells; j++)
+            if (b->cells[j].base == ka->base && b->cells[j].off == ka->off &&
+                b->cells[j].width == ka->width && b->cells[j].is_x == ka->is_x)
+                kb = &b->cells[j];
+        cell m = *ka;
+        if (kb) {
+            if (ka->is_x)
+                m.x = xv_select(c, cond, &ka->x, &kb->x);
+            else
+                m.g = gv_select(c, cond, &ka->g, &kb->g);
+        } else if (ka->base == BASE_STACK) {
+            continue;
+        } else {
+            ok = one_sided_cell(c, cond, &m, true);
+        }
+        merged[n++] = m;
     }
+    for (int j = 0; j < b->n_cells && ok; j++) {
+        const cell *kb = &b->cells[j];
+        bool in_a = false;
+        for (int i = 0; i < a->n_cells; i++)
+            in_a = in_a || (a->cells[i].base == kb->base && a->cells[i].off == kb->off &&
+                            a->cells[i].width == kb->width && a->cells[i].is_x == kb->is_x);
+        if (in_a || kb->base == BASE_STACK) continue;
+        cell m = *kb;
+        ok = one_sided_cell(c, cond, &m, false);
+        merged[n++] = m;
+    }
+    if (ok) {
+        memcpy(a->cells, merged, (size_t)n * sizeof *merged);
+        a->n_cells = n;
+    }
+    free(merged);
+    return ok;
     return true;
 }
 
@@ -1749,10 +2258,16 @@ enum { SX_MERGE_NEST = 3 }; /* diamonds inside diamonds (if / else-if chains) */
 
 /* Follows `st` for at most SX_MERGE_STEPS steps, recording the pcs; stops at `stop_pc`. Forks
  * on the way are merged as nested diamonds, or end the walk. */
+static int merge_limit(int nest)
+{
+    return nest == 0 ? SX_MERGE_STEPS : SX_MERGE_STEPS_INNER;
+}
+
 static int walk(ctx *c, state *st, uint64_t stop_pc, uint64_t *trail, int *n_trail, int nest)
 {
     *n_trail = 0;
-    for (int i = 0; i < SX_MERGE_STEPS; i++) {
+    const int limit = merge_limit(nest);
+    for (int i = 0; i < limit; i++) {
         if (st->pc == stop_pc) return 1;
         trail[(*n_trail)++] = st->pc;
         const int k = step(c, st);
@@ -1770,9 +2285,10 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
 {
     state *a = clone_state(s), *b = clone_state(s), *b0 = NULL;
     int result = 0;
-    uint64_t trail_b[SX_MERGE_STEPS], trail_a[SX_MERGE_STEPS];
-    int nb = 0, na = 0;
-    if (!a || !b) goto out;
+    uint64_t *trail_b = malloc(2 * SX_MERGE_STEPS * sizeof *trail_b);
+    uint64_t *trail_a = trail_b ? trail_b + SX_MERGE_STEPS : NULL;
+    int nb = 0;
+    if (!a || !b || !trail_b) goto out;
     a->pc = taken;
     b->pc = fall;
     b0 = clone_state(b);
@@ -1782,13 +2298,14 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
     int k = walk(c, b, a->pc, trail_b, &nb, nest);
     if (k == 1) {
         if (merge_states(c, cond, a, b)) {
+            a->n_known = s->n_known; /* what one side learnt does not hold after the join */
             memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
             result = 1;
         }
         goto out;
     }
     /* 2: the taken side reaches a pc the fall-through side passed (if-else) */
-    for (int i = 0; i < SX_MERGE_STEPS && result == 0; i++) {
+    for (int i = 0; i < merge_limit(nest) && result == 0; i++) {
         int hit = -1;
         for (int j = 0; j < nb; j++)
             if (trail_b[j] == a->pc) hit = j;
@@ -1796,7 +2313,9 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
             state *b1 = clone_state(b0);
             if (!b1) break;
             int n2;
-            if (walk(c, b1, a->pc, trail_a, &n2, nest) == 1 && merge_states(c, cond, a, b1)) {
+            const int w1 = walk(c, b1, a->pc, trail_a, &n2, nest);
+            if (w1 == 1 && merge_states(c, cond, a, b1)) {
+                a->n_known = s->n_known;
                 memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
                 result = 1;
             }
@@ -1808,11 +2327,10 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
             try_merge(c, a, c->fork_cond, c->fork_taken, c->fork_fall, nest + 1))
             continue;
         if (k2 != STEP_NEXT) break;
-        na++;
     }
     c->status = saved;
 out:
-    (void)na;
+    free(trail_b);
     free(a);
     free(b);
     free(b0);
@@ -1860,7 +2378,8 @@ static int merge_results(ctx *c, int32_t cond, gk_sx_result *rt, const gk_sx_res
 {
     rt->hazard = rt->hazard || rf->hazard;
     if ((rt->ret < 0) != (rf->ret < 0)) return -1;
-    if (rt->ret >= 0) rt->ret = gk_dag_op3(c->dag, GK_TOP_SELECT, GK_TT_F64, cond, rt->ret, rf->ret);
+    if (rt->ret >= 0)
+        rt->ret = gk_dag_op3(c->dag, GK_TOP_SELECT, GK_TT_F64, cond, rt->ret, rf->ret);
     bool used_f[GK_SX_MAX_STORES] = {false};
     for (int i = 0; i < rt->n_stores; i++) {
         gk_sx_store *t = &rt->stores[i];
@@ -1881,8 +2400,8 @@ static int merge_results(ctx *c, int32_t cond, gk_sx_result *rt, const gk_sx_res
         if (rt->n_stores >= GK_SX_MAX_STORES) return -1;
         gk_sx_store st = rf->stores[j];
         const gk_trace_type et = (gk_trace_type)gk_dag_node(c->dag, st.node)->type;
-        st.node = gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond,
-                             original_memory(c, st.array, st.off), st.node);
+        st.node = gk_dag_op3(c->dag, GK_TOP_SELECT, et, cond, original_memory(c, st.array, st.off),
+                             st.node);
         if (st.node < 0) return -1;
         rt->stores[rt->n_stores++] = st;
     }
@@ -1908,11 +2427,13 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
         if (k != STEP_FORK) continue;
         const int32_t cond = c->fork_cond;
         const uint64_t taken = c->fork_taken, fall = c->fork_fall;
-        if (try_merge(c, s, cond, taken, fall, 0)) {
-            if (getenv("GK_SX_DEBUG")) fprintf(stderr, "merged fork at +0x%llx\n", (unsigned long long)(s->pc - c->env->fn));
-            continue;
+        bool tried_before = false;
+        for (int i = 0; i < c->n_no_merge; i++)
+            tried_before = tried_before || c->no_merge[i] == s->pc;
+        if (!tried_before) {
+            if (try_merge(c, s, cond, taken, fall, 0)) continue;
+            if (c->n_no_merge < 16) c->no_merge[c->n_no_merge++] = s->pc;
         }
-        if (getenv("GK_SX_DEBUG")) fprintf(stderr, "fork at +0x%llx -> +0x%llx / +0x%llx\n", (unsigned long long)(s->pc - c->env->fn), (unsigned long long)(taken - c->env->fn), (unsigned long long)(fall - c->env->fn));
         if (++s->forks > SX_MAX_FORKS) {
             fail(c, s, "too many nested data-dependent branches");
             return c->status;
@@ -1944,19 +2465,23 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
     }
 }
 
-gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, gk_sx_result *res,
-                    gk_sx_stats *stats, const char *api)
+gk_status gk_sx_run(const gk_sx_env *env,
+                    const gk_sx_args *args,
+                    gk_dag *dag,
+                    gk_sx_result *res,
+                    gk_sx_stats *stats,
+                    const char *api)
 {
     static const int int_regs[6] = {R_RDI, R_RSI, R_RDX, R_RCX, 8, 9};
     ctx c = {.env = env, .args = args, .dag = dag, .api = api, .status = GK_OK};
     ZydisDecoderInit(&c.dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    c.cache = calloc(SX_DCACHE, sizeof *c.cache);
-    state *s = calloc(1, sizeof *s);
+    c.cache = args->cache;
+    state *s = malloc(sizeof *s);
     if (!c.cache || !s) {
-        free(c.cache);
         free(s);
         return gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
     }
+    memset(s, 0, offsetof(state, cells));
     s->pc = env->fn;
     for (int i = 0; i < 16; i++) {
         s->r[i] = gv_sym(opaque(&c, GK_TT_I64));
@@ -1971,15 +2496,13 @@ gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, g
             s->r[ri] = gv_conc(args->ints[i].value, args->ints[i].taint);
     }
     for (int i = 0; i < args->n_float; i++)
-        s->x[i] = xv_sym(gk_dag_add(dag, (gk_trace_op){.opcode = GK_TOP_PARAM,
-                                                       .type = GK_TT_F32,
-                                                       .a = i}));
+        s->x[i] = xv_sym(
+            gk_dag_add(dag, (gk_trace_op){.opcode = GK_TOP_PARAM, .type = GK_TT_F32, .a = i}));
     const gk_status st = explore(&c, s, res);
     if (stats) {
         stats->steps += c.steps;
         stats->paths += c.paths;
     }
-    free(c.cache);
     free(s);
     if (st == GK_OK && dag->n >= dag->cap)
         return gk_error_set(GK_EUNSUPPORTED, api, __FILE__, __LINE__, "function too large");

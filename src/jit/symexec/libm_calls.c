@@ -26,24 +26,24 @@ typedef struct libm_fn {
 static libm_fn *libm_table(size_t *n)
 {
     static libm_fn table[] = {
-        {"expf", 0, GK_TOP_EXP, GK_TT_F32, 1},         {"exp", 0, GK_TOP_EXP, GK_TT_F64, 1},
-        {"logf", 0, GK_TOP_LOG, GK_TT_F32, 1},         {"log", 0, GK_TOP_LOG, GK_TT_F64, 1},
-        {"log1pf", 0, GK_TOP_LOG1P, GK_TT_F32, 1},     {"log1p", 0, GK_TOP_LOG1P, GK_TT_F64, 1},
-        {"tanhf", 0, GK_TOP_TANH, GK_TT_F32, 1},       {"tanh", 0, GK_TOP_TANH, GK_TT_F64, 1},
-        {"erff", 0, GK_TOP_ERF, GK_TT_F32, 1},         {"erf", 0, GK_TOP_ERF, GK_TT_F64, 1},
-        {"erfcf", 0, GK_TOP_ERFC, GK_TT_F32, 1},       {"erfc", 0, GK_TOP_ERFC, GK_TT_F64, 1},
-        {"sqrtf", 0, GK_TOP_SQRT, GK_TT_F32, 1},       {"sqrt", 0, GK_TOP_SQRT, GK_TT_F64, 1},
-        {"fabsf", 0, GK_TOP_ABS, GK_TT_F32, 1},        {"fabs", 0, GK_TOP_ABS, GK_TT_F64, 1},
-        {"fmaxf", 0, GK_TOP_FMAXNUM, GK_TT_F32, 2},    {"fmax", 0, GK_TOP_FMAXNUM, GK_TT_F64, 2},
-        {"fminf", 0, GK_TOP_FMINNUM, GK_TT_F32, 2},    {"fmin", 0, GK_TOP_FMINNUM, GK_TT_F64, 2},
-        {"fmaf", 0, GK_TOP_FMA, GK_TT_F32, 3},         {"fma", 0, GK_TOP_FMA, GK_TT_F64, 3},
+        {"expf", 0, GK_TOP_EXP, GK_TT_F32, 1},      {"exp", 0, GK_TOP_EXP, GK_TT_F64, 1},
+        {"logf", 0, GK_TOP_LOG, GK_TT_F32, 1},      {"log", 0, GK_TOP_LOG, GK_TT_F64, 1},
+        {"log1pf", 0, GK_TOP_LOG1P, GK_TT_F32, 1},  {"log1p", 0, GK_TOP_LOG1P, GK_TT_F64, 1},
+        {"tanhf", 0, GK_TOP_TANH, GK_TT_F32, 1},    {"tanh", 0, GK_TOP_TANH, GK_TT_F64, 1},
+        {"erff", 0, GK_TOP_ERF, GK_TT_F32, 1},      {"erf", 0, GK_TOP_ERF, GK_TT_F64, 1},
+        {"erfcf", 0, GK_TOP_ERFC, GK_TT_F32, 1},    {"erfc", 0, GK_TOP_ERFC, GK_TT_F64, 1},
+        {"sqrtf", 0, GK_TOP_SQRT, GK_TT_F32, 1},    {"sqrt", 0, GK_TOP_SQRT, GK_TT_F64, 1},
+        {"fabsf", 0, GK_TOP_ABS, GK_TT_F32, 1},     {"fabs", 0, GK_TOP_ABS, GK_TT_F64, 1},
+        {"fmaxf", 0, GK_TOP_FMAXNUM, GK_TT_F32, 2}, {"fmax", 0, GK_TOP_FMAXNUM, GK_TT_F64, 2},
+        {"fminf", 0, GK_TOP_FMINNUM, GK_TT_F32, 2}, {"fmin", 0, GK_TOP_FMINNUM, GK_TT_F64, 2},
+        {"fmaf", 0, GK_TOP_FMA, GK_TT_F32, 3},      {"fma", 0, GK_TOP_FMA, GK_TT_F64, 3},
     };
     /* Addresses taken in C: what a resolved GOT slot (or a static link) holds. Writing the same
      * values from several threads is benign, but keep it simple: fill on every call (cheap). */
-    float (*const f1[])(float) = {expf, NULL, logf, NULL, log1pf, NULL, tanhf, NULL,
-                                  erff, NULL, erfcf, NULL, sqrtf, NULL, fabsf, NULL};
-    double (*const d1[])(double) = {NULL, exp, NULL, log, NULL, log1p, NULL, tanh,
-                                    NULL, erf, NULL, erfc, NULL, sqrt, NULL, fabs};
+    float (*const f1[])(float) = {expf, NULL, logf,  NULL, log1pf, NULL, tanhf, NULL,
+                                  erff, NULL, erfcf, NULL, sqrtf,  NULL, fabsf, NULL};
+    double (*const d1[])(double) = {NULL, exp, NULL, log,  NULL, log1p, NULL, tanh,
+                                    NULL, erf, NULL, erfc, NULL, sqrt,  NULL, fabs};
     for (size_t i = 0; i < 16; i++)
         table[i].addr = f1[i] ? (uintptr_t)f1[i] : (uintptr_t)d1[i];
     table[16].addr = (uintptr_t)fmaxf;
@@ -187,8 +187,8 @@ static uintptr_t plt_slot(uintptr_t addr)
         ZydisDecodedInstruction in;
         ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
         if (addr >= q.seg_hi) return 0;
-        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, (const void *)addr, q.seg_hi - addr, &in,
-                                                 ops)))
+        if (!ZYAN_SUCCESS(
+                ZydisDecoderDecodeFull(&dec, (const void *)addr, q.seg_hi - addr, &in, ops)))
             return 0;
         if (in.mnemonic == ZYDIS_MNEMONIC_ENDBR64 && k == 0) {
             addr += in.length;

@@ -8,7 +8,6 @@
  *   - for quant-decode, the byte offsets read for element q of a block must be affine in q.
  * All output elements of all runs must give the same generalised body (the same hash-consed
  * id), so the trace holds for every size the runs stand for; anything else is unsupported. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +15,19 @@
 #include "jit/symexec/symexec.h"
 
 enum { ROLE_ELEM, ROLE_ROW, ROLE_VEC, ROLE_OUT, ROLE_INOUT, ROLE_BLOCKS, ROLE_GEMM_A, ROLE_GEMM_B };
+
 enum { DIM_N, DIM_ROWS, DIM_COLS, DIM_M, DIM_GN, DIM_K };
 
 typedef struct layout {
     gk_trace_pattern pattern;
     int n_int;
+
     struct {
         bool is_array;
         int role; /* arrays */
         int dim;  /* sizes */
     } ints[6];
+
     int n_arrays, n_float;
     bool ret_f64;
     int out_array; /* the written array, -1 for REDUCTION */
@@ -50,7 +52,7 @@ static bool get_layout(gk_sig sig, layout *l)
 {
     memset(l, 0, sizeof *l);
     l->axis_dim = DIM_NONE;
-#define ARR(role_)  add_array(l, role_)
+#define ARR(role_) add_array(l, role_)
 #define SIZE(dim_) add_size(l, dim_)
     switch (sig) {
     case GK_SIG_UNARY:
@@ -71,11 +73,13 @@ static bool get_layout(gk_sig sig, layout *l)
         break;
     case GK_SIG_REDUCE:
         ARR(ROLE_ROW), SIZE(DIM_N);
-        l->pattern = GK_PATTERN_REDUCTION, l->out_array = -1, l->ret_f64 = true, l->axis_dim = DIM_N;
+        l->pattern = GK_PATTERN_REDUCTION, l->out_array = -1, l->ret_f64 = true,
+        l->axis_dim = DIM_N;
         break;
     case GK_SIG_DOT:
         ARR(ROLE_ROW), ARR(ROLE_ROW), SIZE(DIM_N);
-        l->pattern = GK_PATTERN_REDUCTION, l->out_array = -1, l->ret_f64 = true, l->axis_dim = DIM_N;
+        l->pattern = GK_PATTERN_REDUCTION, l->out_array = -1, l->ret_f64 = true,
+        l->axis_dim = DIM_N;
         break;
     case GK_SIG_NORM:
         ARR(ROLE_ROW), ARR(ROLE_VEC), ARR(ROLE_OUT), SIZE(DIM_ROWS), SIZE(DIM_COLS);
@@ -118,6 +122,7 @@ typedef struct lifter {
     gk_dag run;          /* the executor's DAG, one run at a time */
     gk_dag tr;           /* generalised bodies, shared by all runs */
     gk_sx_result *res;
+    gk_sx_cache *cache;
     /* the current output context */
     int64_t ctx_r, ctx_j; /* row (or gemm i / dequant block) and column (or gemm j / q) */
     int64_t own_pos;      /* the position that is "the element" in the result body, or -1 */
@@ -175,11 +180,10 @@ static int64_t classify(const lifter *L, int array, int64_t off, unsigned width)
 
 static int32_t trace_input(lifter *L, int array, gk_trace_type t, uint64_t imm, int32_t stride)
 {
-    return gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_INPUT,
-                                            .type = (uint8_t)t,
-                                            .a = array,
-                                            .b = stride,
-                                            .imm = imm});
+    return gk_dag_add(
+        &L->tr,
+        (gk_trace_op){
+            .opcode = GK_TOP_INPUT, .type = (uint8_t)t, .a = array, .b = stride, .imm = imm});
 }
 
 /* deps of every node under u (positions of the axis it reads), folds recognised bottom-up. */
@@ -198,7 +202,8 @@ static void compute_deps(lifter *L, int32_t u, int depth)
     uint64_t d = 0;
     int8_t st = 1;
     if (n->opcode == GK_DAG_MEM) {
-        const int64_t p = classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
+        const int64_t p =
+            classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
         if (p < 0)
             st = -1;
         else if (L->role[n->a] == ROLE_BLOCKS)
@@ -225,8 +230,8 @@ static void compute_deps(lifter *L, int32_t u, int depth)
 }
 
 typedef struct rb_mode {
-    int64_t pos;  /* the position whose elements are INPUT */
-    int32_t acc;  /* run node that becomes ACC, or -1 */
+    int64_t pos; /* the position whose elements are INPUT */
+    int32_t acc; /* run node that becomes ACC, or -1 */
 } rb_mode;
 
 static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
@@ -241,19 +246,19 @@ static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
     if (u == m->acc) {
         r = gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_ACC, .type = n->type});
     } else if (L->red_of[u] >= 0) {
-        r = gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_REDUCED, .type = n->type, .a = L->red_of[u]});
+        r = gk_dag_add(&L->tr,
+                       (gk_trace_op){.opcode = GK_TOP_REDUCED, .type = n->type, .a = L->red_of[u]});
     } else {
         switch (n->opcode) {
         case GK_DAG_MEM: {
-            const int64_t p = classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
+            const int64_t p =
+                classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
             if (L->role[n->a] == ROLE_BLOCKS && p >= 0)
                 r = trace_input(L, n->a, (gk_trace_type)n->type, (uint64_t)p, 0);
             else if (p >= 0 && p == m->pos && L->role[n->a] != ROLE_OUT)
                 r = trace_input(L, n->a, (gk_trace_type)n->type, 0, 0);
-            else {
+            else
                 L->why = "a value depends on array elements outside its own element and the folds";
-                if (getenv("GK_SX_DEBUG")) fprintf(stderr, "ctx r%lld j%lld pos %lld: mem arr %d off %llu (node %d)\n", (long long)L->ctx_r, (long long)L->ctx_j, (long long)m->pos, n->a, (unsigned long long)n->imm, u);
-            }
             break;
         }
         case GK_DAG_OPAQUE: L->why = "a value the function never computed is used"; break;
@@ -266,10 +271,7 @@ static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
             int32_t *kids[3] = {&o.a, &o.b, &o.c};
             for (int i = 0; i < ar; i++) {
                 *kids[i] = rebuild(L, *kids[i], m, depth + 1);
-                if (*kids[i] < 0) {
-                    if (getenv("GK_SX_DEBUG")) fprintf(stderr, "  under #%d %s deps %llx red %d st %d\n", u, gk_trace_opcode_name(n->opcode), (unsigned long long)L->deps[u], L->red_of[u], L->dep_state[u]);
-                    return -1;
-                }
+                if (*kids[i] < 0) return -1;
             }
             r = gk_dag_add(&L->tr, o);
             if (r < 0 && !L->why) L->why = "trace too large";
@@ -293,12 +295,14 @@ static bool match(lifter *L, int32_t f, int32_t u, int64_t pos, int32_t *acc, in
         return *acc == u && un->type == fn->type;
     case GK_TOP_INPUT:
         return un->opcode == GK_DAG_MEM && un->a == fn->a && un->type == fn->type &&
-               classify(L, un->a, (int64_t)un->imm, gk_trace_type_bits((gk_trace_type)un->type)) == pos;
+               classify(L, un->a, (int64_t)un->imm, gk_trace_type_bits((gk_trace_type)un->type)) ==
+                   pos;
     case GK_TOP_REDUCED: return L->red_of[u] == fn->a;
     case GK_TOP_CONST:
     case GK_TOP_PARAM:
     case GK_TOP_SIZE:
-        return un->opcode == fn->opcode && un->type == fn->type && un->imm == fn->imm && un->a == fn->a;
+        return un->opcode == fn->opcode && un->type == fn->type && un->imm == fn->imm &&
+               un->a == fn->a;
     default: break;
     }
     if (un->opcode != fn->opcode || un->type != fn->type || un->pred != fn->pred ||
@@ -377,8 +381,8 @@ static int32_t identity_init(lifter *L, int32_t step, int32_t cur)
 
 /* Nodes under u whose deps are exactly `want`, outermost first (at most `cap`): the candidates
  * for the accumulator before the last step. */
-static void find_acc(lifter *L, int32_t u, uint64_t want, int32_t *found, int *n_found, int cap,
-                     int depth)
+static void
+find_acc(lifter *L, int32_t u, uint64_t want, int32_t *found, int *n_found, int cap, int depth)
 {
     if (depth > 64 || *n_found >= cap || ++L->visits > MAX_VISITS) return;
     const gk_trace_op *n = gk_dag_node(&L->run, u);
@@ -389,7 +393,8 @@ static void find_acc(lifter *L, int32_t u, uint64_t want, int32_t *found, int *n
         if (L->dep_state[k] <= 0 || L->red_of[k] >= 0 || (L->deps[k] & want) == 0) continue;
         if (L->deps[k] == want) {
             bool dup = false;
-            for (int j = 0; j < *n_found; j++) dup = dup || found[j] == k;
+            for (int j = 0; j < *n_found; j++)
+                dup = dup || found[j] == k;
             if (!dup) found[(*n_found)++] = k;
         }
         find_acc(L, k, want, found, n_found, cap, depth + 1);
@@ -463,7 +468,8 @@ static int32_t lift_value(lifter *L, int32_t root)
     return rebuild(L, root, &m, 0);
 }
 
-/* ---- runs ------------------------------------------------------------------------------------- */
+/* ---- runs -------------------------------------------------------------------------------------
+ */
 
 static gk_status unsupported(lifter *L, const char *what)
 {
@@ -478,6 +484,7 @@ static gk_status run_once(lifter *L)
     args.n_int = L->lay.n_int;
     args.n_float = L->lay.n_float;
     args.ret_f64 = L->lay.ret_f64;
+    args.cache = L->cache;
     int size_no = 0;
     for (int i = 0; i < L->lay.n_int; i++) {
         if (L->lay.ints[i].is_array) {
@@ -581,7 +588,8 @@ static gk_status lift_run(lifter *L, int32_t *root)
         dq[1] = n_out > 1 ? bodies[1] : bodies[0];
         const int32_t g = dequant_generalise(L, dq[0], dq[1]);
         for (uint64_t e = 0; e < n_out && st == GK_OK; e++)
-            if (g < 0 || dequant_instantiate(L, g, (int64_t)(e % L->desc->block_elems)) != bodies[e])
+            if (g < 0 ||
+                dequant_instantiate(L, g, (int64_t)(e % L->desc->block_elems)) != bodies[e])
                 st = unsupported(L, "byte offsets are not affine in the element's index in its "
                                     "block, or elements differ in another way");
         if (st == GK_OK) {
@@ -638,15 +646,11 @@ static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[
 {
     switch (l->pattern) {
     case GK_PATTERN_ELEMENTWISE:
-    case GK_PATTERN_BINARY:
-        dims[0][DIM_N] = 0, dims[1][DIM_N] = 2, dims[2][DIM_N] = 5;
-        return 3;
-    case GK_PATTERN_REDUCTION:
-        dims[0][DIM_N] = 2, dims[1][DIM_N] = 5;
-        return 2;
+    case GK_PATTERN_BINARY: dims[0][DIM_N] = 0, dims[1][DIM_N] = 2, dims[2][DIM_N] = 5; return 3;
+    case GK_PATTERN_REDUCTION: dims[0][DIM_N] = 2, dims[1][DIM_N] = 5; return 2;
     case GK_PATTERN_NORM:
-        dims[0][DIM_ROWS] = 2, dims[0][DIM_COLS] = 3;
-        dims[1][DIM_ROWS] = 1, dims[1][DIM_COLS] = 5;
+        dims[0][DIM_ROWS] = 2, dims[0][DIM_COLS] = 2;
+        dims[1][DIM_ROWS] = 1, dims[1][DIM_COLS] = 4;
         return 2;
     case GK_PATTERN_GEMM:
         dims[0][DIM_M] = 2, dims[0][DIM_GN] = 3, dims[0][DIM_K] = 4;
@@ -683,15 +687,16 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
             L->array_of_int[i] = arr;
             L->role[arr++] = L->lay.ints[i].role;
         }
-    const int32_t cap = 1 << 13;
+    const int32_t cap = 1 << 11; /* run DAG nodes: softmax needs ~450; more is "too large" */
     L->res = malloc(sizeof *L->res);
+    L->cache = gk_sx_cache_create();
     L->deps = malloc((size_t)cap * sizeof *L->deps);
     L->dep_state = malloc((size_t)cap);
     L->red_of = malloc((size_t)cap * sizeof *L->red_of);
     L->memo = malloc((size_t)cap * sizeof *L->memo);
     L->memo_stamp = calloc((size_t)cap, sizeof *L->memo_stamp);
-    if (!L->res || !L->deps || !L->dep_state || !L->red_of || !L->memo || !L->memo_stamp ||
-        gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, 4096) < 0) {
+    if (!L->res || !L->cache || !L->deps || !L->dep_state || !L->red_of || !L->memo ||
+        !L->memo_stamp || gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, 1024) < 0) {
         st = GK_ENOMEM;
         goto out;
     }
@@ -713,6 +718,7 @@ out:
     gk_dag_free(&L->run);
     gk_dag_free(&L->tr);
     free(L->res);
+    gk_sx_cache_destroy(L->cache);
     free(L->deps);
     free(L->dep_state);
     free(L->red_of);
@@ -722,8 +728,8 @@ out:
     return st;
 }
 
-gk_status gk_sx_analyse_code(const void *code, size_t len, const gk_scalar_op_desc *desc,
-                             long max_steps, gk_op_trace **out)
+gk_status gk_sx_analyse_code(
+    const void *code, size_t len, const gk_scalar_op_desc *desc, long max_steps, gk_op_trace **out)
 {
     GK_CHECK(code && len && desc && desc->name && out, GK_EINVAL, "gk_sx_analyse_code",
              "NULL or empty argument");

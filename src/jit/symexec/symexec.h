@@ -31,23 +31,32 @@ int gk_sx_resolve_libm(uintptr_t target, gk_trace_type *type, int *n_args, const
 /* The same for a GOT slot read by call [rip + disp] (-fno-plt). */
 int gk_sx_resolve_libm_slot(uintptr_t slot, gk_trace_type *type, int *n_args, const char **name);
 
+/* Decoded instructions and resolved calls, shared by the runs of one analysis. */
+typedef struct gk_sx_cache gk_sx_cache;
+
+gk_sx_cache *gk_sx_cache_create(void);
+void gk_sx_cache_destroy(gk_sx_cache *cache);
+
 /* One concrete-size run. Integer argument registers (rdi, rsi, rdx, rcx, r8, r9) hold either
  * the array `array` (a pointer: symbolic base, concrete offsets) or a concrete value; size
  * values carry taint bit `taint`. The first n_float XMM registers hold PARAM(i). */
 typedef struct gk_sx_args {
     int n_int;
+
     struct {
         bool is_array;
         uint8_t array;
         uint8_t taint;
         uint64_t value;
     } ints[6];
+
     int n_float;
     uint8_t array_type[6]; /* gk_trace_type of each array's elements (I8 for blocks) */
     bool may_alias[6];     /* arrays the contract lets the caller pass as the same buffer */
     uint8_t axis_taint;    /* a size-derived number equal to axis_value becomes SIZE */
     uint64_t axis_value;
     bool ret_f64; /* the function returns a double in xmm0 */
+    gk_sx_cache *cache;
 } gk_sx_args;
 
 typedef struct gk_sx_store {
@@ -57,7 +66,7 @@ typedef struct gk_sx_store {
     uint8_t width;
 } gk_sx_store;
 
-enum { GK_SX_MAX_STORES = 384 };
+enum { GK_SX_MAX_STORES = 160 };
 
 typedef struct gk_sx_result {
     int n_stores;
@@ -72,20 +81,29 @@ typedef struct gk_sx_stats {
 
 /* Runs the code once; `api` names the public function for error details. The DAG receives
  * every value (GK_DAG_MEM leaves for array loads). */
-gk_status gk_sx_run(const gk_sx_env *env, const gk_sx_args *args, gk_dag *dag, gk_sx_result *res,
-                    gk_sx_stats *stats, const char *api);
+gk_status gk_sx_run(const gk_sx_env *env,
+                    const gk_sx_args *args,
+                    gk_dag *dag,
+                    gk_sx_result *res,
+                    gk_sx_stats *stats,
+                    const char *api);
 
 /* Whole analysis of a descriptor (lift.c), given its environment. */
 gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_trace **out);
 
 /* Analyses `len` bytes at `code` as the function of desc (desc->fn is ignored): only those
  * bytes are decoded and readable, no call is resolved. For fuzzing and tests. */
-gk_status gk_sx_analyse_code(const void *code, size_t len, const gk_scalar_op_desc *desc,
-                             long max_steps, gk_op_trace **out);
+gk_status gk_sx_analyse_code(
+    const void *code, size_t len, const gk_scalar_op_desc *desc, long max_steps, gk_op_trace **out);
 
 /* Trace construction from a generalised DAG (trace.c). */
-gk_status gk_trace_build(const gk_dag *dag, gk_trace_pattern pattern, const gk_scalar_op_desc *d,
-                         const int32_t *fold_init, const int32_t *fold_step, size_t n_folds,
-                         int32_t result, gk_op_trace **out);
+gk_status gk_trace_build(const gk_dag *dag,
+                         gk_trace_pattern pattern,
+                         const gk_scalar_op_desc *d,
+                         const int32_t *fold_init,
+                         const int32_t *fold_step,
+                         size_t n_folds,
+                         int32_t result,
+                         gk_op_trace **out);
 
 #endif /* GK_JIT_SYMEXEC_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/error.h"
 #include "jit/symexec/dag.h"
 #include "jit/symexec/eval.h"
@@ -17,18 +18,18 @@
  * evaluate in order: what the interpreter walks. */
 typedef struct trace_impl {
     gk_op_trace pub;
-    int32_t *prog;           /* all programs, back to back */
-    int32_t *prog_start;     /* 2 * n_folds + 1 entries + end */
+    int32_t *prog;       /* all programs, back to back */
+    int32_t *prog_start; /* 2 * n_folds + 1 entries + end */
     gk_trace_op *ops;
     gk_trace_fold *folds;
 } trace_impl;
 
 static const char *const opcode_names[GK_TOP_COUNT_] = {
-    "input", "param", "size",   "const", "acc",   "reduced", "add",    "sub",   "mul",
-    "div",   "fma",   "neg",    "abs",   "min",   "max",     "fminnum", "fmaxnum", "sqrt",
-    "rsqrt", "recip", "exp",    "log",   "log1p", "tanh",    "erf",    "erfc",  "fcmp",
-    "icmp",  "select", "cvt",   "bitcast", "iadd", "isub",   "imul",   "and",   "or",
-    "xor",   "not",   "shl",    "shr",   "sar",   "zext",    "sext",   "trunc"};
+    "input", "param",  "size", "const",   "acc",   "reduced", "add",     "sub",     "mul",
+    "div",   "fma",    "neg",  "abs",     "min",   "max",     "fminnum", "fmaxnum", "sqrt",
+    "rsqrt", "recip",  "exp",  "log",     "log1p", "tanh",    "erf",     "erfc",    "fcmp",
+    "icmp",  "select", "cvt",  "bitcast", "iadd",  "isub",    "imul",    "and",     "or",
+    "xor",   "not",    "shl",  "shr",     "sar",   "zext",    "sext",    "trunc"};
 
 const char *gk_trace_opcode_name(gk_trace_opcode op)
 {
@@ -66,9 +67,14 @@ static void mark(const gk_dag *d, int32_t id, uint8_t *seen)
     if (ar >= 3) mark(d, n->c, seen);
 }
 
-gk_status gk_trace_build(const gk_dag *dag, gk_trace_pattern pattern, const gk_scalar_op_desc *d,
-                         const int32_t *fold_init, const int32_t *fold_step, size_t n_folds,
-                         int32_t result, gk_op_trace **out)
+gk_status gk_trace_build(const gk_dag *dag,
+                         gk_trace_pattern pattern,
+                         const gk_scalar_op_desc *d,
+                         const int32_t *fold_init,
+                         const int32_t *fold_step,
+                         size_t n_folds,
+                         int32_t result,
+                         gk_op_trace **out)
 {
     const size_t n_bodies = 2 * n_folds + 1;
     int32_t *roots = malloc(n_bodies * sizeof *roots);
@@ -85,9 +91,11 @@ gk_status gk_trace_build(const gk_dag *dag, gk_trace_pattern pattern, const gk_s
         roots[2 * i + 1] = fold_step[i];
     }
     roots[n_bodies - 1] = result;
-    for (size_t i = 0; i < n_bodies; i++) mark(dag, roots[i], seen);
+    for (size_t i = 0; i < n_bodies; i++)
+        mark(dag, roots[i], seen);
     size_t n_ops = 0;
-    for (int32_t i = 0; i < dag->n; i++) remap[i] = seen[i] ? (int32_t)n_ops++ : -1;
+    for (int32_t i = 0; i < dag->n; i++)
+        remap[i] = seen[i] ? (int32_t)n_ops++ : -1;
     t->ops = malloc(n_ops * sizeof *t->ops);
     t->folds = malloc((n_folds ? n_folds : 1) * sizeof *t->folds);
     t->prog = malloc(n_bodies * n_ops * sizeof *t->prog);
@@ -212,8 +220,11 @@ static const unsigned MAX_ARRAYS = 6;
 
 /* Per row / output: the folds over `len` positions, where arrays advance by `step_bytes[k]`
  * per position from `base[k]`. */
-static void run_folds(eval_ctx *e, const uint8_t *const *base, const int64_t *step_bytes,
-                      uint64_t len, uint64_t *reduced)
+static void run_folds(eval_ctx *e,
+                      const uint8_t *const *base,
+                      const int64_t *step_bytes,
+                      uint64_t len,
+                      uint64_t *reduced)
 {
     const trace_impl *t = e->t;
     const uint8_t *cur[6];
@@ -239,15 +250,45 @@ static float bits_f32(uint64_t v)
     return f;
 }
 
-gk_status gk_op_trace_eval(const gk_op_trace *trace, const void *const *arrays,
-                           const float *scalars, const size_t *sizes, double *ret)
+gk_status gk_op_trace_eval(const gk_op_trace *trace,
+                           const void *const *arrays,
+                           const float *scalars,
+                           const size_t *sizes,
+                           double *ret)
 {
-    GK_CHECK(trace && arrays && sizes, GK_EINVAL, "gk_op_trace_eval", "NULL argument");
+    static const char api[] = "gk_op_trace_eval";
+    GK_CHECK(trace && arrays && sizes, GK_EINVAL, api, "NULL argument");
+    /* the arguments of the signature: every array given, scalars when it has some, and the
+     * element counts the arrays must hold representable */
+    const gk_param *params = NULL;
+    size_t n_params = 0, n_array_params = 0, n_scalars = 0, n_sizes = 0;
+    GK_TRY(gk_sig_params(trace->sig, &params, &n_params));
+    for (size_t i = 0; i < n_params; i++) {
+        if (params[i].kind == GK_PARAM_SCALAR)
+            n_scalars++;
+        else if (params[i].kind == GK_PARAM_SIZE)
+            n_sizes++;
+        else if (params[i].kind != GK_PARAM_FLAG)
+            GK_CHECK(arrays[n_array_params++] != NULL, GK_EINVAL, api, "array %s is NULL",
+                     params[i].name);
+    }
+    GK_CHECK(n_scalars == 0 || scalars, GK_EINVAL, api, "NULL scalars");
+    size_t elems = 1;
+    for (size_t i = 0; i < n_sizes; i++)
+        GK_CHECK(gk_mul_size(elems, sizes[i], &elems) && gk_mul_size(elems, 8, &(size_t){0}),
+                 GK_EOVERFLOW, api, "sizes overflow");
+    GK_CHECK(ret || (trace->sig != GK_SIG_REDUCE && trace->sig != GK_SIG_DOT), GK_EINVAL, api,
+             "NULL ret");
+    GK_CHECK(
+        trace->sig != GK_SIG_DEQUANT || (trace->block_elems && sizes[0] % trace->block_elems == 0),
+        GK_EINVAL, api, "n %zu not a multiple of the block (%u)", sizes[0], trace->block_elems);
     const trace_impl *t = (const trace_impl *)trace;
     const size_t res_body = 2 * trace->n_folds;
-    GK_CHECK(trace->ops[trace->result].type == GK_TT_F32 ||
-                 (trace->pattern == GK_PATTERN_REDUCTION && trace->ops[trace->result].type == GK_TT_F64),
-             GK_EINVAL, "gk_op_trace_eval", "result of type %s", type_name(trace->ops[trace->result].type));
+    GK_CHECK(
+        trace->ops[trace->result].type == GK_TT_F32 ||
+            (trace->pattern == GK_PATTERN_REDUCTION && trace->ops[trace->result].type == GK_TT_F64),
+        GK_EINVAL, "gk_op_trace_eval", "result of type %s",
+        type_name(trace->ops[trace->result].type));
     uint64_t *vals = malloc((trace->n_ops + 1) * sizeof *vals);
     uint64_t reduced[16 + 1];
     GK_CHECK(vals != NULL, GK_ENOMEM, "gk_op_trace_eval", "out of memory");
@@ -262,8 +303,10 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace, const void *const *arrays,
     case GK_SIG_BINARY:
     case GK_SIG_SCALE:
     case GK_SIG_AXPY: {
-        const unsigned n_arrays = trace->sig == GK_SIG_UNARY ? 2 : trace->sig == GK_SIG_BINARY ? 3
-                                  : trace->sig == GK_SIG_SCALE ? 1 : 2;
+        const unsigned n_arrays = trace->sig == GK_SIG_UNARY    ? 2
+                                  : trace->sig == GK_SIG_BINARY ? 3
+                                  : trace->sig == GK_SIG_SCALE  ? 1
+                                                                : 2;
         const unsigned out = trace->sig == GK_SIG_UNARY ? 1 : trace->sig == GK_SIG_BINARY ? 2 : 0;
         const size_t n = sizes[0];
         e.size = n;
@@ -280,12 +323,12 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace, const void *const *arrays,
     case GK_SIG_REDUCE:
     case GK_SIG_DOT: {
         const unsigned n_arrays = trace->sig == GK_SIG_REDUCE ? 1 : 2;
-        for (unsigned k = 0; k < n_arrays; k++) base[k] = arrays[k], step[k] = 4;
+        for (unsigned k = 0; k < n_arrays; k++)
+            base[k] = arrays[k], step[k] = 4;
         e.size = sizes[0];
         run_folds(&e, base, step, sizes[0], reduced);
         e.arrays = base;
         const uint64_t r = run_body(&e, res_body, trace->result);
-        GK_CHECK(ret != NULL, GK_EINVAL, "gk_op_trace_eval", "NULL ret");
         memcpy(ret, &r, sizeof *ret);
         break;
     }
@@ -293,7 +336,9 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace, const void *const *arrays,
     case GK_SIG_LAYER_NORM:
     case GK_SIG_SOFTMAX: {
         /* arrays: row arrays, vectors, then the output (gk_sig_params order) */
-        const unsigned n_arrays = trace->sig == GK_SIG_NORM ? 3 : trace->sig == GK_SIG_LAYER_NORM ? 4 : 2;
+        const unsigned n_arrays = trace->sig == GK_SIG_NORM         ? 3
+                                  : trace->sig == GK_SIG_LAYER_NORM ? 4
+                                                                    : 2;
         const unsigned out = n_arrays - 1;
         const size_t rows = sizes[0], cols = sizes[1];
         e.size = cols;
@@ -308,7 +353,8 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace, const void *const *arrays,
             e.arrays = cur;
             float *y = (float *)(uintptr_t)arrays[out] + r * cols;
             for (size_t i = 0; i < cols; i++) {
-                for (unsigned k = 0; k < out; k++) cur[k] = base[k] + 4 * i;
+                for (unsigned k = 0; k < out; k++)
+                    cur[k] = base[k] + 4 * i;
                 cur[out] = NULL;
                 y[i] = bits_f32(run_body(&e, res_body, trace->result));
             }
@@ -334,8 +380,6 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace, const void *const *arrays,
     }
     case GK_SIG_DEQUANT: {
         const size_t n = sizes[0];
-        GK_CHECK(trace->block_elems && n % trace->block_elems == 0, GK_EINVAL, "gk_op_trace_eval",
-                 "n %zu not a multiple of %u", n, trace->block_elems);
         float *y = (float *)(uintptr_t)arrays[1];
         e.arrays = cur;
         for (size_t i = 0; i < n; i++) {
@@ -360,8 +404,8 @@ gk_status gk_op_trace_eval_unary(const gk_op_trace *t, const float *x, float *y,
     return gk_op_trace_eval(t, arrays, NULL, &n, NULL);
 }
 
-gk_status gk_op_trace_eval_binary(const gk_op_trace *t, const float *a, const float *b,
-                                  float *out, size_t n)
+gk_status
+gk_op_trace_eval_binary(const gk_op_trace *t, const float *a, const float *b, float *out, size_t n)
 {
     GK_CHECK(t && a && b && out, GK_EINVAL, "gk_op_trace_eval_binary", "NULL argument");
     GK_CHECK(t->sig == GK_SIG_BINARY, GK_EINVAL, "gk_op_trace_eval_binary", "trace of a %s op",
