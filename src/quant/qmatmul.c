@@ -28,7 +28,7 @@ enum { GK_QMM_TILE_ROWS = 16 };
 /* From GK_QMM_GEMM_MIN_M tokens on (qdot.h), W is dequantized a panel of rows at a time and
  * multiplied by the f32 GEMM (gllmk/gemm.h): its FMA microkernel beats re-decoding each weight
  * block for every token. Panels hold about GK_QMM_PANEL_BYTES of f32 weights. */
-#define GK_QMM_PANEL_BYTES (4u << 20)
+#define GK_QMM_PANEL_BYTES (16u << 20)
 
 /* Calls moving less than this many weight bytes (times tokens) stay on the calling thread. */
 #define GK_QMM_PARALLEL_BYTES (256u << 10)
@@ -125,13 +125,21 @@ struct gk_qmm_job {
 static void
 gk_qmm_dot_f32(const struct gk_qmm_job *job, const char *w, const float *x, float *out, size_t rows)
 {
-    float block[GK_QK_K];
+    /* decode a chunk of blocks at a time (one kernel call per chunk, 16 KiB of f32 on the stack),
+     * then one vec_dot over it */
+    enum { GK_QMM_F32_CHUNK = 4096 };
+
+    float chunk[GK_QMM_F32_CHUNK];
+    const size_t chunk_blocks = GK_QMM_F32_CHUNK / job->block_elems;
     for (size_t r = 0; r < rows; r++) {
         const char *wr = w + r * job->w_row_bytes;
         double acc = 0.0;
-        for (size_t b = 0; b < job->n_blocks; b++) {
-            job->dequant(wr + b * job->block_bytes, block, 1);
-            acc += job->kernels->vec_dot_f32(block, x + b * job->block_elems, job->block_elems);
+        for (size_t b = 0; b < job->n_blocks; b += chunk_blocks) {
+            const size_t blocks =
+                job->n_blocks - b < chunk_blocks ? job->n_blocks - b : chunk_blocks;
+            job->dequant(wr + b * job->block_bytes, chunk, blocks);
+            acc += job->kernels->vec_dot_f32(chunk, x + b * job->block_elems,
+                                             blocks * job->block_elems);
         }
         out[r] = (float)acc;
     }
