@@ -286,12 +286,27 @@ static inline float gk_qa_q2_k_block(const gk_block_q2_k *b, const gk_block_q8_k
 
 GK_QA_ROWS(q2_k, gk_block_q2_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
+/* The sixteen signed 6-bit scales of a Q3_K block (gk_q3k_scales) with vector operations: the low
+ * nibbles of bytes 0..7 are scales 0..7's low bits and their high nibbles scales 8..15's; bits
+ * 2g..2g+1 of bytes 8..11 are the top bits of scales 4g..4g+3. */
+static inline __m128i gk_qa_q3k_scales(const uint8_t packed[12])
+{
+    /* bytes 0..7, then 8..11 in lane 2 (the scales end 2 bytes before the block: no wider load) */
+    uint32_t top_bits;
+    memcpy(&top_bits, packed + 8, sizeof top_bits);
+    const __m128i v = _mm_insert_epi32(_mm_loadl_epi64((const __m128i *)packed), (int)top_bits, 2);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m128i low =
+        _mm_unpacklo_epi64(_mm_and_si128(v, nibble), _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+    const __m128i top = _mm_and_si128(
+        _mm_srlv_epi32(_mm_shuffle_epi32(v, 0xAA), _mm_setr_epi32(0, 2, 4, 6)), _mm_set1_epi8(3));
+    return _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(top, 4)), _mm_set1_epi8(32));
+}
+
 /* Q3_K: unsigned codes u = code + 4 in 0..7; the +4 comes out through the group sums. */
 static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k *x, float acc)
 {
-    int8_t sc[16];
-    gk_q3k_scales(b->scales, sc);
-    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+    const __m256i sc16 = _mm256_cvtepi8_epi16(gk_qa_q3k_scales(b->scales));
     __m256i lanes[2];
     gk_qa_group_lanes(sc16, lanes);
     const __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
