@@ -4,6 +4,7 @@
  * 256 products of |q| <= 63 by |xq| <= 127 times a 6-bit scale per super-block); the f32 steps
  * are written one operation at a time (the library is built without FP contraction). */
 #include "core/half.h"
+#include "quant/iq.h"
 #include "quant/qdot.h"
 
 static inline float gk_qd_h2f(gk_f16 h)
@@ -262,6 +263,34 @@ static float gk_qd_row_awq4(const void *w, const void *xq, size_t n_blocks)
     return acc;
 }
 
+/* IQ4_XS against Q8_K: eight sub-blocks of 32 with a 6-bit scale ls (low nibble from scales_l,
+ * two high bits from scales_h) offset by 32; element l < 16 of sub-block s is the non-linear
+ * value of the low nibble of qs[16 s + l], element l + 16 that of its high nibble. */
+static float gk_qd_row_iq4_xs(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_iq4_xs *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        const unsigned scales_h = b[i].scales_h[0] | (unsigned)b[i].scales_h[1] << 8;
+        int32_t isum = 0;
+        for (int s = 0; s < 8; s++) {
+            const int ls = ((b[i].scales_l[s / 2] >> (4 * (s % 2))) & 0xF) |
+                           (int)(((scales_h >> (2 * s)) & 3) << 4);
+            int32_t sub = 0;
+            for (int l = 0; l < 16; l++) {
+                const uint8_t q = b[i].qs[16 * s + l];
+                sub += gk_iq4nl_values[q & 0xF] * x[i].qs[32 * s + l] +
+                       gk_iq4nl_values[q >> 4] * x[i].qs[32 * s + 16 + l];
+            }
+            isum += (ls - 32) * sub;
+        }
+        const gk_f16 d = {(uint16_t)(b[i].d[0] | b[i].d[1] << 8)};
+        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(d), 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
 GK_QDOT_SCALAR(q4_0)
 GK_QDOT_SCALAR(q4_1)
 GK_QDOT_SCALAR(q5_0)
@@ -274,3 +303,4 @@ GK_QDOT_SCALAR(q5_k)
 GK_QDOT_SCALAR(q6_k)
 GK_QDOT_SCALAR(tq2_0)
 GK_QDOT_SCALAR(awq4)
+GK_QDOT_SCALAR(iq4_xs)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/half.h"
+#include "quant/iq.h"
 #include "quant/qdot.h"
 
 /* f16 -> f32 with F16C (exact, like gk_f32_from_f16_bits) */
@@ -414,6 +415,32 @@ static inline float gk_qa_awq4_block(const gk_block_awq4 *b, const gk_block_q8_0
 
 /* the activation advances four Q8_0 blocks per AWQ4 block */
 GK_QA_ROWS(awq4, gk_block_awq4, gk_block_q8_0, 4, float, 0.0f, GK_QA_SAME)
+
+/* ---- IQ formats --------------------------------------------------------------------------- */
+
+/* IQ4_XS (layout: qdot_scalar.c): per sub-block the 32 nibbles index the 16 non-linear values
+ * with vpshufb, and the signed values meet the activation through the sign trick. */
+static inline float gk_qa_iq4_xs_block(const gk_block_iq4_xs *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i values =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
+    const unsigned scales_h = b->scales_h[0] | (unsigned)b->scales_h[1] << 8;
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int s = 0; s < 8; s++) {
+        const int ls =
+            ((b->scales_l[s / 2] >> (4 * (s % 2))) & 0xF) | (int)(((scales_h >> (2 * s)) & 3) << 4);
+        const __m256i codes = _mm256_shuffle_epi8(values, gk_qa_nibbles32(b->qs + 16 * s));
+        const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * s));
+        const __m256i pairs =
+            _mm256_maddubs_epi16(_mm256_sign_epi8(codes, codes), _mm256_sign_epi8(xv, codes));
+        isum_v =
+            _mm256_add_epi32(isum_v, _mm256_madd_epi16(pairs, _mm256_set1_epi16((short)(ls - 32))));
+    }
+    const gk_f16 d = {(uint16_t)(b->d[0] | b->d[1] << 8)};
+    return gk_qdot_kquant_step(acc, gk_qa_h2f(d), 0.0f, x->d, gk_qa_hsum_i32(isum_v), 0);
+}
+
+GK_QA_ROWS(iq4_xs, gk_block_iq4_xs, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
 /* ---- activation quantizers, bit-exact with gk_quant_q8_0_scalar / gk_quant_q8_k_scalar ----- */
 
