@@ -111,14 +111,25 @@ static inline void gk_store_f32(float *p, float v)
     *p = v;
 }
 
+/* An f16 field (e.g. a quantized block's scale) as f32, and an f32 rounded to one. */
+static inline float gk_f32_from_f16(gk_f16 h)
+{
+    return gk_f32_from_f16_bits(h.bits);
+}
+
+static inline gk_f16 gk_f16_from_f32(float f)
+{
+    return (gk_f16){gk_f16_bits_from_f32(f)};
+}
+
 static inline float gk_load_f16(const gk_f16 *p)
 {
-    return gk_f32_from_f16_bits(p->bits);
+    return gk_f32_from_f16(*p);
 }
 
 static inline void gk_store_f16(gk_f16 *p, float v)
 {
-    p->bits = gk_f16_bits_from_f32(v);
+    *p = gk_f16_from_f32(v);
 }
 
 static inline float gk_load_bf16(const gk_bf16 *p)

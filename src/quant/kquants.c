@@ -11,16 +11,6 @@
 #include "quant/search.h"
 #include "scalar_ops/dequant_ref.h"
 
-static inline float gk_h2f(gk_f16 h)
-{
-    return gk_f32_from_f16_bits(h.bits);
-}
-
-static inline gk_f16 gk_f2h(float f)
-{
-    return (gk_f16){gk_f16_bits_from_f32(f)};
-}
-
 /* ---- decoders ------------------------------------------------------------------------- */
 
 /* Q2_K: 16 groups of 16; group g of half h (128 values) takes its 2-bit codes from bits
@@ -29,7 +19,7 @@ void gk_dequant_q2_k_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q2_k *b = blocks;
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_h2f(b[i].d), dmin = gk_h2f(b[i].dmin);
+        const float d = gk_f32_from_f16(b[i].d), dmin = gk_f32_from_f16(b[i].dmin);
         for (int g = 0; g < 16; g++, dst += 16) {
             const uint8_t *q = b[i].qs + 32 * (g / 8) + 16 * (g % 2);
             const int shift = 2 * ((g % 8) / 2);
@@ -47,7 +37,7 @@ void gk_dequant_q3_k_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q3_k *b = blocks;
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         int8_t sc[16];
         gk_q3k_scales(b[i].scales, sc);
         for (int g = 0; g < 16; g++, dst += 16) {
@@ -75,7 +65,7 @@ void gk_dequant_q5_k_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q5_k *b = blocks;
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_h2f(b[i].d), dmin = gk_h2f(b[i].dmin);
+        const float d = gk_f32_from_f16(b[i].d), dmin = gk_f32_from_f16(b[i].dmin);
         for (int s = 0; s < 8; s++, dst += 32) {
             uint8_t sc, m;
             gk_q4k_scale_min(b[i].scales, s, &sc, &m);
@@ -98,7 +88,7 @@ void gk_dequant_q6_k_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q6_k *b = blocks;
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int v = 0; v < GK_QK_K; v++) {
             const int h = v / 128, k = (v % 128) / 32, l = v % 32;
             const uint8_t low = b[i].ql[64 * h + l + 32 * (k % 2)] >> (4 * (k / 2));
@@ -194,8 +184,8 @@ void gk_quant_q2_k_scalar(const float *src, void *blocks, size_t n_blocks, const
             }
             const float dm = gk_search_positive(16, 15, scales, Ls, sw);
             const float mm = gk_search_positive(16, 15, mins, Lm, sw);
-            y[i].d = gk_f2h(dm);
-            y[i].dmin = gk_f2h(mm);
+            y[i].d = gk_f16_from_f32(dm);
+            y[i].dmin = gk_f16_from_f32(mm);
             for (int g = 0; g < 16; g++)
                 y[i].scales[g] = (uint8_t)(Ls[g] | Lm[g] << 4);
         } else {
@@ -210,22 +200,22 @@ void gk_quant_q2_k_scalar(const float *src, void *blocks, size_t n_blocks, const
                 if (mins[g] > max_min) max_min = mins[g];
             }
             memset(y[i].scales, 0, sizeof y[i].scales);
-            y[i].d = gk_f2h(0.0f);
-            y[i].dmin = gk_f2h(0.0f);
+            y[i].d = gk_f16_from_f32(0.0f);
+            y[i].dmin = gk_f16_from_f32(0.0f);
             if (max_scale > 0.0f) {
                 const float iscale = 15.0f / max_scale;
                 for (int g = 0; g < 16; g++)
                     y[i].scales[g] = (uint8_t)gk_nearest_int(iscale * scales[g]);
-                y[i].d = gk_f2h(max_scale / 15.0f);
+                y[i].d = gk_f16_from_f32(max_scale / 15.0f);
             }
             if (max_min > 0.0f) {
                 const float iscale = 15.0f / max_min;
                 for (int g = 0; g < 16; g++)
                     y[i].scales[g] |= (uint8_t)(gk_nearest_int(iscale * mins[g]) << 4);
-                y[i].dmin = gk_f2h(max_min / 15.0f);
+                y[i].dmin = gk_f16_from_f32(max_min / 15.0f);
             }
         }
-        const float d = gk_h2f(y[i].d), dmin = gk_h2f(y[i].dmin);
+        const float d = gk_f32_from_f16(y[i].d), dmin = gk_f32_from_f16(y[i].dmin);
         for (int g = 0; g < 16; g++) {
             const float d_sub = d * (float)(y[i].scales[g] & 0xF);
             const float m_sub = dmin * (float)(y[i].scales[g] >> 4);
@@ -272,7 +262,7 @@ void gk_quant_q3_k_scalar(const float *src, void *blocks, size_t n_blocks, const
             const float d_block = gk_search_symmetric(16, 32, scales, Ls, sw);
             for (int g = 0; g < 16; g++)
                 gk_put_q3k_scale(y[i].scales, g, Ls[g]);
-            y[i].d = gk_f2h(d_block);
+            y[i].d = gk_f16_from_f32(d_block);
         } else {
             float max_scale = 0.0f, amax = 0.0f;
             for (int g = 0; g < 16; g++) {
@@ -282,7 +272,7 @@ void gk_quant_q3_k_scalar(const float *src, void *blocks, size_t n_blocks, const
                     max_scale = scales[g];
                 }
             }
-            y[i].d = gk_f2h(0.0f);
+            y[i].d = gk_f16_from_f32(0.0f);
             if (max_scale != 0.0f) {
                 const float iscale = -32.0f / max_scale;
                 for (int g = 0; g < 16; g++) {
@@ -290,12 +280,12 @@ void gk_quant_q3_k_scalar(const float *src, void *blocks, size_t n_blocks, const
                     const int l = (int8_t)gk_nearest_int(iscale * scales[g]);
                     gk_put_q3k_scale(y[i].scales, g, gk_clamp_int(l, -32, 31) + 32);
                 }
-                y[i].d = gk_f2h(1.0f / iscale);
+                y[i].d = gk_f16_from_f32(1.0f / iscale);
             }
         }
         int8_t sc[16];
         gk_q3k_scales(y[i].scales, sc);
-        const float d = gk_h2f(y[i].d);
+        const float d = gk_f32_from_f16(y[i].d);
         for (int g = 0; g < 16; g++) {
             const float d_sub = d * (float)sc[g];
             if (d_sub == 0.0f) continue;
@@ -352,8 +342,8 @@ static void gk_quant_q45k_scales(const float *x,
             if (Ls[s] > 63) Ls[s] = 63;
             if (Lm[s] > 63) Lm[s] = 63;
         }
-        *d_out = gk_f2h(d_block);
-        *dmin_out = gk_f2h(m_block);
+        *d_out = gk_f16_from_f32(d_block);
+        *dmin_out = gk_f16_from_f32(m_block);
     } else {
         /* ggml's unweighted search differs between Q4_K (rmin -1, 20 steps) and Q5_K (-0.5,
          * 15 steps). */
@@ -379,11 +369,11 @@ static void gk_quant_q45k_scales(const float *x,
             Ls[s] = ls < 63 ? ls : 63;
             Lm[s] = lm < 63 ? lm : 63;
         }
-        *d_out = gk_f2h(max_scale / 63.0f);
-        *dmin_out = gk_f2h(max_min / 63.0f);
+        *d_out = gk_f16_from_f32(max_scale / 63.0f);
+        *dmin_out = gk_f16_from_f32(max_min / 63.0f);
     }
     gk_pack_q4k_scales(Ls, Lm, scales_out);
-    const float d = gk_h2f(*d_out), dmin = gk_h2f(*dmin_out);
+    const float d = gk_f32_from_f16(*d_out), dmin = gk_f32_from_f16(*dmin_out);
     for (int s = 0; s < 8; s++) {
         uint8_t sc, m;
         gk_q4k_scale_min(scales_out, s, &sc, &m);
@@ -443,12 +433,12 @@ void gk_quant_q6_k_scalar(const float *src, void *blocks, size_t n_blocks, const
             continue;
         }
         const float iscale = -128.0f / max_scale;
-        y[i].d = gk_f2h(1.0f / iscale);
+        y[i].d = gk_f16_from_f32(1.0f / iscale);
         for (int g = 0; g < 16; g++) {
             const int l = gk_nearest_int(iscale * scales[g]);
             y[i].scales[g] = (int8_t)(l < 127 ? l : 127);
         }
-        const float d = gk_h2f(y[i].d);
+        const float d = gk_f32_from_f16(y[i].d);
         for (int g = 0; g < 16; g++) {
             const float d_sub = d * (float)y[i].scales[g];
             if (d_sub == 0.0f) continue;

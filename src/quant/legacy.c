@@ -11,23 +11,13 @@
 
 enum { GK_QK32 = 32 };
 
-static inline float gk_h2f(gk_f16 h)
-{
-    return gk_f32_from_f16_bits(h.bits);
-}
-
-static inline gk_f16 gk_f2h(float f)
-{
-    return (gk_f16){gk_f16_bits_from_f32(f)};
-}
-
 /* ---- decoders ------------------------------------------------------------------------- */
 
 void gk_dequant_q4_0_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q4_0 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK32) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int j = 0; j < 16; j++) {
             dst[j] = (float)((b[i].qs[j] & 0xF) - 8) * d;
             dst[j + 16] = (float)((b[i].qs[j] >> 4) - 8) * d;
@@ -39,7 +29,7 @@ void gk_dequant_q4_1_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q4_1 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK32) {
-        const float d = gk_h2f(b[i].d), m = gk_h2f(b[i].m);
+        const float d = gk_f32_from_f16(b[i].d), m = gk_f32_from_f16(b[i].m);
         for (int j = 0; j < 16; j++) {
             dst[j] = (float)(b[i].qs[j] & 0xF) * d + m;
             dst[j + 16] = (float)(b[i].qs[j] >> 4) * d + m;
@@ -56,7 +46,7 @@ void gk_dequant_q5_0_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q5_0 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK32) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         const uint32_t qh = gk_load_u32le(b[i].qh);
         for (int j = 0; j < 16; j++) {
             const int lo = (int)((b[i].qs[j] & 0xF) | ((qh >> j) & 1) << 4);
@@ -71,7 +61,7 @@ void gk_dequant_q5_1_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q5_1 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK32) {
-        const float d = gk_h2f(b[i].d), m = gk_h2f(b[i].m);
+        const float d = gk_f32_from_f16(b[i].d), m = gk_f32_from_f16(b[i].m);
         const uint32_t qh = gk_load_u32le(b[i].qh);
         for (int j = 0; j < 16; j++) {
             const int lo = (int)((b[i].qs[j] & 0xF) | ((qh >> j) & 1) << 4);
@@ -92,7 +82,7 @@ void gk_dequant_q8_1_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q8_1 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK32) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int j = 0; j < GK_QK32; j++)
             dst[j] = (float)b[i].qs[j] * d;
     }
@@ -134,7 +124,7 @@ void gk_quant_q4_0_scalar(const float *src, void *blocks, size_t n_blocks, const
             float weight[GK_QK32];
             int8_t L[GK_QK32];
             gk_importance_weights(x, importance + i * GK_QK32, weight);
-            y[i].d = gk_f2h(gk_search_symmetric(GK_QK32, 8, x, L, weight));
+            y[i].d = gk_f16_from_f32(gk_search_symmetric(GK_QK32, 8, x, L, weight));
             for (int j = 0; j < 16; j++)
                 y[i].qs[j] = (uint8_t)(L[j] | L[j + 16] << 4);
             continue;
@@ -142,7 +132,7 @@ void gk_quant_q4_0_scalar(const float *src, void *blocks, size_t n_blocks, const
         /* The extreme value maps to code 0 (-8 d); codes round half up from the offset 8.5. */
         const float d = gk_extreme(x, GK_QK32) / -8.0f;
         const float id = gk_safe_inverse(d);
-        y[i].d = gk_f2h(d);
+        y[i].d = gk_f16_from_f32(d);
         for (int j = 0; j < 16; j++) {
             const int lo = gk_clamp_int((int)(x[j] * id + 8.5f), 0, 15);
             const int hi = gk_clamp_int((int)(x[j + 16] * id + 8.5f), 0, 15);
@@ -183,8 +173,8 @@ void gk_quant_q4_1_scalar(const float *src, void *blocks, size_t n_blocks, const
             uint8_t L[GK_QK32];
             float m;
             const float d = gk_affine_weighted(x, importance + i * GK_QK32, 15, L, &m);
-            y[i].d = gk_f2h(d);
-            y[i].m = gk_f2h(m);
+            y[i].d = gk_f16_from_f32(d);
+            y[i].m = gk_f16_from_f32(m);
             for (int j = 0; j < 16; j++)
                 y[i].qs[j] = (uint8_t)(L[j] | L[j + 16] << 4);
             continue;
@@ -193,8 +183,8 @@ void gk_quant_q4_1_scalar(const float *src, void *blocks, size_t n_blocks, const
         gk_minmax(x, GK_QK32, &min, &max);
         const float d = (max - min) / 15.0f;
         const float id = gk_safe_inverse(d);
-        y[i].d = gk_f2h(d);
-        y[i].m = gk_f2h(min);
+        y[i].d = gk_f16_from_f32(d);
+        y[i].m = gk_f16_from_f32(min);
         for (int j = 0; j < 16; j++) {
             const int lo = gk_clamp_int((int)((x[j] - min) * id + 0.5f), 0, 15);
             const int hi = gk_clamp_int((int)((x[j + 16] - min) * id + 0.5f), 0, 15);
@@ -227,13 +217,13 @@ void gk_quant_q5_0_scalar(const float *src, void *blocks, size_t n_blocks, const
             float weight[GK_QK32];
             int8_t L[GK_QK32];
             gk_importance_weights(x, importance + i * GK_QK32, weight);
-            y[i].d = gk_f2h(gk_search_symmetric(GK_QK32, 16, x, L, weight));
+            y[i].d = gk_f16_from_f32(gk_search_symmetric(GK_QK32, 16, x, L, weight));
             for (int j = 0; j < GK_QK32; j++)
                 codes[j] = L[j];
         } else {
             const float d = gk_extreme(x, GK_QK32) / -16.0f;
             const float id = gk_safe_inverse(d);
-            y[i].d = gk_f2h(d);
+            y[i].d = gk_f16_from_f32(d);
             for (int j = 0; j < GK_QK32; j++)
                 codes[j] = gk_clamp_int((int)(x[j] * id + 16.5f), 0, 31);
         }
@@ -251,8 +241,8 @@ void gk_quant_q5_1_scalar(const float *src, void *blocks, size_t n_blocks, const
             uint8_t L[GK_QK32];
             float m;
             const float d = gk_affine_weighted(x, importance + i * GK_QK32, 31, L, &m);
-            y[i].d = gk_f2h(d);
-            y[i].m = gk_f2h(m);
+            y[i].d = gk_f16_from_f32(d);
+            y[i].m = gk_f16_from_f32(m);
             for (int j = 0; j < GK_QK32; j++)
                 codes[j] = L[j];
         } else {
@@ -260,8 +250,8 @@ void gk_quant_q5_1_scalar(const float *src, void *blocks, size_t n_blocks, const
             gk_minmax(x, GK_QK32, &min, &max);
             const float d = (max - min) / 31.0f;
             const float id = gk_safe_inverse(d);
-            y[i].d = gk_f2h(d);
-            y[i].m = gk_f2h(min);
+            y[i].d = gk_f16_from_f32(d);
+            y[i].m = gk_f16_from_f32(min);
             for (int j = 0; j < GK_QK32; j++)
                 codes[j] = gk_clamp_int((int)((x[j] - min) * id + 0.5f), 0, 31);
         }
@@ -282,7 +272,7 @@ void gk_quant_q8_0_scalar(const float *src, void *blocks, size_t n_blocks, const
             amax = fmaxf(amax, fabsf(x[j]));
         const float d = amax / 127.0f;
         const float id = gk_safe_inverse(d);
-        y[i].d = gk_f2h(d);
+        y[i].d = gk_f16_from_f32(d);
         for (int j = 0; j < GK_QK32; j++)
             y[i].qs[j] = (int8_t)roundf(x[j] * id);
     }
@@ -300,12 +290,12 @@ void gk_quant_q8_1_scalar(const float *src, void *blocks, size_t n_blocks, const
             amax = fmaxf(amax, fabsf(x[j]));
         const float d = amax / 127.0f;
         const float id = gk_safe_inverse(d);
-        y[i].d = gk_f2h(d);
+        y[i].d = gk_f16_from_f32(d);
         int sum = 0;
         for (int j = 0; j < GK_QK32; j++) {
             y[i].qs[j] = (int8_t)roundf(x[j] * id);
             sum += y[i].qs[j];
         }
-        y[i].s = gk_f2h((float)sum * d);
+        y[i].s = gk_f16_from_f32((float)sum * d);
     }
 }

@@ -7,11 +7,6 @@
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
-static inline float gk_qd_h2f(gk_f16 h)
-{
-    return gk_f32_from_f16_bits(h.bits);
-}
-
 /* The row loop every scalar kernel shares: y[r] = <fmt>_row(weight row r, xq, n_blocks). */
 #define GK_QDOT_SCALAR(fmt)                                                                      \
     void gk_qdot_##fmt##_scalar(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
@@ -36,7 +31,7 @@ static float gk_qd_row_q8_0(const void *w, const void *xq, size_t n_blocks)
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         GK_QD_ISUM32(b[i].qs[j], x[i].qs)
-        acc += gk_qd_h2f(b[i].d) * gk_qd_h2f(x[i].d) * (float)isum;
+        acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum;
     }
     return acc;
 }
@@ -48,7 +43,7 @@ static float gk_qd_row_q4_0(const void *w, const void *xq, size_t n_blocks)
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         GK_QD_ISUM32(((j < 16 ? b[i].qs[j] & 0xF : b[i].qs[j - 16] >> 4) - 8), x[i].qs)
-        acc += gk_qd_h2f(b[i].d) * gk_qd_h2f(x[i].d) * (float)isum;
+        acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum;
     }
     return acc;
 }
@@ -69,7 +64,7 @@ static float gk_qd_row_q5_0(const void *w, const void *xq, size_t n_blocks)
                       (gk_qd_q5_high(b[i].qh, j) << 4)) -
                          16,
                      x[i].qs)
-        acc += gk_qd_h2f(b[i].d) * gk_qd_h2f(x[i].d) * (float)isum;
+        acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum;
     }
     return acc;
 }
@@ -82,8 +77,8 @@ static float gk_qd_row_q4_1(const void *w, const void *xq, size_t n_blocks)
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         GK_QD_ISUM32((j < 16 ? b[i].qs[j] & 0xF : b[i].qs[j - 16] >> 4), x[i].qs)
-        acc += gk_qd_h2f(b[i].d) * gk_qd_h2f(x[i].d) * (float)isum +
-               gk_qd_h2f(b[i].m) * gk_qd_h2f(x[i].s);
+        acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum +
+               gk_f32_from_f16(b[i].m) * gk_f32_from_f16(x[i].s);
     }
     return acc;
 }
@@ -97,8 +92,8 @@ static float gk_qd_row_q5_1(const void *w, const void *xq, size_t n_blocks)
         GK_QD_ISUM32(
             ((j < 16 ? b[i].qs[j] & 0xF : b[i].qs[j - 16] >> 4) | (gk_qd_q5_high(b[i].qh, j) << 4)),
             x[i].qs)
-        acc += gk_qd_h2f(b[i].d) * gk_qd_h2f(x[i].d) * (float)isum +
-               gk_qd_h2f(b[i].m) * gk_qd_h2f(x[i].s);
+        acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum +
+               gk_f32_from_f16(b[i].m) * gk_f32_from_f16(x[i].s);
     }
     return acc;
 }
@@ -130,7 +125,8 @@ static float gk_qd_row_q2_k(const void *w, const void *xq, size_t n_blocks)
             isum += (b[i].scales[g] & 0xF) * gk_qd_group16(x[i].qs, g, codes);
             msum += (b[i].scales[g] >> 4) * x[i].bsums[g];
         }
-        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), gk_qd_h2f(b[i].dmin), x[i].d, isum, msum);
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), gk_f32_from_f16(b[i].dmin), x[i].d,
+                                  isum, msum);
     }
     return acc;
 }
@@ -154,7 +150,7 @@ static float gk_qd_row_q3_k(const void *w, const void *xq, size_t n_blocks)
                 codes[l] = (int8_t)(((q[l] >> shift) & 3) - ((hm[l] & hbit) ? 0 : 4));
             isum += sc[g] * gk_qd_group16(x[i].qs, g, codes);
         }
-        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), 0.0f, x[i].d, isum, 0);
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
     }
     return acc;
 }
@@ -162,30 +158,30 @@ static float gk_qd_row_q3_k(const void *w, const void *xq, size_t n_blocks)
 /* Q4_K / Q5_K: eight sub-blocks of 32 with a 6-bit scale and min each; the code of element l of
  * sub-block s is a nibble of qs[32 (s / 2) + l] (low for even s), plus for Q5_K bit s of qh[l]
  * as its fifth bit. */
-#define GK_QD_ROW_Q45K(fmt, fifth_bit)                                                            \
-    static float gk_qd_row_##fmt(const void *w, const void *xq, size_t n_blocks)                  \
-    {                                                                                             \
-        const gk_block_##fmt *b = w;                                                              \
-        const gk_block_q8_k *x = xq;                                                              \
-        float acc = 0.0f;                                                                         \
-        for (size_t i = 0; i < n_blocks; i++) {                                                   \
-            int32_t isum = 0, msum = 0;                                                           \
-            for (int s = 0; s < 8; s++) {                                                         \
-                uint8_t sc, m;                                                                    \
-                gk_q4k_scale_min(b[i].scales, s, &sc, &m);                                        \
-                const uint8_t *q = b[i].qs + 32 * (s / 2);                                        \
-                int32_t sub = 0;                                                                  \
-                for (int l = 0; l < 32; l++) {                                                    \
-                    const int code = ((s % 2 ? q[l] >> 4 : q[l] & 0xF) | (fifth_bit));            \
-                    sub += code * x[i].qs[32 * s + l];                                            \
-                }                                                                                 \
-                isum += sc * sub;                                                                 \
-                msum += m * (x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);                          \
-            }                                                                                     \
-            acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), gk_qd_h2f(b[i].dmin), x[i].d, isum, \
-                                      msum);                                                      \
-        }                                                                                         \
-        return acc;                                                                               \
+#define GK_QD_ROW_Q45K(fmt, fifth_bit)                                                          \
+    static float gk_qd_row_##fmt(const void *w, const void *xq, size_t n_blocks)                \
+    {                                                                                           \
+        const gk_block_##fmt *b = w;                                                            \
+        const gk_block_q8_k *x = xq;                                                            \
+        float acc = 0.0f;                                                                       \
+        for (size_t i = 0; i < n_blocks; i++) {                                                 \
+            int32_t isum = 0, msum = 0;                                                         \
+            for (int s = 0; s < 8; s++) {                                                       \
+                uint8_t sc, m;                                                                  \
+                gk_q4k_scale_min(b[i].scales, s, &sc, &m);                                      \
+                const uint8_t *q = b[i].qs + 32 * (s / 2);                                      \
+                int32_t sub = 0;                                                                \
+                for (int l = 0; l < 32; l++) {                                                  \
+                    const int code = ((s % 2 ? q[l] >> 4 : q[l] & 0xF) | (fifth_bit));          \
+                    sub += code * x[i].qs[32 * s + l];                                          \
+                }                                                                               \
+                isum += sc * sub;                                                               \
+                msum += m * (x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);                        \
+            }                                                                                   \
+            acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), gk_f32_from_f16(b[i].dmin), \
+                                      x[i].d, isum, msum);                                      \
+        }                                                                                       \
+        return acc;                                                                             \
     }
 GK_QD_ROW_Q45K(q4_k, 0)
 GK_QD_ROW_Q45K(q5_k, ((b[i].qh[l] >> s) & 1) << 4)
@@ -214,7 +210,7 @@ static float gk_qd_row_q6_k(const void *w, const void *xq, size_t n_blocks)
                     sub -= 32 * x[i].bsums[8 * h + 2 * k + half];
                     isum += b[i].scales[8 * h + 2 * k + half] * sub;
                 }
-        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), 0.0f, x[i].d, isum, 0);
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
     }
     return acc;
 }
@@ -234,7 +230,7 @@ static float gk_qd_row_tq2_0(const void *w, const void *xq, size_t n_blocks)
             const int code = (b[i].qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3;
             isum += (code - 1) * x[i].qs[e];
         }
-        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(b[i].d), 0.0f, x[i].d, isum, 0);
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
     }
     return acc;
 }
@@ -247,7 +243,7 @@ static float gk_qd_row_awq4(const void *w, const void *xq, size_t n_blocks)
     const gk_block_q8_0 *x = xq;
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
-        const float s = gk_qd_h2f(b[i].scale), z = gk_qd_h2f(b[i].zero_point);
+        const float s = gk_f32_from_f16(b[i].scale), z = gk_f32_from_f16(b[i].zero_point);
         for (int c = 0; c < 4; c++) {
             const gk_block_q8_0 *xc = &x[4 * i + c];
             int32_t isum = 0, xsum = 0;
@@ -257,7 +253,7 @@ static float gk_qd_row_awq4(const void *w, const void *xq, size_t n_blocks)
                 xsum += xc->qs[j];
             }
             const float centred = (float)isum - z * (float)xsum;
-            acc += s * gk_qd_h2f(xc->d) * centred;
+            acc += s * gk_f32_from_f16(xc->d) * centred;
         }
     }
     return acc;
@@ -286,7 +282,7 @@ static float gk_qd_row_iq4_xs(const void *w, const void *xq, size_t n_blocks)
             isum += (ls - 32) * sub;
         }
         const gk_f16 d = {(uint16_t)(b[i].d[0] | b[i].d[1] << 8)};
-        acc = gk_qdot_kquant_step(acc, gk_qd_h2f(d), 0.0f, x[i].d, isum, 0);
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(d), 0.0f, x[i].d, isum, 0);
     }
     return acc;
 }

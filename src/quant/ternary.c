@@ -8,11 +8,6 @@
 #include "quant/blocks.h"
 #include "quant/search.h"
 
-static inline float gk_h2f(gk_f16 h)
-{
-    return gk_f32_from_f16_bits(h.bits);
-}
-
 /* TQ1_0 stores five (or four) base-3 digits t_0..t_4 per byte as the fixed-point fraction
  * q = ceil(256 * (t_0 t_1 t_2 t_3 t_4)_3 / 243). Digit n is recovered by multiplying by 3^n
  * modulo 256 (shifting the fraction left by n digits) and taking the integer part of 3 q / 256. */
@@ -29,7 +24,7 @@ void gk_dequant_tq1_0_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_tq1_0 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK_K) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int n = 0; n < 5; n++)
             for (int m = 0; m < 32; m++)
                 dst[32 * n + m] = (float)(gk_tq1_digit(b[i].qs[m], n) - 1) * d;
@@ -47,7 +42,7 @@ void gk_dequant_tq2_0_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_tq2_0 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK_K) {
-        const float d = gk_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int v = 0; v < GK_QK_K; v++) {
             const int q = (b[i].qs[32 * (v / 128) + v % 32] >> (2 * ((v % 128) / 32))) & 3;
             dst[v] = (float)(q - 1) * d;

@@ -15,11 +15,6 @@
 #include "core/half.h"
 #include "quant/blocks.h"
 
-static inline float gk_dq_h2f(gk_f16 h)
-{
-    return gk_f32_from_f16_bits(h.bits);
-}
-
 /* The four float32x4 of 16 signed bytes, in order. */
 static inline void gk_dq_widen16(int8x16_t q, float32x4_t out[4])
 {
@@ -73,7 +68,7 @@ void gk_dequant_q4_1_neon(const void *blocks, float *dst, size_t n_blocks)
     const gk_block_q4_1 *b = blocks;
     const uint8x16_t mask = vdupq_n_u8(0x0F);
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
-        const float d = gk_dq_h2f(b[i].d), m = gk_dq_h2f(b[i].m);
+        const float d = gk_f32_from_f16(b[i].d), m = gk_f32_from_f16(b[i].m);
         const uint8x16_t q = vld1q_u8(b[i].qs);
         gk_dq_put16_scale_add(dst, vandq_u8(q, mask), d, m);
         gk_dq_put16_scale_add(dst + 16, vshrq_n_u8(q, 4), d, m);
@@ -86,7 +81,7 @@ void gk_dequant_q5_0_neon(const void *blocks, float *dst, size_t n_blocks)
     const uint8x16_t mask = vdupq_n_u8(0x0F);
     const int8x16_t bias = vdupq_n_s8(16);
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         const uint8x16_t q = vld1q_u8(b[i].qs);
         const uint8x16_t lo = vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0));
         const uint8x16_t hi = vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1));
@@ -100,7 +95,7 @@ void gk_dequant_q5_1_neon(const void *blocks, float *dst, size_t n_blocks)
     const gk_block_q5_1 *b = blocks;
     const uint8x16_t mask = vdupq_n_u8(0x0F);
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
-        const float d = gk_dq_h2f(b[i].d), m = gk_dq_h2f(b[i].m);
+        const float d = gk_f32_from_f16(b[i].d), m = gk_f32_from_f16(b[i].m);
         const uint8x16_t q = vld1q_u8(b[i].qs);
         gk_dq_put16_scale_add(dst, vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0)), d, m);
         gk_dq_put16_scale_add(dst + 16, vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1)), d,
@@ -114,7 +109,7 @@ void gk_dequant_q4_0_neon(const void *blocks, float *dst, size_t n_blocks)
     const uint8x16_t mask = vdupq_n_u8(0x0F);
     const int8x16_t eight = vdupq_n_s8(8);
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         const uint8x16_t q = vld1q_u8(b[i].qs);
         gk_dq_put16_scaled(dst, vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, mask)), eight), d);
         gk_dq_put16_scaled(dst + 16, vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight), d);
@@ -125,7 +120,7 @@ void gk_dequant_q8_0_neon(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q8_0 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         gk_dq_put16_scaled(dst, vld1q_s8(b[i].qs), d);
         gk_dq_put16_scaled(dst + 16, vld1q_s8(b[i].qs + 16), d);
     }
@@ -149,7 +144,7 @@ void gk_dequant_q2_k_neon(const void *blocks, float *dst, size_t n_blocks)
     const gk_block_q2_k *b = blocks;
     const uint8x16_t mask = vdupq_n_u8(3);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_dq_h2f(b[i].d), dmin = gk_dq_h2f(b[i].dmin);
+        const float d = gk_f32_from_f16(b[i].d), dmin = gk_f32_from_f16(b[i].dmin);
         for (int h = 0; h < 2; h++) {
             for (int k = 0; k < 4; k++, dst += 32) {
                 const int8x16_t shift = vdupq_n_s8((int8_t)(-2 * k));
@@ -170,7 +165,7 @@ void gk_dequant_q3_k_neon(const void *blocks, float *dst, size_t n_blocks)
     const gk_block_q3_k *b = blocks;
     const uint8x16_t mask = vdupq_n_u8(3), four = vdupq_n_u8(4);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         int8_t sc[16];
         gk_q3k_scales(b[i].scales, sc);
         for (int h = 0; h < 2; h++) {
@@ -196,7 +191,7 @@ void gk_dequant_q4_k_neon(const void *blocks, float *dst, size_t n_blocks)
     const gk_block_q4_k *b = blocks;
     const uint8x16_t mask = vdupq_n_u8(0x0F);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_dq_h2f(b[i].d), dmin = gk_dq_h2f(b[i].dmin);
+        const float d = gk_f32_from_f16(b[i].d), dmin = gk_f32_from_f16(b[i].dmin);
         for (int j = 0; j < 4; j++, dst += 64) {
             const uint8x16_t q0 = vld1q_u8(b[i].qs + 32 * j), q1 = vld1q_u8(b[i].qs + 32 * j + 16);
             uint8_t sc, m;
@@ -219,7 +214,7 @@ void gk_dequant_q5_k_neon(const void *blocks, float *dst, size_t n_blocks)
     const gk_block_q5_k *b = blocks;
     const uint8x16_t mask = vdupq_n_u8(0x0F), sixteen = vdupq_n_u8(0x10);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_dq_h2f(b[i].d), dmin = gk_dq_h2f(b[i].dmin);
+        const float d = gk_f32_from_f16(b[i].d), dmin = gk_f32_from_f16(b[i].dmin);
         const uint8x16_t qh[2] = {vld1q_u8(b[i].qh), vld1q_u8(b[i].qh + 16)};
         for (int s = 0; s < 8; s++, dst += 32) {
             uint8_t sc, m;
@@ -244,7 +239,7 @@ void gk_dequant_q6_k_neon(const void *blocks, float *dst, size_t n_blocks)
     const uint8x16_t mask4 = vdupq_n_u8(0x0F), mask2 = vdupq_n_u8(0x03);
     const int8x16_t bias = vdupq_n_s8(32);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int h = 0; h < 2; h++) {
             for (int k = 0; k < 4; k++, dst += 32) {
                 const int8_t *sc = b[i].scales + 8 * h + 2 * k;
@@ -279,7 +274,7 @@ void gk_dequant_tq1_0_neon(const void *blocks, float *dst, size_t n_blocks)
     static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
     const int8x16_t one = vdupq_n_s8(1);
     for (size_t i = 0; i < n_blocks; i++, dst += 256) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int n = 0; n < 5; n++)
             for (int half = 0; half < 3;
                  half++) { /* 16-byte groups qs[0..16), [16..32), [32..48) */
@@ -304,7 +299,7 @@ void gk_dequant_tq2_0_neon(const void *blocks, float *dst, size_t n_blocks)
     const uint8x16_t mask = vdupq_n_u8(3);
     const int8x16_t one = vdupq_n_s8(1);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float d = gk_dq_h2f(b[i].d);
+        const float d = gk_f32_from_f16(b[i].d);
         for (int h = 0; h < 2; h++) {
             for (int k = 0; k < 4; k++, dst += 32) {
                 const int8x16_t shift = vdupq_n_s8((int8_t)(-2 * k));
@@ -327,8 +322,8 @@ void gk_dequant_awq4_neon(const void *blocks, float *dst, size_t n_blocks)
     const int32x4_t sl = vld1q_s32(shift_lo), sh = vld1q_s32(shift_hi);
     const uint32x4_t mask = vdupq_n_u32(0xF);
     for (size_t i = 0; i < n_blocks; i++) {
-        const float32x4_t scale = vdupq_n_f32(gk_dq_h2f(b[i].scale));
-        const float32x4_t zero_point = vdupq_n_f32(gk_dq_h2f(b[i].zero_point));
+        const float32x4_t scale = vdupq_n_f32(gk_f32_from_f16(b[i].scale));
+        const float32x4_t zero_point = vdupq_n_f32(gk_f32_from_f16(b[i].zero_point));
         for (int w = 0; w < 16; w++, dst += 8) {
             uint32_t word;
             memcpy(&word, &b[i].qs[w], sizeof word);

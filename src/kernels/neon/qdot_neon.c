@@ -11,11 +11,6 @@
 #include "core/half.h"
 #include "quant/qdot.h"
 
-static inline float gk_qn_h2f(gk_f16 h)
-{
-    return gk_f32_from_f16_bits(h.bits);
-}
-
 /* acc + the products of 16 code bytes w and 16 activation bytes x, pairwise into int32 lanes */
 static inline int32x4_t gk_qn_dot16(int32x4_t acc, int8x16_t w, int8x16_t x)
 {
@@ -52,7 +47,7 @@ static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size
                                     vld1q_s8(x[i].qs + 128 * h + 32 * k + 16 * half));
                     isum += b[i].scales[g] * (vaddvq_s32(sub) - 32 * x[i].bsums[g]);
                 }
-        acc = gk_qdot_kquant_step(acc, gk_qn_h2f(b[i].d), 0.0f, x[i].d, isum, 0);
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
     }
     return acc;
 }
