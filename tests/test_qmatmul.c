@@ -115,7 +115,7 @@ static size_t act_elems_of(gk_qtype t)
  * at a time, like the scalar tier: every tier gives the same bits. */
 static bool same_bits_on_every_tier(gk_qtype t)
 {
-    return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q6_K) || t == GK_QTYPE_TQ2_0 ||
+    return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q8_K) || t == GK_QTYPE_TQ2_0 ||
            t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4;
 }
 

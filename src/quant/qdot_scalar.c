@@ -215,6 +215,22 @@ static float gk_qd_row_q6_k(const void *w, const void *xq, size_t n_blocks)
     return acc;
 }
 
+/* Q8_K against Q8_K (weights stored at 8 bits with an f32 scale): the plain integer sum of the
+ * 256 products, then the K-quants' f32 step (no min). */
+static float gk_qd_row_q8_k(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_q8_k *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0;
+        for (int e = 0; e < GK_QK_K; e++)
+            isum += b[i].qs[e] * x[i].qs[e];
+        acc = gk_qdot_kquant_step(acc, b[i].d, 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
 /* ---- ternary and 128-value formats --------------------------------------------------------- */
 
 /* TQ2_0 against Q8_K: element 128 h + 32 l + m has code (qs[32 h + m] >> 2 l) & 3, value
@@ -297,6 +313,7 @@ GK_QDOT_SCALAR(q3_k)
 GK_QDOT_SCALAR(q4_k)
 GK_QDOT_SCALAR(q5_k)
 GK_QDOT_SCALAR(q6_k)
+GK_QDOT_SCALAR(q8_k)
 GK_QDOT_SCALAR(tq2_0)
 GK_QDOT_SCALAR(awq4)
 GK_QDOT_SCALAR(iq4_xs)

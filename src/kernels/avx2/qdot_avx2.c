@@ -240,7 +240,7 @@ static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k
 
 GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
-/* Q4_K: the hand-written kernel, src/asm/x86_64/qdot_q4_k_avx2.S */
+/* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */
 
 /* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
  * to the group of int16 lane 2k of lane_scales and the last 16 to lane 2k + 1 (lane_scales holds

@@ -19,8 +19,8 @@ static inline int32x4_t gk_qn_dot16(int32x4_t acc, int8x16_t w, int8x16_t x)
     return vpadalq_s16(acc, p);
 }
 
-/* Q8_0, Q4_0 and Q4_K: the hand-written kernels, src/asm/aarch64/qdot_q32_neon.S and
- * qdot_q4_k_neon.S. */
+/* Q8_0, Q4_0, Q4_K and Q8_K: the hand-written kernels, src/asm/aarch64/qdot_q32_neon.S,
+ * qdot_q4_k_neon.S and qdot_q8_k_neon.S. */
 
 /* ---- K-quants against Q8_K ---------------------------------------------------------------- */
 
