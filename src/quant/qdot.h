@@ -77,14 +77,57 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
 GK_QACT_FORMS(GK_QACT_DECLARE)
 #undef GK_QACT_DECLARE
 
-/* From this many tokens on, gk_qgemm multiplies dequantized panels of W by the f32 GEMM. */
+/* Four tokens per pass over the weights (gk_qgemm with m > 1): the weight codes and scales of a
+ * block are decoded once and dotted with four activation rows, which the single-token kernel
+ * would decode four times. Token t's activation row starts at xq + t * xq_stride; the dot of
+ * weight row r with it goes to y[t * ldy + r]. Each output has the bits of the format's
+ * single-token kernel (the same integer sums and f32 steps per block):
+ *   void gk_qdot4_<kern>_<tier>(const void *w, size_t w_stride, const void *xq,
+ *                               size_t xq_stride, size_t n_blocks, float *y, size_t ldy,
+ *                               size_t n_rows);
+ * GK_QDOT4(kern, NAME, avx2, avx512, neon): V if the tier has one, S if it uses the next lower
+ * tier's, N if it has none (gk_qgemm then calls the single-token kernel per token). */
+enum { GK_QDOT4_TOKENS = 4 };
+
+typedef void (*gk_qdot4_fn)(const void *w,
+                            size_t w_stride,
+                            const void *xq,
+                            size_t xq_stride,
+                            size_t n_blocks,
+                            float *y,
+                            size_t ldy,
+                            size_t n_rows);
+#define GK_QDOT4_FORMS(GK_QDOT4)  \
+    GK_QDOT4(q4_k, Q4_K, V, S, N) \
+    GK_QDOT4(q5_k, Q5_K, V, S, N)
+
+#define GK_QDOT4_PROTO(kern, tier)                                                         \
+    void gk_qdot4_##kern##_##tier(const void *w, size_t w_stride, const void *xq,          \
+                                  size_t xq_stride, size_t n_blocks, float *y, size_t ldy, \
+                                  size_t n_rows);
+#define GK_QDOT4_PROTO_V(kern, tier) GK_QDOT4_PROTO(kern, tier)
+#define GK_QDOT4_PROTO_S(kern, tier)
+#define GK_QDOT4_PROTO_N(kern, tier)
+#define GK_QDOT4_DECLARE(kern, NAME, has_avx2, has_avx512, has_neon)                \
+    GK_QDOT4_PROTO_##has_avx2(kern, avx2) GK_QDOT4_PROTO_##has_avx512(kern, avx512) \
+        GK_QDOT4_PROTO_##has_neon(kern, neon)
+GK_QDOT4_FORMS(GK_QDOT4_DECLARE)
+#undef GK_QDOT4_DECLARE
+
+/* From this many tokens on, gk_qgemm multiplies dequantized panels of W by the f32 GEMM, unless
+ * the format has a four-token kernel on the tier: that one outruns the GEMM at every m measured
+ * (Q4_K, 1 thread, Zen 3: 93 against 43 GFLOP/s at m = 32, 94 against 72 at m = 128).
+ * gk_qmm_uses_gemm says which path gk_qgemm takes (qmatmul.c; tests and gk-bench use it). */
 enum { GK_QMM_GEMM_MIN_M = 32 };
+
+bool gk_qmm_uses_gemm(gk_qtype t, gk_isa isa, size_t m);
 
 /* The kernels gk_qgemm uses for type t on tier isa (each from the nearest tier at or below isa
  * that has one): the dot kernel and the activation quantizer with its block size. False (and
  * *out zeroed) for a format on the f32 path. Defined in qmatmul.c; tests and gk-bench use it. */
 struct gk_qmm_kernels {
     gk_qdot_fn dot;
+    gk_qdot4_fn dot4; /* NULL if the format has no four-token kernel on the tier */
     gk_qact_fn quantize;
     size_t act_block_elems, act_block_bytes;
 };

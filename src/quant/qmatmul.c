@@ -79,6 +79,39 @@ static const struct gk_qact_entry {
 #undef GK_QACT_ROW
 };
 
+/* The four-token kernels per tier, indexed by the weight format (GK_QDOT4_FORMS, qdot.h): a
+ * V entry where the build has the tier, NULL elsewhere. */
+#define GK_QD4_S(kern, tier) NULL
+#define GK_QD4_N(kern, tier) NULL
+#define GK_QD4_V(kern, tier) GK_QD4_V_##tier(kern)
+#ifdef GK_HAVE_AVX2
+#    define GK_QD4_V_avx2(kern) gk_qdot4_##kern##_avx2
+#else
+#    define GK_QD4_V_avx2(kern) NULL
+#endif
+#ifdef GK_HAVE_AVX512
+#    define GK_QD4_V_avx512(kern) gk_qdot4_##kern##_avx512
+#else
+#    define GK_QD4_V_avx512(kern) NULL
+#endif
+#ifdef GK_HAVE_NEON
+#    define GK_QD4_V_neon(kern) gk_qdot4_##kern##_neon
+#else
+#    define GK_QD4_V_neon(kern) NULL
+#endif
+
+static const struct gk_qdot4_entry {
+    gk_qdot4_fn fn[GK_ISA_COUNT];
+} gk_qdot4_table[GK_QTYPE_COUNT] = {
+
+#define GK_QDOT4_ROW(kern, NAME, has_avx2, has_avx512, has_neon)               \
+    [GK_QTYPE_##NAME] = {{[GK_ISA_AVX2] = GK_QD4_##has_avx2(kern, avx2),       \
+                          [GK_ISA_AVX512] = GK_QD4_##has_avx512(kern, avx512), \
+                          [GK_ISA_NEON] = GK_QD4_##has_neon(kern, neon)}},
+    GK_QDOT4_FORMS(GK_QDOT4_ROW)
+#undef GK_QDOT4_ROW
+};
+
 /* The tier at or below `isa` that has a kernel in fns (the scalar one always exists). */
 static int gk_qk_tier(const void *const *fns, gk_isa isa)
 {
@@ -96,9 +129,19 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
     const struct gk_qact_entry *act = &gk_qact_table[tr->act];
     out->dot = tr->dot[gk_qk_tier((const void *const *)tr->dot, isa)];
     out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
+    /* the four-token kernel of the nearest tier at or below isa that has one (a build has only
+     * its own architecture's kernels: the others are NULL) */
+    for (int tier = (int)isa; tier > GK_ISA_SCALAR && !out->dot4; tier--)
+        out->dot4 = gk_qdot4_table[t].fn[tier];
     out->act_block_elems = gk_qtype_block_elems(tr->act);
     out->act_block_bytes = gk_qtype_block_bytes(tr->act);
     return true;
+}
+
+bool gk_qmm_uses_gemm(gk_qtype t, gk_isa isa, size_t m)
+{
+    struct gk_qmm_kernels qk;
+    return m >= GK_QMM_GEMM_MIN_M && !(gk_qmm_kernels_of(t, isa, &qk) && qk.dot4);
 }
 
 /* ---- one call ----------------------------------------------------------------------------- */
@@ -106,8 +149,9 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
 struct gk_qmm_job {
     const char *w;
     size_t w_row_bytes, n_blocks;
-    gk_qdot_fn dot; /* integer path; NULL for the f32 path */
-    const char *xq; /* m quantized activation rows of act_row_bytes (integer path) */
+    gk_qdot_fn dot;   /* integer path; NULL for the f32 path */
+    gk_qdot4_fn dot4; /* four tokens at a time, or NULL */
+    const char *xq;   /* m quantized activation rows of act_row_bytes (integer path) */
     size_t act_row_bytes;
     gk_dequant_fn dequant; /* f32 path */
     size_t block_elems, block_bytes;
@@ -145,6 +189,19 @@ gk_qmm_dot_f32(const struct gk_qmm_job *job, const char *w, const float *x, floa
     }
 }
 
+/* Token t's outputs r0 .. r0 + rows - 1 from their dots, with the bias and beta terms. */
+static void
+gk_qmm_store(const struct gk_qmm_job *job, size_t t, size_t r0, size_t rows, const float *dots)
+{
+    float *yt = job->y + t * job->ldy + r0;
+    for (size_t r = 0; r < rows; r++) {
+        float v = dots[r];
+        if (job->bias) v += job->bias[r0 + r];
+        if (job->beta != 0.0f) v += job->beta * yt[r];
+        yt[r] = v;
+    }
+}
+
 static void gk_qmm_tiles(void *ctx, size_t first_tile, size_t end_tile)
 {
     const struct gk_qmm_job *job = ctx;
@@ -152,7 +209,17 @@ static void gk_qmm_tiles(void *ctx, size_t first_tile, size_t end_tile)
         const size_t r0 = tile * GK_QMM_TILE_ROWS;
         const size_t rows = job->n - r0 < GK_QMM_TILE_ROWS ? job->n - r0 : GK_QMM_TILE_ROWS;
         const char *w = job->w + r0 * job->w_row_bytes;
-        for (size_t t = 0; t < job->m; t++) {
+        size_t t = 0;
+        if (job->dot4 && job->k > 0) {
+            for (; t + GK_QDOT4_TOKENS <= job->m; t += GK_QDOT4_TOKENS) {
+                float dots[GK_QDOT4_TOKENS][GK_QMM_TILE_ROWS];
+                job->dot4(w, job->w_row_bytes, job->xq + t * job->act_row_bytes, job->act_row_bytes,
+                          job->n_blocks, &dots[0][0], GK_QMM_TILE_ROWS, rows);
+                for (size_t u = 0; u < GK_QDOT4_TOKENS; u++)
+                    gk_qmm_store(job, t + u, r0, rows, dots[u]);
+            }
+        }
+        for (; t < job->m; t++) {
             float dots[GK_QMM_TILE_ROWS] = {0};
             if (job->k == 0) {
                 /* no weights: every dot is 0 */
@@ -162,13 +229,7 @@ static void gk_qmm_tiles(void *ctx, size_t first_tile, size_t end_tile)
             } else {
                 gk_qmm_dot_f32(job, w, job->x + t * job->ldx, dots, rows);
             }
-            float *yt = job->y + t * job->ldy + r0;
-            for (size_t r = 0; r < rows; r++) {
-                float v = dots[r];
-                if (job->bias) v += job->bias[r0 + r];
-                if (job->beta != 0.0f) v += job->beta * yt[r];
-                yt[r] = v;
-            }
+            gk_qmm_store(job, t, r0, rows, dots);
         }
     }
 }
@@ -257,9 +318,10 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
     size_t w_row_bytes = 0;
     GK_TRY(gk_qmm_validate(api, a, &w_row_bytes));
     if (a->m == 0 || a->n == 0) return GK_OK;
-    if (a->m >= GK_QMM_GEMM_MIN_M && a->k > 0) return gk_qmm_run_gemm(api, a, w_row_bytes);
-
     const struct gk_kernels *kernels = gk_kernels_active();
+    if (a->k > 0 && gk_qmm_uses_gemm(a->type, kernels->isa, a->m))
+        return gk_qmm_run_gemm(api, a, w_row_bytes);
+
     const size_t elems = gk_qtype_block_elems(a->type);
     struct gk_qmm_job job = {
         .w = a->w,
@@ -283,6 +345,7 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
     if (gk_qmm_kernels_of(a->type, kernels->isa, &qk) && a->k > 0) {
         const size_t act_blocks = a->k / qk.act_block_elems;
         job.dot = qk.dot;
+        job.dot4 = qk.dot4;
         job.act_row_bytes = act_blocks * qk.act_block_bytes;
         size_t xq_bytes = 0;
         GK_CHECK(gk_mul_size(a->m, job.act_row_bytes, &xq_bytes), GK_EOVERFLOW, api,

@@ -240,6 +240,90 @@ static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k
 
 GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
+/* Four tokens per pass (GK_QDOT4 in src/quant/qdot.h): a Q4_K / Q5_K block's codes and scales
+ * are decoded once for the four activation rows. Per token the integer sums are those of
+ * gk_qa_q45_k; the four tokens' sums are reduced together (vphaddd) and the f32 step runs on
+ * four lanes, operation for operation gk_qdot_kquant_step's, so each lane has the bits of the
+ * single-token kernel. */
+static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
+                                        gk_f16 dmin,
+                                        const uint8_t scales[12],
+                                        const uint8_t *qs,
+                                        const uint8_t *qh,
+                                        const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
+                                        __m128 acc)
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    const __m128i sm = gk_qa_q4k_scales_mins(scales);
+    const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
+    __m256i isum[GK_QDOT4_TOKENS];
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        isum[t] = _mm256_setzero_si256();
+    for (int p = 0; p < 4; p++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+        __m256i lo = _mm256_and_si256(q, low_mask);
+        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+        if (qh) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
+            lo = _mm256_or_si256(
+                lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
+            hi = _mm256_or_si256(
+                hi,
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
+        }
+        const __m256i s_lo = _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p));
+        const __m256i s_hi = _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p + 1));
+        for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+            const __m256i x_lo = _mm256_loadu_si256((const __m256i *)(x[t]->qs + 64 * p));
+            const __m256i x_hi = _mm256_loadu_si256((const __m256i *)(x[t]->qs + 64 * p + 32));
+            const __m256i p_lo = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x_lo), s_lo);
+            const __m256i p_hi = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x_hi), s_hi);
+            isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(p_lo, p_hi));
+        }
+    }
+    __m256i msum[GK_QDOT4_TOKENS];
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        msum[t] = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[t]->bsums), mins16);
+    /* token t's exact sums in lane t: pairwise adds of lanes, then the two 128-bit halves */
+    const __m256i i4 =
+        _mm256_hadd_epi32(_mm256_hadd_epi32(isum[0], isum[1]), _mm256_hadd_epi32(isum[2], isum[3]));
+    const __m256i m4 =
+        _mm256_hadd_epi32(_mm256_hadd_epi32(msum[0], msum[1]), _mm256_hadd_epi32(msum[2], msum[3]));
+    const __m128 isum_f =
+        _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(i4), _mm256_extracti128_si256(i4, 1)));
+    const __m128 msum_f =
+        _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(m4), _mm256_extracti128_si256(m4, 1)));
+    const __m128 d_x = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+    const __m128 scaled = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(gk_qa_h2f(d)), d_x), isum_f);
+    const __m128 mins = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(gk_qa_h2f(dmin)), d_x), msum_f);
+    return _mm_add_ps(acc, _mm_sub_ps(scaled, mins));
+}
+
+/* The four-token row driver of the Q4_K / Q5_K layouts (b->qh only for Q5_K). */
+#define GK_QA_ROWS4(fmt, wblock, QH)                                                             \
+    void gk_qdot4_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t xq_stride, \
+                               size_t n_blocks, float *y, size_t ldy, size_t n_rows)             \
+    {                                                                                            \
+        for (size_t r = 0; r < n_rows; r++) {                                                    \
+            const wblock *b = (const void *)((const char *)w + r * w_stride);                    \
+            __m128 acc = _mm_setzero_ps();                                                       \
+            for (size_t i = 0; i < n_blocks; i++) {                                              \
+                _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                           \
+                const gk_block_q8_k *x[GK_QDOT4_TOKENS];                                         \
+                for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                        \
+                    x[t] = (const gk_block_q8_k *)((const char *)xq + t * xq_stride) + i;        \
+                acc = gk_qa_q45_k_tokens(b[i].d, b[i].dmin, b[i].scales, b[i].qs, QH, x, acc);   \
+            }                                                                                    \
+            float out[GK_QDOT4_TOKENS];                                                          \
+            _mm_storeu_ps(out, acc);                                                             \
+            for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                            \
+                y[t * ldy + r] = out[t];                                                         \
+        }                                                                                        \
+    }
+GK_QA_ROWS4(q4_k, gk_block_q4_k, NULL)
+GK_QA_ROWS4(q5_k, gk_block_q5_k, b[i].qh)
+
 /* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */
 
 /* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
