@@ -54,6 +54,16 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
 
 /* ---- the row driver: one weight row at a time ------------------------------------------------ */
 
+/* Prefetches the weight block `bytes` long at b, 1 KiB ahead of the stream: one line per 64
+ * bytes of the block, so that over a run of contiguous blocks every line is fetched (one
+ * prefetch per 144-byte Q4_K block left every other line to the hardware prefetcher: 12.3
+ * instead of 14.1 GB/s from DRAM at 1 thread). */
+static inline void gk_qa_prefetch_block(const void *b, size_t bytes)
+{
+    for (size_t line = 0; line < bytes; line += 64)
+        _mm_prefetch((const char *)b + 1024 + line, _MM_HINT_T0);
+}
+
 /* Each kernel is a per-block step `gk_qa_<fmt>_block(weight block, activation block, acc)` on an
  * accumulator of type acc_t (x_per_block activation blocks per weight block). Rows go one at a
  * time: they are contiguous, so the weights stream from memory in one sequential run, with a
@@ -68,7 +78,7 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
             const wblock *b = (const void *)((const char *)w + r * w_stride);                  \
             acc_t acc = zero;                                                                  \
             for (size_t i = 0; i < n_blocks; i++) {                                            \
-                _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                         \
+                gk_qa_prefetch_block(&b[i], sizeof b[i]);                                      \
                 acc = gk_qa_##fmt##_block(&b[i], &x[(x_per_block)*i], acc);                    \
             }                                                                                  \
             y[r] = result(acc);                                                                \
@@ -309,7 +319,7 @@ static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
             const wblock *b = (const void *)((const char *)w + r * w_stride);                    \
             __m128 acc = _mm_setzero_ps();                                                       \
             for (size_t i = 0; i < n_blocks; i++) {                                              \
-                _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                           \
+                gk_qa_prefetch_block(&b[i], sizeof b[i]);                                        \
                 const gk_block_q8_k *x[GK_QDOT4_TOKENS];                                         \
                 for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                        \
                     x[t] = (const gk_block_q8_k *)((const char *)xq + t * xq_stride) + i;        \
@@ -476,24 +486,41 @@ static inline float gk_qa_tq2_0_block(const gk_block_tq2_0 *b, const gk_block_q8
 GK_QA_ROWS(tq2_0, gk_block_tq2_0, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
 
 /* AWQ4 / GPTQ4: four 32-value chunks per block; byte b of a chunk holds elements 2b (low nibble)
- * and 2b + 1 (high). Per chunk, like the scalar tier: s dx ((float)isum - z (float)xsum). */
+ * and 2b + 1 (high). Per chunk c, like the scalar tier: acc += (s dx_c) ((float)isum_c - z
+ * (float)xsum_c), the four chunks in order. The eight integer sums are reduced together (vphaddd)
+ * and the f32 operations run on four lanes, one chunk per lane, before the four ordered adds. */
 static inline float gk_qa_awq4_block(const gk_block_awq4 *b, const gk_block_q8_0 *x, float acc)
 {
-    const float s = gk_qa_h2f(b->scale), z = gk_qa_h2f(b->zero_point);
     const __m128i nibble = _mm_set1_epi8(0x0F);
     const __m256i ones16 = _mm256_set1_epi16(1), ones8 = _mm256_set1_epi8(1);
+    __m256i isum[4], xsum[4];
     for (int c = 0; c < 4; c++) {
         const __m128i bytes = _mm_loadu_si128((const __m128i *)(b->qs + 4 * c));
         const __m128i lo = _mm_and_si128(bytes, nibble);
         const __m128i hi = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
         const __m256i u = _mm256_set_m128i(_mm_unpackhi_epi8(lo, hi), _mm_unpacklo_epi8(lo, hi));
         const __m256i xv = _mm256_loadu_si256((const __m256i *)x[c].qs);
-        const int32_t isum = gk_qa_hsum_i32(_mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), ones16));
-        const int32_t xsum =
-            gk_qa_hsum_i32(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, xv), ones16));
-        const float centred = (float)isum - z * (float)xsum;
-        acc += s * gk_qa_h2f(x[c].d) * centred;
+        isum[c] = _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), ones16);
+        xsum[c] = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, xv), ones16);
     }
+    /* chunk c's exact sums in lane c */
+    const __m256i i4 =
+        _mm256_hadd_epi32(_mm256_hadd_epi32(isum[0], isum[1]), _mm256_hadd_epi32(isum[2], isum[3]));
+    const __m256i x4 =
+        _mm256_hadd_epi32(_mm256_hadd_epi32(xsum[0], xsum[1]), _mm256_hadd_epi32(xsum[2], xsum[3]));
+    const __m128 isum_f =
+        _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(i4), _mm256_extracti128_si256(i4, 1)));
+    const __m128 xsum_f =
+        _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(x4), _mm256_extracti128_si256(x4, 1)));
+    const __m128 z = _mm_set1_ps(gk_qa_h2f(b->zero_point));
+    const __m128 centred = _mm_sub_ps(isum_f, _mm_mul_ps(z, xsum_f));
+    const __m128i dx_h = _mm_setr_epi16((short)x[0].d.bits, (short)x[1].d.bits, (short)x[2].d.bits,
+                                        (short)x[3].d.bits, 0, 0, 0, 0);
+    const __m128 scale = _mm_mul_ps(_mm_set1_ps(gk_qa_h2f(b->scale)), _mm_cvtph_ps(dx_h));
+    float terms[4];
+    _mm_storeu_ps(terms, _mm_mul_ps(scale, centred));
+    for (int c = 0; c < 4; c++)
+        acc += terms[c];
     return acc;
 }
 
