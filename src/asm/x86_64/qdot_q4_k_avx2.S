@@ -13,15 +13,18 @@
  *   rdx  xq: the activation's first block          rcx  n_blocks
  *   r8   y: the current output                     r9   rows left
  *   r10  the weight block, r11 the activation block, rax blocks left in the row
- *   ebx  the f16 scales on their way to xmm5 / xmm6 (callee-saved: pushed)
+ *   rbx  the next block, whose scales are decoded ahead (the current one at the row's last
+ *        block; callee-saved: pushed)
  *   ymm0  sc_lo | sc_hi | m_lo | m_hi as bytes (the eight 6-bit scales, then the eight mins)
- *   ymm1  the scales as int16, the same eight in both 128-bit halves
+ *   ymm8, ymm9  the next block's scales (int16, both halves) and mins (int16, each twice)
+ *   ymm1  the current block's scales as int16, the same eight in both 128-bit halves
  *   ymm2  mins times the activation's 16-value sums (int32)
  *   ymm3  scale * code * activation sums (int32)
  *   ymm4..ymm6  temporaries; xmm7 the row's f32 sum; ymm15 0x0F in every byte
  *
- * Per super-block: decode the scales and mins with vector operations (gk_q4k_scale_min's
- * layout), four pairs of sub-blocks (low nibbles = sub-block 2p, high = 2p + 1) through
+ * Per super-block: decode the next block's scales and mins with vector operations
+ * (gk_q4k_scale_min's layout; a block ahead, so that the broadcasts of the current scales do not
+ * wait on the decode), four pairs of sub-blocks (low nibbles = sub-block 2p, high = 2p + 1) through
  * vpmaddubsw (codes 0..15 by activations -127..127: exact int16) and vpmaddwd by the broadcast
  * scale, both sums reduced to scalars exactly, then the f32 steps of gk_qdot_kquant_step in its
  * order, so the result has the scalar tier's bits:
