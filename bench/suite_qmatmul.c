@@ -10,7 +10,8 @@
  * qgemm: Y = X W^T for m = 8, 32, 128, 512 tokens, W 4096 x 4096 (in cache after the first
  * token: the kernels are compute-bound), GFLOP/s counting 2 m n k, % of the widest f32 FMA
  * peak measured by `limits`.
- * Weights come from quantizing random data (formats without a quantizer: random blocks). */
+ * Weights come from quantizing random data (formats without a quantizer: random blocks).
+ * Formats with a packed layout (gk_qpack: Q4_0) also run from packed weights ("_packed" rows). */
 #include <gllmk/gllmk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,19 @@
 #include "bench.h"
 
 enum { GKB_QK = 4096, GKB_QROWS_PATTERN = 256 };
+
+/* The packed form of n x k weights w of type t (gk_qpack), in *bytes; w is freed. */
+static unsigned char *gkb_q_pack(gk_qtype t, unsigned char *w, size_t n, size_t k, size_t *bytes)
+{
+    *bytes = gk_qpack_size(t, n, k);
+    unsigned char *packed = w ? gk_aligned_alloc(*bytes, 64) : NULL;
+    if (packed && gk_qpack(t, w, n, k, packed, *bytes) != GK_OK) {
+        gk_aligned_free(packed);
+        packed = NULL;
+    }
+    gk_aligned_free(w);
+    return packed;
+}
 
 /* n x k weights of type t: GKB_QROWS_PATTERN rows quantized from random data (or random blocks
  * that decode to finite values), repeated. NULL if t has no decoder in this build. */
@@ -54,6 +68,7 @@ fail:
 
 struct gkb_qgemv_job {
     gk_qtype type;
+    bool packed; /* the copies are gk_qpack buffers */
     unsigned char **copies;
     size_t n_copies, next, n, k, m;
     const float *x;
@@ -65,17 +80,21 @@ static void gkb_qmm_call(void *ctx)
     struct gkb_qgemv_job *j = ctx;
     const unsigned char *w = j->copies[j->next];
     j->next = (j->next + 1) % j->n_copies;
-    gk_qgemm(j->type, w, j->x, j->y, j->m, j->n, j->k);
+    if (j->packed)
+        gk_qgemm_packed(w, j->x, j->y, j->m, j->n, j->k);
+    else
+        gk_qgemm(j->type, w, j->x, j->y, j->m, j->n, j->k);
 }
 
-static void
-gkb_qgemv_case(const struct gkb_context *ctx, gk_qtype t, size_t n, const float *x, float *y)
+static void gkb_qgemv_case(
+    const struct gkb_context *ctx, gk_qtype t, bool packed, size_t n, const float *x, float *y)
 {
     const size_t k = ctx->smoke ? 256 : GKB_QK;
     if (ctx->smoke) n = 64;
     unsigned char *first = gkb_q_weights(t, n, k);
+    size_t bytes = gk_qtype_row_bytes(t, k) * n;
+    if (packed) first = gkb_q_pack(t, first, n, k, &bytes);
     if (!first) return;
-    const size_t bytes = gk_qtype_row_bytes(t, k) * n;
     /* copies filling at least 512 MiB (the DRAM level's working set of `limits`) */
     size_t n_copies = ctx->smoke ? 1 : ((512u << 20) + bytes - 1) / bytes;
     unsigned char **copies = malloc(n_copies * sizeof *copies);
@@ -88,14 +107,14 @@ gkb_qgemv_case(const struct gkb_context *ctx, gk_qtype t, size_t n, const float 
         }
         memcpy(copies[c], first, bytes);
     }
-    struct gkb_qgemv_job job = {t, copies, n_copies, 0, n, k, 1, x, y};
+    struct gkb_qgemv_job job = {t, packed, copies, n_copies, 0, n, k, 1, x, y};
     for (int ci = 0; ci < ctx->n_configs; ci++) {
         const int threads = ctx->threads[ci];
         gk_set_num_threads(threads);
         /* every copy once to warm up, then each call a cold copy */
         const double ns =
             gkb_min_time_ns(gkb_qmm_call, &job, (int)n_copies, ctx->smoke ? 1 : 2 * (int)n_copies);
-        struct gkb_row row = {.op = "qgemv",
+        struct gkb_row row = {.op = packed ? "qgemv_packed" : "qgemv",
                               .dtype = gk_qtype_name(t),
                               .threads = threads,
                               .time_ns = ns,
@@ -129,8 +148,10 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
     for (int ti = 0; ti < GK_QTYPE_COUNT; ti++) {
         const gk_qtype t = (gk_qtype)ti;
         gkb_progress("qgemv %s", gk_qtype_name(t));
-        gkb_qgemv_case(ctx, t, 4096, x, y);
-        if (gkb_q_is_target(t) && !ctx->smoke) gkb_qgemv_case(ctx, t, 11008, x, y);
+        for (int packed = 0; packed <= (gk_qpack_size(t, 1, GKB_QK) != 0); packed++) {
+            gkb_qgemv_case(ctx, t, packed, 4096, x, y);
+            if (gkb_q_is_target(t) && !ctx->smoke) gkb_qgemv_case(ctx, t, packed, 11008, x, y);
+        }
     }
     free(x);
     free(y);
@@ -138,7 +159,8 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
 
 void gkb_suite_qgemm(const struct gkb_context *ctx)
 {
-    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0, GK_QTYPE_IQ4_XS};
+    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0, GK_QTYPE_IQ4_XS, GK_QTYPE_Q4_0};
+    const bool packed[] = {false, false, false, true};
     const size_t ms[] = {8, 32, 128, 512};
     const size_t n = ctx->smoke ? 64 : 4096, k = ctx->smoke ? 256 : GKB_QK;
     const int peak_slot = ctx->limits->n_fma - 1; /* the widest FMA the CPU has */
@@ -147,17 +169,19 @@ void gkb_suite_qgemm(const struct gkb_context *ctx)
         x[i] = (float)(i % 31) / 31.0f - 0.5f;
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         unsigned char *w = gkb_q_weights(types[ti], n, k);
+        size_t bytes;
+        if (packed[ti]) w = gkb_q_pack(types[ti], w, n, k, &bytes);
         if (!w) continue;
         unsigned char *copies[1] = {w};
         for (size_t mi = 0; mi < sizeof ms / sizeof ms[0]; mi++) {
             const size_t m = ctx->smoke ? ms[mi] / 8 : ms[mi];
             gkb_progress("qgemm %s m=%zu", gk_qtype_name(types[ti]), m);
-            struct gkb_qgemv_job job = {types[ti], copies, 1, 0, n, k, m, x, y};
+            struct gkb_qgemv_job job = {types[ti], packed[ti], copies, 1, 0, n, k, m, x, y};
             for (int ci = 0; ci < ctx->n_configs; ci++) {
                 const int threads = ctx->threads[ci];
                 gk_set_num_threads(threads);
                 const double ns = gkb_min_time_ns(gkb_qmm_call, &job, 1, ctx->smoke ? 1 : 5);
-                struct gkb_row row = {.op = "qgemm",
+                struct gkb_row row = {.op = packed[ti] ? "qgemm_packed" : "qgemm",
                                       .dtype = gk_qtype_name(types[ti]),
                                       .threads = threads,
                                       .time_ns = ns,

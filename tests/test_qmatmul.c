@@ -415,6 +415,132 @@ static void test_errors(void)
         GK_EXPECT(y[i] == 0.0f, "k = 0 gives zeros");
 }
 
+/* ---- packed weights (gk_qpack, gk_qgemm_packed) ------------------------------------------- */
+
+/* One shape: the packed product is within the bound of the exact one, the same for any number of
+ * tokens per call, thread count and ISA level (the scalar kernel's bits). */
+static void test_packed_shape(gk_rng *rng, size_t m, size_t n, size_t k)
+{
+    const gk_qtype t = GK_QTYPE_Q4_0;
+    const size_t w_bytes = gk_qtype_row_bytes(t, k) * n, p_bytes = gk_qpack_size(t, n, k);
+    void *w = malloc(w_bytes), *packed = malloc(p_bytes);
+    float *wf = malloc(n * k * sizeof(float)), *x = malloc(m * k * sizeof(float));
+    float *y = malloc(m * n * sizeof(float)), *y2 = malloc(m * n * sizeof(float));
+    random_weights(rng, t, n, k, w, wf);
+    for (size_t i = 0; i < m * k; i++)
+        x[i] = gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
+    GK_EXPECT(p_bytes == 64 + (n + 7) / 8 * (k / 32) * 144, "gk_qpack_size(%zu, %zu) = %zu", n, k,
+              p_bytes);
+    GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, m, n, k), GK_OK);
+    check_bound("packed", t, wf, x, y, m, n, k, 32);
+
+    /* token by token */
+    for (size_t tk = 0; tk < m; tk++)
+        GK_EXPECT_STATUS(gk_qgemm_packed(packed, x + tk * k, y2 + tk * n, 1, n, k), GK_OK);
+    GK_EXPECT(gk_test_same_bits("packed tokens", y, y2, m * n, sizeof(float)), "m=%zu n=%zu k=%zu",
+              m, n, k);
+    /* the scalar tier */
+    const char *isa = gk_isa_name();
+    GK_EXPECT_STATUS(gk_set_isa("scalar"), GK_OK);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y2, m, n, k), GK_OK);
+    GK_EXPECT_STATUS(gk_set_isa(isa), GK_OK);
+    GK_EXPECT(gk_test_same_bits("packed tier vs scalar", y, y2, m * n, sizeof(float)),
+              "m=%zu n=%zu k=%zu on %s", m, n, k, isa);
+    /* thread counts */
+    for (int threads = 1; threads <= 3; threads += 2) {
+        gk_set_num_threads(threads);
+        GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y2, m, n, k), GK_OK);
+        GK_EXPECT(gk_test_same_bits("packed threads", y, y2, m * n, sizeof(float)),
+                  "%d threads, m=%zu n=%zu k=%zu", threads, m, n, k);
+    }
+    gk_set_num_threads(0);
+    free(w);
+    free(packed);
+    free(wf);
+    free(x);
+    free(y);
+    free(y2);
+}
+
+static void test_packed_errors(void)
+{
+    const gk_qtype t = GK_QTYPE_Q4_0;
+    const size_t n = 9, k = 64, w_bytes = gk_qtype_row_bytes(t, k) * n;
+    const size_t p_bytes = gk_qpack_size(t, n, k);
+    unsigned char *w = calloc(w_bytes, 1), *packed = malloc(p_bytes + 64);
+    float x[2 * 64], y[2 * 9];
+    for (size_t i = 0; i < 2 * k; i++)
+        x[i] = (float)i / 64.0f;
+
+    GK_EXPECT(gk_qpack_size(GK_QTYPE_Q4_K, n, 256) == 0, "Q4_K has no packed layout");
+    GK_EXPECT(gk_qpack_size(t, n, 33) == 0, "k not a block multiple");
+    GK_EXPECT(gk_qpack_size(t, SIZE_MAX, 1u << 20) == 0, "overflow");
+    GK_EXPECT(gk_qpack_size(t, 0, k) == 64, "n = 0: the header alone");
+
+    /* nothing is written on error */
+    memset(packed, 0xA5, p_bytes + 64);
+    GK_EXPECT_STATUS(gk_qpack(GK_QTYPE_Q4_K, w, n, 256, packed, p_bytes), GK_EUNSUPPORTED);
+    GK_EXPECT_STATUS(gk_qpack((gk_qtype)999, w, n, k, packed, p_bytes), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qpack(t, w, n, 48, packed, p_bytes), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qpack(t, NULL, n, k, packed, p_bytes), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qpack(t, w, n, k, NULL, p_bytes), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes - 1), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qpack(t, w, SIZE_MAX / 8, k, packed, p_bytes), GK_EOVERFLOW);
+    GK_EXPECT_STATUS(gk_qpack(t, packed + 8, n, k, packed, p_bytes + 64), GK_EALIAS);
+    bool untouched = true;
+    for (size_t i = 0; i < p_bytes + 64; i++)
+        untouched = untouched && packed[i] == 0xA5;
+    GK_EXPECT(untouched, "gk_qpack wrote on error");
+
+    GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
+    float sentinel[2 * 9];
+    for (size_t i = 0; i < 2 * n; i++)
+        sentinel[i] = y[i] = -7.0f;
+    GK_EXPECT_STATUS(gk_qgemm_packed(NULL, x, y, 2, n, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n + 1, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k + 32), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, NULL, y, 2, n, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, NULL, 2, n, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, (float *)(void *)(packed + 64), 1, n, k),
+                     GK_EALIAS);
+    x[5] = NAN;
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k), GK_EINVAL);
+    x[5] = 5.0f / 64.0f;
+    /* a damaged header, or a buffer that is not a packed one */
+    for (size_t byte = 0; byte < 40; byte += 3) { /* the header's fields and checksum */
+        packed[byte] ^= 0x10;
+        GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k), GK_EINVAL);
+        packed[byte] ^= 0x10;
+    }
+    GK_EXPECT(memcmp(y, sentinel, sizeof y) == 0, "gk_qgemm_packed wrote on error");
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 0, n, k), GK_OK);
+    GK_EXPECT(memcmp(y, sentinel, sizeof y) == 0, "m = 0 writes nothing");
+    /* zero weights: every output is 0 */
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k), GK_OK);
+    bool zeros = true;
+    for (size_t i = 0; i < 2 * n; i++)
+        zeros = zeros && y[i] == 0.0f;
+    GK_EXPECT(zeros, "zero scales give zero outputs");
+    free(w);
+    free(packed);
+}
+
+static void test_packed(void)
+{
+    test_packed_errors();
+    gk_rng rng = gk_rng_seeded(0x51ed27);
+    const size_t ns[] = {1, 7, 8, 9, 16, 17, 40};
+    const size_t ks[] = {32, 96, 4096};
+    const size_t ms[] = {1, 3, 7};
+    for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+            test_packed_shape(&rng, ms[(ni + ki) % 3], ns[ni], ks[ki]);
+    /* enough rows to use the pool; the longest rows */
+    test_packed_shape(&rng, 2, 16 * 40 + 5, 1024);
+    if (gk_test_sweep(10) == 10) test_packed_shape(&rng, 3, 33, 16384);
+}
+
 int main(void)
 {
     gk_test_require_isa();
@@ -424,5 +550,6 @@ int main(void)
     test_ex();
     test_threads();
     test_formats();
+    test_packed();
     return gk_test_finish("test_qmatmul");
 }

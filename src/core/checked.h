@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Overflow-checked size arithmetic and overlap tests for validating user input. */
+/* Overflow-checked size arithmetic, overlap tests and the header checksum of packed buffers, for
+ * validating user input. */
 #ifndef GK_CORE_CHECKED_H
 #define GK_CORE_CHECKED_H
 
@@ -31,6 +32,17 @@ static inline bool gk_ranges_overlap(const void *p, size_t p_bytes, const void *
     const uintptr_t p0 = (uintptr_t)p, q0 = (uintptr_t)q;
     if (p_bytes == 0 || q_bytes == 0) return false;
     return p0 < q0 + q_bytes && q0 < p0 + p_bytes;
+}
+
+/* FNV-1a (64-bit) over n bytes: the checksum of the headers of packed weight buffers, which tells
+ * a damaged or foreign buffer from a packed one. */
+static inline uint64_t gk_fnv1a64(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t x = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++)
+        x = (x ^ b[i]) * 0x100000001b3u;
+    return x;
 }
 
 #endif /* GK_CORE_CHECKED_H */

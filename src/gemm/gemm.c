@@ -652,14 +652,10 @@ struct gk_packed_b_header {
 
 _Static_assert(sizeof(struct gk_packed_b_header) <= GK_PACKED_B_HEADER_BYTES, "header size");
 
-/* FNV-1a over the header fields before the checksum. */
+/* The checksum covers the header fields before it. */
 static uint64_t gk_packed_b_checksum(const struct gk_packed_b_header *h)
 {
-    const unsigned char *p = (const unsigned char *)h;
-    uint64_t x = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < offsetof(struct gk_packed_b_header, checksum); i++)
-        x = (x ^ p[i]) * 0x100000001b3u;
-    return x;
+    return gk_fnv1a64(h, offsetof(struct gk_packed_b_header, checksum));
 }
 
 size_t gk_pack_b_size_f32(size_t n, size_t k)

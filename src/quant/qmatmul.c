@@ -19,6 +19,7 @@
 #include "gllmk/qmatmul.h"
 #include "gllmk/runtime.h"
 #include "quant/qdot.h"
+#include "quant/qpack.h"
 #include "quant/traits.h"
 
 /* Rows per tile: enough to amortise a kernel call, few enough that a tile (16 rows of 4096 Q8_0
@@ -151,7 +152,10 @@ struct gk_qmm_job {
     size_t w_row_bytes, n_blocks;
     gk_qdot_fn dot;   /* integer path; NULL for the f32 path */
     gk_qdot4_fn dot4; /* four tokens at a time, or NULL */
-    const char *xq;   /* m quantized activation rows of act_row_bytes (integer path) */
+    gk_qdot8_fn dot8; /* packed weights (qpack.h): w holds groups of group_bytes, or NULL */
+    size_t group_bytes;
+    const int32_t *xsum; /* packed path: per token, the sum of each activation block's codes */
+    const char *xq;      /* m quantized activation rows of act_row_bytes (integer path) */
     size_t act_row_bytes;
     gk_dequant_fn dequant; /* f32 path */
     size_t block_elems, block_bytes;
@@ -202,12 +206,31 @@ gk_qmm_store(const struct gk_qmm_job *job, size_t t, size_t r0, size_t rows, con
     }
 }
 
+/* Packed weights: the tile's groups of GK_QPACK_ROWS rows, dotted with every token. */
+static void gk_qmm_packed_tile(const struct gk_qmm_job *job, size_t r0, size_t rows)
+{
+    _Static_assert(GK_QMM_TILE_ROWS % GK_QPACK_ROWS == 0, "a tile is whole groups");
+    for (size_t t = 0; t < job->m; t++) {
+        for (size_t g = 0; g < rows; g += GK_QPACK_ROWS) {
+            float dots[GK_QPACK_ROWS];
+            job->dot8(job->w + (r0 + g) / GK_QPACK_ROWS * job->group_bytes,
+                      job->xq + t * job->act_row_bytes, job->xsum + t * job->n_blocks,
+                      job->n_blocks, dots);
+            gk_qmm_store(job, t, r0 + g, rows - g < GK_QPACK_ROWS ? rows - g : GK_QPACK_ROWS, dots);
+        }
+    }
+}
+
 static void gk_qmm_tiles(void *ctx, size_t first_tile, size_t end_tile)
 {
     const struct gk_qmm_job *job = ctx;
     for (size_t tile = first_tile; tile < end_tile; tile++) {
         const size_t r0 = tile * GK_QMM_TILE_ROWS;
         const size_t rows = job->n - r0 < GK_QMM_TILE_ROWS ? job->n - r0 : GK_QMM_TILE_ROWS;
+        if (job->dot8) {
+            gk_qmm_packed_tile(job, r0, rows);
+            continue;
+        }
         const char *w = job->w + r0 * job->w_row_bytes;
         size_t t = 0;
         if (job->dot4 && job->k > 0) {
@@ -313,13 +336,14 @@ static gk_status gk_qmm_run_gemm(const char *api, const gk_qgemm_args *a, size_t
     return status;
 }
 
-static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
+/* One product; dot8 is the group kernel when a->w holds packed groups (qpack.h), else NULL. */
+static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn dot8)
 {
     size_t w_row_bytes = 0;
     GK_TRY(gk_qmm_validate(api, a, &w_row_bytes));
     if (a->m == 0 || a->n == 0) return GK_OK;
     const struct gk_kernels *kernels = gk_kernels_active();
-    if (a->k > 0 && gk_qmm_uses_gemm(a->type, kernels->isa, a->m))
+    if (!dot8 && a->k > 0 && gk_qmm_uses_gemm(a->type, kernels->isa, a->m))
         return gk_qmm_run_gemm(api, a, w_row_bytes);
 
     const size_t elems = gk_qtype_block_elems(a->type);
@@ -346,14 +370,32 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
         const size_t act_blocks = a->k / qk.act_block_elems;
         job.dot = qk.dot;
         job.dot4 = qk.dot4;
+        job.dot8 = dot8;
         job.act_row_bytes = act_blocks * qk.act_block_bytes;
-        size_t xq_bytes = 0;
-        GK_CHECK(gk_mul_size(a->m, job.act_row_bytes, &xq_bytes), GK_EOVERFLOW, api,
-                 "activation buffer overflows");
+        size_t xq_bytes = 0, xsum_bytes = 0;
+        /* the code sums of the packed path follow the quantized rows, 64-byte aligned */
+        GK_CHECK(gk_mul_size(a->m, job.act_row_bytes, &xq_bytes) &&
+                     gk_add_size(xq_bytes, 63, &xq_bytes) &&
+                     gk_mul_size(a->m, act_blocks * sizeof(int32_t), &xsum_bytes) &&
+                     gk_add_size(xq_bytes / 64 * 64, dot8 ? xsum_bytes : 0, &xq_bytes),
+                 GK_EOVERFLOW, api, "activation buffer overflows");
         xq = gk_aligned_alloc(xq_bytes, 64);
         GK_CHECK(xq, GK_ENOMEM, api, "no memory for %zu bytes of quantized activations", xq_bytes);
         for (size_t t = 0; t < a->m; t++)
             qk.quantize(a->x + t * job.ldx, (char *)xq + t * job.act_row_bytes, act_blocks);
+        if (dot8) {
+            /* the packed kernels take each Q8_0 activation block's code sum (qpack.h) */
+            int32_t *xsum = (int32_t *)((char *)xq + xq_bytes - xsum_bytes);
+            const gk_block_q8_0 *xb = xq;
+            for (size_t i = 0; i < a->m * act_blocks; i++) {
+                int32_t sum = 0;
+                for (size_t j = 0; j < 32; j++)
+                    sum += xb[i].qs[j];
+                xsum[i] = sum;
+            }
+            job.xsum = xsum;
+            job.group_bytes = gk_qpack_group_bytes(a->type, a->k);
+        }
         job.xq = xq;
     } else {
         job.dequant = gk_qtraits_of(a->type)->dequant[kernels->isa];
@@ -372,7 +414,7 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a)
 
 gk_status gk_qgemm_ex(const gk_qgemm_args *args)
 {
-    return gk_qmm_run("gk_qgemm_ex", args);
+    return gk_qmm_run("gk_qgemm_ex", args, NULL);
 }
 
 /* Y = X W^T for m tokens, dense rows, under the public name `api`; type_ok narrows the formats
@@ -397,7 +439,7 @@ static gk_status gk_qmm_simple(const char *api,
                                 .ldy = n,
                                 .bias = NULL,
                                 .beta = 0.0f};
-    return gk_qmm_run(api, &args);
+    return gk_qmm_run(api, &args, NULL);
 }
 
 gk_status gk_qgemv(gk_qtype t, const void *w, const float *x, float *y, size_t n, size_t k)
@@ -444,3 +486,31 @@ GK_QMM_GEMM(squeeze_matmul, SQUEEZE)
     }
 GK_QMM_FAMILY(kquant_matmul, Q2_K, Q8_K)
 GK_QMM_FAMILY(iq_matmul, IQ1_S, IQ4_XS)
+
+gk_status
+gk_qgemm_packed(const void *packed, const float *x, float *y, size_t m, size_t n, size_t k)
+{
+    const char *api = "gk_qgemm_packed";
+    gk_qtype t;
+    gk_qdot8_fn kernel;
+    GK_TRY(gk_qpack_open(api, packed, n, k, gk_kernels_active()->isa, &t, &kernel));
+    size_t y_bytes = 0;
+    GK_CHECK(gk_mul_size(m, n, &y_bytes) && gk_mul_size(y_bytes, sizeof(float), &y_bytes),
+             GK_EOVERFLOW, api, "Y (m = %zu, n = %zu) overflows", m, n);
+    const size_t packed_bytes = gk_qpack_size(t, n, k);
+    GK_CHECK(packed_bytes != 0, GK_EOVERFLOW, api, "n %zu x k %zu overflows size_t bytes", n, k);
+    GK_CHECK(!gk_ranges_overlap(y, y_bytes, packed, packed_bytes), GK_EALIAS, api,
+             "y overlaps packed");
+    const gk_qgemm_args args = {.type = t,
+                                .w = (const char *)packed + GK_QPACK_HEADER_BYTES,
+                                .x = x,
+                                .y = y,
+                                .m = m,
+                                .n = n,
+                                .k = k,
+                                .ldx = k,
+                                .ldy = n,
+                                .bias = NULL,
+                                .beta = 0.0f};
+    return gk_qmm_run(api, &args, kernel);
+}

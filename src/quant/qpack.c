@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* gk_qpack_size / gk_qpack (gllmk/qmatmul.h): quantized weights repacked in groups of rows
+ * (layout: qpack.h), the header checks, and the scalar group kernel. gk_qgemm_packed runs in
+ * qmatmul.c with the other products. */
+#include <math.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/error.h"
+#include "core/half.h"
+#include "gllmk/qmatmul.h"
+#include "quant/blocks.h"
+#include "quant/qpack.h"
+
+#define GK_QPACK_MAGIC   0x50514b47u /* "GKQP" */
+#define GK_QPACK_VERSION 1u
+
+struct gk_qpack_header {
+    uint32_t magic, version, type, rows;
+    uint64_t n, k, checksum;
+};
+
+_Static_assert(sizeof(struct gk_qpack_header) <= GK_QPACK_HEADER_BYTES, "header size");
+
+/* The checksum covers the header fields before it. */
+static uint64_t gk_qpack_checksum(const struct gk_qpack_header *h)
+{
+    return gk_fnv1a64(h, offsetof(struct gk_qpack_header, checksum));
+}
+
+/* The formats with a packed layout: bytes of one block column (GK_QPACK_ROWS blocks). */
+static size_t gk_qpack_column_bytes(gk_qtype t)
+{
+    return t == GK_QTYPE_Q4_0 ? GK_QPACK_ROWS * sizeof(gk_block_q4_0) : 0;
+}
+
+size_t gk_qpack_group_bytes(gk_qtype t, size_t k)
+{
+    return k / gk_qtype_block_elems(t) * gk_qpack_column_bytes(t);
+}
+
+size_t gk_qpack_size(gk_qtype t, size_t n, size_t k)
+{
+    const size_t column = gk_qpack_column_bytes(t);
+    if (column == 0 || k % gk_qtype_block_elems(t) != 0) return 0;
+    const size_t groups = n / GK_QPACK_ROWS + (n % GK_QPACK_ROWS != 0);
+    size_t bytes;
+    if (!gk_mul_size(groups, k / gk_qtype_block_elems(t), &bytes) ||
+        !gk_mul_size(bytes, column, &bytes) || !gk_add_size(bytes, GK_QPACK_HEADER_BYTES, &bytes))
+        return 0;
+    return bytes;
+}
+
+/* The 4-bit code of element e of a Q4_0 block. */
+static unsigned gk_q4_0_nibble(const gk_block_q4_0 *b, unsigned e)
+{
+    return e < 16 ? b->qs[e] & 0xF : b->qs[e - 16] >> 4;
+}
+
+/* One Q4_0 block column from the blocks of `rows` rows (the others are zero-scale padding). */
+static void gk_qpack_q4_0_column(const gk_block_q4_0 *const *blocks, size_t rows, uint8_t *out)
+{
+    const gk_block_q4_0 pad = {{0},
+                               {0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88,
+                                0x88, 0x88, 0x88, 0x88, 0x88}};
+    for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+        const gk_block_q4_0 *b = r < rows ? blocks[r] : &pad;
+        memcpy(out + 2 * r, &b->d, sizeof b->d);
+        for (unsigned h = 0; h < 4; h++)
+            for (unsigned j = 0; j < 4; j++)
+                out[16 + 32 * h + 4 * r + j] = (uint8_t)(gk_q4_0_nibble(b, 4 * h + j) |
+                                                         gk_q4_0_nibble(b, 16 + 4 * h + j) << 4);
+    }
+}
+
+gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, size_t packed_bytes)
+{
+    const char *api = "gk_qpack";
+    const size_t elems = gk_qtype_block_elems(t);
+    GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
+    GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
+             "%s has no packed layout (Q4_0 has one)", gk_qtype_name(t));
+    GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
+             gk_qtype_name(t), elems);
+    const size_t bytes = gk_qpack_size(t, n, k);
+    size_t w_bytes;
+    GK_CHECK(bytes != 0 && gk_mul_size(n, gk_qtype_row_bytes(t, k), &w_bytes), GK_EOVERFLOW, api,
+             "n %zu x k %zu overflows size_t bytes", n, k);
+    GK_CHECK(packed != NULL, GK_EINVAL, api, "packed is NULL");
+    GK_CHECK(w_bytes == 0 || w != NULL, GK_EINVAL, api, "w is NULL");
+    GK_CHECK(packed_bytes >= bytes, GK_EINVAL, api,
+             "packed_bytes = %zu, the layout needs %zu (gk_qpack_size)", packed_bytes, bytes);
+    GK_CHECK(!gk_ranges_overlap(w, w_bytes, packed, bytes), GK_EALIAS, api, "w overlaps packed");
+
+    struct gk_qpack_header h = {
+        GK_QPACK_MAGIC, GK_QPACK_VERSION, (uint32_t)t, GK_QPACK_ROWS, n, k, 0};
+    h.checksum = gk_qpack_checksum(&h);
+    memset(packed, 0, GK_QPACK_HEADER_BYTES);
+    memcpy(packed, &h, sizeof h);
+    uint8_t *out = (uint8_t *)packed + GK_QPACK_HEADER_BYTES;
+    const size_t row_bytes = gk_qtype_row_bytes(t, k), n_blocks = k / elems;
+    for (size_t r0 = 0; r0 < n; r0 += GK_QPACK_ROWS) {
+        const size_t rows = n - r0 < GK_QPACK_ROWS ? n - r0 : GK_QPACK_ROWS;
+        for (size_t b = 0; b < n_blocks; b++) {
+            const gk_block_q4_0 *blocks[GK_QPACK_ROWS];
+            for (size_t r = 0; r < rows; r++)
+                blocks[r] = (const gk_block_q4_0 *)((const char *)w + (r0 + r) * row_bytes) + b;
+            gk_qpack_q4_0_column(blocks, rows, out);
+            out += gk_qpack_column_bytes(t);
+        }
+    }
+    return GK_OK;
+}
+
+gk_status gk_qpack_open(const char *api,
+                        const void *packed,
+                        size_t n,
+                        size_t k,
+                        gk_isa isa,
+                        gk_qtype *type,
+                        gk_qdot8_fn *kernel)
+{
+    GK_CHECK(packed != NULL, GK_EINVAL, api, "packed is NULL");
+    struct gk_qpack_header h;
+    memcpy(&h, packed, sizeof h);
+    GK_CHECK(h.magic == GK_QPACK_MAGIC && h.version == GK_QPACK_VERSION &&
+                 h.checksum == gk_qpack_checksum(&h) && h.rows == GK_QPACK_ROWS &&
+                 h.type < GK_QTYPE_COUNT && gk_qpack_column_bytes((gk_qtype)h.type) != 0,
+             GK_EINVAL, api, "packed is not a gk_qpack buffer (bad magic, version or checksum)");
+    GK_CHECK(h.n == n && h.k == k, GK_EINVAL, api,
+             "packed holds %llu x %llu weights, the call says n = %zu, k = %zu",
+             (unsigned long long)h.n, (unsigned long long)h.k, n, k);
+    *type = (gk_qtype)h.type;
+    /* Q4_0 is the one format with a packed layout */
+    *kernel = gk_qdot8_q4_0_scalar;
+#ifdef GK_HAVE_AVX2
+    if (isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512) *kernel = gk_qdot8_q4_0_avx2;
+#else
+    (void)isa;
+#endif
+    return GK_OK;
+}
+
+/* ---- the scalar group kernel (the arithmetic of qpack.h) ------------------------------------ */
+
+void gk_qdot8_q4_0_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    const uint8_t *col = group;
+    const gk_block_q8_0 *x = xq;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_ROWS * sizeof(gk_block_q4_0)) {
+        const float d_x = gk_f32_from_f16(x[b].d);
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0;
+            for (unsigned h = 0; h < 4; h++)
+                for (unsigned j = 0; j < 4; j++) {
+                    const uint8_t byte = col[16 + 32 * h + 4 * r + j];
+                    isum +=
+                        (byte & 0xF) * x[b].qs[4 * h + j] + (byte >> 4) * x[b].qs[16 + 4 * h + j];
+                }
+            isum -= 8 * xsum[b];
+            gk_f16 d_w;
+            memcpy(&d_w, col + 2 * r, sizeof d_w);
+            acc[r] = fmaf(gk_f32_from_f16(d_w) * d_x, (float)isum, acc[r]);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Quantized weights repacked once for the dot kernels (gk_qpack, gllmk/qmatmul.h).
+ *
+ * Layout: a GK_QPACK_HEADER_BYTES header (struct gk_qpack_header: magic, version, type, rows per
+ * group, n, k, checksum), then the rows in groups of GK_QPACK_ROWS (the last group padded with
+ * zero-scale rows), each group n_blocks block columns of GK_QPACK_ROWS blocks.
+ *
+ * Q4_0, a block column (144 bytes, the bytes of its 8 blocks): the 8 rows' f16 scales (16
+ * bytes), then 128 bytes of codes where byte 32 h + 4 r + j (h, j = 0..3, r the row) holds in its
+ * low nibble the code of element 4 h + j of row r and in its high nibble that of element
+ * 16 + 4 h + j. Loaded 32 bytes at a time, the low (high) nibbles hold four consecutive codes of
+ * each of the 8 rows, one row per 32-bit lane: multiplied by four activation codes broadcast to
+ * every lane, each lane sums its own row, and no horizontal reduction is needed. The layout is
+ * the same on every ISA level.
+ *
+ * The kernels: one group of rows dotted with one activation row quantized to Q8_0:
+ *   void gk_qdot8_<kern>_<tier>(const void *group, const void *xq, const int32_t *xsum,
+ *                               size_t n_blocks, float out[GK_QPACK_ROWS]);
+ * xsum[b] is the sum of activation block b's 32 codes. Per row r and block b, exactly:
+ *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
+ *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
+ * so every tier gives the same bits (the fused multiply-add is one rounding everywhere). */
+#ifndef GK_QUANT_QPACK_H
+#define GK_QUANT_QPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cpu.h"
+#include "gllmk/quant.h"
+#include "gllmk/types.h"
+
+enum { GK_QPACK_HEADER_BYTES = 64, GK_QPACK_ROWS = 8 };
+
+typedef void (*gk_qdot8_fn)(const void *group,
+                            const void *xq,
+                            const int32_t *xsum,
+                            size_t n_blocks,
+                            float out[GK_QPACK_ROWS]);
+
+void gk_qdot8_q4_0_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+#ifdef GK_HAVE_AVX2
+void gk_qdot8_q4_0_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+#endif
+
+/* The bytes of one group of GK_QPACK_ROWS rows of k weights of type t (t has a packed layout). */
+size_t gk_qpack_group_bytes(gk_qtype t, size_t k);
+
+/* Checks that `packed` is a packed buffer with a sound header for n x k weights; *type its type
+ * and *kernel the group kernel of the tier at or below isa that has one. */
+gk_status gk_qpack_open(const char *api,
+                        const void *packed,
+                        size_t n,
+                        size_t k,
+                        gk_isa isa,
+                        gk_qtype *type,
+                        gk_qdot8_fn *kernel);
+
+#endif /* GK_QUANT_QPACK_H */
