@@ -85,8 +85,12 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  *   void gk_qdot4_<kern>_<tier>(const void *w, size_t w_stride, const void *xq,
  *                               size_t xq_stride, size_t n_blocks, float *y, size_t ldy,
  *                               size_t n_rows);
- * GK_QDOT4(kern, NAME, avx2, avx512, neon): V if the tier has one, S if it uses the next lower
- * tier's, N if it has none (gk_qgemm then calls the single-token kernel per token). */
+ * GK_QDOT4(kern, NAME, avx2, avx512, neon, gemm_min_m): V if the tier has one, S if it uses the
+ * next lower tier's, N if it has none (gk_qgemm then calls the single-token kernel per token);
+ * gemm_min_m: from this many tokens on the dequantize-and-GEMM path is faster (0: at no m
+ * measured, up to 512). Measured on Zen 3, 1 thread, W 4096 x 4096, GFLOP/s four-token / GEMM:
+ * Q4_K 94 / 48 at m = 32, 95 / 76 at m = 128; Q8_0 61 / 49 at 32, 60 / 62 at 64, 61 / 74 at 128;
+ * IQ4_XS 68 / 49 at 32, 68 / 63 at 64, 68 / 75 at 128. */
 enum { GK_QDOT4_TOKENS = 4 };
 
 typedef void (*gk_qdot4_fn)(const void *w,
@@ -97,9 +101,11 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             float *y,
                             size_t ldy,
                             size_t n_rows);
-#define GK_QDOT4_FORMS(GK_QDOT4)  \
-    GK_QDOT4(q4_k, Q4_K, V, S, N) \
-    GK_QDOT4(q5_k, Q5_K, V, S, N)
+#define GK_QDOT4_FORMS(GK_QDOT4)      \
+    GK_QDOT4(q8_0, Q8_0, V, S, N, 64) \
+    GK_QDOT4(q4_k, Q4_K, V, S, N, 0)  \
+    GK_QDOT4(q5_k, Q5_K, V, S, N, 0)  \
+    GK_QDOT4(iq4_xs, IQ4_XS, V, S, N, 128)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \
     void gk_qdot4_##kern##_##tier(const void *w, size_t w_stride, const void *xq,          \
@@ -108,16 +114,15 @@ typedef void (*gk_qdot4_fn)(const void *w,
 #define GK_QDOT4_PROTO_V(kern, tier) GK_QDOT4_PROTO(kern, tier)
 #define GK_QDOT4_PROTO_S(kern, tier)
 #define GK_QDOT4_PROTO_N(kern, tier)
-#define GK_QDOT4_DECLARE(kern, NAME, has_avx2, has_avx512, has_neon)                \
+#define GK_QDOT4_DECLARE(kern, NAME, has_avx2, has_avx512, has_neon, gemm_min_m)    \
     GK_QDOT4_PROTO_##has_avx2(kern, avx2) GK_QDOT4_PROTO_##has_avx512(kern, avx512) \
         GK_QDOT4_PROTO_##has_neon(kern, neon)
 GK_QDOT4_FORMS(GK_QDOT4_DECLARE)
 #undef GK_QDOT4_DECLARE
 
 /* From this many tokens on, gk_qgemm multiplies dequantized panels of W by the f32 GEMM, unless
- * the format has a four-token kernel on the tier: that one outruns the GEMM at every m measured
- * (Q4_K, 1 thread, Zen 3: 93 against 43 GFLOP/s at m = 32, 94 against 72 at m = 128).
- * gk_qmm_uses_gemm says which path gk_qgemm takes (qmatmul.c; tests and gk-bench use it). */
+ * the format has a four-token kernel on the tier (then its gemm_min_m applies). gk_qmm_uses_gemm
+ * says which path gk_qgemm takes (qmatmul.c; tests and gk-bench use it). */
 enum { GK_QMM_GEMM_MIN_M = 32 };
 
 bool gk_qmm_uses_gemm(gk_qtype t, gk_isa isa, size_t m);
@@ -127,7 +132,8 @@ bool gk_qmm_uses_gemm(gk_qtype t, gk_isa isa, size_t m);
  * *out zeroed) for a format on the f32 path. Defined in qmatmul.c; tests and gk-bench use it. */
 struct gk_qmm_kernels {
     gk_qdot_fn dot;
-    gk_qdot4_fn dot4; /* NULL if the format has no four-token kernel on the tier */
+    gk_qdot4_fn dot4;       /* NULL if the format has no four-token kernel on the tier */
+    size_t dot4_gemm_min_m; /* with dot4: GEMM from this m on (0: never) */
     gk_qact_fn quantize;
     size_t act_block_elems, act_block_bytes;
 };

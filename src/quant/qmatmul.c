@@ -103,12 +103,14 @@ static const struct gk_qact_entry {
 
 static const struct gk_qdot4_entry {
     gk_qdot4_fn fn[GK_ISA_COUNT];
+    size_t gemm_min_m;
 } gk_qdot4_table[GK_QTYPE_COUNT] = {
 
-#define GK_QDOT4_ROW(kern, NAME, has_avx2, has_avx512, has_neon)               \
+#define GK_QDOT4_ROW(kern, NAME, has_avx2, has_avx512, has_neon, gemm_min_m)   \
     [GK_QTYPE_##NAME] = {{[GK_ISA_AVX2] = GK_QD4_##has_avx2(kern, avx2),       \
                           [GK_ISA_AVX512] = GK_QD4_##has_avx512(kern, avx512), \
-                          [GK_ISA_NEON] = GK_QD4_##has_neon(kern, neon)}},
+                          [GK_ISA_NEON] = GK_QD4_##has_neon(kern, neon)},      \
+                         gemm_min_m},
     GK_QDOT4_FORMS(GK_QDOT4_ROW)
 #undef GK_QDOT4_ROW
 };
@@ -134,6 +136,7 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
      * its own architecture's kernels: the others are NULL) */
     for (int tier = (int)isa; tier > GK_ISA_SCALAR && !out->dot4; tier--)
         out->dot4 = gk_qdot4_table[t].fn[tier];
+    out->dot4_gemm_min_m = gk_qdot4_table[t].gemm_min_m;
     out->act_block_elems = gk_qtype_block_elems(tr->act);
     out->act_block_bytes = gk_qtype_block_bytes(tr->act);
     return true;
@@ -142,7 +145,9 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
 bool gk_qmm_uses_gemm(gk_qtype t, gk_isa isa, size_t m)
 {
     struct gk_qmm_kernels qk;
-    return m >= GK_QMM_GEMM_MIN_M && !(gk_qmm_kernels_of(t, isa, &qk) && qk.dot4);
+    if (gk_qmm_kernels_of(t, isa, &qk) && qk.dot4)
+        return qk.dot4_gemm_min_m != 0 && m >= qk.dot4_gemm_min_m;
+    return m >= GK_QMM_GEMM_MIN_M;
 }
 
 /* ---- one call ----------------------------------------------------------------------------- */

@@ -174,6 +174,37 @@ GK_QA_ROWS(q5_1,
            GK_QA_ACC_MIN_ZERO,
            gk_qa_acc_min_result)
 
+/* Q8_0, four tokens per pass: |w| and the weight scale once, then per token the steps of the
+ * one-token kernel (src/asm/x86_64/qdot_q32_avx2.S): eight f32 partial sums per token, each
+ * block's (d_w d_x) times its int32 sums added with one FMA, the same horizontal sum at the end;
+ * so each token gets the one-token kernel's bits. */
+struct gk_qa4_lanes {
+    __m256 t[GK_QDOT4_TOKENS];
+};
+
+static inline struct gk_qa4_lanes gk_qa4_q8_0_block(const gk_block_q8_0 *b,
+                                                    const gk_block_q8_0 *const x[GK_QDOT4_TOKENS],
+                                                    struct gk_qa4_lanes acc)
+{
+    const __m256i w = _mm256_loadu_si256((const __m256i *)b->qs);
+    const __m256i w_abs = _mm256_sign_epi8(w, w);
+    const float d_w = gk_qa_h2f(b->d);
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+        const __m256i xv = _mm256_loadu_si256((const __m256i *)x[t]->qs);
+        const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(xv, w)),
+                                               _mm256_set1_epi16(1));
+        acc.t[t] = _mm256_fmadd_ps(_mm256_set1_ps(d_w * gk_qa_h2f(x[t]->d)),
+                                   _mm256_cvtepi32_ps(sums), acc.t[t]);
+    }
+    return acc;
+}
+
+static inline void gk_qa4_lanes_finish(struct gk_qa4_lanes acc, float out[GK_QDOT4_TOKENS])
+{
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        out[t] = gk_qa_hsum_f32(acc.t[t]);
+}
+
 /* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
 /* The eight 6-bit scales (low 8 bytes) and mins (high 8 bytes) of a Q4_K / Q5_K block, from
  * its 12 scale bytes as three little-endian words u0, u1, u2: scales 0..3 are the low 6 bits of
@@ -255,6 +286,29 @@ GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
  * gk_qa_q45_k; the four tokens' sums are reduced together (vphaddd) and the f32 step runs on
  * four lanes, operation for operation gk_qdot_kquant_step's, so each lane has the bits of the
  * single-token kernel. */
+/* Token t's exact sum of the eight int32 lanes of v[t] in lane t: pairwise adds of lanes, then
+ * the two 128-bit halves. */
+static inline __m128i gk_qa4_sums(const __m256i v[GK_QDOT4_TOKENS])
+{
+    const __m256i h =
+        _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* gk_qdot_kquant_step on four lanes, one token each: each lane has the scalar step's bits. */
+static inline __m128 gk_qa4_kquant_step(__m128 acc,
+                                        float d_w,
+                                        float dmin_w,
+                                        const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
+                                        __m128i isum,
+                                        __m128i msum)
+{
+    const __m128 d_x = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+    const __m128 scaled = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(d_w), d_x), _mm_cvtepi32_ps(isum));
+    const __m128 mins = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(dmin_w), d_x), _mm_cvtepi32_ps(msum));
+    return _mm_add_ps(acc, _mm_sub_ps(scaled, mins));
+}
+
 static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
                                         gk_f16 dmin,
                                         const uint8_t scales[12],
@@ -295,44 +349,55 @@ static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
     __m256i msum[GK_QDOT4_TOKENS];
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
         msum[t] = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[t]->bsums), mins16);
-    /* token t's exact sums in lane t: pairwise adds of lanes, then the two 128-bit halves */
-    const __m256i i4 =
-        _mm256_hadd_epi32(_mm256_hadd_epi32(isum[0], isum[1]), _mm256_hadd_epi32(isum[2], isum[3]));
-    const __m256i m4 =
-        _mm256_hadd_epi32(_mm256_hadd_epi32(msum[0], msum[1]), _mm256_hadd_epi32(msum[2], msum[3]));
-    const __m128 isum_f =
-        _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(i4), _mm256_extracti128_si256(i4, 1)));
-    const __m128 msum_f =
-        _mm_cvtepi32_ps(_mm_add_epi32(_mm256_castsi256_si128(m4), _mm256_extracti128_si256(m4, 1)));
-    const __m128 d_x = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
-    const __m128 scaled = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(gk_qa_h2f(d)), d_x), isum_f);
-    const __m128 mins = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(gk_qa_h2f(dmin)), d_x), msum_f);
-    return _mm_add_ps(acc, _mm_sub_ps(scaled, mins));
+    return gk_qa4_kquant_step(acc, gk_qa_h2f(d), gk_qa_h2f(dmin), x, gk_qa4_sums(isum),
+                              gk_qa4_sums(msum));
 }
 
-/* The four-token row driver of the Q4_K / Q5_K layouts (b->qh only for Q5_K). */
-#define GK_QA_ROWS4(fmt, wblock, QH)                                                             \
+/* The four-token row driver: a per-block step `gk_qa4_<fmt>_block(weight block, the four
+ * tokens' activation blocks, acc)` on an accumulator of type acc_t, and `finish(acc, out)` that
+ * writes the four tokens' results. */
+#define GK_QA_ROWS4(fmt, wblock, xblock, acc_t, zero, finish)                                    \
     void gk_qdot4_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t xq_stride, \
                                size_t n_blocks, float *y, size_t ldy, size_t n_rows)             \
     {                                                                                            \
         for (size_t r = 0; r < n_rows; r++) {                                                    \
             const wblock *b = (const void *)((const char *)w + r * w_stride);                    \
-            __m128 acc = _mm_setzero_ps();                                                       \
+            acc_t acc = zero;                                                                    \
             for (size_t i = 0; i < n_blocks; i++) {                                              \
                 gk_qa_prefetch_block(&b[i], sizeof b[i]);                                        \
-                const gk_block_q8_k *x[GK_QDOT4_TOKENS];                                         \
+                const xblock *x[GK_QDOT4_TOKENS];                                                \
                 for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                        \
-                    x[t] = (const gk_block_q8_k *)((const char *)xq + t * xq_stride) + i;        \
-                acc = gk_qa_q45_k_tokens(b[i].d, b[i].dmin, b[i].scales, b[i].qs, QH, x, acc);   \
+                    x[t] = (const xblock *)((const char *)xq + t * xq_stride) + i;               \
+                acc = gk_qa4_##fmt##_block(&b[i], x, acc);                                       \
             }                                                                                    \
             float out[GK_QDOT4_TOKENS];                                                          \
-            _mm_storeu_ps(out, acc);                                                             \
+            finish(acc, out);                                                                    \
             for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                            \
                 y[t * ldy + r] = out[t];                                                         \
         }                                                                                        \
     }
-GK_QA_ROWS4(q4_k, gk_block_q4_k, NULL)
-GK_QA_ROWS4(q5_k, gk_block_q5_k, b[i].qh)
+#define GK_QA4_STORE(acc, out) _mm_storeu_ps(out, acc)
+
+static inline __m128
+gk_qa4_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k *const x[GK_QDOT4_TOKENS], __m128 acc)
+{
+    return gk_qa_q45_k_tokens(b->d, b->dmin, b->scales, b->qs, NULL, x, acc);
+}
+
+static inline __m128
+gk_qa4_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *const x[GK_QDOT4_TOKENS], __m128 acc)
+{
+    return gk_qa_q45_k_tokens(b->d, b->dmin, b->scales, b->qs, b->qh, x, acc);
+}
+
+GK_QA_ROWS4(q4_k, gk_block_q4_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
+GK_QA_ROWS4(q5_k, gk_block_q5_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
+GK_QA_ROWS4(q8_0,
+            gk_block_q8_0,
+            gk_block_q8_0,
+            struct gk_qa4_lanes,
+            (struct gk_qa4_lanes){{_mm256_setzero_ps()}},
+            gk_qa4_lanes_finish)
 
 /* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */
 
@@ -552,6 +617,36 @@ static inline float gk_qa_iq4_xs_block(const gk_block_iq4_xs *b, const gk_block_
 }
 
 GK_QA_ROWS(iq4_xs, gk_block_iq4_xs, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* IQ4_XS, four tokens per pass: a sub-block's values, their magnitudes and its scale once, the
+ * sign trick and the products per token; the sums and the f32 step as gk_qa_iq4_xs_block's. */
+static inline __m128 gk_qa4_iq4_xs_block(const gk_block_iq4_xs *b,
+                                         const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
+                                         __m128 acc)
+{
+    const __m256i values =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
+    const unsigned scales_h = b->scales_h[0] | (unsigned)b->scales_h[1] << 8;
+    __m256i isum[GK_QDOT4_TOKENS];
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        isum[t] = _mm256_setzero_si256();
+    for (int s = 0; s < 8; s++) {
+        const int ls =
+            ((b->scales_l[s / 2] >> (4 * (s % 2))) & 0xF) | (int)(((scales_h >> (2 * s)) & 3) << 4);
+        const __m256i codes = _mm256_shuffle_epi8(values, gk_qa_nibbles32(b->qs + 16 * s));
+        const __m256i magnitudes = _mm256_sign_epi8(codes, codes);
+        const __m256i scale = _mm256_set1_epi16((short)(ls - 32));
+        for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x[t]->qs + 32 * s));
+            const __m256i pairs = _mm256_maddubs_epi16(magnitudes, _mm256_sign_epi8(xv, codes));
+            isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs, scale));
+        }
+    }
+    const gk_f16 d = {(uint16_t)(b->d[0] | b->d[1] << 8)};
+    return gk_qa4_kquant_step(acc, gk_qa_h2f(d), 0.0f, x, gk_qa4_sums(isum), _mm_setzero_si128());
+}
+
+GK_QA_ROWS4(iq4_xs, gk_block_iq4_xs, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
 
 /* ---- activation quantizers, bit-exact with gk_quant_q8_0_scalar / gk_quant_q8_k_scalar ----- */
 
