@@ -18,7 +18,7 @@
 #include "jit/symexec/symexec.h"
 
 enum {
-    SX_MAX_CELLS = 160,        /* stack slots + array stores live in one state */
+    SX_MAX_CELLS = 600,        /* stack slots + array stores live in one state */
     SX_MAX_STEPS = 400000,     /* instructions executed per run, over all paths */
     SX_MAX_PATHS = 256,        /* completed paths per run */
     SX_MAX_FORKS = 48,         /* nested forks on one path */
