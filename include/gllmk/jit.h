@@ -281,8 +281,12 @@ struct gk_op_trace {
     int32_t exit_cond, exit_value;
     size_t n_segments; /* DEQUANT: >= 1; else 0 */
     const gk_trace_segment *segments;
-    /* PAIRWISE: the partner rule for flag neox = false ([0]) and true ([1]) */
+    /* PAIRWISE: the partner rule for flag neox = false ([0]) and true ([1]); `result` computes
+     * the lower element of each pair (j < partner(j)), result_second the higher one (the
+     * same body, or one with operands in another order: Clang writes x[j] * t and t * x[k],
+     * which differ for two NaN operands); -1 for other patterns */
     gk_pair_style pair_style[2];
+    int32_t result_second;
 };
 
 /* The interpreter. Each evaluates the trace on real arrays and returns what the analysed

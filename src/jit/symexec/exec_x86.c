@@ -1137,6 +1137,62 @@ static int apply_libm(ctx *c, state *s, int top, gk_trace_type t, int n_args)
     return 0;
 }
 
+/* ---- conditions known on a path ----------------------------------------------------------------
+ */
+
+/* The value of `cond` given that `known` is `value`: 1, 0, or -1 if unrelated. A comparison of
+ * the same operands with the complementary relation is the negation (jp / jnp, ja / jbe). */
+static int implied(const ctx *c, int32_t cond, int32_t known, bool value)
+{
+    if (cond == known) return value;
+    const gk_trace_op *x = gk_dag_node(c->dag, cond), *y = gk_dag_node(c->dag, known);
+    if (x->opcode != y->opcode || (x->opcode != GK_TOP_FCMP && x->opcode != GK_TOP_ICMP) ||
+        x->a != y->a || x->b != y->b)
+        return -1;
+    const unsigned all = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT |
+                         (x->opcode == GK_TOP_FCMP ? (unsigned)GK_PRED_UN : 0u);
+    if ((x->pred & GK_PRED_SIGNED) != (y->pred & GK_PRED_SIGNED)) return -1;
+    if ((x->pred & all) == ((y->pred & all) ^ all)) return !value;
+    return -1;
+}
+
+static int known_value(const ctx *c, const state *s, int32_t cond)
+{
+    for (int i = 0; i < s->n_known; i++) {
+        const int v = implied(c, cond, s->known_cond[i], s->known_value[i]);
+        if (v >= 0) return v;
+    }
+    return -1;
+}
+
+/* A value on a path where `cond` is `value`: selects on that condition (at the top, nested)
+ * reduce to the arm taken, so what the path computes does not keep the other side's data
+ * (vec_max under Clang selects the NaN it returns against the previous one). */
+static int32_t decided(const ctx *c, int32_t node, int32_t cond, bool value)
+{
+    for (int depth = 0; node >= 0 && depth < 64; depth++) {
+        const gk_trace_op *n = gk_dag_node(c->dag, node);
+        if (n->opcode != GK_TOP_SELECT) break;
+        const int v = implied(c, n->a, cond, value);
+        if (v < 0) break;
+        node = v ? n->b : n->c;
+    }
+    return node;
+}
+
+static void specialise(const ctx *c, state *s, int32_t cond, bool value)
+{
+    for (int i = 0; i < 16; i++) {
+        if (s->r[i].node >= 0) s->r[i].node = decided(c, s->r[i].node, cond, value);
+        if (!s->x[i].conc) s->x[i].node = decided(c, s->x[i].node, cond, value);
+    }
+    for (int i = 0; i < s->n_cells; i++) {
+        cell *k = &s->cells[i];
+        if (k->is_x && !k->x.conc) k->x.node = decided(c, k->x.node, cond, value);
+        if (!k->is_x && k->g.node >= 0) k->g.node = decided(c, k->g.node, cond, value);
+    }
+}
+
 /* ---- the decoder cache and one step ---------------------------------------------------------- */
 
 static const dentry *decode(ctx *c, uint64_t pc)
@@ -1756,11 +1812,11 @@ static int step(ctx *c, state *s)
             s->pc = cn->imm ? t : next;
             return STEP_NEXT;
         }
-        for (int i = 0; i < s->n_known; i++)
-            if (s->known_cond[i] == cond) {
-                s->pc = s->known_value[i] ? t : next;
-                return STEP_NEXT;
-            }
+        const int known = known_value(c, s, cond);
+        if (known >= 0) {
+            s->pc = known ? t : next;
+            return STEP_NEXT;
+        }
         c->fork_cond = cond;
         c->fork_taken = t;
         c->fork_fall = next;
@@ -2199,6 +2255,13 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
 {
     if (a->pc != b->pc || a->depth != b->depth || !gv_equal(&a->r[R_RSP], &b->r[R_RSP]))
         return false;
+    /* Two different numbers in a register (a loop counter: one side left the loop early) are
+     * not merged: the select would turn the loop's control into data. Both paths are
+     * followed instead, each with its concrete count. */
+    for (int i = 0; i < 16; i++)
+        if (a->r[i].base == BASE_NONE && b->r[i].base == BASE_NONE && a->r[i].node < 0 &&
+            b->r[i].node < 0 && a->r[i].off != b->r[i].off)
+            return false;
     for (int i = 0; i < 16; i++) {
         a->r[i] = gv_select(c, cond, &a->r[i], &b->r[i]);
         a->x[i] = xv_select(c, cond, &a->x[i], &b->x[i]);
@@ -2447,6 +2510,8 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
         }
         t->pc = taken;
         s->pc = fall;
+        specialise(c, t, cond, true);
+        specialise(c, s, cond, false);
         if (s->n_known < SX_MAX_KNOWN) {
             t->known_cond[t->n_known] = cond;
             t->known_value[t->n_known++] = 1;

@@ -182,6 +182,7 @@ typedef struct lifter {
     /* PAIRWISE: the partner rule being tried, and the one found per flag value (-1 none) */
     gk_pair_style style;
     int style_of_flag[2];
+    int32_t root_second; /* the body of the higher element of each pair */
 } lifter;
 
 enum { MAX_VISITS = 4096 };
@@ -651,7 +652,8 @@ static gk_status peel_exits(lifter *L, int32_t root, int32_t *rest)
     return GK_OK;
 }
 
-/* Lifts every store of the run (not REDUCTION); *root must equal each body. */
+/* Lifts every store of the run (not REDUCTION); *root must equal each body (PAIRWISE: root[0]
+ * the lower element of each pair, root[1] the higher). */
 static gk_status lift_outputs(lifter *L, int32_t *root, int32_t *bodies, uint64_t n_out)
 {
     const gk_sx_result *res = L->res;
@@ -687,9 +689,11 @@ static gk_status lift_outputs(lifter *L, int32_t *root, int32_t *bodies, uint64_
             bodies[e] = body;
             continue;
         }
-        if (*root >= 0 && *root != body)
+        int32_t *want = root;
+        if (L->lay.pattern == GK_PATTERN_PAIRWISE) want += L->ctx_j > partner_of(L, L->ctx_j);
+        if (*want >= 0 && *want != body)
             return unsupported(L, "output elements are not all the same function of their inputs");
-        *root = body;
+        *want = body;
     }
     return GK_OK;
 }
@@ -730,10 +734,10 @@ static gk_status lift_run(lifter *L, int32_t *root)
         const int flag = (int)L->dims[DIM_FLAG];
         gk_status st = GK_EUNSUPPORTED;
         for (int style = 0; style < 2 && st != GK_OK; style++) {
-            int32_t r = *root;
+            int32_t r[2] = {*root, L->root_second};
             L->style = (gk_pair_style)style;
-            st = lift_outputs(L, &r, NULL, n_out);
-            if (st == GK_OK) *root = r;
+            st = lift_outputs(L, r, NULL, n_out);
+            if (st == GK_OK) *root = r[0], L->root_second = r[1];
         }
         if (st != GK_OK) return st;
         if (L->style_of_flag[flag] >= 0 && L->style_of_flag[flag] != (int)L->style)
@@ -893,6 +897,7 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
     const int32_t tr_cap = desc->sig == GK_SIG_DEQUANT ? 1 << 12 : 1 << 10;
     L->exit_cond = L->exit_value = -2;
     L->style_of_flag[0] = L->style_of_flag[1] = -1;
+    L->root_second = -1;
     L->res = malloc(sizeof *L->res);
     L->cache = gk_sx_cache_create();
     L->deps = malloc((size_t)cap * sizeof *L->deps);
@@ -918,7 +923,7 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
     }
     if (st == GK_OK && root < 0) st = unsupported(L, "no output");
     if (st == GK_OK && L->lay.pattern == GK_PATTERN_PAIRWISE &&
-        (L->style_of_flag[0] < 0 || L->style_of_flag[1] < 0))
+        (L->style_of_flag[0] < 0 || L->style_of_flag[1] < 0 || L->root_second < 0))
         st = unsupported(L, "no partner rule");
     if (st == GK_OK) {
         const gk_trace_parts parts = {.pattern = L->lay.pattern,
@@ -926,6 +931,7 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
                                       .fold_step = L->fold_step,
                                       .n_folds = (size_t)L->n_folds,
                                       .result = root,
+                                      .result_second = L->root_second,
                                       .exit_cond = L->exit_cond >= 0 ? L->exit_cond : -1,
                                       .exit_value = L->exit_cond >= 0 ? L->exit_value : -1,
                                       .segments = L->segments,

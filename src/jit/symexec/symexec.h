@@ -102,7 +102,7 @@ typedef struct gk_trace_parts {
     gk_trace_pattern pattern;
     const int32_t *fold_init, *fold_step;
     size_t n_folds;
-    int32_t result;
+    int32_t result, result_second;
     int32_t exit_cond, exit_value;
     const gk_trace_segment *segments; /* DEQUANT; `result` fields are DAG ids */
     size_t n_segments;

@@ -27,7 +27,13 @@ typedef struct trace_impl {
     gk_trace_segment *segments;
 } trace_impl;
 
-enum { BODY_RESULT = 0, BODY_EXIT_COND = 1, BODY_EXIT_VALUE = 2, BODY_SEGMENT0 = 3 };
+enum {
+    BODY_RESULT = 0,
+    BODY_EXIT_COND = 1,
+    BODY_EXIT_VALUE = 2,
+    BODY_SECOND = 3,
+    BODY_SEGMENT0 = 4
+};
 
 static size_t body_no(const gk_op_trace *t, size_t which)
 {
@@ -101,6 +107,7 @@ gk_status gk_trace_build(const gk_dag *dag,
     roots[2 * n_folds + BODY_RESULT] = p->result;
     roots[2 * n_folds + BODY_EXIT_COND] = p->exit_cond;
     roots[2 * n_folds + BODY_EXIT_VALUE] = p->exit_value;
+    roots[2 * n_folds + BODY_SECOND] = p->result_second;
     for (size_t i = 0; i < p->n_segments; i++)
         roots[2 * n_folds + BODY_SEGMENT0 + i] = p->segments[i].result;
     for (size_t i = 0; i < n_bodies; i++)
@@ -156,7 +163,8 @@ gk_status gk_trace_build(const gk_dag *dag,
                            .exit_value = p->exit_value >= 0 ? remap[p->exit_value] : -1,
                            .n_segments = p->n_segments,
                            .segments = t->segments,
-                           .pair_style = {p->pair_style[0], p->pair_style[1]}};
+                           .pair_style = {p->pair_style[0], p->pair_style[1]},
+                           .result_second = p->result_second >= 0 ? remap[p->result_second] : -1};
     *out = &t->pub;
     free(roots);
     free(remap);
@@ -462,7 +470,9 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
                                                             : j - half;
                 cur[0] = (const uint8_t *)(tmp + j), cur[1] = table + 4 * j;
                 pcur[0] = (const uint8_t *)(tmp + pj), pcur[1] = table + 4 * pj;
-                head[j] = bits_f32(run_body(&e, res_body, trace->result));
+                head[j] = bits_f32(
+                    pj < j ? run_body(&e, body_no(trace, BODY_SECOND), trace->result_second)
+                           : run_body(&e, res_body, trace->result));
             }
         }
         free(tmp);
@@ -576,10 +586,14 @@ size_t gk_op_trace_print(const gk_op_trace *t, char *buf, size_t cap)
     for (size_t g = 0; g < t->n_segments; g++)
         put(&s, "  result for q in [%u, %u): %%%d\n", t->segments[g].start, t->segments[g].end,
             t->segments[g].result);
-    if (t->pattern == GK_PATTERN_PAIRWISE)
+    if (t->pattern == GK_PATTERN_PAIRWISE) {
         put(&s, "  partner(j): neox=0 %s, neox=1 %s\n",
             t->pair_style[0] == GK_PAIR_ADJACENT ? "j^1" : "j+-rot_dim/2",
             t->pair_style[1] == GK_PAIR_ADJACENT ? "j^1" : "j+-rot_dim/2");
-    if (t->n_segments == 0) put(&s, "  result %%%d\n", t->result);
+        put(&s, "  result for j < partner(j): %%%d, for j > partner(j): %%%d\n", t->result,
+            t->result_second);
+    } else if (t->n_segments == 0) {
+        put(&s, "  result %%%d\n", t->result);
+    }
     return s.len;
 }
