@@ -510,6 +510,9 @@ static void test_user_ops(void)
     const gk_scalar_op_desc q8h = {"dequant_q8_half", (void (*)(void))gk_test_dequant_q8_half,
                                    GK_SIG_DEQUANT, GK_TEST_Q8_ELEMS, GK_TEST_Q8_BYTES};
     check_user(&q8h, GK_PATTERN_DEQUANT);
+    const gk_scalar_op_desc rope = {"rope_halves", (void (*)(void))gk_test_rope_halves, GK_SIG_ROPE,
+                                    0, 0};
+    check_user(&rope, GK_PATTERN_PAIRWISE);
 
     /* VEX encodings and FMAs (built with -mavx2 -mfma), where the CPU can run them */
     if (gk_cpu_has_feature("fma") && gk_cpu_has_feature("avx2")) {
@@ -543,6 +546,10 @@ static void test_user_ops(void)
         {{"unknown_libm", (void (*)(void))gk_test_unknown_libm, GK_SIG_UNARY, 0, 0}, "sinf"},
         /* a function analysed under the wrong signature: writes the wrong elements */
         {{"wrong_sig", (void (*)(void))gk_test_mish, GK_SIG_SOFTMAX, 0, 0}, "wrong_sig"},
+        /* an early exit that depends on the accumulator */
+        {{"sum_until", (void (*)(void))gk_test_sum_until, GK_SIG_REDUCE, 0, 0}, "accumulator"},
+        /* a partner that is neither j ^ 1 nor j +- rot_dim / 2 */
+        {{"rope_mirror", (void (*)(void))gk_test_rope_mirror, GK_SIG_ROPE, 0, 0}, "partner"},
     };
 
     for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
