@@ -76,6 +76,9 @@ typedef struct state {
     gv r[16];
     xv x[16];
     flags f;
+    /* per base, a byte range holding every cell of that base: most accesses (loads of inputs,
+     * stores of new outputs) fall outside it and skip the scan of the cells */
+    int64_t ext_lo[8], ext_hi[8];
     int n_cells;
     cell cells[SX_MAX_CELLS];
 } state;
@@ -338,9 +341,15 @@ static bool readable_const(const ctx *c, uint64_t a, unsigned bytes)
     return false;
 }
 
+static bool ext_hits(const state *s, uint8_t base, int64_t off, unsigned width)
+{
+    return base < 8 && s->ext_lo[base] < off + (int64_t)width && off < s->ext_hi[base];
+}
+
 static cell *find_cell(state *s, uint8_t base, int64_t off, unsigned width, bool *overlap)
 {
     *overlap = false;
+    if (!ext_hits(s, base, off, width)) return NULL;
     for (int i = 0; i < s->n_cells; i++) {
         cell *k = &s->cells[i];
         if (k->base != base) continue;
@@ -354,17 +363,21 @@ static cell *find_cell(state *s, uint8_t base, int64_t off, unsigned width, bool
 static int store_cell(ctx *c, state *s, addr a, unsigned width, const gv *g, const xv *x)
 {
     (void)c;
-    if (a.base == BASE_NONE) return -1;
-    int w = 0;
-    for (int i = 0; i < s->n_cells; i++) {
-        const cell *k = &s->cells[i];
-        if (k->base == a.base && k->off < a.off + (int64_t)width &&
-            a.off < k->off + (int64_t)k->width)
-            continue;
-        s->cells[w++] = *k;
+    if (a.base == BASE_NONE || a.base >= 8) return -1;
+    if (ext_hits(s, a.base, a.off, width)) {
+        int w = 0;
+        for (int i = 0; i < s->n_cells; i++) {
+            const cell *k = &s->cells[i];
+            if (k->base == a.base && k->off < a.off + (int64_t)width &&
+                a.off < k->off + (int64_t)k->width)
+                continue;
+            s->cells[w++] = *k;
+        }
+        s->n_cells = w;
     }
-    s->n_cells = w;
     if (s->n_cells >= SX_MAX_CELLS) return -1;
+    if (a.off < s->ext_lo[a.base]) s->ext_lo[a.base] = a.off;
+    if (a.off + (int64_t)width > s->ext_hi[a.base]) s->ext_hi[a.base] = a.off + (int64_t)width;
     cell *k = &s->cells[s->n_cells++];
     memset(k, 0, sizeof *k);
     k->base = a.base;
@@ -389,7 +402,11 @@ static int32_t array_leaf(ctx *c, state *s, addr a, unsigned width, bool to_floa
     else
         return -1;
     if (a.off < 0) return -1;
-    for (int i = 0; i < s->n_cells && c->args->may_alias[arr]; i++)
+    bool aliased = false;
+    for (int b = BASE_ARRAY0; b < 8 && c->args->may_alias[arr]; b++)
+        aliased = aliased || (b != a.base && c->args->may_alias[b - BASE_ARRAY0] &&
+                              ext_hits(s, (uint8_t)b, a.off, 1));
+    for (int i = 0; i < s->n_cells && aliased; i++)
         if (s->cells[i].base >= BASE_ARRAY0 && s->cells[i].base != a.base &&
             c->args->may_alias[s->cells[i].base - BASE_ARRAY0] && s->cells[i].off == a.off)
             s->hazard = true;
@@ -2250,6 +2267,11 @@ static bool one_sided_cell(ctx *c, int32_t cond, cell *m, bool on_true_side)
     return true;
 }
 
+static bool same_key(const cell *x, const cell *y)
+{
+    return x->base == y->base && x->off == y->off && x->width == y->width && x->is_x == y->is_x;
+}
+
 /* Merges state b (condition false) into a (condition true) at the same pc. */
 static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
 {
@@ -2275,13 +2297,15 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     if (!merged) return false;
     int n = 0;
     bool ok = true;
+    /* both sides grew from one state: their cells are mostly the same, in the same order */
+    bool aligned = a->n_cells == b->n_cells;
+    for (int i = 0; i < a->n_cells && aligned; i++)
+        aligned = same_key(&a->cells[i], &b->cells[i]);
     for (int i = 0; i < a->n_cells && ok; i++) {
         const cell *ka = &a->cells[i];
-        const cell *kb = NULL;
-        for (int j = 0; j < b->n_cells; j++)
-            if (b->cells[j].base == ka->base && b->cells[j].off == ka->off &&
-                b->cells[j].width == ka->width && b->cells[j].is_x == ka->is_x)
-                kb = &b->cells[j];
+        const cell *kb = aligned ? &b->cells[i] : NULL;
+        for (int j = 0; j < b->n_cells && !aligned; j++)
+            if (same_key(&b->cells[j], ka)) kb = &b->cells[j];
         cell m = *ka;
         if (kb) {
             if (ka->is_x)
@@ -2295,7 +2319,7 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
         }
         merged[n++] = m;
     }
-    for (int j = 0; j < b->n_cells && ok; j++) {
+    for (int j = 0; j < b->n_cells && ok && !aligned; j++) {
         const cell *kb = &b->cells[j];
         bool in_a = false;
         for (int i = 0; i < a->n_cells; i++)
@@ -2309,6 +2333,10 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     if (ok) {
         memcpy(a->cells, merged, (size_t)n * sizeof *merged);
         a->n_cells = n;
+        for (int i = 0; i < 8; i++) {
+            if (b->ext_lo[i] < a->ext_lo[i]) a->ext_lo[i] = b->ext_lo[i];
+            if (b->ext_hi[i] > a->ext_hi[i]) a->ext_hi[i] = b->ext_hi[i];
+        }
     }
     free(merged);
     return ok;
@@ -2553,6 +2581,8 @@ gk_status gk_sx_run(const gk_sx_env *env,
         s->x[i] = xv_sym(opaque(&c, GK_TT_F32));
     }
     s->r[R_RSP] = (gv){.node = -1, .base = BASE_STACK, .off = 0};
+    for (int i = 0; i < 8; i++)
+        s->ext_lo[i] = INT64_MAX, s->ext_hi[i] = INT64_MIN;
     for (int i = 0; i < args->n_int; i++) {
         const int ri = int_regs[i];
         if (args->ints[i].is_array)

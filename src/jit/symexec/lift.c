@@ -183,6 +183,7 @@ typedef struct lifter {
     gk_pair_style style;
     int style_of_flag[2];
     int32_t root_second; /* the body of the higher element of each pair */
+    int64_t memo_block;  /* DEQUANT: the block the memo holds rebuilt nodes of (-1 none) */
 } lifter;
 
 enum { MAX_VISITS = 4096 };
@@ -546,7 +547,10 @@ static int32_t lift_value(lifter *L, int32_t root)
         }
         compute_deps(L, root, 0);
     }
-    L->stamp++;
+    /* a quant-decode body depends on its block only: rebuilt nodes are reused by the block's
+     * other elements */
+    if (L->lay.pattern != GK_PATTERN_DEQUANT || L->ctx_r != L->memo_block) L->stamp++;
+    L->memo_block = L->ctx_r;
     const rb_mode m = {.pos = L->own_pos, .acc = -1};
     return rebuild(L, root, &m, 0);
 }
@@ -709,6 +713,7 @@ static gk_status lift_run(lifter *L, int32_t *root)
     const uint64_t n = L->dims[DIM_N];
     for (int32_t i = 0; i < L->run.n; i++)
         L->red_of[i] = -1;
+    L->memo_block = -1;
     if (L->lay.pattern == GK_PATTERN_REDUCTION) {
         if (res->n_stores) return unsupported(L, "a reduction writes to its input");
         L->ctx_r = 0, L->ctx_j = -1, L->own_pos = -1;
@@ -893,7 +898,7 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
             L->role[arr++] = L->lay.ints[i].role;
         }
     /* run DAG nodes: softmax needs ~450, two Q4_K blocks ~4000; more is "too large" */
-    const int32_t cap = desc->sig == GK_SIG_DEQUANT ? 1 << 13 : 1 << 11;
+    const int32_t cap = desc->sig == GK_SIG_DEQUANT ? 6144 : 1 << 11;
     const int32_t tr_cap = desc->sig == GK_SIG_DEQUANT ? 1 << 12 : 1 << 10;
     L->exit_cond = L->exit_value = -2;
     L->style_of_flag[0] = L->style_of_flag[1] = -1;
