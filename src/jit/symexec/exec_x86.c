@@ -100,6 +100,17 @@ struct gk_sx_cache {
     } libm[8];
 
     int n_libm;
+    /* states, results and the merge buffer, reused by the runs of one analysis (allocating
+     * and touching ~35 KB per fork cost more than executing the code) */
+    void *pool[24];
+    int n_pool;
+    struct cell *merge_buf;
+
+    /* where the two sides of the fork at `pc` joined last time (a diamond is met again for
+     * every element and path): both sides walk straight there */
+    struct {
+        uint64_t pc, join;
+    } joins[64];
 };
 
 gk_sx_cache *gk_sx_cache_create(void)
@@ -108,11 +119,18 @@ gk_sx_cache *gk_sx_cache_create(void)
     if (!c) return NULL;
     memset(c->tag, 0, sizeof c->tag);
     c->n_libm = 0;
+    c->n_pool = 0;
+    c->merge_buf = NULL;
+    memset(c->joins, 0, sizeof c->joins);
     return c;
 }
 
 void gk_sx_cache_destroy(gk_sx_cache *cache)
 {
+    if (!cache) return;
+    for (int i = 0; i < cache->n_pool; i++)
+        free(cache->pool[i]);
+    free(cache->merge_buf);
     free(cache);
 }
 
@@ -2190,9 +2208,27 @@ static int step(ctx *c, state *s)
 
 /* ---- paths: forks, diamond merges, results --------------------------------------------------- */
 
-static state *clone_state(const state *s)
+/* A block of sizeof(state) bytes (also holds a gk_sx_result) from the run's pool. */
+static void *pool_get(ctx *c)
 {
-    state *t = malloc(sizeof *t);
+    _Static_assert(sizeof(state) >= sizeof(gk_sx_result), "pool blocks hold results too");
+    gk_sx_cache *k = c->cache;
+    return k->n_pool ? k->pool[--k->n_pool] : malloc(sizeof(state));
+}
+
+static void pool_put(ctx *c, void *p)
+{
+    gk_sx_cache *k = c->cache;
+    if (!p) return;
+    if (k->n_pool < (int)(sizeof k->pool / sizeof k->pool[0]))
+        k->pool[k->n_pool++] = p;
+    else
+        free(p);
+}
+
+static state *clone_state(ctx *c, const state *s)
+{
+    state *t = pool_get(c);
     if (!t) return NULL;
     memcpy(t, s, offsetof(state, cells) + (size_t)s->n_cells * sizeof(cell));
     return t;
@@ -2293,7 +2329,8 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     /* memory, matched by address: a value stored on one side only is selected against what
      * the other side holds there (the array's original element); a stack slot written on one
      * side only is dropped (a later load of it is rejected) */
-    cell *merged = malloc(SX_MAX_CELLS * sizeof *merged);
+    if (!c->cache->merge_buf) c->cache->merge_buf = malloc(SX_MAX_CELLS * sizeof(cell));
+    cell *merged = c->cache->merge_buf;
     if (!merged) return false;
     int n = 0;
     bool ok = true;
@@ -2338,7 +2375,6 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
             if (b->ext_hi[i] > a->ext_hi[i]) a->ext_hi[i] = b->ext_hi[i];
         }
     }
-    free(merged);
     return ok;
     return true;
 }
@@ -2374,7 +2410,8 @@ static int walk(ctx *c, state *st, uint64_t stop_pc, uint64_t *trail, int *n_tra
  * on success *s is the merged state and the function returns 1. */
 static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fall, int nest)
 {
-    state *a = clone_state(s), *b = clone_state(s), *b0 = NULL;
+    state *a = clone_state(c, s), *b = clone_state(c, s), *b0 = NULL;
+    const uint64_t s_pc = s->pc; /* the branch (s becomes the merged state) */
     int result = 0;
     uint64_t *trail_b = malloc(2 * SX_MERGE_STEPS * sizeof *trail_b);
     uint64_t *trail_a = trail_b ? trail_b + SX_MERGE_STEPS : NULL;
@@ -2382,17 +2419,38 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
     if (!a || !b || !trail_b) goto out;
     a->pc = taken;
     b->pc = fall;
-    b0 = clone_state(b);
-    if (!b0) goto out;
     const gk_status saved = c->status;
+    const size_t slot = (size_t)((s->pc * 0x9E3779B97F4A7C15u) >> 40) % 64;
+    if (c->cache->joins[slot].pc == s->pc) {
+        /* the join found before: each side walks to it */
+        const uint64_t join = c->cache->joins[slot].join;
+        int na;
+        if (walk(c, a, join, trail_a, &na, nest) == 1 &&
+            walk(c, b, join, trail_b, &nb, nest) == 1 && merge_states(c, cond, a, b)) {
+            a->n_known = s->n_known;
+            memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
+            result = 1;
+            goto out;
+        }
+        c->status = saved;
+        memcpy(a, s, offsetof(state, cells) + (size_t)s->n_cells * sizeof(cell));
+        memcpy(b, s, offsetof(state, cells) + (size_t)s->n_cells * sizeof(cell));
+        a->pc = taken;
+        b->pc = fall;
+    }
+    b0 = clone_state(c, b);
+    if (!b0) goto out;
     /* 1: the fall-through side reaches the taken target (if-then) */
     int k = walk(c, b, a->pc, trail_b, &nb, nest);
     if (k == 1) {
         if (merge_states(c, cond, a, b)) {
             a->n_known = s->n_known; /* what one side learnt does not hold after the join */
             memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
+            c->cache->joins[slot].pc = s_pc;
+            c->cache->joins[slot].join = taken;
             result = 1;
         }
+        c->status = saved;
         goto out;
     }
     /* 2: the taken side reaches a pc the fall-through side passed (if-else) */
@@ -2401,16 +2459,18 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
         for (int j = 0; j < nb; j++)
             if (trail_b[j] == a->pc) hit = j;
         if (hit >= 0) {
-            state *b1 = clone_state(b0);
+            state *b1 = clone_state(c, b0);
             if (!b1) break;
             int n2;
             const int w1 = walk(c, b1, a->pc, trail_a, &n2, nest);
             if (w1 == 1 && merge_states(c, cond, a, b1)) {
                 a->n_known = s->n_known;
                 memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
+                c->cache->joins[slot].pc = s_pc;
+                c->cache->joins[slot].join = a->pc;
                 result = 1;
             }
-            free(b1);
+            pool_put(c, b1);
             break;
         }
         const int k2 = step(c, a);
@@ -2422,9 +2482,9 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
     c->status = saved;
 out:
     free(trail_b);
-    free(a);
-    free(b);
-    free(b0);
+    pool_put(c, a);
+    pool_put(c, b);
+    pool_put(c, b0);
     return result;
 }
 
@@ -2529,11 +2589,11 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
             fail(c, s, "too many nested data-dependent branches");
             return c->status;
         }
-        state *t = clone_state(s);
-        gk_sx_result *rf = malloc(sizeof *rf);
+        state *t = clone_state(c, s);
+        gk_sx_result *rf = pool_get(c);
         if (!t || !rf) {
-            free(t);
-            free(rf);
+            pool_put(c, t);
+            pool_put(c, rf);
             return gk_error_set(GK_ENOMEM, c->api, __FILE__, __LINE__, "out of memory");
         }
         t->pc = taken;
@@ -2552,8 +2612,8 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
             fail(c, s, "outputs written on one path only, or the DAG is full");
             st = c->status;
         }
-        free(t);
-        free(rf);
+        pool_put(c, t);
+        pool_put(c, rf);
         return st;
     }
 }
@@ -2569,11 +2629,8 @@ gk_status gk_sx_run(const gk_sx_env *env,
     ctx c = {.env = env, .args = args, .dag = dag, .api = api, .status = GK_OK};
     ZydisDecoderInit(&c.dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     c.cache = args->cache;
-    state *s = malloc(sizeof *s);
-    if (!c.cache || !s) {
-        free(s);
-        return gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
-    }
+    state *s = c.cache ? pool_get(&c) : NULL;
+    if (!s) return gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
     memset(s, 0, offsetof(state, cells));
     s->pc = env->fn;
     for (int i = 0; i < 16; i++) {
@@ -2598,7 +2655,7 @@ gk_status gk_sx_run(const gk_sx_env *env,
         stats->steps += c.steps;
         stats->paths += c.paths;
     }
-    free(s);
+    pool_put(&c, s);
     if (st == GK_OK && dag->n >= dag->cap)
         return gk_error_set(GK_EUNSUPPORTED, api, __FILE__, __LINE__, "function too large");
     return st;
