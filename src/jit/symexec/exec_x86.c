@@ -25,7 +25,7 @@ enum {
     SX_MERGE_STEPS = 40,       /* how far each side of a fork is followed to find the join: */
     SX_MERGE_STEPS_INNER = 40, /* at the outer level and in nested diamonds */
     SX_MAX_CALL_DEPTH = 8,     /* calls into local functions */
-    SX_DCACHE = 256            /* decoded instructions cached per analysis */
+    SX_DCACHE = 1024           /* decoded instructions cached per analysis */
 };
 
 enum { BASE_NONE = 0, BASE_STACK = 1, BASE_ARRAY0 = 2 };
