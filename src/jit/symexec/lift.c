@@ -741,6 +741,7 @@ static gk_status lift_run(lifter *L, int32_t *root)
         for (int style = 0; style < 2 && st != GK_OK; style++) {
             int32_t r[2] = {*root, L->root_second};
             L->style = (gk_pair_style)style;
+            L->why = NULL;
             st = lift_outputs(L, r, NULL, n_out);
             if (st == GK_OK) *root = r[0], L->root_second = r[1];
         }
