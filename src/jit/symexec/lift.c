@@ -802,21 +802,21 @@ static bool strided(lifter *L, int32_t g)
     return r;
 }
 
-static int32_t dequant_instantiate(lifter *L, int32_t g, int64_t q)
+/* Is `body` the generalised body g at element q (g with each INPUT offset imm + b q)? A
+ * structural comparison: parts without strided INPUTs must be the same node. */
+static bool dequant_matches(lifter *L, int32_t g, int32_t body, int64_t q)
 {
-    if (!strided(L, g)) return g;
-    const gk_trace_op x = *gk_dag_node(&L->tr, g);
-    if (x.opcode == GK_TOP_INPUT)
-        return trace_input(L, x.a, (gk_trace_type)x.type, (uint64_t)((int64_t)x.imm + x.b * q), 0,
-                           0);
-    const int ar = gk_trace_opcode_arity(x.opcode);
-    gk_trace_op o = x;
-    int32_t *k[3] = {&o.a, &o.b, &o.c};
-    for (int i = 0; i < ar; i++) {
-        *k[i] = dequant_instantiate(L, *k[i], q);
-        if (*k[i] < 0) return -1;
-    }
-    return gk_dag_add(&L->tr, o);
+    if (!strided(L, g)) return g == body;
+    const gk_trace_op *x = gk_dag_node(&L->tr, g), *y = gk_dag_node(&L->tr, body);
+    if (x->opcode != y->opcode || x->type != y->type || x->pred != y->pred) return false;
+    if (x->opcode == GK_TOP_INPUT)
+        return y->a == x->a && y->b == 0 && (int64_t)y->imm == (int64_t)x->imm + x->b * q;
+    if (x->imm != y->imm) return false;
+    const int ar = gk_trace_opcode_arity(x->opcode);
+    const int32_t xk[3] = {x->a, x->b, x->c}, yk[3] = {y->a, y->b, y->c};
+    for (int i = 0; i < ar; i++)
+        if (!dequant_matches(L, xk[i], yk[i], q)) return false;
+    return true;
 }
 
 /* The elements of every block computed alike (each block's bodies equal the first's), split
@@ -831,7 +831,7 @@ static gk_status dequant_segments(lifter *L, const int32_t *bodies, uint64_t n_o
         int32_t g = q + 1 < be ? dequant_generalise(L, bodies[q], bodies[q + 1], q) : -1;
         if (g < 0) g = bodies[q];
         uint32_t end = q + 1;
-        while (end < be && dequant_instantiate(L, g, end) == bodies[end])
+        while (end < be && dequant_matches(L, g, bodies[end], end))
             end++;
         if (n_seg >= MAX_SEGMENTS)
             return unsupported(L, "more than 64 runs of elements with different bodies in a block");
