@@ -29,7 +29,8 @@ extern "C" {
  *                           size_t rows, size_t cols, float eps)   gamma, beta vectors
  *   GK_SIG_SOFTMAX    void (const float *x, float *y, size_t rows, size_t cols)
  *   GK_SIG_ROPE       void (float *x, const float *table, size_t n_heads, size_t head_dim,
- *                           size_t rot_dim, bool neox)   (registered; not analysed yet)
+ *                           size_t rot_dim, bool neox)   x: n_heads heads of head_dim elements,
+ *                           the first rot_dim (even) of each rewritten from pairs of elements
  *   GK_SIG_GEMM       void (const float *a, const float *b, float *c, size_t m, size_t n,
  *                           size_t k)   row-major, c = a b (c overwritten)
  *   GK_SIG_DEQUANT    void (const void *blocks, float *y, size_t n)   n elements, a multiple of
@@ -140,7 +141,9 @@ typedef enum gk_trace_pattern {
     GK_PATTERN_REDUCTION = 2,   /* result = g(folds over the whole input) */
     GK_PATTERN_NORM = 3,        /* per row: folds over the row, then y[i] = f(row[i], folds) */
     GK_PATTERN_GEMM = 4,        /* c[i][j] = g(fold over p of f(a[i][p], b[p][j])) */
-    GK_PATTERN_DEQUANT = 5      /* y[e] = f(bytes of block e / block_elems, e % block_elems) */
+    GK_PATTERN_DEQUANT = 5,     /* y[e] = f(bytes of block e / block_elems, e % block_elems) */
+    GK_PATTERN_PAIRWISE = 6     /* per head, j < rot_dim: x[j] = f(x[j], x[partner(j)], table
+                                 * entries of j or partner(j)), all reads before any write */
 } gk_trace_pattern;
 
 /* Value types of trace ops. Integers are held zero-extended to 64 bits; BOOL is 0 or 1. */
@@ -159,8 +162,10 @@ typedef enum gk_trace_type {
  * operand when unordered); FMINNUM/FMAXNUM are C fminf/fmaxf; the transcendental ops are the C
  * library's functions of their type (expf or exp, ...), so the interpreter is bit-exact. */
 typedef enum gk_trace_opcode {
-    GK_TOP_INPUT = 0,   /* array argument `a` at the current position (+ imm bytes, + b bytes
-                         * per element of the block for DEQUANT); of the op's type */
+    GK_TOP_INPUT = 0,   /* array argument `a` at the current position, of the op's type; the
+                         * byte offset is (int64_t)imm + b * u with u = the element's index q
+                         * in its block (DEQUANT) or 4 * rot_dim (PAIRWISE), else u = 0;
+                         * PAIRWISE: pred GK_INPUT_PARTNER reads at partner(j) instead of j */
     GK_TOP_PARAM = 1,   /* scalar argument number a (0 = first float argument), f32 */
     GK_TOP_SIZE = 2,    /* the length of the axis being computed (n, cols, k), i64 */
     GK_TOP_CONST = 3,   /* imm holds the bit pattern */
@@ -218,6 +223,9 @@ enum {
     GK_PRED_SIGNED = 16 /* ICMP: compare as signed integers */
 };
 
+/* INPUT of a PAIRWISE trace: the element's own position j, or its partner's (pred). */
+enum { GK_INPUT_OWN = 0, GK_INPUT_PARTNER = 1 };
+
 /* CVT from a signed or an unsigned integer (pred of a CVT with an integer operand). */
 enum { GK_CVT_SIGNED = 0, GK_CVT_UNSIGNED = 1 };
 
@@ -237,6 +245,22 @@ typedef struct gk_trace_fold {
     int32_t step;
 } gk_trace_fold;
 
+/* DEQUANT: the elements q in [start, end) of every block are computed by body `result` (INPUT
+ * offsets imm + b * q). Segments cover the block in order; a block whose elements all share
+ * one body with offsets affine in q (Q8_0) has one segment, Q4_K has eight of 32 elements
+ * (each sub-block has its own scale bytes and nibble shift). A back end emits one loop per
+ * segment. */
+typedef struct gk_trace_segment {
+    uint32_t start, end;
+    int32_t result;
+} gk_trace_segment;
+
+/* PAIRWISE: which element partners element j (0 <= j < rot_dim) of a head. */
+typedef enum gk_pair_style {
+    GK_PAIR_ADJACENT = 0, /* j ^ 1: pairs (2i, 2i + 1) */
+    GK_PAIR_HALVES = 1    /* j + rot_dim / 2 in the first half, j - rot_dim / 2 in the second */
+} gk_pair_style;
+
 struct gk_op_trace {
     gk_trace_pattern pattern;
     gk_sig sig;
@@ -244,8 +268,25 @@ struct gk_op_trace {
     const gk_trace_op *ops; /* SSA, operands before users */
     size_t n_folds;
     const gk_trace_fold *folds; /* in evaluation order */
-    int32_t result;             /* per element (or the one value of a REDUCTION), in its type */
+    int32_t result;             /* per element (or the one value of a REDUCTION), in its type;
+                                 * DEQUANT: segments[0].result */
     uint32_t block_elems, block_bytes; /* DEQUANT geometry */
+    /* REDUCTION with an early exit (vec_max: `if (isnan(v)) return v;` inside the loop), or
+     * -1: the first position p of the axis where BOOL body exit_cond, evaluated on the
+     * elements at p, holds ends the function with the value of body exit_value at p (the
+     * result's type); when no position does, the result is `result` as usual. The exit bodies
+     * read only elements at p, constants and scalars (no ACC, no REDUCED): because the folds
+     * have no other effect, checking every position before the folds run is equivalent to
+     * the function's loop, which tests p before its step at p. */
+    int32_t exit_cond, exit_value;
+    size_t n_segments; /* DEQUANT: >= 1; else 0 */
+    const gk_trace_segment *segments;
+    /* PAIRWISE: the partner rule for flag neox = false ([0]) and true ([1]); `result` computes
+     * the lower element of each pair (j < partner(j)), result_second the higher one (the
+     * same body, or one with operands in another order: Clang writes x[j] * t and t * x[k],
+     * which differ for two NaN operands); -1 for other patterns */
+    gk_pair_style pair_style[2];
+    int32_t result_second;
 };
 
 /* The interpreter. Each evaluates the trace on real arrays and returns what the analysed
@@ -255,10 +296,12 @@ GK_API gk_status
 gk_op_trace_eval_binary(const gk_op_trace *t, const float *a, const float *b, float *out, size_t n);
 
 /* General entry: `arrays` are the function's array arguments in signature order
- * (gk_sig_params), `scalars` / `sizes` its float and size_t arguments in order. For REDUCE/DOT
+ * (gk_sig_params), `scalars` / `sizes` its float and size_t arguments in order, followed in
+ * `sizes` by its bool flags as 0 or 1 (ROPE: {n_heads, head_dim, rot_dim, neox}). For REDUCE/DOT
  * the result is stored in *ret. Output arrays may equal an input where the signature allows it
  * in place, and must not overlap otherwise. GK_EINVAL: a NULL trace, array, scalars (when the
- * signature has some), ret (REDUCE/DOT), or a DEQUANT n not a multiple of the block;
+ * signature has some), ret (REDUCE/DOT), a DEQUANT n not a multiple of the block, a ROPE
+ * rot_dim odd or above head_dim or a flag other than 0 / 1;
  * GK_EOVERFLOW: the product of the sizes times 8 does not fit in size_t; GK_ENOMEM. */
 GK_API gk_status gk_op_trace_eval(const gk_op_trace *t,
                                   const void *const *arrays,

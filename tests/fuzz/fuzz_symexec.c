@@ -15,9 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const gk_sig sigs[] = {GK_SIG_UNARY,  GK_SIG_BINARY,  GK_SIG_SCALE,     GK_SIG_AXPY,
-                                  GK_SIG_REDUCE, GK_SIG_DOT,     GK_SIG_NORM,      GK_SIG_SOFTMAX,
-                                  GK_SIG_GEMM,   GK_SIG_DEQUANT, GK_SIG_LAYER_NORM};
+    static const gk_sig sigs[] = {GK_SIG_UNARY,  GK_SIG_BINARY,  GK_SIG_SCALE,      GK_SIG_AXPY,
+                                  GK_SIG_REDUCE, GK_SIG_DOT,     GK_SIG_NORM,       GK_SIG_SOFTMAX,
+                                  GK_SIG_GEMM,   GK_SIG_DEQUANT, GK_SIG_LAYER_NORM, GK_SIG_ROPE};
     if (size < 2 || size > 4096) return 0;
     /* a private copy: the executor may read the code as constants too */
     uint8_t *code = malloc(size - 1);

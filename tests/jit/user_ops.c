@@ -92,6 +92,50 @@ void gk_test_dequant_q8_half(const void *blocks, float *y, size_t n)
     }
 }
 
+/* A rotation in the NEOX style whatever the flag says: x[i], x[i + half] rotated by the
+ * cosine / sine pair of table[i], table[rot_dim + i], written as x c - y s and y c + x s. */
+void gk_test_rope_halves(
+    float *x, const float *table, size_t n_heads, size_t head_dim, size_t rot_dim, bool neox)
+{
+    (void)neox;
+    const size_t half = rot_dim / 2;
+    for (size_t h = 0; h < n_heads; h++)
+        for (size_t i = 0; i < half; i++) {
+            float *p = x + h * head_dim;
+            const float a = p[i], b = p[i + half];
+            const float c = table[i], s = table[rot_dim + i];
+            p[i] = a * c - b * s;
+            p[i + half] = b * c + a * s;
+        }
+}
+
+/* Rejected: an exit out of the loop that depends on the running sum (not only on the element
+ * at its position). */
+double gk_test_sum_until(const float *x, size_t n)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        total += (double)x[i];
+        if (total > 100.0) return total;
+    }
+    return total;
+}
+
+/* Rejected: pairs (j, rot_dim - 1 - j), which is neither partner rule of a PAIRWISE trace. */
+void gk_test_rope_mirror(
+    float *x, const float *table, size_t n_heads, size_t head_dim, size_t rot_dim, bool neox)
+{
+    (void)neox;
+    for (size_t h = 0; h < n_heads; h++)
+        for (size_t i = 0; i < rot_dim / 2; i++) {
+            float *p = x + h * head_dim;
+            const size_t k = rot_dim - 1 - i;
+            const float a = p[i], b = p[k];
+            p[i] = a * table[i] + b * table[rot_dim + i];
+            p[k] = b * table[k] + a * table[rot_dim + k];
+        }
+}
+
 /* Rejected: the operation is called through a pointer that could change. */
 float (*volatile gk_test_indirect_fn)(float) = expf;
 

@@ -18,14 +18,14 @@
 #include "jit/symexec/symexec.h"
 
 enum {
-    SX_MAX_CELLS = 160,        /* stack slots + array stores live in one state */
+    SX_MAX_CELLS = 600,        /* stack slots + array stores live in one state */
     SX_MAX_STEPS = 400000,     /* instructions executed per run, over all paths */
     SX_MAX_PATHS = 256,        /* completed paths per run */
     SX_MAX_FORKS = 48,         /* nested forks on one path */
     SX_MERGE_STEPS = 40,       /* how far each side of a fork is followed to find the join: */
     SX_MERGE_STEPS_INNER = 40, /* at the outer level and in nested diamonds */
     SX_MAX_CALL_DEPTH = 8,     /* calls into local functions */
-    SX_DCACHE = 256            /* decoded instructions cached per analysis */
+    SX_DCACHE = 1024           /* decoded instructions cached per analysis */
 };
 
 enum { BASE_NONE = 0, BASE_STACK = 1, BASE_ARRAY0 = 2 };
@@ -76,6 +76,9 @@ typedef struct state {
     gv r[16];
     xv x[16];
     flags f;
+    /* per base, a byte range holding every cell of that base: most accesses (loads of inputs,
+     * stores of new outputs) fall outside it and skip the scan of the cells */
+    int64_t ext_lo[8], ext_hi[8];
     int n_cells;
     cell cells[SX_MAX_CELLS];
 } state;
@@ -97,6 +100,17 @@ struct gk_sx_cache {
     } libm[8];
 
     int n_libm;
+    /* states, results and the merge buffer, reused by the runs of one analysis (allocating
+     * and touching ~35 KB per fork cost more than executing the code) */
+    void *pool[24];
+    int n_pool;
+    struct cell *merge_buf;
+
+    /* where the two sides of the fork at `pc` joined last time (a diamond is met again for
+     * every element and path): both sides walk straight there */
+    struct {
+        uint64_t pc, join;
+    } joins[64];
 };
 
 gk_sx_cache *gk_sx_cache_create(void)
@@ -105,11 +119,18 @@ gk_sx_cache *gk_sx_cache_create(void)
     if (!c) return NULL;
     memset(c->tag, 0, sizeof c->tag);
     c->n_libm = 0;
+    c->n_pool = 0;
+    c->merge_buf = NULL;
+    memset(c->joins, 0, sizeof c->joins);
     return c;
 }
 
 void gk_sx_cache_destroy(gk_sx_cache *cache)
 {
+    if (!cache) return;
+    for (int i = 0; i < cache->n_pool; i++)
+        free(cache->pool[i]);
+    free(cache->merge_buf);
     free(cache);
 }
 
@@ -338,9 +359,15 @@ static bool readable_const(const ctx *c, uint64_t a, unsigned bytes)
     return false;
 }
 
+static bool ext_hits(const state *s, uint8_t base, int64_t off, unsigned width)
+{
+    return base < 8 && s->ext_lo[base] < off + (int64_t)width && off < s->ext_hi[base];
+}
+
 static cell *find_cell(state *s, uint8_t base, int64_t off, unsigned width, bool *overlap)
 {
     *overlap = false;
+    if (!ext_hits(s, base, off, width)) return NULL;
     for (int i = 0; i < s->n_cells; i++) {
         cell *k = &s->cells[i];
         if (k->base != base) continue;
@@ -354,17 +381,21 @@ static cell *find_cell(state *s, uint8_t base, int64_t off, unsigned width, bool
 static int store_cell(ctx *c, state *s, addr a, unsigned width, const gv *g, const xv *x)
 {
     (void)c;
-    if (a.base == BASE_NONE) return -1;
-    int w = 0;
-    for (int i = 0; i < s->n_cells; i++) {
-        const cell *k = &s->cells[i];
-        if (k->base == a.base && k->off < a.off + (int64_t)width &&
-            a.off < k->off + (int64_t)k->width)
-            continue;
-        s->cells[w++] = *k;
+    if (a.base == BASE_NONE || a.base >= 8) return -1;
+    if (ext_hits(s, a.base, a.off, width)) {
+        int w = 0;
+        for (int i = 0; i < s->n_cells; i++) {
+            const cell *k = &s->cells[i];
+            if (k->base == a.base && k->off < a.off + (int64_t)width &&
+                a.off < k->off + (int64_t)k->width)
+                continue;
+            s->cells[w++] = *k;
+        }
+        s->n_cells = w;
     }
-    s->n_cells = w;
     if (s->n_cells >= SX_MAX_CELLS) return -1;
+    if (a.off < s->ext_lo[a.base]) s->ext_lo[a.base] = a.off;
+    if (a.off + (int64_t)width > s->ext_hi[a.base]) s->ext_hi[a.base] = a.off + (int64_t)width;
     cell *k = &s->cells[s->n_cells++];
     memset(k, 0, sizeof *k);
     k->base = a.base;
@@ -389,7 +420,11 @@ static int32_t array_leaf(ctx *c, state *s, addr a, unsigned width, bool to_floa
     else
         return -1;
     if (a.off < 0) return -1;
-    for (int i = 0; i < s->n_cells && c->args->may_alias[arr]; i++)
+    bool aliased = false;
+    for (int b = BASE_ARRAY0; b < 8 && c->args->may_alias[arr]; b++)
+        aliased = aliased || (b != a.base && c->args->may_alias[b - BASE_ARRAY0] &&
+                              ext_hits(s, (uint8_t)b, a.off, 1));
+    for (int i = 0; i < s->n_cells && aliased; i++)
         if (s->cells[i].base >= BASE_ARRAY0 && s->cells[i].base != a.base &&
             c->args->may_alias[s->cells[i].base - BASE_ARRAY0] && s->cells[i].off == a.off)
             s->hazard = true;
@@ -1137,6 +1172,62 @@ static int apply_libm(ctx *c, state *s, int top, gk_trace_type t, int n_args)
     return 0;
 }
 
+/* ---- conditions known on a path ----------------------------------------------------------------
+ */
+
+/* The value of `cond` given that `known` is `value`: 1, 0, or -1 if unrelated. A comparison of
+ * the same operands with the complementary relation is the negation (jp / jnp, ja / jbe). */
+static int implied(const ctx *c, int32_t cond, int32_t known, bool value)
+{
+    if (cond == known) return value;
+    const gk_trace_op *x = gk_dag_node(c->dag, cond), *y = gk_dag_node(c->dag, known);
+    if (x->opcode != y->opcode || (x->opcode != GK_TOP_FCMP && x->opcode != GK_TOP_ICMP) ||
+        x->a != y->a || x->b != y->b)
+        return -1;
+    const unsigned all = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT |
+                         (x->opcode == GK_TOP_FCMP ? (unsigned)GK_PRED_UN : 0u);
+    if ((x->pred & GK_PRED_SIGNED) != (y->pred & GK_PRED_SIGNED)) return -1;
+    if ((x->pred & all) == ((y->pred & all) ^ all)) return !value;
+    return -1;
+}
+
+static int known_value(const ctx *c, const state *s, int32_t cond)
+{
+    for (int i = 0; i < s->n_known; i++) {
+        const int v = implied(c, cond, s->known_cond[i], s->known_value[i]);
+        if (v >= 0) return v;
+    }
+    return -1;
+}
+
+/* A value on a path where `cond` is `value`: selects on that condition (at the top, nested)
+ * reduce to the arm taken, so what the path computes does not keep the other side's data
+ * (vec_max under Clang selects the NaN it returns against the previous one). */
+static int32_t decided(const ctx *c, int32_t node, int32_t cond, bool value)
+{
+    for (int depth = 0; node >= 0 && depth < 64; depth++) {
+        const gk_trace_op *n = gk_dag_node(c->dag, node);
+        if (n->opcode != GK_TOP_SELECT) break;
+        const int v = implied(c, n->a, cond, value);
+        if (v < 0) break;
+        node = v ? n->b : n->c;
+    }
+    return node;
+}
+
+static void specialise(const ctx *c, state *s, int32_t cond, bool value)
+{
+    for (int i = 0; i < 16; i++) {
+        if (s->r[i].node >= 0) s->r[i].node = decided(c, s->r[i].node, cond, value);
+        if (!s->x[i].conc) s->x[i].node = decided(c, s->x[i].node, cond, value);
+    }
+    for (int i = 0; i < s->n_cells; i++) {
+        cell *k = &s->cells[i];
+        if (k->is_x && !k->x.conc) k->x.node = decided(c, k->x.node, cond, value);
+        if (!k->is_x && k->g.node >= 0) k->g.node = decided(c, k->g.node, cond, value);
+    }
+}
+
 /* ---- the decoder cache and one step ---------------------------------------------------------- */
 
 static const dentry *decode(ctx *c, uint64_t pc)
@@ -1756,11 +1847,11 @@ static int step(ctx *c, state *s)
             s->pc = cn->imm ? t : next;
             return STEP_NEXT;
         }
-        for (int i = 0; i < s->n_known; i++)
-            if (s->known_cond[i] == cond) {
-                s->pc = s->known_value[i] ? t : next;
-                return STEP_NEXT;
-            }
+        const int known = known_value(c, s, cond);
+        if (known >= 0) {
+            s->pc = known ? t : next;
+            return STEP_NEXT;
+        }
         c->fork_cond = cond;
         c->fork_taken = t;
         c->fork_fall = next;
@@ -2117,9 +2208,27 @@ static int step(ctx *c, state *s)
 
 /* ---- paths: forks, diamond merges, results --------------------------------------------------- */
 
-static state *clone_state(const state *s)
+/* A block of sizeof(state) bytes (also holds a gk_sx_result) from the run's pool. */
+static void *pool_get(ctx *c)
 {
-    state *t = malloc(sizeof *t);
+    _Static_assert(sizeof(state) >= sizeof(gk_sx_result), "pool blocks hold results too");
+    gk_sx_cache *k = c->cache;
+    return k->n_pool ? k->pool[--k->n_pool] : malloc(sizeof(state));
+}
+
+static void pool_put(ctx *c, void *p)
+{
+    gk_sx_cache *k = c->cache;
+    if (!p) return;
+    if (k->n_pool < (int)(sizeof k->pool / sizeof k->pool[0]))
+        k->pool[k->n_pool++] = p;
+    else
+        free(p);
+}
+
+static state *clone_state(ctx *c, const state *s)
+{
+    state *t = pool_get(c);
     if (!t) return NULL;
     memcpy(t, s, offsetof(state, cells) + (size_t)s->n_cells * sizeof(cell));
     return t;
@@ -2194,11 +2303,23 @@ static bool one_sided_cell(ctx *c, int32_t cond, cell *m, bool on_true_side)
     return true;
 }
 
+static bool same_key(const cell *x, const cell *y)
+{
+    return x->base == y->base && x->off == y->off && x->width == y->width && x->is_x == y->is_x;
+}
+
 /* Merges state b (condition false) into a (condition true) at the same pc. */
 static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
 {
     if (a->pc != b->pc || a->depth != b->depth || !gv_equal(&a->r[R_RSP], &b->r[R_RSP]))
         return false;
+    /* Two different numbers in a register (a loop counter: one side left the loop early) are
+     * not merged: the select would turn the loop's control into data. Both paths are
+     * followed instead, each with its concrete count. */
+    for (int i = 0; i < 16; i++)
+        if (a->r[i].base == BASE_NONE && b->r[i].base == BASE_NONE && a->r[i].node < 0 &&
+            b->r[i].node < 0 && a->r[i].off != b->r[i].off)
+            return false;
     for (int i = 0; i < 16; i++) {
         a->r[i] = gv_select(c, cond, &a->r[i], &b->r[i]);
         a->x[i] = xv_select(c, cond, &a->x[i], &b->x[i]);
@@ -2208,17 +2329,20 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     /* memory, matched by address: a value stored on one side only is selected against what
      * the other side holds there (the array's original element); a stack slot written on one
      * side only is dropped (a later load of it is rejected) */
-    cell *merged = malloc(SX_MAX_CELLS * sizeof *merged);
+    if (!c->cache->merge_buf) c->cache->merge_buf = malloc(SX_MAX_CELLS * sizeof(cell));
+    cell *merged = c->cache->merge_buf;
     if (!merged) return false;
     int n = 0;
     bool ok = true;
+    /* both sides grew from one state: their cells are mostly the same, in the same order */
+    bool aligned = a->n_cells == b->n_cells;
+    for (int i = 0; i < a->n_cells && aligned; i++)
+        aligned = same_key(&a->cells[i], &b->cells[i]);
     for (int i = 0; i < a->n_cells && ok; i++) {
         const cell *ka = &a->cells[i];
-        const cell *kb = NULL;
-        for (int j = 0; j < b->n_cells; j++)
-            if (b->cells[j].base == ka->base && b->cells[j].off == ka->off &&
-                b->cells[j].width == ka->width && b->cells[j].is_x == ka->is_x)
-                kb = &b->cells[j];
+        const cell *kb = aligned ? &b->cells[i] : NULL;
+        for (int j = 0; j < b->n_cells && !aligned; j++)
+            if (same_key(&b->cells[j], ka)) kb = &b->cells[j];
         cell m = *ka;
         if (kb) {
             if (ka->is_x)
@@ -2232,7 +2356,7 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
         }
         merged[n++] = m;
     }
-    for (int j = 0; j < b->n_cells && ok; j++) {
+    for (int j = 0; j < b->n_cells && ok && !aligned; j++) {
         const cell *kb = &b->cells[j];
         bool in_a = false;
         for (int i = 0; i < a->n_cells; i++)
@@ -2246,8 +2370,11 @@ static bool merge_states(ctx *c, int32_t cond, state *a, const state *b)
     if (ok) {
         memcpy(a->cells, merged, (size_t)n * sizeof *merged);
         a->n_cells = n;
+        for (int i = 0; i < 8; i++) {
+            if (b->ext_lo[i] < a->ext_lo[i]) a->ext_lo[i] = b->ext_lo[i];
+            if (b->ext_hi[i] > a->ext_hi[i]) a->ext_hi[i] = b->ext_hi[i];
+        }
     }
-    free(merged);
     return ok;
     return true;
 }
@@ -2283,7 +2410,8 @@ static int walk(ctx *c, state *st, uint64_t stop_pc, uint64_t *trail, int *n_tra
  * on success *s is the merged state and the function returns 1. */
 static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fall, int nest)
 {
-    state *a = clone_state(s), *b = clone_state(s), *b0 = NULL;
+    state *a = clone_state(c, s), *b = clone_state(c, s), *b0 = NULL;
+    const uint64_t s_pc = s->pc; /* the branch (s becomes the merged state) */
     int result = 0;
     uint64_t *trail_b = malloc(2 * SX_MERGE_STEPS * sizeof *trail_b);
     uint64_t *trail_a = trail_b ? trail_b + SX_MERGE_STEPS : NULL;
@@ -2291,17 +2419,38 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
     if (!a || !b || !trail_b) goto out;
     a->pc = taken;
     b->pc = fall;
-    b0 = clone_state(b);
-    if (!b0) goto out;
     const gk_status saved = c->status;
+    const size_t slot = (size_t)((s->pc * 0x9E3779B97F4A7C15u) >> 40) % 64;
+    if (c->cache->joins[slot].pc == s->pc) {
+        /* the join found before: each side walks to it */
+        const uint64_t join = c->cache->joins[slot].join;
+        int na;
+        if (walk(c, a, join, trail_a, &na, nest) == 1 &&
+            walk(c, b, join, trail_b, &nb, nest) == 1 && merge_states(c, cond, a, b)) {
+            a->n_known = s->n_known;
+            memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
+            result = 1;
+            goto out;
+        }
+        c->status = saved;
+        memcpy(a, s, offsetof(state, cells) + (size_t)s->n_cells * sizeof(cell));
+        memcpy(b, s, offsetof(state, cells) + (size_t)s->n_cells * sizeof(cell));
+        a->pc = taken;
+        b->pc = fall;
+    }
+    b0 = clone_state(c, b);
+    if (!b0) goto out;
     /* 1: the fall-through side reaches the taken target (if-then) */
     int k = walk(c, b, a->pc, trail_b, &nb, nest);
     if (k == 1) {
         if (merge_states(c, cond, a, b)) {
             a->n_known = s->n_known; /* what one side learnt does not hold after the join */
             memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
+            c->cache->joins[slot].pc = s_pc;
+            c->cache->joins[slot].join = taken;
             result = 1;
         }
+        c->status = saved;
         goto out;
     }
     /* 2: the taken side reaches a pc the fall-through side passed (if-else) */
@@ -2310,16 +2459,18 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
         for (int j = 0; j < nb; j++)
             if (trail_b[j] == a->pc) hit = j;
         if (hit >= 0) {
-            state *b1 = clone_state(b0);
+            state *b1 = clone_state(c, b0);
             if (!b1) break;
             int n2;
             const int w1 = walk(c, b1, a->pc, trail_a, &n2, nest);
             if (w1 == 1 && merge_states(c, cond, a, b1)) {
                 a->n_known = s->n_known;
                 memcpy(s, a, offsetof(state, cells) + (size_t)a->n_cells * sizeof(cell));
+                c->cache->joins[slot].pc = s_pc;
+                c->cache->joins[slot].join = a->pc;
                 result = 1;
             }
-            free(b1);
+            pool_put(c, b1);
             break;
         }
         const int k2 = step(c, a);
@@ -2331,9 +2482,9 @@ static int try_merge(ctx *c, state *s, int32_t cond, uint64_t taken, uint64_t fa
     c->status = saved;
 out:
     free(trail_b);
-    free(a);
-    free(b);
-    free(b0);
+    pool_put(c, a);
+    pool_put(c, b);
+    pool_put(c, b0);
     return result;
 }
 
@@ -2438,15 +2589,17 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
             fail(c, s, "too many nested data-dependent branches");
             return c->status;
         }
-        state *t = clone_state(s);
-        gk_sx_result *rf = malloc(sizeof *rf);
+        state *t = clone_state(c, s);
+        gk_sx_result *rf = pool_get(c);
         if (!t || !rf) {
-            free(t);
-            free(rf);
+            pool_put(c, t);
+            pool_put(c, rf);
             return gk_error_set(GK_ENOMEM, c->api, __FILE__, __LINE__, "out of memory");
         }
         t->pc = taken;
         s->pc = fall;
+        specialise(c, t, cond, true);
+        specialise(c, s, cond, false);
         if (s->n_known < SX_MAX_KNOWN) {
             t->known_cond[t->n_known] = cond;
             t->known_value[t->n_known++] = 1;
@@ -2459,8 +2612,8 @@ static gk_status explore(ctx *c, state *s, gk_sx_result *res)
             fail(c, s, "outputs written on one path only, or the DAG is full");
             st = c->status;
         }
-        free(t);
-        free(rf);
+        pool_put(c, t);
+        pool_put(c, rf);
         return st;
     }
 }
@@ -2476,11 +2629,8 @@ gk_status gk_sx_run(const gk_sx_env *env,
     ctx c = {.env = env, .args = args, .dag = dag, .api = api, .status = GK_OK};
     ZydisDecoderInit(&c.dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     c.cache = args->cache;
-    state *s = malloc(sizeof *s);
-    if (!c.cache || !s) {
-        free(s);
-        return gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
-    }
+    state *s = c.cache ? pool_get(&c) : NULL;
+    if (!s) return gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
     memset(s, 0, offsetof(state, cells));
     s->pc = env->fn;
     for (int i = 0; i < 16; i++) {
@@ -2488,6 +2638,8 @@ gk_status gk_sx_run(const gk_sx_env *env,
         s->x[i] = xv_sym(opaque(&c, GK_TT_F32));
     }
     s->r[R_RSP] = (gv){.node = -1, .base = BASE_STACK, .off = 0};
+    for (int i = 0; i < 8; i++)
+        s->ext_lo[i] = INT64_MAX, s->ext_hi[i] = INT64_MIN;
     for (int i = 0; i < args->n_int; i++) {
         const int ri = int_regs[i];
         if (args->ints[i].is_array)
@@ -2503,7 +2655,7 @@ gk_status gk_sx_run(const gk_sx_env *env,
         stats->steps += c.steps;
         stats->paths += c.paths;
     }
-    free(s);
+    pool_put(&c, s);
     if (st == GK_OK && dag->n >= dag->cap)
         return gk_error_set(GK_EUNSUPPORTED, api, __FILE__, __LINE__, "function too large");
     return st;

@@ -5,7 +5,11 @@
  *   - a value that depends on every position of the axis must be a fold: its last step
  *     F(acc, elements at the last position) is peeled off, and F is checked to rebuild the value
  *     exactly, position by position, down to an initial value that depends on no element;
- *   - for quant-decode, the byte offsets read for element q of a block must be affine in q.
+ *   - for quant-decode, the block splits into segments of elements whose bodies are the same
+ *     up to byte offsets affine in q;
+ *   - a reduction's result may be nested early exits, one per position (vec_max's NaN return);
+ *   - for pair-wise ops (rope), every element read is the element itself, its partner, or a
+ *     table entry of either (+ rot_dim), under one partner rule per flag value.
  * All output elements of all runs must give the same generalised body (the same hash-consed
  * id), so the trace holds for every size the runs stand for; anything else is unsupported. */
 #include <stdlib.h>
@@ -14,9 +18,32 @@
 #include "core/error.h"
 #include "jit/symexec/symexec.h"
 
-enum { ROLE_ELEM, ROLE_ROW, ROLE_VEC, ROLE_OUT, ROLE_INOUT, ROLE_BLOCKS, ROLE_GEMM_A, ROLE_GEMM_B };
+enum {
+    ROLE_ELEM,
+    ROLE_ROW,
+    ROLE_VEC,
+    ROLE_OUT,
+    ROLE_INOUT,
+    ROLE_BLOCKS,
+    ROLE_GEMM_A,
+    ROLE_GEMM_B,
+    ROLE_ROPE_X,
+    ROLE_ROPE_TABLE
+};
 
-enum { DIM_N, DIM_ROWS, DIM_COLS, DIM_M, DIM_GN, DIM_K };
+enum {
+    DIM_N,
+    DIM_ROWS,
+    DIM_COLS,
+    DIM_M,
+    DIM_GN,
+    DIM_K,
+    DIM_HEADS,
+    DIM_HEAD_DIM,
+    DIM_ROT,
+    DIM_FLAG,
+    DIM_COUNT
+};
 
 typedef struct layout {
     gk_trace_pattern pattern;
@@ -101,6 +128,11 @@ static bool get_layout(gk_sig sig, layout *l)
         ARR(ROLE_BLOCKS), ARR(ROLE_OUT), SIZE(DIM_N);
         l->pattern = GK_PATTERN_DEQUANT, l->out_array = 1;
         break;
+    case GK_SIG_ROPE:
+        ARR(ROLE_ROPE_X), ARR(ROLE_ROPE_TABLE), SIZE(DIM_HEADS), SIZE(DIM_HEAD_DIM), SIZE(DIM_ROT),
+            SIZE(DIM_FLAG);
+        l->pattern = GK_PATTERN_PAIRWISE, l->out_array = 0;
+        break;
     default: return false;
     }
 #undef ARR
@@ -110,17 +142,17 @@ static bool get_layout(gk_sig sig, layout *l)
 
 /* ---- one analysis ---------------------------------------------------------------------------- */
 
-enum { MAX_FOLDS = 16 };
+enum { MAX_FOLDS = 16, MAX_SEGMENTS = 64 };
 
 typedef struct lifter {
     const gk_scalar_op_desc *desc;
     const gk_sx_env *env;
     layout lay;
-    int array_of_int[6]; /* int slot -> array number */
-    int role[6];         /* array number -> role */
-    uint64_t dims[6];    /* the run's sizes by DIM_* */
-    gk_dag run;          /* the executor's DAG, one run at a time */
-    gk_dag tr;           /* generalised bodies, shared by all runs */
+    int array_of_int[6];      /* int slot -> array number */
+    int role[6];              /* array number -> role */
+    uint64_t dims[DIM_COUNT]; /* the run's sizes by DIM_* */
+    gk_dag run;               /* the executor's DAG, one run at a time */
+    gk_dag tr;                /* generalised bodies, shared by all runs */
     gk_sx_result *res;
     gk_sx_cache *cache;
     /* the current output context */
@@ -141,6 +173,17 @@ typedef struct lifter {
     const char *why;
     long visits; /* bound on the accumulator search over shared DAG nodes */
     gk_sx_stats stats;
+    /* REDUCTION: the early exit (trace ids; -1 none, -2 not yet known) */
+    int32_t exit_cond, exit_value;
+    /* DEQUANT: the segments of a block */
+    int n_segments;
+    gk_trace_segment segments[MAX_SEGMENTS];
+    uint8_t *strided; /* per trace node: 0 unknown, 1 no INPUT with a stride below, 2 some */
+    /* PAIRWISE: the partner rule being tried, and the one found per flag value (-1 none) */
+    gk_pair_style style;
+    int style_of_flag[2];
+    int32_t root_second; /* the body of the higher element of each pair */
+    int64_t memo_block;  /* DEQUANT: the block the memo holds rebuilt nodes of (-1 none) */
 } lifter;
 
 enum { MAX_VISITS = 4096 };
@@ -178,12 +221,43 @@ static int64_t classify(const lifter *L, int array, int64_t off, unsigned width)
     }
 }
 
-static int32_t trace_input(lifter *L, int array, gk_trace_type t, uint64_t imm, int32_t stride)
+static int32_t
+trace_input(lifter *L, int array, gk_trace_type t, uint64_t imm, int32_t stride, unsigned pred)
 {
-    return gk_dag_add(
-        &L->tr,
-        (gk_trace_op){
-            .opcode = GK_TOP_INPUT, .type = (uint8_t)t, .a = array, .b = stride, .imm = imm});
+    return gk_dag_add(&L->tr, (gk_trace_op){.opcode = GK_TOP_INPUT,
+                                            .type = (uint8_t)t,
+                                            .pred = (uint8_t)pred,
+                                            .a = array,
+                                            .b = stride,
+                                            .imm = imm});
+}
+
+/* PAIRWISE: the partner of element j of a head under the rule being tried. */
+static int64_t partner_of(const lifter *L, int64_t j)
+{
+    const int64_t half = (int64_t)L->dims[DIM_ROT] / 2;
+    if (L->style == GK_PAIR_ADJACENT) return j ^ 1;
+    return j < half ? j + half : j - half;
+}
+
+/* PAIRWISE: the INPUT of array element (array, byte offset) for element ctx_j of head ctx_r:
+ * x at j or partner(j), the table at j or partner(j) plus 0 or rot_dim. -1 otherwise. */
+static int32_t pairwise_input(lifter *L, int array, int64_t off, gk_trace_type t)
+{
+    if (off % 4 || t != GK_TT_F32) return -1;
+    const int64_t e = off / 4, j = L->ctx_j, pj = partner_of(L, j);
+    const int64_t rot = (int64_t)L->dims[DIM_ROT];
+    if (L->role[array] == ROLE_ROPE_X) {
+        const int64_t local = e - L->ctx_r * (int64_t)L->dims[DIM_HEAD_DIM];
+        if (local == j) return trace_input(L, array, t, 0, 0, GK_INPUT_OWN);
+        if (local == pj) return trace_input(L, array, t, 0, 0, GK_INPUT_PARTNER);
+        return -1;
+    }
+    for (int k = 0; k < 2; k++) {
+        if (e == j + k * rot) return trace_input(L, array, t, 0, k, GK_INPUT_OWN);
+        if (e == pj + k * rot) return trace_input(L, array, t, 0, k, GK_INPUT_PARTNER);
+    }
+    return -1;
 }
 
 /* deps of every node under u (positions of the axis it reads), folds recognised bottom-up. */
@@ -251,12 +325,19 @@ static int32_t rebuild(lifter *L, int32_t u, const rb_mode *m, int depth)
     } else {
         switch (n->opcode) {
         case GK_DAG_MEM: {
+            if (L->lay.pattern == GK_PATTERN_PAIRWISE) {
+                r = pairwise_input(L, n->a, (int64_t)n->imm, (gk_trace_type)n->type);
+                if (r < 0)
+                    L->why = "an element reads other elements than itself, its partner (j^1 or "
+                             "j+-rot_dim/2) and their table entries";
+                break;
+            }
             const int64_t p =
                 classify(L, n->a, (int64_t)n->imm, gk_trace_type_bits((gk_trace_type)n->type));
             if (L->role[n->a] == ROLE_BLOCKS && p >= 0)
-                r = trace_input(L, n->a, (gk_trace_type)n->type, (uint64_t)p, 0);
+                r = trace_input(L, n->a, (gk_trace_type)n->type, (uint64_t)p, 0, 0);
             else if (p >= 0 && p == m->pos && L->role[n->a] != ROLE_OUT)
-                r = trace_input(L, n->a, (gk_trace_type)n->type, 0, 0);
+                r = trace_input(L, n->a, (gk_trace_type)n->type, 0, 0, 0);
             else
                 L->why = "a value depends on array elements outside its own element and the folds";
             break;
@@ -458,12 +539,18 @@ static bool try_fold(lifter *L, int32_t t)
 /* The generalised body of run node `root` in the current context. */
 static int32_t lift_value(lifter *L, int32_t root)
 {
-    for (int32_t i = 0; i < L->run.n; i++) {
-        L->dep_state[i] = 0;
-        L->red_of[i] = -1;
+    /* without folds (no axis) red_of stays -1 from the start of the run */
+    if (L->lay.axis_dim != DIM_NONE) {
+        for (int32_t i = 0; i < L->run.n; i++) {
+            L->dep_state[i] = 0;
+            L->red_of[i] = -1;
+        }
+        compute_deps(L, root, 0);
     }
-    compute_deps(L, root, 0);
-    L->stamp++;
+    /* a quant-decode body depends on its block only: rebuilt nodes are reused by the block's
+     * other elements */
+    if (L->lay.pattern != GK_PATTERN_DEQUANT || L->ctx_r != L->memo_block) L->stamp++;
+    L->memo_block = L->ctx_r;
     const rb_mode m = {.pos = L->own_pos, .acc = -1};
     return rebuild(L, root, &m, 0);
 }
@@ -511,46 +598,78 @@ static gk_status run_once(lifter *L)
     return gk_sx_run(L->env, &args, &L->run, L->res, &L->stats, "gk_jit");
 }
 
-static int32_t dequant_generalise(lifter *L, int32_t b0, int32_t b1);
-static int32_t dequant_instantiate(lifter *L, int32_t g, int64_t q);
+static gk_status dequant_segments(lifter *L, const int32_t *bodies, uint64_t n_out);
 
-/* Analyses one run: every output's body must equal *root (set by the first). */
-static gk_status lift_run(lifter *L, int32_t *root)
+/* The condition of a select, negated (a flipped comparison where possible). */
+static int32_t negate(lifter *L, int32_t cond)
 {
-    GK_TRY(run_once(L));
-    const gk_sx_result *res = L->res;
-    if (res->hazard && L->lay.pattern != GK_PATTERN_GEMM && L->lay.pattern != GK_PATTERN_DEQUANT)
-        return unsupported(L, "reads an element of one array after writing that element of "
-                              "another: wrong when called in place");
-    const uint64_t n = L->dims[DIM_N];
-    if (L->lay.pattern == GK_PATTERN_REDUCTION) {
-        if (res->n_stores) return unsupported(L, "a reduction writes to its input");
-        L->ctx_r = 0, L->ctx_j = -1, L->own_pos = -1;
-        const int32_t body = lift_value(L, res->ret);
-        if (body < 0) return unsupported(L, L->why ? L->why : "result not a fold");
-        if (*root >= 0 && *root != body) return unsupported(L, "results differ between sizes");
-        *root = body;
-        return GK_OK;
+    const gk_trace_op c = *gk_dag_node(&L->tr, cond);
+    if (c.opcode == GK_TOP_FCMP || c.opcode == GK_TOP_ICMP) {
+        const unsigned rel = GK_PRED_LT | GK_PRED_EQ | GK_PRED_GT |
+                             (c.opcode == GK_TOP_FCMP ? (unsigned)GK_PRED_UN : 0u);
+        return gk_dag_cmp(&L->tr, c.opcode, c.pred ^ rel, c.a, c.b);
     }
-    /* the expected outputs: every element of the output array once */
-    uint64_t n_out = n;
-    if (L->lay.pattern == GK_PATTERN_NORM) n_out = L->dims[DIM_ROWS] * L->dims[DIM_COLS];
-    if (L->lay.pattern == GK_PATTERN_GEMM) n_out = L->dims[DIM_M] * L->dims[DIM_GN];
-    if ((uint64_t)res->n_stores != n_out) return unsupported(L, "does not write each output once");
-    int32_t dq[2] = {-1, -1};
-    int32_t *bodies = NULL;
-    if (L->lay.pattern == GK_PATTERN_DEQUANT) {
-        bodies = malloc(n_out * sizeof *bodies);
-        if (!bodies) return GK_ENOMEM;
-    }
-    gk_status st = GK_OK;
-    for (uint64_t s = 0; s < n_out && st == GK_OK; s++) {
-        const gk_sx_store *o = &res->stores[s];
-        if (o->array != L->lay.out_array || o->width != 4 || o->off % 4 || o->off < 0 ||
-            (uint64_t)o->off / 4 >= n_out) {
-            st = unsupported(L, "writes outside its output elements");
-            break;
+    return gk_dag_op1(&L->tr, GK_TOP_NOT, GK_TT_BOOL, cond);
+}
+
+/* A reduction result of the shape select(E(x_0), X(x_0), select(E(x_1), X(x_1), ... R)): an
+ * exit taken at the first position p where E holds, with value X (both reading only the
+ * elements at p); R is the result when no position exits. Either arm may be the exit (the
+ * condition is negated for the false arm). Sets *rest to R and the exit to L->exit_*; an
+ * exit at some positions only, or differing between positions, is unsupported. */
+static gk_status peel_exits(lifter *L, int32_t root, int32_t *rest)
+{
+    int32_t u = root, ec = -1, ev = -1;
+    int64_t p = 0;
+    for (int32_t i = 0; i < L->run.n; i++)
+        L->red_of[i] = -1;
+    for (; p < (int64_t)L->axis_len; p++) {
+        const gk_trace_op *n = gk_dag_node(&L->run, u);
+        if (n->opcode != GK_TOP_SELECT) break;
+        int32_t c = -1, v = -1, next = -1;
+        const char *why = L->why;
+        for (int side = 0; side < 2 && next < 0; side++) {
+            const rb_mode m = {.pos = p, .acc = -1};
+            L->stamp++;
+            c = rebuild(L, n->a, &m, 0);
+            v = c >= 0 ? rebuild(L, side ? n->c : n->b, &m, 0) : -1;
+            if (c >= 0 && v >= 0) {
+                if (side) c = negate(L, c);
+                next = side ? n->b : n->c;
+            }
         }
+        L->why = why;
+        if (next < 0 || c < 0) break;
+        if (p == 0)
+            ec = c, ev = v;
+        else if (c != ec || v != ev)
+            break;
+        u = next;
+    }
+    if (p != 0 && p != (int64_t)L->axis_len)
+        return unsupported(L, "an early exit out of the loop that is not the same at every "
+                              "position, or depends on the accumulator");
+    if (L->exit_cond != -2 && (L->exit_cond != ec || L->exit_value != ev))
+        return unsupported(L, "early exits differ between sizes");
+    L->exit_cond = ec, L->exit_value = ev;
+    *rest = u;
+    return GK_OK;
+}
+
+/* Lifts every store of the run (not REDUCTION); *root must equal each body (PAIRWISE: root[0]
+ * the lower element of each pair, root[1] the higher). */
+static gk_status lift_outputs(lifter *L, int32_t *root, int32_t *bodies, uint64_t n_out)
+{
+    const gk_sx_result *res = L->res;
+    const int64_t hd = (int64_t)L->dims[DIM_HEAD_DIM], rot = (int64_t)L->dims[DIM_ROT];
+    for (uint64_t s = 0; s < n_out; s++) {
+        const gk_sx_store *o = &res->stores[s];
+        const uint64_t bound =
+            L->lay.pattern == GK_PATTERN_PAIRWISE ? L->dims[DIM_HEADS] * (uint64_t)hd : n_out;
+        if (o->array != L->lay.out_array || o->width != 4 || o->off % 4 || o->off < 0 ||
+            (uint64_t)o->off / 4 >= bound ||
+            (L->lay.pattern == GK_PATTERN_PAIRWISE && (o->off / 4) % hd >= rot))
+            return unsupported(L, "writes outside its output elements");
         const int64_t e = o->off / 4;
         switch (L->lay.pattern) {
         case GK_PATTERN_NORM:
@@ -565,52 +684,96 @@ static gk_status lift_run(lifter *L, int32_t *root)
             L->ctx_r = e / L->desc->block_elems, L->ctx_j = e % L->desc->block_elems;
             L->own_pos = -1;
             break;
+        case GK_PATTERN_PAIRWISE: L->ctx_r = e / hd, L->ctx_j = e % hd, L->own_pos = -1; break;
         default: L->ctx_r = 0, L->ctx_j = e, L->own_pos = e; break;
         }
         const int32_t body = lift_value(L, o->node);
-        if (body < 0) {
-            st = unsupported(L, L->why ? L->why : "output not expressible");
-            break;
-        }
+        if (body < 0) return unsupported(L, L->why ? L->why : "output not expressible");
         if (bodies) {
             bodies[e] = body;
             continue;
         }
-        if (*root >= 0 && *root != body) {
-            st = unsupported(L, "output elements are not all the same function of their inputs");
-            break;
-        }
+        int32_t *want = root;
+        if (L->lay.pattern == GK_PATTERN_PAIRWISE) want += L->ctx_j > partner_of(L, L->ctx_j);
+        if (*want >= 0 && *want != body)
+            return unsupported(L, "output elements are not all the same function of their inputs");
+        *want = body;
+    }
+    return GK_OK;
+}
+
+/* Analyses one run: every output's body must equal *root (set by the first). */
+static gk_status lift_run(lifter *L, int32_t *root)
+{
+    GK_TRY(run_once(L));
+    const gk_sx_result *res = L->res;
+    if (res->hazard && L->lay.pattern != GK_PATTERN_GEMM && L->lay.pattern != GK_PATTERN_DEQUANT)
+        return unsupported(L, "reads an element of one array after writing that element of "
+                              "another: wrong when called in place");
+    const uint64_t n = L->dims[DIM_N];
+    for (int32_t i = 0; i < L->run.n; i++)
+        L->red_of[i] = -1;
+    L->memo_block = -1;
+    if (L->lay.pattern == GK_PATTERN_REDUCTION) {
+        if (res->n_stores) return unsupported(L, "a reduction writes to its input");
+        L->ctx_r = 0, L->ctx_j = -1, L->own_pos = -1;
+        int32_t rest = -1;
+        GK_TRY(peel_exits(L, res->ret, &rest));
+        const int32_t body = lift_value(L, rest);
+        if (body < 0) return unsupported(L, L->why ? L->why : "result not a fold");
+        if (*root >= 0 && *root != body) return unsupported(L, "results differ between sizes");
+        if (L->exit_value >= 0 &&
+            gk_dag_node(&L->tr, L->exit_value)->type != gk_dag_node(&L->tr, body)->type)
+            return unsupported(L, "an early exit returns another type than the result");
         *root = body;
+        return GK_OK;
     }
-    if (st == GK_OK && bodies) {
-        /* element q of every block: one body with affine byte offsets */
-        dq[0] = bodies[0];
-        dq[1] = n_out > 1 ? bodies[1] : bodies[0];
-        const int32_t g = dequant_generalise(L, dq[0], dq[1]);
-        for (uint64_t e = 0; e < n_out && st == GK_OK; e++)
-            if (g < 0 ||
-                dequant_instantiate(L, g, (int64_t)(e % L->desc->block_elems)) != bodies[e])
-                st = unsupported(L, "byte offsets are not affine in the element's index in its "
-                                    "block, or elements differ in another way");
-        if (st == GK_OK) {
-            if (*root >= 0 && *root != g) st = unsupported(L, "results differ between sizes");
-            *root = g;
+    /* the expected outputs: every element of the output array once */
+    uint64_t n_out = n;
+    if (L->lay.pattern == GK_PATTERN_NORM) n_out = L->dims[DIM_ROWS] * L->dims[DIM_COLS];
+    if (L->lay.pattern == GK_PATTERN_GEMM) n_out = L->dims[DIM_M] * L->dims[DIM_GN];
+    if (L->lay.pattern == GK_PATTERN_PAIRWISE) n_out = L->dims[DIM_HEADS] * L->dims[DIM_ROT];
+    if ((uint64_t)res->n_stores != n_out) return unsupported(L, "does not write each output once");
+    if (L->lay.pattern == GK_PATTERN_PAIRWISE) {
+        /* the partner rule: whichever of the two explains every read */
+        const int flag = (int)L->dims[DIM_FLAG];
+        gk_status st = GK_EUNSUPPORTED;
+        for (int style = 0; style < 2 && st != GK_OK; style++) {
+            int32_t r[2] = {*root, L->root_second};
+            L->style = (gk_pair_style)style;
+            L->why = NULL;
+            st = lift_outputs(L, r, NULL, n_out);
+            if (st == GK_OK) *root = r[0], L->root_second = r[1];
         }
+        if (st != GK_OK) return st;
+        if (L->style_of_flag[flag] >= 0 && L->style_of_flag[flag] != (int)L->style)
+            return unsupported(L, "the partner of an element differs between sizes");
+        L->style_of_flag[flag] = (int)L->style;
+        return GK_OK;
     }
+    if (L->lay.pattern != GK_PATTERN_DEQUANT) return lift_outputs(L, root, NULL, n_out);
+    int32_t *bodies = malloc(n_out * sizeof *bodies);
+    if (!bodies) return GK_ENOMEM;
+    gk_status st = lift_outputs(L, root, bodies, n_out);
+    if (st == GK_OK) st = dequant_segments(L, bodies, n_out);
+    if (st == GK_OK) *root = L->segments[0].result;
     free(bodies);
     return st;
 }
 
-/* b0, b1: bodies of elements 0 and 1 of a block; the same tree with INPUT offsets o0 and o1
- * becomes INPUT(o0, stride o1 - o0). */
-static int32_t dequant_generalise(lifter *L, int32_t b0, int32_t b1)
+/* b0, b1: bodies of elements q0 and q0 + 1 of a block; the same tree with INPUT offsets o0 and
+ * o1 becomes INPUT(offset o0 - s q0 + s q, stride s = o1 - o0). */
+static int32_t dequant_generalise(lifter *L, int32_t b0, int32_t b1, int64_t q0)
 {
     if (b0 == b1) return b0;
     const gk_trace_op x = *gk_dag_node(&L->tr, b0), y = *gk_dag_node(&L->tr, b1);
     if (x.opcode != y.opcode || x.type != y.type || x.pred != y.pred) return -1;
     if (x.opcode == GK_TOP_INPUT) {
         if (x.a != y.a || x.b || y.b) return -1;
-        return trace_input(L, x.a, (gk_trace_type)x.type, x.imm, (int32_t)(y.imm - x.imm));
+        const int64_t stride = (int64_t)(y.imm - x.imm);
+        if (stride < -4096 || stride > 4096) return -1;
+        return trace_input(L, x.a, (gk_trace_type)x.type, (uint64_t)((int64_t)x.imm - stride * q0),
+                           (int32_t)stride, 0);
     }
     if (x.imm != y.imm) return -1;
     const int ar = gk_trace_opcode_arity(x.opcode);
@@ -619,30 +782,68 @@ static int32_t dequant_generalise(lifter *L, int32_t b0, int32_t b1)
     int32_t *k[3] = {&o.a, &o.b, &o.c};
     const int32_t ya[3] = {y.a, y.b, y.c};
     for (int i = 0; i < ar; i++) {
-        *k[i] = dequant_generalise(L, *k[i], ya[i]);
+        *k[i] = dequant_generalise(L, *k[i], ya[i], q0);
         if (*k[i] < 0) return -1;
     }
     return gk_dag_add(&L->tr, o);
 }
 
-static int32_t dequant_instantiate(lifter *L, int32_t g, int64_t q)
+/* Does trace node g contain an INPUT with a stride? (memoised: trace nodes never change) */
+static bool strided(lifter *L, int32_t g)
 {
-    const gk_trace_op x = *gk_dag_node(&L->tr, g);
-    if (x.opcode == GK_TOP_INPUT)
-        return trace_input(L, x.a, (gk_trace_type)x.type, (uint64_t)((int64_t)x.imm + x.b * q), 0);
-    const int ar = gk_trace_opcode_arity(x.opcode);
-    if (ar == 0) return g;
-    gk_trace_op o = x;
-    int32_t *k[3] = {&o.a, &o.b, &o.c};
-    for (int i = 0; i < ar; i++) {
-        *k[i] = dequant_instantiate(L, *k[i], q);
-        if (*k[i] < 0) return -1;
+    if (L->strided[g]) return L->strided[g] == 2;
+    const gk_trace_op *x = gk_dag_node(&L->tr, g);
+    bool r = x->opcode == GK_TOP_INPUT && x->b != 0;
+    const int ar = gk_trace_opcode_arity(x->opcode);
+    const int32_t k[3] = {x->a, x->b, x->c};
+    for (int i = 0; i < ar && !r; i++)
+        r = strided(L, k[i]);
+    L->strided[g] = r ? 2 : 1;
+    return r;
+}
+
+/* Is `body` the generalised body g at element q (g with each INPUT offset imm + b q)? A
+ * structural comparison: parts without strided INPUTs must be the same node. */
+static bool dequant_matches(lifter *L, int32_t g, int32_t body, int64_t q)
+{
+    if (!strided(L, g)) return g == body;
+    const gk_trace_op *x = gk_dag_node(&L->tr, g), *y = gk_dag_node(&L->tr, body);
+    if (x->opcode != y->opcode || x->type != y->type || x->pred != y->pred) return false;
+    if (x->opcode == GK_TOP_INPUT)
+        return y->a == x->a && y->b == 0 && (int64_t)y->imm == (int64_t)x->imm + x->b * q;
+    if (x->imm != y->imm) return false;
+    const int ar = gk_trace_opcode_arity(x->opcode);
+    const int32_t xk[3] = {x->a, x->b, x->c}, yk[3] = {y->a, y->b, y->c};
+    for (int i = 0; i < ar; i++)
+        if (!dequant_matches(L, xk[i], yk[i], q)) return false;
+    return true;
+}
+
+/* The elements of every block computed alike (each block's bodies equal the first's), split
+ * greedily into the longest runs of one body with offsets affine in q. */
+static gk_status dequant_segments(lifter *L, const int32_t *bodies, uint64_t n_out)
+{
+    const uint32_t be = L->desc->block_elems;
+    for (uint64_t e = be; e < n_out; e++)
+        if (bodies[e] != bodies[e % be]) return unsupported(L, "blocks are not decoded alike");
+    int n_seg = 0;
+    for (uint32_t q = 0; q < be;) {
+        int32_t g = q + 1 < be ? dequant_generalise(L, bodies[q], bodies[q + 1], q) : -1;
+        if (g < 0) g = bodies[q];
+        uint32_t end = q + 1;
+        while (end < be && dequant_matches(L, g, bodies[end], end))
+            end++;
+        if (n_seg >= MAX_SEGMENTS)
+            return unsupported(L, "more than 64 runs of elements with different bodies in a block");
+        L->segments[n_seg++] = (gk_trace_segment){.start = q, .end = end, .result = g};
+        q = end;
     }
-    return gk_dag_add(&L->tr, o);
+    L->n_segments = n_seg; /* one run: nothing to compare with */
+    return GK_OK;
 }
 
 /* The concrete sizes each kind is run with: small, distinct, each loop taken several times. */
-static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[][6])
+static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[][DIM_COUNT])
 {
     switch (l->pattern) {
     case GK_PATTERN_ELEMENTWISE:
@@ -657,6 +858,16 @@ static int sizes_for(const layout *l, const gk_scalar_op_desc *d, uint64_t dims[
         dims[1][DIM_M] = 1, dims[1][DIM_GN] = 2, dims[1][DIM_K] = 5;
         return 2;
     case GK_PATTERN_DEQUANT: dims[0][DIM_N] = 2ull * d->block_elems; return 1;
+    case GK_PATTERN_PAIRWISE:
+        /* both flag values; partial rotation over two heads, then a whole head (rot_dim >= 4:
+         * with 2 the two partner rules coincide) */
+        for (int r = 0; r < 4; r++) {
+            dims[r][DIM_HEADS] = r < 2 ? 2 : 1;
+            dims[r][DIM_HEAD_DIM] = r < 2 ? 6 : 8;
+            dims[r][DIM_ROT] = r < 2 ? 4 : 8;
+            dims[r][DIM_FLAG] = (uint64_t)(r % 2);
+        }
+        return 4;
     }
     return 0;
 }
@@ -687,7 +898,12 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
             L->array_of_int[i] = arr;
             L->role[arr++] = L->lay.ints[i].role;
         }
-    const int32_t cap = 1 << 11; /* run DAG nodes: softmax needs ~450; more is "too large" */
+    /* run DAG nodes: softmax needs ~450, two Q4_K blocks ~4000; more is "too large" */
+    const int32_t cap = desc->sig == GK_SIG_DEQUANT ? 6144 : 1 << 11;
+    const int32_t tr_cap = desc->sig == GK_SIG_DEQUANT ? 1 << 12 : 1 << 10;
+    L->exit_cond = L->exit_value = -2;
+    L->style_of_flag[0] = L->style_of_flag[1] = -1;
+    L->root_second = -1;
     L->res = malloc(sizeof *L->res);
     L->cache = gk_sx_cache_create();
     L->deps = malloc((size_t)cap * sizeof *L->deps);
@@ -696,11 +912,12 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
     L->memo = malloc((size_t)cap * sizeof *L->memo);
     L->memo_stamp = calloc((size_t)cap, sizeof *L->memo_stamp);
     if (!L->res || !L->cache || !L->deps || !L->dep_state || !L->red_of || !L->memo ||
-        !L->memo_stamp || gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, 1024) < 0) {
+        !L->memo_stamp || gk_dag_init(&L->run, cap) < 0 || gk_dag_init(&L->tr, tr_cap) < 0 ||
+        !(L->strided = calloc((size_t)tr_cap, 1))) {
         st = GK_ENOMEM;
         goto out;
     }
-    uint64_t dims[4][6];
+    uint64_t dims[4][DIM_COUNT];
     memset(dims, 0, sizeof dims);
     const int n_runs = sizes_for(&L->lay, desc, dims);
     int32_t root = -1;
@@ -711,9 +928,24 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
         st = lift_run(L, &root);
     }
     if (st == GK_OK && root < 0) st = unsupported(L, "no output");
-    if (st == GK_OK)
-        st = gk_trace_build(&L->tr, L->lay.pattern, desc, L->fold_init, L->fold_step,
-                            (size_t)L->n_folds, root, out);
+    if (st == GK_OK && L->lay.pattern == GK_PATTERN_PAIRWISE &&
+        (L->style_of_flag[0] < 0 || L->style_of_flag[1] < 0 || L->root_second < 0))
+        st = unsupported(L, "no partner rule");
+    if (st == GK_OK) {
+        const gk_trace_parts parts = {.pattern = L->lay.pattern,
+                                      .fold_init = L->fold_init,
+                                      .fold_step = L->fold_step,
+                                      .n_folds = (size_t)L->n_folds,
+                                      .result = root,
+                                      .result_second = L->root_second,
+                                      .exit_cond = L->exit_cond >= 0 ? L->exit_cond : -1,
+                                      .exit_value = L->exit_cond >= 0 ? L->exit_value : -1,
+                                      .segments = L->segments,
+                                      .n_segments = (size_t)L->n_segments,
+                                      .pair_style = {(gk_pair_style)(L->style_of_flag[0] > 0),
+                                                     (gk_pair_style)(L->style_of_flag[1] > 0)}};
+        st = gk_trace_build(&L->tr, desc, &parts, out);
+    }
 out:
     gk_dag_free(&L->run);
     gk_dag_free(&L->tr);
@@ -724,6 +956,7 @@ out:
     free(L->red_of);
     free(L->memo);
     free(L->memo_stamp);
+    free(L->strided);
     free(L);
     return st;
 }

@@ -66,7 +66,7 @@ typedef struct gk_sx_store {
     uint8_t width;
 } gk_sx_store;
 
-enum { GK_SX_MAX_STORES = 160 };
+enum { GK_SX_MAX_STORES = 560 }; /* two Q4_K blocks */
 
 typedef struct gk_sx_result {
     int n_stores;
@@ -96,14 +96,23 @@ gk_status gk_sx_lift(const gk_scalar_op_desc *desc, const gk_sx_env *env, gk_op_
 gk_status gk_sx_analyse_code(
     const void *code, size_t len, const gk_scalar_op_desc *desc, long max_steps, gk_op_trace **out);
 
+/* What a trace is made of, as ids of the generalised DAG (trace.c builds the trace). Unused
+ * parts are -1 / 0. */
+typedef struct gk_trace_parts {
+    gk_trace_pattern pattern;
+    const int32_t *fold_init, *fold_step;
+    size_t n_folds;
+    int32_t result, result_second;
+    int32_t exit_cond, exit_value;
+    const gk_trace_segment *segments; /* DEQUANT; `result` fields are DAG ids */
+    size_t n_segments;
+    gk_pair_style pair_style[2];
+} gk_trace_parts;
+
 /* Trace construction from a generalised DAG (trace.c). */
 gk_status gk_trace_build(const gk_dag *dag,
-                         gk_trace_pattern pattern,
                          const gk_scalar_op_desc *d,
-                         const int32_t *fold_init,
-                         const int32_t *fold_step,
-                         size_t n_folds,
-                         int32_t result,
+                         const gk_trace_parts *parts,
                          gk_op_trace **out);
 
 #endif /* GK_JIT_SYMEXEC_H */

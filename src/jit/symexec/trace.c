@@ -14,22 +14,38 @@
 #include "jit/symexec/eval.h"
 #include "jit/symexec/symexec.h"
 
-/* The public struct plus, per body (each fold's init and step, the result), the op indices to
- * evaluate in order: what the interpreter walks. */
+/* The public struct plus, per body (each fold's init and step, the result, the exit condition
+ * and value, each DEQUANT segment), the op indices to evaluate in order: what the interpreter
+ * walks. Body numbers: 2 f and 2 f + 1 for fold f, then BODY_RESULT, BODY_EXIT_COND,
+ * BODY_EXIT_VALUE and one per segment (after the folds). */
 typedef struct trace_impl {
     gk_op_trace pub;
     int32_t *prog;       /* all programs, back to back */
-    int32_t *prog_start; /* 2 * n_folds + 1 entries + end */
+    int32_t *prog_start; /* n_bodies entries + end */
     gk_trace_op *ops;
     gk_trace_fold *folds;
+    gk_trace_segment *segments;
 } trace_impl;
+
+enum {
+    BODY_RESULT = 0,
+    BODY_EXIT_COND = 1,
+    BODY_EXIT_VALUE = 2,
+    BODY_SECOND = 3,
+    BODY_SEGMENT0 = 4
+};
+
+static size_t body_no(const gk_op_trace *t, size_t which)
+{
+    return 2 * t->n_folds + which;
+}
 
 static const char *const opcode_names[GK_TOP_COUNT_] = {
     "input", "param",  "size", "const",   "acc",   "reduced", "add",     "sub",     "mul",
     "div",   "fma",    "neg",  "abs",     "min",   "max",     "fminnum", "fmaxnum", "sqrt",
     "rsqrt", "recip",  "exp",  "log",     "log1p", "tanh",    "erf",     "erfc",    "fcmp",
     "icmp",  "select", "cvt",  "bitcast", "iadd",  "isub",    "imul",    "and",     "or",
-    "xor",   "not",    "shl",  "shr",     "sar",   "zext",    "sext",    "trunc"};
+    "xor",   "not",    "shl",  "shr",     "sar",   "zext",    "sext",    "trunc",   "bsr"};
 
 const char *gk_trace_opcode_name(gk_trace_opcode op)
 {
@@ -45,6 +61,7 @@ const char *gk_trace_pattern_name(gk_trace_pattern p)
     case GK_PATTERN_NORM: return "norm-like";
     case GK_PATTERN_GEMM: return "gemm";
     case GK_PATTERN_DEQUANT: return "quant-decode";
+    case GK_PATTERN_PAIRWISE: return "pairwise";
     }
     return "unknown";
 }
@@ -58,7 +75,7 @@ static const char *type_name(unsigned t)
 /* Marks everything reachable from id (ids are topological: operands are smaller). */
 static void mark(const gk_dag *d, int32_t id, uint8_t *seen)
 {
-    if (seen[id]) return;
+    if (id < 0 || seen[id]) return;
     seen[id] = 1;
     const gk_trace_op *n = gk_dag_node(d, id);
     const int ar = gk_trace_opcode_arity(n->opcode);
@@ -68,15 +85,12 @@ static void mark(const gk_dag *d, int32_t id, uint8_t *seen)
 }
 
 gk_status gk_trace_build(const gk_dag *dag,
-                         gk_trace_pattern pattern,
                          const gk_scalar_op_desc *d,
-                         const int32_t *fold_init,
-                         const int32_t *fold_step,
-                         size_t n_folds,
-                         int32_t result,
+                         const gk_trace_parts *p,
                          gk_op_trace **out)
 {
-    const size_t n_bodies = 2 * n_folds + 1;
+    const size_t n_folds = p->n_folds;
+    const size_t n_bodies = 2 * n_folds + BODY_SEGMENT0 + p->n_segments;
     int32_t *roots = malloc(n_bodies * sizeof *roots);
     int32_t *remap = malloc((size_t)dag->n * sizeof *remap);
     uint8_t *seen = calloc((size_t)dag->n, 1);
@@ -87,10 +101,15 @@ gk_status gk_trace_build(const gk_dag *dag,
         goto fail;
     }
     for (size_t i = 0; i < n_folds; i++) {
-        roots[2 * i] = fold_init[i];
-        roots[2 * i + 1] = fold_step[i];
+        roots[2 * i] = p->fold_init[i];
+        roots[2 * i + 1] = p->fold_step[i];
     }
-    roots[n_bodies - 1] = result;
+    roots[2 * n_folds + BODY_RESULT] = p->result;
+    roots[2 * n_folds + BODY_EXIT_COND] = p->exit_cond;
+    roots[2 * n_folds + BODY_EXIT_VALUE] = p->exit_value;
+    roots[2 * n_folds + BODY_SECOND] = p->result_second;
+    for (size_t i = 0; i < p->n_segments; i++)
+        roots[2 * n_folds + BODY_SEGMENT0 + i] = p->segments[i].result;
     for (size_t i = 0; i < n_bodies; i++)
         mark(dag, roots[i], seen);
     size_t n_ops = 0;
@@ -98,9 +117,10 @@ gk_status gk_trace_build(const gk_dag *dag,
         remap[i] = seen[i] ? (int32_t)n_ops++ : -1;
     t->ops = malloc(n_ops * sizeof *t->ops);
     t->folds = malloc((n_folds ? n_folds : 1) * sizeof *t->folds);
+    t->segments = malloc((p->n_segments ? p->n_segments : 1) * sizeof *t->segments);
     t->prog = malloc(n_bodies * n_ops * sizeof *t->prog);
     t->prog_start = malloc((n_bodies + 1) * sizeof *t->prog_start);
-    if (!t->ops || !t->folds || !t->prog || !t->prog_start) {
+    if (!t->ops || !t->folds || !t->segments || !t->prog || !t->prog_start) {
         st = GK_ENOMEM;
         goto fail;
     }
@@ -114,7 +134,12 @@ gk_status gk_trace_build(const gk_dag *dag,
         t->ops[remap[i]] = o;
     }
     for (size_t i = 0; i < n_folds; i++)
-        t->folds[i] = (gk_trace_fold){.init = remap[fold_init[i]], .step = remap[fold_step[i]]};
+        t->folds[i] =
+            (gk_trace_fold){.init = remap[p->fold_init[i]], .step = remap[p->fold_step[i]]};
+    for (size_t i = 0; i < p->n_segments; i++)
+        t->segments[i] = (gk_trace_segment){.start = p->segments[i].start,
+                                            .end = p->segments[i].end,
+                                            .result = remap[p->segments[i].result]};
     /* one program per body: the ops it reaches, in order */
     size_t at = 0;
     for (size_t b = 0; b < n_bodies; b++) {
@@ -125,15 +150,21 @@ gk_status gk_trace_build(const gk_dag *dag,
             if (seen[i]) t->prog[at++] = remap[i];
     }
     t->prog_start[n_bodies] = (int32_t)at;
-    t->pub = (gk_op_trace){.pattern = pattern,
+    t->pub = (gk_op_trace){.pattern = p->pattern,
                            .sig = d->sig,
                            .n_ops = n_ops,
                            .ops = t->ops,
                            .n_folds = n_folds,
                            .folds = t->folds,
-                           .result = remap[result],
+                           .result = remap[p->result],
                            .block_elems = d->block_elems,
-                           .block_bytes = d->block_bytes};
+                           .block_bytes = d->block_bytes,
+                           .exit_cond = p->exit_cond >= 0 ? remap[p->exit_cond] : -1,
+                           .exit_value = p->exit_value >= 0 ? remap[p->exit_value] : -1,
+                           .n_segments = p->n_segments,
+                           .segments = t->segments,
+                           .pair_style = {p->pair_style[0], p->pair_style[1]},
+                           .result_second = p->result_second >= 0 ? remap[p->result_second] : -1};
     *out = &t->pub;
     free(roots);
     free(remap);
@@ -154,6 +185,7 @@ void gk_op_trace_destroy(gk_op_trace *trace)
     trace_impl *t = (trace_impl *)trace;
     free(t->ops);
     free(t->folds);
+    free(t->segments);
     free(t->prog);
     free(t->prog_start);
     free(t);
@@ -163,12 +195,13 @@ void gk_op_trace_destroy(gk_op_trace *trace)
 
 typedef struct eval_ctx {
     const trace_impl *t;
-    const uint8_t *const *arrays; /* base of each array for the current position */
+    const uint8_t *const *arrays;  /* base of each array for the current position */
+    const uint8_t *const *partner; /* PAIRWISE: the same at the partner's position */
     const float *scalars;
     uint64_t size;
     uint64_t acc;
     const uint64_t *reduced;
-    int64_t q;      /* DEQUANT: element index inside its block */
+    int64_t unit;   /* INPUT offsets: imm + b * unit (DEQUANT: q; PAIRWISE: 4 rot_dim) */
     uint64_t *vals; /* n_ops scratch */
 } eval_ctx;
 
@@ -179,7 +212,7 @@ static uint64_t load_bits(const uint8_t *p, unsigned bytes)
     return v;
 }
 
-/* Evaluates body b (0..2*n_folds) and returns the value of its root. */
+/* Evaluates body b and returns the value of its root. */
 static uint64_t run_body(eval_ctx *e, size_t b, int32_t root)
 {
     const trace_impl *t = e->t;
@@ -189,8 +222,9 @@ static uint64_t run_body(eval_ctx *e, size_t b, int32_t root)
         uint64_t v;
         switch (o->opcode) {
         case GK_TOP_INPUT: {
-            const int64_t off = (int64_t)o->imm + (int64_t)o->b * e->q;
-            v = load_bits(e->arrays[o->a] + off, gk_trace_type_bits((gk_trace_type)o->type) / 8);
+            const int64_t off = (int64_t)o->imm + (int64_t)o->b * e->unit;
+            const uint8_t *base = o->pred == GK_INPUT_PARTNER ? e->partner[o->a] : e->arrays[o->a];
+            v = load_bits(base + off, gk_trace_type_bits((gk_trace_type)o->type) / 8);
             break;
         }
         case GK_TOP_PARAM: {
@@ -282,8 +316,12 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
     GK_CHECK(
         trace->sig != GK_SIG_DEQUANT || (trace->block_elems && sizes[0] % trace->block_elems == 0),
         GK_EINVAL, api, "n %zu not a multiple of the block (%u)", sizes[0], trace->block_elems);
+    GK_CHECK(trace->sig != GK_SIG_ROPE ||
+                 (sizes[2] % 2 == 0 && sizes[2] <= sizes[1] && sizes[3] <= 1),
+             GK_EINVAL, api, "rope: rot_dim %zu (head_dim %zu) or flag %zu", sizes[2], sizes[1],
+             sizes[3]);
     const trace_impl *t = (const trace_impl *)trace;
-    const size_t res_body = 2 * trace->n_folds;
+    const size_t res_body = body_no(trace, BODY_RESULT);
     GK_CHECK(
         trace->ops[trace->result].type == GK_TT_F32 ||
             (trace->pattern == GK_PATTERN_REDUCTION && trace->ops[trace->result].type == GK_TT_F64),
@@ -326,9 +364,23 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
         for (unsigned k = 0; k < n_arrays; k++)
             base[k] = arrays[k], step[k] = 4;
         e.size = sizes[0];
-        run_folds(&e, base, step, sizes[0], reduced);
-        e.arrays = base;
-        const uint64_t r = run_body(&e, res_body, trace->result);
+        /* the early exit: the first position where it holds ends the function */
+        bool exited = false;
+        uint64_t r = 0;
+        e.arrays = cur;
+        for (size_t p = 0; trace->exit_cond >= 0 && p < sizes[0] && !exited; p++) {
+            for (unsigned k = 0; k < n_arrays; k++)
+                cur[k] = base[k] + 4 * p;
+            if (run_body(&e, body_no(trace, BODY_EXIT_COND), trace->exit_cond) & 1) {
+                r = run_body(&e, body_no(trace, BODY_EXIT_VALUE), trace->exit_value);
+                exited = true;
+            }
+        }
+        if (!exited) {
+            run_folds(&e, base, step, sizes[0], reduced);
+            e.arrays = base;
+            r = run_body(&e, res_body, trace->result);
+        }
         memcpy(ret, &r, sizeof *ret);
         break;
     }
@@ -379,14 +431,51 @@ gk_status gk_op_trace_eval(const gk_op_trace *trace,
         break;
     }
     case GK_SIG_DEQUANT: {
-        const size_t n = sizes[0];
+        const size_t n = sizes[0], be = trace->block_elems;
         float *y = (float *)(uintptr_t)arrays[1];
         e.arrays = cur;
-        for (size_t i = 0; i < n; i++) {
-            cur[0] = (const uint8_t *)arrays[0] + (i / trace->block_elems) * trace->block_bytes;
-            e.q = (int64_t)(i % trace->block_elems);
-            y[i] = bits_f32(run_body(&e, res_body, trace->result));
+        for (size_t blk = 0; blk < n / be; blk++) {
+            cur[0] = (const uint8_t *)arrays[0] + blk * trace->block_bytes;
+            for (size_t sg = 0; sg < trace->n_segments; sg++) {
+                const gk_trace_segment *seg = &trace->segments[sg];
+                for (uint32_t q = seg->start; q < seg->end; q++) {
+                    e.unit = q;
+                    y[blk * be + q] =
+                        bits_f32(run_body(&e, body_no(trace, BODY_SEGMENT0 + sg), seg->result));
+                }
+            }
         }
+        break;
+    }
+    case GK_SIG_ROPE: {
+        /* every element of a head's rotated part is computed from the original values */
+        const size_t n_heads = sizes[0], head_dim = sizes[1], rot = sizes[2], half = rot / 2;
+        const gk_pair_style style = trace->pair_style[sizes[3]];
+        float *tmp = malloc((rot ? rot : 1) * sizeof *tmp);
+        if (!tmp) {
+            st = gk_error_set(GK_ENOMEM, api, __FILE__, __LINE__, "out of memory");
+            break;
+        }
+        const uint8_t *pcur[6] = {NULL};
+        e.arrays = cur;
+        e.partner = pcur;
+        e.unit = (int64_t)(4 * rot);
+        const uint8_t *table = arrays[1];
+        for (size_t h = 0; h < n_heads; h++) {
+            float *head = (float *)(uintptr_t)arrays[0] + h * head_dim;
+            memcpy(tmp, head, rot * sizeof *tmp);
+            for (size_t j = 0; j < rot; j++) {
+                const size_t pj = style == GK_PAIR_ADJACENT ? j ^ 1
+                                  : j < half                ? j + half
+                                                            : j - half;
+                cur[0] = (const uint8_t *)(tmp + j), cur[1] = table + 4 * j;
+                pcur[0] = (const uint8_t *)(tmp + pj), pcur[1] = table + 4 * pj;
+                head[j] = bits_f32(
+                    pj < j ? run_body(&e, body_no(trace, BODY_SECOND), trace->result_second)
+                           : run_body(&e, res_body, trace->result));
+            }
+        }
+        free(tmp);
         break;
     }
     default: st = gk_error_set(GK_EINVAL, "gk_op_trace_eval", __FILE__, __LINE__, "unknown sig");
@@ -454,7 +543,17 @@ size_t gk_op_trace_print(const gk_op_trace *t, char *buf, size_t cap)
         switch (o->opcode) {
         case GK_TOP_INPUT:
             put(&s, " arg%d", o->a);
-            if (o->imm || o->b) put(&s, " +%" PRIu64 " +%d*q", o->imm, o->b);
+            if (t->pattern == GK_PATTERN_PAIRWISE) {
+                put(&s, "[%s", o->pred == GK_INPUT_PARTNER ? "partner(j)" : "j");
+                if (o->b) put(&s, " + %d*rot_dim", o->b);
+                if (o->imm)
+                    put(&s, "] +%" PRId64 " bytes", (int64_t)o->imm);
+                else
+                    put(&s, "]");
+            } else if (o->imm || o->b) {
+                put(&s, " %+" PRId64, (int64_t)o->imm);
+                if (o->b) put(&s, " %+d*q", o->b);
+            }
             break;
         case GK_TOP_PARAM:
         case GK_TOP_REDUCED: put(&s, " %d", o->a); break;
@@ -481,6 +580,20 @@ size_t gk_op_trace_print(const gk_op_trace *t, char *buf, size_t cap)
     }
     for (size_t f = 0; f < t->n_folds; f++)
         put(&s, "  fold %zu: init %%%d, step %%%d\n", f, t->folds[f].init, t->folds[f].step);
-    put(&s, "  result %%%d\n", t->result);
+    if (t->exit_cond >= 0)
+        put(&s, "  exit: at the first position where %%%d holds, the result is %%%d\n",
+            t->exit_cond, t->exit_value);
+    for (size_t g = 0; g < t->n_segments; g++)
+        put(&s, "  result for q in [%u, %u): %%%d\n", t->segments[g].start, t->segments[g].end,
+            t->segments[g].result);
+    if (t->pattern == GK_PATTERN_PAIRWISE) {
+        put(&s, "  partner(j): neox=0 %s, neox=1 %s\n",
+            t->pair_style[0] == GK_PAIR_ADJACENT ? "j^1" : "j+-rot_dim/2",
+            t->pair_style[1] == GK_PAIR_ADJACENT ? "j^1" : "j+-rot_dim/2");
+        put(&s, "  result for j < partner(j): %%%d, for j > partner(j): %%%d\n", t->result,
+            t->result_second);
+    } else if (t->n_segments == 0) {
+        put(&s, "  result %%%d\n", t->result);
+    }
     return s.len;
 }
