@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/half.h"
+#include "quant/iq.h"
 #include "quant/qdot.h"
 
 /* acc + the products of 16 code bytes w and 16 activation bytes x, pairwise into int32 lanes */
@@ -61,6 +62,36 @@ static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size
                                    (const xblock *)xq, n_blocks);                              \
     }
 GK_QN_ROWS(q6_k, gk_block_q8_k)
+
+/* ---- IQ formats --------------------------------------------------------------------------- */
+
+/* IQ4_XS (layout: qdot_scalar.c): per sub-block the 32 nibbles index the 16 non-linear values
+ * with TBL; |value| <= 127, so two products per int16 lane stay exact. */
+static float gk_qn_row_iq4_xs(const gk_block_iq4_xs *b, const gk_block_q8_k *x, size_t n_blocks)
+{
+    const int8x16_t values = vld1q_s8(gk_iq4nl_values);
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F);
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        const unsigned scales_h = b[i].scales_h[0] | (unsigned)b[i].scales_h[1] << 8;
+        int32_t isum = 0;
+        for (int s = 0; s < 8; s++) {
+            const int ls = ((b[i].scales_l[s / 2] >> (4 * (s % 2))) & 0xF) |
+                           (int)(((scales_h >> (2 * s)) & 3) << 4);
+            const uint8x16_t q = vld1q_u8(b[i].qs + 16 * s);
+            const int8x16_t lo = vqtbl1q_s8(values, vandq_u8(q, low_mask));
+            const int8x16_t hi = vqtbl1q_s8(values, vshrq_n_u8(q, 4));
+            int32x4_t sub = gk_qn_dot16(vdupq_n_s32(0), lo, vld1q_s8(x[i].qs + 32 * s));
+            sub = gk_qn_dot16(sub, hi, vld1q_s8(x[i].qs + 32 * s + 16));
+            isum += (ls - 32) * vaddvq_s32(sub);
+        }
+        const gk_f16 d = {(uint16_t)(b[i].d[0] | b[i].d[1] << 8)};
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(d), 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
+GK_QN_ROWS(iq4_xs, gk_block_q8_k)
 
 /* ---- activation quantizers, bit-exact with the scalar ones ---------------------------------- */
 
