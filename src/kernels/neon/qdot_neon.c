@@ -25,6 +25,85 @@ static inline int32x4_t gk_qn_dot16(int32x4_t acc, int8x16_t w, int8x16_t x)
 
 /* ---- K-quants against Q8_K ---------------------------------------------------------------- */
 
+/* The exact sum of 16 codes (unsigned or signed bytes) times 16 activation codes. */
+static inline int32_t gk_qn_group16(uint8x16_t codes, const int8_t *xqs)
+{
+    return vaddvq_s32(gk_qn_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(codes), vld1q_s8(xqs)));
+}
+
+/* Q2_K / Q3_K (layout: qdot_scalar.c): group g's 2-bit codes are bits 2 ((g % 8) / 2) of
+ * qs[32 (g / 8) + 16 (g % 2) + l]; Q3_K subtracts 4 where bit g / 2 of hmask[16 (g % 2) + l]
+ * is clear (codes -4..3: products with the activation stay far inside int16). */
+static float gk_qn_row_q2_k(const gk_block_q2_k *b, const gk_block_q8_k *x, size_t n_blocks)
+{
+    const uint8x16_t three = vdupq_n_u8(3);
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0, msum = 0;
+        for (int g = 0; g < 16; g++) {
+            const uint8x16_t q = vld1q_u8(b[i].qs + 32 * (g / 8) + 16 * (g % 2));
+            const uint8x16_t codes =
+                vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * ((g % 8) / 2)))), three);
+            isum += (b[i].scales[g] & 0xF) * gk_qn_group16(codes, x[i].qs + 16 * g);
+            msum += (b[i].scales[g] >> 4) * x[i].bsums[g];
+        }
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), gk_f32_from_f16(b[i].dmin), x[i].d,
+                                  isum, msum);
+    }
+    return acc;
+}
+
+static float gk_qn_row_q3_k(const gk_block_q3_k *b, const gk_block_q8_k *x, size_t n_blocks)
+{
+    const uint8x16_t three = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int8_t sc[16];
+        gk_q3k_scales(b[i].scales, sc);
+        int32_t isum = 0;
+        for (int g = 0; g < 16; g++) {
+            const uint8x16_t q = vld1q_u8(b[i].qs + 32 * (g / 8) + 16 * (g % 2));
+            const uint8x16_t hm = vld1q_u8(b[i].hmask + 16 * (g % 2));
+            const uint8x16_t low =
+                vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * ((g % 8) / 2)))), three);
+            const uint8x16_t clear =
+                vceqq_u8(vandq_u8(hm, vdupq_n_u8((uint8_t)(1u << (g / 2)))), vdupq_n_u8(0));
+            isum += sc[g] * gk_qn_group16(vsubq_u8(low, vandq_u8(clear, four)), x[i].qs + 16 * g);
+        }
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
+/* Q5_K (layout: qdot_scalar.c): sub-block s takes the nibbles of qs[32 (s / 2) + l] (low for
+ * even s) and bit s of qh[l] as the fifth bit. */
+static float gk_qn_row_q5_k(const gk_block_q5_k *b, const gk_block_q8_k *x, size_t n_blocks)
+{
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F), one = vdupq_n_u8(1);
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0, msum = 0;
+        for (int s = 0; s < 8; s++) {
+            uint8_t sc, m;
+            gk_q4k_scale_min(b[i].scales, s, &sc, &m);
+            int32_t sub = 0;
+            for (int half = 0; half < 2; half++) {
+                const uint8x16_t q = vld1q_u8(b[i].qs + 32 * (s / 2) + 16 * half);
+                const uint8x16_t low = s % 2 ? vshrq_n_u8(q, 4) : vandq_u8(q, low_mask);
+                const uint8x16_t qh = vld1q_u8(b[i].qh + 16 * half);
+                const uint8x16_t fifth =
+                    vshlq_n_u8(vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)-s)), one), 4);
+                sub += gk_qn_group16(vorrq_u8(low, fifth), x[i].qs + 32 * s + 16 * half);
+            }
+            isum += sc * sub;
+            msum += m * (x[i].bsums[2 * s] + x[i].bsums[2 * s + 1]);
+        }
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), gk_f32_from_f16(b[i].dmin), x[i].d,
+                                  isum, msum);
+    }
+    return acc;
+}
+
 /* Q6_K (layout: qdot_scalar.c): per half h and run k, 32 unsigned 6-bit codes in two groups of
  * 16; the -32 offset comes out through the activation's group sums. */
 static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size_t n_blocks)
@@ -61,6 +140,9 @@ static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size
             y[r] = gk_qn_row_##fmt((const void *)((const char *)w + r * w_stride),             \
                                    (const xblock *)xq, n_blocks);                              \
     }
+GK_QN_ROWS(q2_k, gk_block_q8_k)
+GK_QN_ROWS(q3_k, gk_block_q8_k)
+GK_QN_ROWS(q5_k, gk_block_q8_k)
 GK_QN_ROWS(q6_k, gk_block_q8_k)
 
 /* ---- IQ formats --------------------------------------------------------------------------- */
