@@ -8,8 +8,8 @@
  * How it computes: each activation row is quantized once per call to the 8-bit form that
  * matches the weights (Q8_K for the K-quants, TQ2_0 and IQ4_XS, Q8_0 for the 32-value formats,
  * AWQ4 and GPTQ4, Q8_1 for Q4_1/Q5_1 whose dot needs the block sums), and dotted with the weight
- * blocks in integer arithmetic; per block the integer sum is scaled in f32. Q8_0, Q4_K, Q5_K and
- * IQ4_XS (AVX2) decode each weight block once for four tokens. The formats without an integer
+ * blocks in integer arithmetic; per block the integer sum is scaled in f32. Q8_0, Q4_K, Q5_K, Q6_K
+ * and IQ4_XS (AVX2) decode each weight block once for four tokens. The formats without an integer
  * dot kernel yet (TQ1_0, the IQ formats but IQ4_XS, SQUEEZE) dequantize a block at a time and dot
  * it in f32 against the unquantized activation. From 32 tokens on (for a format with a
  * four-token kernel: from where that kernel was measured slower, src/quant/qdot.h), gk_qgemm

@@ -90,7 +90,8 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  * gemm_min_m: from this many tokens on the dequantize-and-GEMM path is faster (0: at no m
  * measured, up to 512). Measured on Zen 3, 1 thread, W 4096 x 4096, GFLOP/s four-token / GEMM:
  * Q4_K 94 / 48 at m = 32, 95 / 76 at m = 128; Q8_0 61 / 49 at 32, 60 / 62 at 64, 61 / 74 at 128;
- * IQ4_XS 68 / 49 at 32, 68 / 63 at 64, 68 / 75 at 128. */
+ * IQ4_XS 68 / 49 at 32, 68 / 63 at 64, 68 / 75 at 128; Q6_K 77 / 50 at 32, 77 / 75 at 128,
+ * 77 / 88 at 512. */
 enum { GK_QDOT4_TOKENS = 4 };
 
 typedef void (*gk_qdot4_fn)(const void *w,
@@ -101,10 +102,11 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             float *y,
                             size_t ldy,
                             size_t n_rows);
-#define GK_QDOT4_FORMS(GK_QDOT4)      \
-    GK_QDOT4(q8_0, Q8_0, V, S, N, 64) \
-    GK_QDOT4(q4_k, Q4_K, V, S, N, 0)  \
-    GK_QDOT4(q5_k, Q5_K, V, S, N, 0)  \
+#define GK_QDOT4_FORMS(GK_QDOT4)       \
+    GK_QDOT4(q8_0, Q8_0, V, S, N, 64)  \
+    GK_QDOT4(q4_k, Q4_K, V, S, N, 0)   \
+    GK_QDOT4(q5_k, Q5_K, V, S, N, 0)   \
+    GK_QDOT4(q6_k, Q6_K, V, S, N, 128) \
     GK_QDOT4(iq4_xs, IQ4_XS, V, S, N, 128)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \

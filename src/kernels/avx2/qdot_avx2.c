@@ -401,14 +401,21 @@ GK_QA_ROWS4(q8_0,
 
 /* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */
 
-/* A 32-value run of unsigned codes u against activation bytes x whose first 16 values belong
- * to the group of int16 lane 2k of lane_scales and the last 16 to lane 2k + 1 (lane_scales holds
- * the same eight group scales in both 128-bit halves): eight int32 sums of scale * u * x. */
-static inline __m256i gk_qa_run16x2(__m256i u, __m256i x, __m256i lane_scales, int k)
+/* The scales of a 32-value run whose first 16 values belong to the group of int16 lane 2k of
+ * lane_scales and the last 16 to lane 2k + 1 (lane_scales holds the same eight group scales in
+ * both 128-bit halves), each broadcast over its 128-bit half. */
+static inline __m256i gk_qa_run_scales(__m256i lane_scales, int k)
 {
     const __m256i pick = _mm256_set_m128i(_mm_set1_epi16((short)((4 * k + 3) << 8 | (4 * k + 2))),
                                           _mm_set1_epi16((short)((4 * k + 1) << 8 | (4 * k))));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_shuffle_epi8(lane_scales, pick));
+    return _mm256_shuffle_epi8(lane_scales, pick);
+}
+
+/* Such a run of unsigned codes u against activation bytes x: eight int32 sums of
+ * scale * u * x. */
+static inline __m256i gk_qa_run16x2(__m256i u, __m256i x, __m256i lane_scales, int k)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), gk_qa_run_scales(lane_scales, k));
 }
 
 /* The sixteen int16 scales of a super-block's groups split by halves: [0] holds groups 0..7 in
@@ -525,6 +532,46 @@ static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k
 }
 
 GK_QA_ROWS(q6_k, gk_block_q6_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+
+/* Q6_K, four tokens per pass: codes and run scales once, products per token; the sums and the
+ * f32 step as gk_qa_q6_k_block's. */
+static inline __m128
+gk_qa4_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k *const x[GK_QDOT4_TOKENS], __m128 acc)
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+    __m256i sc_lanes[2];
+    gk_qa_group_lanes(sc16, sc_lanes);
+    __m256i isum[GK_QDOT4_TOKENS], offset[GK_QDOT4_TOKENS];
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        isum[t] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(b->qh + 32 * h));
+        const __m256i low[4] = {_mm256_and_si256(ql0, low_mask), _mm256_and_si256(ql1, low_mask),
+                                _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
+                                _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
+        for (int k = 0; k < 4; k++) {
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
+            const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
+            const __m256i scales = gk_qa_run_scales(sc_lanes[h], k);
+            for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+                const __m256i xv =
+                    _mm256_loadu_si256((const __m256i *)(x[t]->qs + 128 * h + 32 * k));
+                isum[t] = _mm256_add_epi32(
+                    isum[t], _mm256_madd_epi16(_mm256_maddubs_epi16(codes, xv), scales));
+            }
+        }
+    }
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        offset[t] = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)x[t]->bsums));
+    const __m128i sums =
+        _mm_sub_epi32(gk_qa4_sums(isum), _mm_slli_epi32(gk_qa4_sums(offset), 5)); /* - 32 off */
+    return gk_qa4_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x, sums, _mm_setzero_si128());
+}
+
+GK_QA_ROWS4(q6_k, gk_block_q6_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
 
 /* ---- ternary and 128-value formats ------------------------------------------------------ */
 
