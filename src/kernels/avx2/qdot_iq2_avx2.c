@@ -101,10 +101,11 @@ gk_qa2_signed_x(const int8_t *xq, unsigned c0, unsigned c1, unsigned c2, unsigne
     return _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)xq), signs);
 }
 
-/* int32 partial sums of scale * grid * signed x over 32 weights */
-static inline __m256i gk_qa2_dot32(__m256i grid, __m256i signed_x, int scale)
+/* int32 partial sums over 32 weights of scale * grid * signed x, the scale of the first 16
+ * weights in the int16 lanes of the low 128 bits of scale, of the last 16 in the high ones */
+static inline __m256i gk_qa2_dot32(__m256i grid, __m256i signed_x, __m256i scale)
 {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(grid, signed_x), _mm256_set1_epi16((short)scale));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(grid, signed_x), scale);
 }
 
 /* ---- IQ2_XXS ------------------------------------------------------------------------------ */
@@ -122,9 +123,82 @@ gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x, float ac
         const __m256i grid = gk_qa2_grid4(gk_iq2xxs_grid, q[0], q[1], q[2], q[3]);
         const __m256i xv = gk_qa2_signed_x(x->qs + 32 * g, word & 127, (word >> 7) & 127,
                                            (word >> 14) & 127, (word >> 21) & 127);
-        isum_v = _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, (int)(2 * (word >> 28) + 1)));
+        const __m256i scale = _mm256_set1_epi16((short)(2 * (word >> 28) + 1));
+        isum_v = _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, scale));
     }
     return gk_qa2_step(b->d, x, gk_qa2_hsum_i32(isum_v), acc);
 }
 
 GK_QA2_ROWS(iq2_xxs)
+
+/* ---- IQ2_XS and IQ2_S: a scale per 16 weights ------------------------------------------------ */
+
+/* The 2 s + 1 of the scale bytes of the eight groups as int16: the low nibbles (first 16
+ * weights of group g) in lane g of the low 128 bits, the high nibbles in lane g of the high. */
+static inline __m256i gk_qa2_half_scales(const uint8_t scales[8])
+{
+    const __m128i packed = _mm_loadl_epi64((const __m128i *)scales);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m256i s =
+        _mm256_set_m128i(_mm_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble)),
+                         _mm_cvtepu8_epi16(_mm_and_si128(packed, nibble)));
+    return _mm256_or_si256(_mm256_slli_epi16(s, 1), _mm256_set1_epi16(1));
+}
+
+/* Lane g of each 128-bit half of half_scales copied to all eight int16 lanes of that half. */
+static inline __m256i gk_qa2_group_scale(__m256i half_scales, int g)
+{
+    return _mm256_shuffle_epi8(half_scales, _mm256_set1_epi16((short)((2 * g + 1) << 8 | 2 * g)));
+}
+
+/* IQ2_XS: group g is the four little-endian u16 at qs[8 g..]: grid index in bits 0-8, sign code
+ * in bits 9-15. */
+static inline float gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i half_scales = gk_qa2_half_scales(b->scales);
+    __m256i isum_v = _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int g = 0; g < 8; g++) {
+        uint64_t codes;
+        memcpy(&codes, b->qs + 8 * g, sizeof codes);
+        const unsigned k0 = (unsigned)codes & 0xFFFF, k1 = (unsigned)(codes >> 16) & 0xFFFF,
+                       k2 = (unsigned)(codes >> 32) & 0xFFFF, k3 = (unsigned)(codes >> 48);
+        const __m256i grid = gk_qa2_grid4(gk_iq2xs_grid, k0 & 511, k1 & 511, k2 & 511, k3 & 511);
+        const __m256i xv = gk_qa2_signed_x(x->qs + 32 * g, k0 >> 9, k1 >> 9, k2 >> 9, k3 >> 9);
+        isum_v =
+            _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
+    }
+    return gk_qa2_step(b->d, x, gk_qa2_hsum_i32(isum_v), acc);
+}
+
+GK_QA2_ROWS(iq2_xs)
+
+/* IQ2_S: the 8 weights k of group g (k = 4 g + l) have the grid index qs[k] | (bits 2 l.. of
+ * qh[g]) << 8 and their signs in the bits of qs[32 + k], expanded to bytes by vpshufb (byte l to
+ * bytes 8 l..) and a compare with each byte's bit. */
+static inline float gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i half_scales = gk_qa2_half_scales(b->scales);
+    const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
+                                              0x0202020202020202, 0x0303030303030303);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    __m256i isum_v = _mm256_setzero_si256();
+#pragma GCC unroll 8
+    for (int g = 0; g < 8; g++) {
+        const uint8_t *q = b->qs + 4 * g;
+        const unsigned high = b->qh[g];
+        const __m256i grid =
+            gk_qa2_grid4(gk_iq2s_grid, q[0] | (high & 3) << 8, q[1] | (high & 0xC) << 6,
+                         q[2] | (high & 0x30) << 4, q[3] | (high & 0xC0) << 2);
+        const __m256i sign_bits = _mm256_set1_epi32((int)gk_qa2_u32(b->qs + 32 + 4 * g));
+        const __m256i negative =
+            _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(sign_bits, spread), bit), bit);
+        const __m256i xq = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * g));
+        const __m256i xv = _mm256_sub_epi8(_mm256_xor_si256(xq, negative), negative);
+        isum_v =
+            _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
+    }
+    return gk_qa2_step(b->d, x, gk_qa2_hsum_i32(isum_v), acc);
+}
+
+GK_QA2_ROWS(iq2_s)
