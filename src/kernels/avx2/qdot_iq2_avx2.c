@@ -38,14 +38,6 @@ static const uint64_t gk_qa2_signs[128] = {
 
 /* ---- shared steps ------------------------------------------------------------------------- */
 
-static inline int32_t gk_qa2_hsum_i32(__m256i v)
-{
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm_cvtsi128_si32(s);
-}
-
 static inline uint32_t gk_qa2_u32(const uint8_t *p)
 {
     uint32_t v;
@@ -53,15 +45,19 @@ static inline uint32_t gk_qa2_u32(const uint8_t *p)
     return v; /* x86 is little-endian, as the format */
 }
 
-/* The f32 step of the scalar tier with the weight scale d / 8. */
-static inline float gk_qa2_step(const uint8_t d[2], const gk_block_q8_k *x, int32_t isum, float acc)
+/* The scalar tier's final sum of the eight lanes: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))
+ */
+static inline float gk_qa2_lanes_sum(__m256 acc)
 {
-    const float d_w = _cvtsh_ss((unsigned short)(d[0] | d[1] << 8)) * 0.125f;
-    return gk_qdot_kquant_step(acc, d_w, 0.0f, x->d, isum, 0);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
 }
 
 /* One weight row at a time, as one sequential stream with a software prefetch 1 KiB ahead (the
- * row driver of qdot_avx2.c). */
+ * row driver of qdot_avx2.c); gk_qa2_<fmt>_block gives the eight lane sums of a super-block,
+ * the f32 steps are the scalar tier's: acc = acc + ((d * 0.125f) * d_x) * (float)isum, per lane. */
 #define GK_QA2_ROWS(fmt)                                                                       \
     void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
                               float *y, size_t n_rows)                                         \
@@ -69,12 +65,15 @@ static inline float gk_qa2_step(const uint8_t d[2], const gk_block_q8_k *x, int3
         const gk_block_q8_k *x = xq;                                                           \
         for (size_t r = 0; r < n_rows; r++) {                                                  \
             const gk_block_##fmt *b = (const void *)((const char *)w + r * w_stride);          \
-            float acc = 0.0f;                                                                  \
+            __m256 acc = _mm256_setzero_ps();                                                  \
             for (size_t i = 0; i < n_blocks; i++) {                                            \
                 _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                         \
-                acc = gk_qa2_##fmt##_block(&b[i], &x[i], acc);                                 \
+                const __m256i isum = gk_qa2_##fmt##_block(&b[i], &x[i]);                       \
+                const float d = _cvtsh_ss((unsigned short)(b[i].d[0] | b[i].d[1] << 8));       \
+                const __m256 dd = _mm256_set1_ps(d * 0.125f * x[i].d);                         \
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(dd, _mm256_cvtepi32_ps(isum)));         \
             }                                                                                  \
-            y[r] = acc;                                                                        \
+            y[r] = gk_qa2_lanes_sum(acc);                                                      \
         }                                                                                      \
     }
 
@@ -112,8 +111,7 @@ static inline __m256i gk_qa2_dot32(__m256i grid, __m256i signed_x, __m256i scale
 
 /* Group g (32 weights): grid indices qs[8 g + l], then the word with the sign code of index l
  * in bits 7 l.. and the scale s in bits 28..31. */
-static inline float
-gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x, float acc)
+static inline __m256i gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x)
 {
     __m256i isum_v = _mm256_setzero_si256();
 #pragma GCC unroll 8
@@ -126,7 +124,7 @@ gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x, float ac
         const __m256i scale = _mm256_set1_epi16((short)(2 * (word >> 28) + 1));
         isum_v = _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, scale));
     }
-    return gk_qa2_step(b->d, x, gk_qa2_hsum_i32(isum_v), acc);
+    return isum_v;
 }
 
 GK_QA2_ROWS(iq2_xxs)
@@ -153,7 +151,7 @@ static inline __m256i gk_qa2_group_scale(__m256i half_scales, int g)
 
 /* IQ2_XS: group g is the four little-endian u16 at qs[8 g..]: grid index in bits 0-8, sign code
  * in bits 9-15. */
-static inline float gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_block_q8_k *x, float acc)
+static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_block_q8_k *x)
 {
     const __m256i half_scales = gk_qa2_half_scales(b->scales);
     __m256i isum_v = _mm256_setzero_si256();
@@ -168,7 +166,7 @@ static inline float gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_block
         isum_v =
             _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
     }
-    return gk_qa2_step(b->d, x, gk_qa2_hsum_i32(isum_v), acc);
+    return isum_v;
 }
 
 GK_QA2_ROWS(iq2_xs)
@@ -176,7 +174,7 @@ GK_QA2_ROWS(iq2_xs)
 /* IQ2_S: the 8 weights k of group g (k = 4 g + l) have the grid index qs[k] | (bits 2 l.. of
  * qh[g]) << 8 and their signs in the bits of qs[32 + k], expanded to bytes by vpshufb (byte l to
  * bytes 8 l..) and a compare with each byte's bit. */
-static inline float gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q8_k *x, float acc)
+static inline __m256i gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q8_k *x)
 {
     const __m256i half_scales = gk_qa2_half_scales(b->scales);
     const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
@@ -198,7 +196,7 @@ static inline float gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q
         isum_v =
             _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
     }
-    return gk_qa2_step(b->d, x, gk_qa2_hsum_i32(isum_v), acc);
+    return isum_v;
 }
 
 GK_QA2_ROWS(iq2_s)
