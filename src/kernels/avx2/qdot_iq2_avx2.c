@@ -14,28 +14,6 @@
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
-/* ---- sign vectors ------------------------------------------------------------------------- */
-
-/* The 8 sign bytes of a 7-bit IQ2 sign code k as a little-endian word: byte j is -1 (0xFF) if
- * bit j of k is set, else +1, and byte 7 is -1 when k has an odd number of set bits (the format
- * keeps an even number of negative weights; gk_iq_ksigns holds the same rule as bits). */
-#define GK_QA2_BYTE(k, j) ((((k) >> (j)) & 1 ? 0xFFull : 0x01ull) << (8 * (j)))
-#define GK_QA2_ODD(k)     (((k) ^ (k) >> 1 ^ (k) >> 2 ^ (k) >> 3 ^ (k) >> 4 ^ (k) >> 5 ^ (k) >> 6) & 1)
-#define GK_QA2_SIGNS(k)                                                              \
-    (GK_QA2_BYTE(k, 0) | GK_QA2_BYTE(k, 1) | GK_QA2_BYTE(k, 2) | GK_QA2_BYTE(k, 3) | \
-     GK_QA2_BYTE(k, 4) | GK_QA2_BYTE(k, 5) | GK_QA2_BYTE(k, 6) |                     \
-     (GK_QA2_ODD(k) ? 0xFFull : 0x01ull) << 56)
-#define GK_QA2_SIGNS8(k)                                                            \
-    GK_QA2_SIGNS(k), GK_QA2_SIGNS(k + 1), GK_QA2_SIGNS(k + 2), GK_QA2_SIGNS(k + 3), \
-        GK_QA2_SIGNS(k + 4), GK_QA2_SIGNS(k + 5), GK_QA2_SIGNS(k + 6), GK_QA2_SIGNS(k + 7)
-
-static const uint64_t gk_qa2_signs[128] = {
-    GK_QA2_SIGNS8(0),  GK_QA2_SIGNS8(8),   GK_QA2_SIGNS8(16),  GK_QA2_SIGNS8(24),
-    GK_QA2_SIGNS8(32), GK_QA2_SIGNS8(40),  GK_QA2_SIGNS8(48),  GK_QA2_SIGNS8(56),
-    GK_QA2_SIGNS8(64), GK_QA2_SIGNS8(72),  GK_QA2_SIGNS8(80),  GK_QA2_SIGNS8(88),
-    GK_QA2_SIGNS8(96), GK_QA2_SIGNS8(104), GK_QA2_SIGNS8(112), GK_QA2_SIGNS8(120),
-};
-
 /* ---- shared steps ------------------------------------------------------------------------- */
 
 static inline uint32_t gk_qa2_u32(const uint8_t *p)
@@ -88,17 +66,32 @@ gk_qa2_grid4(const uint64_t *grid, unsigned i0, unsigned i1, unsigned i2, unsign
                              (long long)grid[i0]);
 }
 
-/* The activation bytes xq[0..31] with the signs of four 7-bit sign codes applied (code l to
- * bytes 8 l..); a lookup of the +-1 bytes measured faster than expanding the bits with vector
- * operations. */
-static inline __m256i
-gk_qa2_signed_x(const int8_t *xq, unsigned c0, unsigned c1, unsigned c2, unsigned c3)
+/* Sign vectors for vpsignb from the four 7-bit sign codes of 32 weights (IQ2_XXS, IQ2_XS): in
+ * `codes` (the packed codes, broadcast), byte 8 l + b (b < 7) of the result tests bit b of code
+ * l, found with vpshufb by `pick` (the byte of `codes` holding that bit) and compared with `bit`
+ * (its mask); negative bytes stand for negative weights, the others are +1. Byte 8 l + 7 is
+ * negative when code l has an odd number of set bits (the format keeps the number of negative
+ * weights even): vpsadbw counts the 0xFF bytes of each 8 as 255 c, whose lowest bit is c's. */
+static inline __m256i gk_qa2_code_signs(__m256i codes, __m256i pick, __m256i bit)
 {
-    const __m256i signs =
-        _mm256_set_epi64x((long long)gk_qa2_signs[c3], (long long)gk_qa2_signs[c2],
-                          (long long)gk_qa2_signs[c1], (long long)gk_qa2_signs[c0]);
-    return _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)xq), signs);
+    const __m256i neg =
+        _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(codes, pick), bit), bit);
+    const __m256i odd = _mm256_slli_epi64(_mm256_sad_epu8(neg, _mm256_setzero_si256()), 63);
+    return _mm256_or_si256(_mm256_or_si256(neg, odd), _mm256_set1_epi8(1));
 }
+
+/* pick and bit for sign code l at bit position first + stride l of the packed codes (byte 7 of
+ * each 8 selects nothing: vpshufb gives 0 there, never equal to its bit 1) */
+#define GK_QA2_PICK1(p) (char)((p) >> 3)
+#define GK_QA2_BIT1(p)  (char)(1 << ((p)&7))
+#define GK_QA2_OCTET(F, p) \
+    F(p), F((p) + 1), F((p) + 2), F((p) + 3), F((p) + 4), F((p) + 5), F((p) + 6)
+#define GK_QA2_CODES(F, last, first, stride)                                                  \
+    _mm256_setr_epi8(GK_QA2_OCTET(F, first), last, GK_QA2_OCTET(F, (first) + (stride)), last, \
+                     GK_QA2_OCTET(F, (first) + 2 * (stride)), last,                           \
+                     GK_QA2_OCTET(F, (first) + 3 * (stride)), last)
+#define GK_QA2_PICK(first, stride) GK_QA2_CODES(GK_QA2_PICK1, (char)0x80, first, stride)
+#define GK_QA2_BIT(first, stride)  GK_QA2_CODES(GK_QA2_BIT1, 1, first, stride)
 
 /* int32 partial sums over 32 weights of scale * grid * signed x, the scale of the first 16
  * weights in the int16 lanes of the low 128 bits of scale, of the last 16 in the high ones */
@@ -113,14 +106,16 @@ static inline __m256i gk_qa2_dot32(__m256i grid, __m256i signed_x, __m256i scale
  * in bits 7 l.. and the scale s in bits 28..31. */
 static inline __m256i gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x)
 {
+    const __m256i pick = GK_QA2_PICK(0, 7), bit = GK_QA2_BIT(0, 7);
     __m256i isum_v = _mm256_setzero_si256();
 #pragma GCC unroll 8
     for (int g = 0; g < 8; g++) {
         const uint8_t *q = b->qs + 8 * g;
         const uint32_t word = gk_qa2_u32(q + 4);
         const __m256i grid = gk_qa2_grid4(gk_iq2xxs_grid, q[0], q[1], q[2], q[3]);
-        const __m256i xv = gk_qa2_signed_x(x->qs + 32 * g, word & 127, (word >> 7) & 127,
-                                           (word >> 14) & 127, (word >> 21) & 127);
+        const __m256i signs = gk_qa2_code_signs(_mm256_set1_epi32((int)word), pick, bit);
+        const __m256i xv =
+            _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), signs);
         const __m256i scale = _mm256_set1_epi16((short)(2 * (word >> 28) + 1));
         isum_v = _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, scale));
     }
@@ -153,6 +148,7 @@ static inline __m256i gk_qa2_group_scale(__m256i half_scales, int g)
  * in bits 9-15. */
 static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_block_q8_k *x)
 {
+    const __m256i pick = GK_QA2_PICK(9, 16), bit = GK_QA2_BIT(9, 16);
     const __m256i half_scales = gk_qa2_half_scales(b->scales);
     __m256i isum_v = _mm256_setzero_si256();
 #pragma GCC unroll 8
@@ -162,7 +158,9 @@ static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_blo
         const unsigned k0 = (unsigned)codes & 0xFFFF, k1 = (unsigned)(codes >> 16) & 0xFFFF,
                        k2 = (unsigned)(codes >> 32) & 0xFFFF, k3 = (unsigned)(codes >> 48);
         const __m256i grid = gk_qa2_grid4(gk_iq2xs_grid, k0 & 511, k1 & 511, k2 & 511, k3 & 511);
-        const __m256i xv = gk_qa2_signed_x(x->qs + 32 * g, k0 >> 9, k1 >> 9, k2 >> 9, k3 >> 9);
+        const __m256i signs = gk_qa2_code_signs(_mm256_set1_epi64x((long long)codes), pick, bit);
+        const __m256i xv =
+            _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), signs);
         isum_v =
             _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
     }
