@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* AVX2 dot products of the IQ2 formats (IQ2_XXS, IQ2_XS, IQ2_S) against Q8_K, bit-exact with the
- * scalar tier (src/quant/qdot_iq2_scalar.c: exact int32 sums, then the K-quants' f32 step).
+ * scalar tier (src/quant/qdot_iq2_scalar.c: exact int32 sums in eight lanes, weight e of a
+ * super-block in lane (e % 32) / 4, the lanes of a 256-bit register here; then the f32 steps per
+ * lane and one final sum of the lanes per row).
  *
  * Per 32 weights: the four 8-byte grid entries are read with scalar loads into one vector (the
  * grid bytes 8, 25, 43 are the unsigned operand of vpmaddubsw); the weights' signs are moved
  * onto the activation bytes with vpsignb (|xq| <= 127, so negating cannot overflow); vpmaddubsw
  * sums pairs to int16 (at most 2 * 43 * 127 = 10922: exact), vpmaddwd multiplies them by the
- * scale 2 s + 1 <= 31 and sums pairs to int32. */
+ * scale 2 s + 1 <= 31 and sums pairs to int32, so int32 lane j holds weights 4 j..4 j + 3. */
 #include <immintrin.h>
 #include <string.h>
 
