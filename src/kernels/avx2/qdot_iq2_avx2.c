@@ -25,8 +25,7 @@ static inline uint32_t gk_qa2_u32(const uint8_t *p)
     return v; /* x86 is little-endian, as the format */
 }
 
-/* The scalar tier's final sum of the eight lanes: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))
- */
+/* The scalar tier's final sum of the lanes: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)) */
 static inline float gk_qa2_lanes_sum(__m256 acc)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
