@@ -25,6 +25,18 @@ static inline uint32_t gk_qa2_u32(const uint8_t *p)
     return v; /* x86 is little-endian, as the format */
 }
 
+/* 4 or 8 bytes at p in every 32-bit / 64-bit lane: a broadcast from memory, which (unlike
+ * _mm256_set1 of a value in a general register) costs no move between register files. */
+static inline __m256i gk_qa2_bcast32(const uint8_t *p)
+{
+    return _mm256_castps_si256(_mm256_broadcast_ss((const float *)(const void *)p));
+}
+
+static inline __m256i gk_qa2_bcast64(const uint8_t *p)
+{
+    return _mm256_castpd_si256(_mm256_broadcast_sd((const double *)(const void *)p));
+}
+
 /* The scalar tier's final sum of the lanes: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)) */
 static inline float gk_qa2_lanes_sum(__m256 acc)
 {
@@ -103,6 +115,21 @@ static inline __m256i gk_qa2_dot32(__m256i grid, __m256i signed_x, __m256i scale
 
 /* ---- IQ2_XXS ------------------------------------------------------------------------------ */
 
+/* 2 s + 1 in sixteen int16 lanes for each 4-bit scale s: a load instead of moving the scale from
+ * a general register to a vector one and broadcasting it. */
+#define GK_QA2_ODD16(s)                                                                            \
+    {                                                                                              \
+        2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, \
+            2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1,          \
+            2 * (s) + 1, 2 * (s) + 1, 2 * (s) + 1                                                  \
+    }
+static const int16_t gk_qa2_xxs_scales[16][16] __attribute__((aligned(32))) = {
+    GK_QA2_ODD16(0),  GK_QA2_ODD16(1),  GK_QA2_ODD16(2),  GK_QA2_ODD16(3),
+    GK_QA2_ODD16(4),  GK_QA2_ODD16(5),  GK_QA2_ODD16(6),  GK_QA2_ODD16(7),
+    GK_QA2_ODD16(8),  GK_QA2_ODD16(9),  GK_QA2_ODD16(10), GK_QA2_ODD16(11),
+    GK_QA2_ODD16(12), GK_QA2_ODD16(13), GK_QA2_ODD16(14), GK_QA2_ODD16(15),
+};
+
 /* Group g (32 weights): grid indices qs[8 g + l], then the word with the sign code of index l
  * in bits 7 l.. and the scale s in bits 28..31. */
 static inline __m256i gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x)
@@ -114,10 +141,10 @@ static inline __m256i gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_b
         const uint8_t *q = b->qs + 8 * g;
         const uint32_t word = gk_qa2_u32(q + 4);
         const __m256i grid = gk_qa2_grid4(gk_iq2xxs_grid, q[0], q[1], q[2], q[3]);
-        const __m256i signs = gk_qa2_code_signs(_mm256_set1_epi32((int)word), pick, bit);
+        const __m256i signs = gk_qa2_code_signs(gk_qa2_bcast32(q + 4), pick, bit);
         const __m256i xv =
             _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), signs);
-        const __m256i scale = _mm256_set1_epi16((short)(2 * (word >> 28) + 1));
+        const __m256i scale = _mm256_load_si256((const __m256i *)gk_qa2_xxs_scales[word >> 28]);
         isum_v = _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, scale));
     }
     return isum_v;
@@ -159,7 +186,7 @@ static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_blo
         const unsigned k0 = (unsigned)codes & 0xFFFF, k1 = (unsigned)(codes >> 16) & 0xFFFF,
                        k2 = (unsigned)(codes >> 32) & 0xFFFF, k3 = (unsigned)(codes >> 48);
         const __m256i grid = gk_qa2_grid4(gk_iq2xs_grid, k0 & 511, k1 & 511, k2 & 511, k3 & 511);
-        const __m256i signs = gk_qa2_code_signs(_mm256_set1_epi64x((long long)codes), pick, bit);
+        const __m256i signs = gk_qa2_code_signs(gk_qa2_bcast64(b->qs + 8 * g), pick, bit);
         const __m256i xv =
             _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), signs);
         isum_v =
@@ -187,7 +214,7 @@ static inline __m256i gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block
         const __m256i grid =
             gk_qa2_grid4(gk_iq2s_grid, q[0] | (high & 3) << 8, q[1] | (high & 0xC) << 6,
                          q[2] | (high & 0x30) << 4, q[3] | (high & 0xC0) << 2);
-        const __m256i sign_bits = _mm256_set1_epi32((int)gk_qa2_u32(b->qs + 32 + 4 * g));
+        const __m256i sign_bits = gk_qa2_bcast32(b->qs + 32 + 4 * g);
         const __m256i negative =
             _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(sign_bits, spread), bit), bit);
         const __m256i xq = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * g));
