@@ -198,14 +198,16 @@ static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_blo
 GK_QA2_ROWS(iq2_xs)
 
 /* IQ2_S: the 8 weights k of group g (k = 4 g + l) have the grid index qs[k] | (bits 2 l.. of
- * qh[g]) << 8 and their signs in the bits of qs[32 + k], expanded to bytes by vpshufb (byte l to
- * bytes 8 l..) and a compare with each byte's bit. */
+ * qh[g]) << 8 and their signs in the bits of qs[32 + k]: vpshufb copies sign byte l to bytes
+ * 8 l..8 l + 7, each keeps its own bit, and adding 0x80 - bit (1 for bit 0x80) makes it 0x80 or
+ * more (negative: vpsignb negates) where the bit is set, positive (kept) where it is not. */
 static inline __m256i gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q8_k *x)
 {
     const __m256i half_scales = gk_qa2_half_scales(b->scales);
     const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
                                               0x0202020202020202, 0x0303030303030303);
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i to_sign = _mm256_set1_epi64x(0x01406070787C7E7Fll);
     __m256i isum_v = _mm256_setzero_si256();
 #pragma GCC unroll 8
     for (int g = 0; g < 8; g++) {
@@ -214,11 +216,10 @@ static inline __m256i gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block
         const __m256i grid =
             gk_qa2_grid4(gk_iq2s_grid, q[0] | (high & 3) << 8, q[1] | (high & 0xC) << 6,
                          q[2] | (high & 0x30) << 4, q[3] | (high & 0xC0) << 2);
-        const __m256i sign_bits = gk_qa2_bcast32(b->qs + 32 + 4 * g);
-        const __m256i negative =
-            _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(sign_bits, spread), bit), bit);
-        const __m256i xq = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * g));
-        const __m256i xv = _mm256_sub_epi8(_mm256_xor_si256(xq, negative), negative);
+        const __m256i own_bit =
+            _mm256_and_si256(_mm256_shuffle_epi8(gk_qa2_bcast32(q + 32), spread), bit);
+        const __m256i xv = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)),
+                                            _mm256_add_epi8(own_bit, to_sign));
         isum_v =
             _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
     }
