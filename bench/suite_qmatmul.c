@@ -140,6 +140,18 @@ static bool gkb_q_is_target(gk_qtype t)
            t == GK_QTYPE_IQ4_XS;
 }
 
+/* GKB_QTYPES (environment), a comma-separated list of type names, restricts the qgemv suite to
+ * those types (all when unset). */
+static bool gkb_q_selected(gk_qtype t)
+{
+    const char *list = getenv("GKB_QTYPES"), *name = gk_qtype_name(t);
+    if (!list || !*list) return true;
+    const size_t len = strlen(name);
+    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0')) return true;
+    return false;
+}
+
 void gkb_suite_qgemv(const struct gkb_context *ctx)
 {
     float *x = malloc(GKB_QK * sizeof(float)), *y = malloc(11008 * sizeof(float));
@@ -147,6 +159,7 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
         x[i] = (float)(i % 29) / 29.0f - 0.5f;
     for (int ti = 0; ti < GK_QTYPE_COUNT; ti++) {
         const gk_qtype t = (gk_qtype)ti;
+        if (!gkb_q_selected(t)) continue;
         gkb_progress("qgemv %s", gk_qtype_name(t));
         for (int packed = 0; packed <= (gk_qpack_size(t, 1, GKB_QK) != 0); packed++) {
             gkb_qgemv_case(ctx, t, packed, 4096, x, y);

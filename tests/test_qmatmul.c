@@ -6,8 +6,8 @@
  *     32, 100 tokens, k from one block to 16384, n with tile tails; weights both from random
  *     bytes (every code and scale pattern that decodes to finite values) and from quantizing
  *     random data;
- *   - the K-quants, TQ2_0, IQ4_XS, AWQ4 and GPTQ4 bit for bit equal to the scalar tier, the others
- *     within the bound;
+ *   - the K-quants, TQ2_0, IQ2_XXS, IQ2_XS, IQ2_S, IQ4_XS, AWQ4 and GPTQ4 bit for bit equal to the
+ *     scalar tier, the others within the bound;
  *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
  *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
  *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
@@ -117,7 +117,8 @@ static size_t act_elems_of(gk_qtype t)
 static bool same_bits_on_every_tier(gk_qtype t)
 {
     return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q8_K) || t == GK_QTYPE_TQ2_0 ||
-           t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4;
+           t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4 ||
+           (t >= GK_QTYPE_IQ2_XXS && t <= GK_QTYPE_IQ2_S);
 }
 
 /* ---- one shape of one format ---------------------------------------------------------------- */

@@ -14,6 +14,9 @@
  *   with mins, msum (sum of min * activation block sum), exactly; then in f32, in this order,
  *   acc += (d_w * d_x) * (float)isum - (dmin_w * d_x) * (float)msum. Every tier produces the same
  *   bits.
+ * - IQ2_XXS, IQ2_XS, IQ2_S: the exact integer sums kept in eight lanes (the layout of a 256-bit
+ *   register), scaled and accumulated in f32 per lane, the lanes summed once per row in a fixed
+ *   order (src/quant/qdot_iq2_scalar.c). Every tier produces the same bits.
  * - 32-value formats: per block the integer sum, times (d_w * d_x) in f32, added to the row sum;
  *   SIMD tiers keep one partial sum per lane, so their results differ from the scalar tier's
  *   within the bound of gllmk/qmatmul.h. */
