@@ -11,7 +11,8 @@
  * token: the kernels are compute-bound), GFLOP/s counting 2 m n k, % of the widest f32 FMA
  * peak measured by `limits`.
  * Weights come from quantizing random data (formats without a quantizer: random blocks).
- * Formats with a packed layout (gk_qpack: Q4_0) also run from packed weights ("_packed" rows). */
+ * Formats with a packed layout (gk_qpack: Q4_0) also run from packed weights ("_packed" rows).
+ * GKB_QTYPES=IQ4_NL,Q4_K (environment) limits qgemv to the formats named. */
 #include <gllmk/gllmk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,21 @@ static bool gkb_q_is_target(gk_qtype t)
            t == GK_QTYPE_IQ4_XS;
 }
 
+/* Whether GKB_QTYPES (comma-separated format names) is unset or names t. */
+static bool gkb_q_selected(gk_qtype t)
+{
+    const char *p = getenv("GKB_QTYPES");
+    if (!p || !*p) return true;
+    const char *name = gk_qtype_name(t);
+    const size_t len = strlen(name);
+    for (; *p; p += *p == ',') {
+        const size_t item = strcspn(p, ",");
+        if (item == len && strncmp(p, name, len) == 0) return true;
+        p += item;
+    }
+    return false;
+}
+
 void gkb_suite_qgemv(const struct gkb_context *ctx)
 {
     float *x = malloc(GKB_QK * sizeof(float)), *y = malloc(11008 * sizeof(float));
@@ -147,6 +163,7 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
         x[i] = (float)(i % 29) / 29.0f - 0.5f;
     for (int ti = 0; ti < GK_QTYPE_COUNT; ti++) {
         const gk_qtype t = (gk_qtype)ti;
+        if (!gkb_q_selected(t)) continue;
         gkb_progress("qgemv %s", gk_qtype_name(t));
         for (int packed = 0; packed <= (gk_qpack_size(t, 1, GKB_QK) != 0); packed++) {
             gkb_qgemv_case(ctx, t, packed, 4096, x, y);

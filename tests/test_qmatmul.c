@@ -117,7 +117,8 @@ static size_t act_elems_of(gk_qtype t)
 static bool same_bits_on_every_tier(gk_qtype t)
 {
     return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q8_K) || t == GK_QTYPE_TQ2_0 ||
-           t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4;
+           t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4 ||
+           t == GK_QTYPE_IQ4_NL;
 }
 
 /* ---- one shape of one format ---------------------------------------------------------------- */
@@ -181,6 +182,7 @@ static void test_formats(void)
         test_shape(&rng, t, 7, 17, 2 * be, false);
         test_shape(&rng, t, 1, 33, 4096, true);
         test_shape(&rng, t, 7, 16, 4096, false);
+        test_shape(&rng, t, 3, 5, 7 * be, false); /* block counts that are not a multiple of 4 */
         if (!small) {
             test_shape(&rng, t, 32, 37, 4096, true);
             test_shape(&rng, t, 1, 19, 16384, false);

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* AVX2 quantized dot products of IQ4_NL, IQ3_XXS, IQ3_S, TQ1_0, IQ1_S and IQ1_M
+ * (src/quant/qdot.h), giving the bits of the scalar tier (src/quant/qdot_iq3_scalar.c, which
+ * also describes the layouts and the f32 steps).
+ *
+ * Integer products go through vpmaddubsw (unsigned weight magnitudes times signed activation
+ * bytes, pairs summed to int16) and vpmaddwd (int16 pairs times 1 or a group scale, summed to
+ * int32). Weight magnitudes are at most 127 and activation codes lie in -127..127, so a pair is
+ * below 2 * 127 * 127 < 32767: vpmaddubsw never saturates and every sum is exact. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "core/half.h"
+#include "quant/iq.h"
+#include "quant/qdot.h"
+
+static inline float gk_qi_h2f(uint16_t bits)
+{
+    return _cvtsh_ss(bits);
+}
+
+static inline int32_t gk_qi_hsum_i32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* Eight int32 sums of 4 products each of signed codes w (|w| <= 127) and activation codes x:
+ * the sign of w moves onto x so that vpmaddubsw sees |w| as unsigned. */
+static inline __m256i gk_qi_dot_s8(__m256i w, __m256i x)
+{
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+    return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+
+/* ---- IQ4_NL against Q8_0 ------------------------------------------------------------------ */
+
+/* The eight partial int32 sums of one block: vpshufb looks the 32 nibbles up in the 16 values. */
+static inline __m256i gk_qi_iq4_nl_sums(const gk_block_iq4_nl *b, const gk_block_q8_0 *x)
+{
+    const __m256i values =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+    const __m128i low_mask = _mm_set1_epi8(0x0F);
+    const __m256i nibbles =
+        _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low_mask), _mm_and_si128(q, low_mask));
+    return gk_qi_dot_s8(_mm256_shuffle_epi8(values, nibbles),
+                        _mm256_loadu_si256((const __m256i *)x->qs));
+}
+
+/* d_w * d_x of a block */
+static inline float gk_qi_iq4_nl_scale(const gk_block_iq4_nl *b, const gk_block_q8_0 *x)
+{
+    return gk_qi_h2f(gk_iq_u16(b->d)) * gk_qi_h2f(x->d.bits);
+}
+
+/* Four blocks at a time: their sums reduced to one int32 each (lane j: block 4 t + j), then the
+ * scalar tier's step acc[j] += (d_w * d_x) * (float)isum in the four lanes of one vector. */
+static float gk_qi_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x, size_t n_blocks)
+{
+    __m128 acc = _mm_setzero_ps();
+    size_t i = 0;
+    for (; i + 4 <= n_blocks; i += 4) {
+        _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);
+        const __m256i s0 = gk_qi_iq4_nl_sums(&b[i], &x[i]);
+        const __m256i s1 = gk_qi_iq4_nl_sums(&b[i + 1], &x[i + 1]);
+        const __m256i s2 = gk_qi_iq4_nl_sums(&b[i + 2], &x[i + 2]);
+        const __m256i s3 = gk_qi_iq4_nl_sums(&b[i + 3], &x[i + 3]);
+        /* per 128-bit half: [s0, s1, s2, s3] partial sums; then the halves added */
+        const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3));
+        const __m128i isum =
+            _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+        const __m128 d = _mm_setr_ps(
+            gk_qi_iq4_nl_scale(&b[i], &x[i]), gk_qi_iq4_nl_scale(&b[i + 1], &x[i + 1]),
+            gk_qi_iq4_nl_scale(&b[i + 2], &x[i + 2]), gk_qi_iq4_nl_scale(&b[i + 3], &x[i + 3]));
+        acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(isum)));
+    }
+    float lanes[4];
+    _mm_storeu_ps(lanes, acc);
+    for (; i < n_blocks; i++) /* i % 4 == i - 4 t */
+        lanes[i % 4] += gk_qi_iq4_nl_scale(&b[i], &x[i]) *
+                        (float)gk_qi_hsum_i32(gk_qi_iq4_nl_sums(&b[i], &x[i]));
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+/* ---- the row loops: one weight row at a time (contiguous, streamed in one run) -------------- */
+
+#define GK_QI_ROWS(fmt, wblock, xblock)                                                            \
+    void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks,     \
+                              float *y, size_t n_rows)                                             \
+    {                                                                                              \
+        for (size_t r = 0; r < n_rows; r++)                                                        \
+            y[r] = gk_qi_row_##fmt((const wblock *)(const void *)((const char *)w + r * w_stride), \
+                                   (const xblock *)xq, n_blocks);                                  \
+    }
+
+GK_QI_ROWS(iq4_nl, gk_block_iq4_nl, gk_block_q8_0)
