@@ -56,6 +56,13 @@ static inline float gk_qi_iq4_nl_scale(const gk_block_iq4_nl *b, const gk_block_
     return gk_qi_h2f(gk_iq_u16(b->d)) * gk_qi_h2f(x->d.bits);
 }
 
+/* Four f16 values widened to f32 (lane j from f16 j) with one vcvtph2ps. */
+static inline __m128 gk_qi_f16x4(uint16_t h0, uint16_t h1, uint16_t h2, uint16_t h3)
+{
+    const uint64_t bits = h0 | (uint64_t)h1 << 16 | (uint64_t)h2 << 32 | (uint64_t)h3 << 48;
+    return _mm_cvtph_ps(_mm_cvtsi64_si128((long long)bits));
+}
+
 /* Four blocks at a time: their sums reduced to one int32 each (lane j: block 4 t + j), then the
  * scalar tier's step acc[j] += (d_w * d_x) * (float)isum in the four lanes of one vector. */
 static float gk_qi_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x, size_t n_blocks)
@@ -72,9 +79,11 @@ static float gk_qi_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x, 
         const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3));
         const __m128i isum =
             _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-        const __m128 d = _mm_setr_ps(
-            gk_qi_iq4_nl_scale(&b[i], &x[i]), gk_qi_iq4_nl_scale(&b[i + 1], &x[i + 1]),
-            gk_qi_iq4_nl_scale(&b[i + 2], &x[i + 2]), gk_qi_iq4_nl_scale(&b[i + 3], &x[i + 3]));
+        const __m128 d_w = gk_qi_f16x4(gk_iq_u16(b[i].d), gk_iq_u16(b[i + 1].d),
+                                       gk_iq_u16(b[i + 2].d), gk_iq_u16(b[i + 3].d));
+        const __m128 d_x =
+            gk_qi_f16x4(x[i].d.bits, x[i + 1].d.bits, x[i + 2].d.bits, x[i + 3].d.bits);
+        const __m128 d = _mm_mul_ps(d_w, d_x);
         acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(isum)));
     }
     float lanes[4];
