@@ -35,6 +35,78 @@ static float gk_qd_row_iq4_nl(const void *w, const void *xq, size_t n_blocks)
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
+/* ---- IQ3_XXS and IQ3_S against Q8_K ------------------------------------------------------- */
+
+/* The sum over 8 consecutive values of grid byte * sign * activation code: bytes 0..3 of grid
+ * entry a and then of entry b, value j negative where bit j of `signs` is set. */
+static inline int32_t gk_qd_iq3_8(uint32_t a, uint32_t b, unsigned signs, const int8_t *xqs)
+{
+    int32_t sum = 0;
+    for (int j = 0; j < 8; j++) {
+        const int grid = (int)(((j < 4 ? a : b) >> (8 * (j % 4))) & 0xFF);
+        sum += (signs >> j & 1 ? -grid : grid) * xqs[j];
+    }
+    return sum;
+}
+
+/* IQ3_XXS: group g (values 32 g..) has the scale s = top 4 bits of the u32 word at qs[64 + 4 g]
+ * and the grid entries of qs[8 g + k]; values 8 l..8 l + 7 of the group take the sign bits
+ * gk_iq_ksigns[(word >> 7 l) & 127]. value = d (2 s + 1) / 4 grid sign, so per super-block
+ *   isum = sum over g of (2 s + 1) * (sum of grid * sign * xq over the group)
+ * (|isum| <= 8 * 31 * 32 * 62 * 127 < 2^26) and the K-quants' f32 step with d_w = d * 0.25f
+ * (exact: a power of two times an f16 value). */
+static float gk_qd_row_iq3_xxs(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_iq3_xxs *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0;
+        for (int g = 0; g < 8; g++) {
+            const uint8_t *q = b[i].qs + 8 * g;
+            const uint32_t word = gk_iq_u32(b[i].qs + 64 + 4 * g);
+            int32_t sub = 0;
+            for (int l = 0; l < 4; l++)
+                sub +=
+                    gk_qd_iq3_8(gk_iq3xxs_grid[q[2 * l]], gk_iq3xxs_grid[q[2 * l + 1]],
+                                gk_iq_ksigns[(word >> (7 * l)) & 127u], x[i].qs + 32 * g + 8 * l);
+            isum += (int32_t)(2 * (word >> 28) + 1) * sub;
+        }
+        const float d = gk_f32_from_f16_bits(gk_iq_u16(b[i].d)) * 0.25f;
+        acc = gk_qdot_kquant_step(acc, d, 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
+/* IQ3_S: group g has the scale s = nibble g % 2 of scales[g / 2] and the grid entries
+ * qs[8 g + k] | (bit k of qh[g]) << 8; values 8 l.. of the group take the sign bits
+ * signs[4 g + l]. value = d (2 s + 1) grid sign: isum as for IQ3_XXS (|isum| < 2^23), then the
+ * K-quants' f32 step with d_w = d. */
+static float gk_qd_row_iq3_s(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_iq3_s *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0;
+        for (int g = 0; g < 8; g++) {
+            const uint8_t *q = b[i].qs + 8 * g;
+            int32_t sub = 0;
+            for (int l = 0; l < 4; l++) {
+                const unsigned k = 2 * (unsigned)l, high = b[i].qh[g];
+                sub += gk_qd_iq3_8(gk_iq3s_grid[q[k] | ((high >> k & 1u) << 8)],
+                                   gk_iq3s_grid[q[k + 1] | ((high >> (k + 1) & 1u) << 8)],
+                                   b[i].signs[4 * g + l], x[i].qs + 32 * g + 8 * l);
+            }
+            const int s = (b[i].scales[g / 2] >> (4 * (g % 2))) & 0xF;
+            isum += (2 * s + 1) * sub;
+        }
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16_bits(gk_iq_u16(b[i].d)), 0.0f, x[i].d, isum,
+                                  0);
+    }
+    return acc;
+}
+
 /* ---- the row loops ------------------------------------------------------------------------- */
 
 #define GK_QDOT_IQ3_SCALAR(fmt)                                                                  \
@@ -46,3 +118,5 @@ static float gk_qd_row_iq4_nl(const void *w, const void *xq, size_t n_blocks)
     }
 
 GK_QDOT_IQ3_SCALAR(iq4_nl)
+GK_QDOT_IQ3_SCALAR(iq3_xxs)
+GK_QDOT_IQ3_SCALAR(iq3_s)

@@ -94,6 +94,116 @@ static float gk_qi_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x, 
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+/* ---- IQ3_XXS and IQ3_S against Q8_K ------------------------------------------------------- */
+
+/* The byte masks of group g's 32 values from its 4 sign bytes (32-bit lane g of `signs`):
+ * byte j is 0xFF where bit j % 8 of sign byte j / 8 is set. */
+static inline __m256i gk_qi_sign_mask(__m256i signs, int g)
+{
+    const __m256i spread =
+        _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(signs, _mm256_set1_epi32(g)),
+                            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
+                                             2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+
+/* Eight int32 sums of group g: 32 grid bytes (unsigned) times the activation bytes with the
+ * group's signs, times the group scale (int16, in both halves of 32-bit lane g of scales16). */
+static inline __m256i
+gk_qi_iq3_group(__m256i grid, __m256i signs, __m256i scales16, const int8_t *xqs, int g)
+{
+    const __m256i negate = _mm256_or_si256(gk_qi_sign_mask(signs, g), _mm256_set1_epi8(1));
+    const __m256i xv = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)xqs), negate);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(grid, xv),
+                             _mm256_permutevar8x32_epi32(scales16, _mm256_set1_epi32(g)));
+}
+
+/* (2 s + 1) as int16 in both halves of each 32-bit lane, from s in bits 0..3 of the lane */
+static inline __m256i gk_qi_odd_scales16(__m256i s)
+{
+    const __m256i odd = _mm256_or_si256(_mm256_slli_epi32(s, 1), _mm256_set1_epi32(1));
+    return _mm256_or_si256(odd, _mm256_slli_epi32(odd, 16));
+}
+
+/* IQ3_XXS: the four 7-bit sign codes of each group word go to its four bytes, and the eighth
+ * bit of each (gk_iq_ksigns: the parity of the seven) comes from a 16-entry parity table of
+ * the two nibbles. */
+static inline __m256i gk_qi_iq3_xxs_signs(__m256i words)
+{
+    const __m256i codes = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(words, _mm256_set1_epi32(0x7F)),
+                        _mm256_and_si256(_mm256_slli_epi32(words, 1), _mm256_set1_epi32(0x7F00))),
+        _mm256_or_si256(
+            _mm256_and_si256(_mm256_slli_epi32(words, 2), _mm256_set1_epi32(0x7F0000)),
+            _mm256_and_si256(_mm256_slli_epi32(words, 3), _mm256_set1_epi32(0x7F000000))));
+    const __m256i odd =
+        _mm256_setr_epi8(0, -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0, 0,
+                         -128, -128, 0, -128, 0, 0, -128, -128, 0, 0, -128, 0, -128, -128, 0);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i parity = _mm256_xor_si256(
+        _mm256_shuffle_epi8(odd, _mm256_and_si256(codes, nibble)),
+        _mm256_shuffle_epi8(odd, _mm256_and_si256(_mm256_srli_epi16(codes, 4), nibble)));
+    return _mm256_or_si256(codes, parity);
+}
+
+static inline float
+gk_qi_iq3_xxs_block(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i words = _mm256_loadu_si256((const __m256i *)(b->qs + 64));
+    const __m256i signs = gk_qi_iq3_xxs_signs(words);
+    const __m256i scales16 = gk_qi_odd_scales16(_mm256_srli_epi32(words, 28));
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int g = 0; g < 8; g++) {
+        const uint8_t *q = b->qs + 8 * g;
+        const __m256i grid = _mm256_setr_epi32(
+            (int)gk_iq3xxs_grid[q[0]], (int)gk_iq3xxs_grid[q[1]], (int)gk_iq3xxs_grid[q[2]],
+            (int)gk_iq3xxs_grid[q[3]], (int)gk_iq3xxs_grid[q[4]], (int)gk_iq3xxs_grid[q[5]],
+            (int)gk_iq3xxs_grid[q[6]], (int)gk_iq3xxs_grid[q[7]]);
+        isum_v =
+            _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, scales16, x->qs + 32 * g, g));
+    }
+    const float d = gk_qi_h2f(gk_iq_u16(b->d)) * 0.25f;
+    return gk_qdot_kquant_step(acc, d, 0.0f, x->d, gk_qi_hsum_i32(isum_v), 0);
+}
+
+/* IQ3_S: the 9th bit of grid index k of group g is bit k of qh[g]. */
+static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i signs = _mm256_loadu_si256((const __m256i *)b->signs);
+    const __m256i nibbles = _mm256_srlv_epi32(_mm256_set1_epi32((int)gk_iq_u32(b->scales)),
+                                              _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28));
+    const __m256i scales16 = gk_qi_odd_scales16(_mm256_and_si256(nibbles, _mm256_set1_epi32(0xF)));
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int g = 0; g < 8; g++) {
+        const uint8_t *q = b->qs + 8 * g;
+        const unsigned h = b->qh[g];
+        const __m256i grid = _mm256_setr_epi32(
+            (int)gk_iq3s_grid[q[0] | (h << 8 & 256)], (int)gk_iq3s_grid[q[1] | (h << 7 & 256)],
+            (int)gk_iq3s_grid[q[2] | (h << 6 & 256)], (int)gk_iq3s_grid[q[3] | (h << 5 & 256)],
+            (int)gk_iq3s_grid[q[4] | (h << 4 & 256)], (int)gk_iq3s_grid[q[5] | (h << 3 & 256)],
+            (int)gk_iq3s_grid[q[6] | (h << 2 & 256)], (int)gk_iq3s_grid[q[7] | (h << 1 & 256)]);
+        isum_v =
+            _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, scales16, x->qs + 32 * g, g));
+    }
+    return gk_qdot_kquant_step(acc, gk_qi_h2f(gk_iq_u16(b->d)), 0.0f, x->d, gk_qi_hsum_i32(isum_v),
+                               0);
+}
+
+/* Formats with one f32 step per super-block: the accumulator is a float. */
+#define GK_QI_ROW_KQ(fmt, wblock)                                                          \
+    static float gk_qi_row_##fmt(const wblock *b, const gk_block_q8_k *x, size_t n_blocks) \
+    {                                                                                      \
+        float acc = 0.0f;                                                                  \
+        for (size_t i = 0; i < n_blocks; i++) {                                            \
+            _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                         \
+            acc = gk_qi_##fmt##_block(&b[i], &x[i], acc);                                  \
+        }                                                                                  \
+        return acc;                                                                        \
+    }
+GK_QI_ROW_KQ(iq3_xxs, gk_block_iq3_xxs)
+GK_QI_ROW_KQ(iq3_s, gk_block_iq3_s)
+
 /* ---- the row loops: one weight row at a time (contiguous, streamed in one run) -------------- */
 
 #define GK_QI_ROWS(fmt, wblock, xblock)                                                            \
@@ -106,3 +216,5 @@ static float gk_qi_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x, 
     }
 
 GK_QI_ROWS(iq4_nl, gk_block_iq4_nl, gk_block_q8_0)
+GK_QI_ROWS(iq3_xxs, gk_block_iq3_xxs, gk_block_q8_k)
+GK_QI_ROWS(iq3_s, gk_block_iq3_s, gk_block_q8_k)
