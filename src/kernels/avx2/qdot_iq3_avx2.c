@@ -96,27 +96,22 @@ static float gk_qi_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x, 
 
 /* ---- IQ3_XXS and IQ3_S against Q8_K ------------------------------------------------------- */
 
-/* The byte masks of group g's 32 values from its 4 sign bytes (32-bit lane g of `signs`):
- * byte j is 0xFF where bit j % 8 of sign byte j / 8 is set. */
-static inline __m256i gk_qi_sign_mask(__m256i signs, int g)
+/* Eight int32 sums of one group of 32 values: grid bytes (unsigned) times the activation bytes
+ * xqs, value j negated where bit j % 8 of sign_bytes[j / 8] is set, times the group
+ * scale (int16, in both halves of scale16). The per-group words are broadcast from memory (a
+ * load, not a shuffle: the shuffle units are the busy ones). */
+static inline __m256i
+gk_qi_iq3_group(__m256i grid, const void *sign_bytes, const int32_t *scale16, const int8_t *xqs)
 {
     const __m256i spread =
-        _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(signs, _mm256_set1_epi32(g)),
+        _mm256_shuffle_epi8(_mm256_broadcastd_epi32(_mm_loadu_si32(sign_bytes)),
                             _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2,
                                              2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
-}
-
-/* Eight int32 sums of group g: 32 grid bytes (unsigned) times the activation bytes with the
- * group's signs, times the group scale (int16, in both halves of 32-bit lane g of scales16). */
-static inline __m256i
-gk_qi_iq3_group(__m256i grid, __m256i signs, __m256i scales16, const int8_t *xqs, int g)
-{
-    const __m256i negate = _mm256_or_si256(gk_qi_sign_mask(signs, g), _mm256_set1_epi8(1));
-    const __m256i xv = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)xqs), negate);
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(grid, xv),
-                             _mm256_permutevar8x32_epi32(scales16, _mm256_set1_epi32(g)));
+    const __m256i negative = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+    const __m256i xv = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)xqs),
+                                        _mm256_or_si256(negative, _mm256_set1_epi8(1)));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(grid, xv), _mm256_set1_epi32(*scale16));
 }
 
 /* (2 s + 1) as int16 in both halves of each 32-bit lane, from s in bits 0..3 of the lane */
@@ -151,8 +146,10 @@ static inline float
 gk_qi_iq3_xxs_block(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, float acc)
 {
     const __m256i words = _mm256_loadu_si256((const __m256i *)(b->qs + 64));
-    const __m256i signs = gk_qi_iq3_xxs_signs(words);
-    const __m256i scales16 = gk_qi_odd_scales16(_mm256_srli_epi32(words, 28));
+    uint32_t signs[8];
+    int32_t scales16[8];
+    _mm256_storeu_si256((__m256i *)signs, gk_qi_iq3_xxs_signs(words));
+    _mm256_storeu_si256((__m256i *)scales16, gk_qi_odd_scales16(_mm256_srli_epi32(words, 28)));
     __m256i isum_v = _mm256_setzero_si256();
     for (int g = 0; g < 8; g++) {
         const uint8_t *q = b->qs + 8 * g;
@@ -160,8 +157,8 @@ gk_qi_iq3_xxs_block(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, float acc
             (int)gk_iq3xxs_grid[q[0]], (int)gk_iq3xxs_grid[q[1]], (int)gk_iq3xxs_grid[q[2]],
             (int)gk_iq3xxs_grid[q[3]], (int)gk_iq3xxs_grid[q[4]], (int)gk_iq3xxs_grid[q[5]],
             (int)gk_iq3xxs_grid[q[6]], (int)gk_iq3xxs_grid[q[7]]);
-        isum_v =
-            _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, scales16, x->qs + 32 * g, g));
+        isum_v = _mm256_add_epi32(isum_v,
+                                  gk_qi_iq3_group(grid, &signs[g], &scales16[g], x->qs + 32 * g));
     }
     const float d = gk_qi_h2f(gk_iq_u16(b->d)) * 0.25f;
     return gk_qdot_kquant_step(acc, d, 0.0f, x->d, gk_qi_hsum_i32(isum_v), 0);
@@ -170,13 +167,14 @@ gk_qi_iq3_xxs_block(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, float acc
 /* IQ3_S: the 9th bit of grid index k of group g is bit k of qh[g]. */
 static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8_k *x, float acc)
 {
-    const __m256i signs = _mm256_loadu_si256((const __m256i *)b->signs);
     const __m256i nibbles = _mm256_srlv_epi32(_mm256_set1_epi32((int)gk_iq_u32(b->scales)),
                                               _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28));
-    const __m256i scales16 = gk_qi_odd_scales16(_mm256_and_si256(nibbles, _mm256_set1_epi32(0xF)));
+    int32_t scales16[8];
+    _mm256_storeu_si256((__m256i *)scales16,
+                        gk_qi_odd_scales16(_mm256_and_si256(nibbles, _mm256_set1_epi32(0xF))));
     __m256i isum_v = _mm256_setzero_si256();
     for (int g = 0; g < 8; g++) {
-        const uint8_t *q = b->qs + 8 * g;
+        const uint8_t *q = b->qs + 8 * g, *signs = b->signs + 4 * g;
         const unsigned h = b->qh[g];
         const __m256i grid = _mm256_setr_epi32(
             (int)gk_iq3s_grid[q[0] | (h << 8 & 256)], (int)gk_iq3s_grid[q[1] | (h << 7 & 256)],
@@ -184,7 +182,7 @@ static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8
             (int)gk_iq3s_grid[q[4] | (h << 4 & 256)], (int)gk_iq3s_grid[q[5] | (h << 3 & 256)],
             (int)gk_iq3s_grid[q[6] | (h << 2 & 256)], (int)gk_iq3s_grid[q[7] | (h << 1 & 256)]);
         isum_v =
-            _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, scales16, x->qs + 32 * g, g));
+            _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, &scales16[g], x->qs + 32 * g));
     }
     return gk_qdot_kquant_step(acc, gk_qi_h2f(gk_iq_u16(b->d)), 0.0f, x->d, gk_qi_hsum_i32(isum_v),
                                0);
