@@ -118,7 +118,8 @@ static bool same_bits_on_every_tier(gk_qtype t)
 {
     return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q8_K) || t == GK_QTYPE_TQ2_0 ||
            t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4 ||
-           t == GK_QTYPE_IQ4_NL || t == GK_QTYPE_IQ3_XXS || t == GK_QTYPE_IQ3_S;
+           t == GK_QTYPE_IQ4_NL || t == GK_QTYPE_IQ3_XXS || t == GK_QTYPE_IQ3_S ||
+           t == GK_QTYPE_TQ1_0 || t == GK_QTYPE_IQ1_S || t == GK_QTYPE_IQ1_M;
 }
 
 /* ---- one shape of one format ---------------------------------------------------------------- */

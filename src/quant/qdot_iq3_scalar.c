@@ -4,6 +4,8 @@
  * for bit. Each block is reduced to an exact int32 sum of integer weight codes times activation
  * codes; the f32 steps after it are a fixed sequence of single operations (this file is built
  * without FP contraction). The block layouts are those of src/quant/iq.h and blocks.h. */
+#include <stdbool.h>
+
 #include "core/half.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
@@ -107,6 +109,112 @@ static float gk_qd_row_iq3_s(const void *w, const void *xq, size_t n_blocks)
     return acc;
 }
 
+/* ---- TQ1_0 against Q8_K -------------------------------------------------------------------- */
+
+/* Digit n of a TQ1_0 byte q (the fixed-point base-3 fraction of src/quant/ternary.c): shift
+ * the fraction left by n digits (times 3^n modulo 256), then the integer part of 3 q / 256. */
+static inline int gk_qd_tq1_digit(uint8_t q, int n)
+{
+    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    return ((uint8_t)(q * pow3[n]) * 3) >> 8;
+}
+
+/* Element 32 n + m (m < 32) is digit n of qs[m], element 160 + 16 n + m (m < 16) digit n of
+ * qs[32 + m], element 240 + 4 n + j digit n of qh[j]; value (digit - 1) d. isum is the sum of
+ * (digit - 1) * xq (|isum| <= 256 * 127), then the K-quants' f32 step. */
+static float gk_qd_row_tq1_0(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_tq1_0 *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        const int8_t *xqs = x[i].qs;
+        int32_t isum = 0;
+        for (int n = 0; n < 5; n++)
+            for (int m = 0; m < 32; m++)
+                isum += (gk_qd_tq1_digit(b[i].qs[m], n) - 1) * xqs[32 * n + m];
+        for (int n = 0; n < 5; n++)
+            for (int m = 0; m < 16; m++)
+                isum += (gk_qd_tq1_digit(b[i].qs[32 + m], n) - 1) * xqs[160 + 16 * n + m];
+        for (int n = 0; n < 4; n++)
+            for (int j = 0; j < 4; j++)
+                isum += (gk_qd_tq1_digit(b[i].qh[j], n) - 1) * xqs[240 + 4 * n + j];
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
+/* ---- IQ1_S and IQ1_M against Q8_K ---------------------------------------------------------- */
+
+/* value = d (2 s + 1) (grid + delta) with grid in {-1, 0, 1} and delta = +-1/8 (gk_iq1_delta),
+ * that is d / 8 times the integer (2 s + 1) (8 grid +- 1). The sum over 8 values of grid entry
+ * e (byte j: value j as int8) with the delta's sign `minus` of (8 grid +- 1) * xq: */
+static inline int32_t gk_qd_iq1_8(uint64_t e, bool minus, const int8_t *xqs)
+{
+    int32_t sum = 0;
+    for (int j = 0; j < 8; j++)
+        sum += (8 * (int8_t)(uint8_t)(e >> (8 * j)) + (minus ? -1 : 1)) * xqs[j];
+    return sum;
+}
+
+/* IQ1_S: group g's u16 word h = qh[2 g..]: the top index bits of its l-th 8 values in bits
+ * 3 l.., s in bits 12..14, the delta's sign in bit 15; the index low bits are qs[4 g + l].
+ * isum = sum over g of (2 s + 1) * (sum of its four 8-value runs), |isum| <= 8 * 15 * 32 * 9 *
+ * 127 < 2^23; then the K-quants' f32 step with d_w = d * 0.125f (exact). */
+static float gk_qd_row_iq1_s(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_iq1_s *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0;
+        for (int g = 0; g < 8; g++) {
+            const unsigned h = gk_iq_u16(b[i].qh + 2 * g);
+            int32_t sub = 0;
+            for (int l = 0; l < 4; l++) {
+                const unsigned index = b[i].qs[4 * g + l] | ((h >> (3 * l)) & 7u) << 8;
+                sub += gk_qd_iq1_8(gk_iq1s_grid[index], h & 0x8000u, x[i].qs + 32 * g + 8 * l);
+            }
+            isum += (int32_t)(2 * ((h >> 12) & 7u) + 1) * sub;
+        }
+        const float d = gk_f32_from_f16_bits(gk_iq_u16(b[i].d)) * 0.125f;
+        acc = gk_qdot_kquant_step(acc, d, 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
+/* IQ1_M: the 16-value half p (0, 1) of group g has the 3-bit scale bits 6 (g % 2) + 3 p.. of
+ * the u16 scales word g / 2, and the qh byte 2 g + p: its low nibble for the first 8 values,
+ * its high nibble for the second, each 3 index bits and the delta's sign (bit 3). isum as for
+ * IQ1_S per half, then the f32 step with d_w = d * 0.125f, d the f16 assembled from the top
+ * nibbles of the scale words. */
+static float gk_qd_row_iq1_m(const void *w, const void *xq, size_t n_blocks)
+{
+    const gk_block_iq1_m *b = w;
+    const gk_block_q8_k *x = xq;
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32_t isum = 0;
+        for (int g = 0; g < 8; g++) {
+            const unsigned sw = gk_iq_u16(b[i].scales + 2 * (g / 2)) >> (6 * (g % 2));
+            for (int p = 0; p < 2; p++) {
+                const unsigned h = b[i].qh[2 * g + p];
+                int32_t sub = 0;
+                for (int r = 0; r < 2; r++) {
+                    const unsigned nib = h >> (4 * r);
+                    const unsigned index = b[i].qs[4 * g + 2 * p + r] | (nib & 7u) << 8;
+                    sub += gk_qd_iq1_8(gk_iq1s_grid[index], nib & 8u,
+                                       x[i].qs + 32 * g + 16 * p + 8 * r);
+                }
+                isum += (int32_t)(2 * ((sw >> (3 * p)) & 7u) + 1) * sub;
+            }
+        }
+        const float d = gk_f32_from_f16_bits(gk_iq1_m_scale_bits(&b[i])) * 0.125f;
+        acc = gk_qdot_kquant_step(acc, d, 0.0f, x[i].d, isum, 0);
+    }
+    return acc;
+}
+
 /* ---- the row loops ------------------------------------------------------------------------- */
 
 #define GK_QDOT_IQ3_SCALAR(fmt)                                                                  \
@@ -120,3 +228,6 @@ static float gk_qd_row_iq3_s(const void *w, const void *xq, size_t n_blocks)
 GK_QDOT_IQ3_SCALAR(iq4_nl)
 GK_QDOT_IQ3_SCALAR(iq3_xxs)
 GK_QDOT_IQ3_SCALAR(iq3_s)
+GK_QDOT_IQ3_SCALAR(tq1_0)
+GK_QDOT_IQ3_SCALAR(iq1_s)
+GK_QDOT_IQ3_SCALAR(iq1_m)

@@ -188,6 +188,59 @@ static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8
                                0);
 }
 
+/* ---- TQ1_0 against Q8_K -------------------------------------------------------------------- */
+
+/* The base-3 digits of 32 bytes q, byte j shifted by the multiplier byte j of mul (3^n: digit
+ * n): ((q * mul) mod 256 * 3) >> 8 per byte, in 16-bit lanes. Even bytes: the low byte of the
+ * 16-bit product is (q * mul) mod 256, and the high half of it times 768 is the digit. Odd
+ * bytes: with the even byte cleared, the product's high byte is (q * mul) mod 256 and the
+ * high half of the product times 3 the digit. */
+static inline __m256i gk_qi_tq1_digits(__m256i q, __m256i mul)
+{
+    const __m256i low_byte = _mm256_set1_epi16(0x00FF);
+    const __m256i even = _mm256_and_si256(_mm256_mullo_epi16(q, mul), low_byte);
+    const __m256i odd =
+        _mm256_mullo_epi16(_mm256_andnot_si256(low_byte, q), _mm256_srli_epi16(mul, 8));
+    return _mm256_or_si256(_mm256_mulhi_epu16(even, _mm256_set1_epi16(768)),
+                           _mm256_slli_epi16(_mm256_mulhi_epu16(odd, _mm256_set1_epi16(3)), 8));
+}
+
+/* The eight 32-value runs of the block in element order: five of qs[0..31] (digit n against
+ * elements 32 n..), two of qs[32..47] with digits n, n + 1 in the two 128-bit halves (elements
+ * 160 + 16 n..), and a last one of qs[32..47]'s digit 4 with qh's 16 values (4 copies of
+ * qh[0..3] times 3^n for elements 240 + 4 n..). The digits (0..2) meet the activation in
+ * vpmaddubsw; the eight int16 pair sums stay below 8 * 2 * 2 * 127 (no overflow) before one
+ * vpmaddwd; the -1 of every value comes out through the activation's total. */
+static inline float gk_qi_tq1_0_block(const gk_block_tq1_0 *b, const gk_block_q8_k *x, float acc)
+{
+    const __m256i q = _mm256_loadu_si256((const __m256i *)b->qs);
+    const __m256i q16 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(b->qs + 32)));
+    const __m256i tail = _mm256_set_m128i(_mm_set1_epi32((int)gk_iq_u32(b->qh)),
+                                          _mm_loadu_si128((const __m128i *)(b->qs + 32)));
+    const __m256i runs[8] = {
+        gk_qi_tq1_digits(q, _mm256_set1_epi8(1)),
+        gk_qi_tq1_digits(q, _mm256_set1_epi8(3)),
+        gk_qi_tq1_digits(q, _mm256_set1_epi8(9)),
+        gk_qi_tq1_digits(q, _mm256_set1_epi8(27)),
+        gk_qi_tq1_digits(q, _mm256_set1_epi8(81)),
+        gk_qi_tq1_digits(q16, _mm256_set_m128i(_mm_set1_epi8(3), _mm_set1_epi8(1))),
+        gk_qi_tq1_digits(q16, _mm256_set_m128i(_mm_set1_epi8(27), _mm_set1_epi8(9))),
+        gk_qi_tq1_digits(tail, _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81,
+                                                81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27,
+                                                27, 27, 27)),
+    };
+    __m256i pairs = _mm256_setzero_si256();
+    for (int k = 0; k < 8; k++)
+        pairs = _mm256_add_epi16(
+            pairs,
+            _mm256_maddubs_epi16(runs[k], _mm256_loadu_si256((const __m256i *)(x->qs + 32 * k))));
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const int32_t total =
+        gk_qi_hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums), ones16));
+    return gk_qdot_kquant_step(acc, gk_qi_h2f(b->d.bits), 0.0f, x->d,
+                               gk_qi_hsum_i32(_mm256_madd_epi16(pairs, ones16)) - total, 0);
+}
+
 /* Formats with one f32 step per super-block: the accumulator is a float. */
 #define GK_QI_ROW_KQ(fmt, wblock)                                                          \
     static float gk_qi_row_##fmt(const wblock *b, const gk_block_q8_k *x, size_t n_blocks) \
@@ -201,6 +254,7 @@ static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8
     }
 GK_QI_ROW_KQ(iq3_xxs, gk_block_iq3_xxs)
 GK_QI_ROW_KQ(iq3_s, gk_block_iq3_s)
+GK_QI_ROW_KQ(tq1_0, gk_block_tq1_0)
 
 /* ---- the row loops: one weight row at a time (contiguous, streamed in one run) -------------- */
 
@@ -216,3 +270,4 @@ GK_QI_ROW_KQ(iq3_s, gk_block_iq3_s)
 GK_QI_ROWS(iq4_nl, gk_block_iq4_nl, gk_block_q8_0)
 GK_QI_ROWS(iq3_xxs, gk_block_iq3_xxs, gk_block_q8_k)
 GK_QI_ROWS(iq3_s, gk_block_iq3_s, gk_block_q8_k)
+GK_QI_ROWS(tq1_0, gk_block_tq1_0, gk_block_q8_k)
