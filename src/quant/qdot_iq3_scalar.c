@@ -10,15 +10,27 @@
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
+/* The f32 steps of every kernel in this file: four partial sums, block i adding
+ *   acc[i % 4] += (d_w * d_x) * (float)isum
+ * (d_w the weight block's scale as its format defines it below, d_x the activation block's),
+ * and the row's result (acc[0] + acc[1]) + (acc[2] + acc[3]). Four independent chains let a
+ * SIMD tier reduce four blocks' sums together and keep the partial sums in four lanes, and
+ * still give these bits. */
+static inline void gk_qd_acc4_add(float acc[4], size_t i, float d_w, float d_x, int32_t isum)
+{
+    acc[i % 4] += d_w * d_x * (float)isum;
+}
+
+static inline float gk_qd_acc4_result(const float acc[4])
+{
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
 /* ---- IQ4_NL against Q8_0 ------------------------------------------------------------------ */
 
 /* Element l < 16 of a block is the non-linear value of the low nibble of qs[l], element l + 16
  * that of its high nibble; |value| <= 127, so a block's sum is below 32 * 127 * 127 in size.
- *
- * The f32 steps: four partial sums, block i going to acc[i % 4] as
- *   acc[i % 4] += (d_w * d_x) * (float)isum,
- * and the row's result (acc[0] + acc[1]) + (acc[2] + acc[3]). Four independent chains let a
- * SIMD tier keep them in four lanes and still give these bits. */
+ * d_w is the block's f16 scale. */
 static float gk_qd_row_iq4_nl(const void *w, const void *xq, size_t n_blocks)
 {
     const gk_block_iq4_nl *b = w;
@@ -31,10 +43,10 @@ static float gk_qd_row_iq4_nl(const void *w, const void *xq, size_t n_blocks)
             isum +=
                 gk_iq4nl_values[q & 0xF] * x[i].qs[l] + gk_iq4nl_values[q >> 4] * x[i].qs[16 + l];
         }
-        const float d = gk_f32_from_f16_bits(gk_iq_u16(b[i].d)) * gk_f32_from_f16(x[i].d);
-        acc[i % 4] += d * (float)isum;
+        gk_qd_acc4_add(acc, i, gk_f32_from_f16_bits(gk_iq_u16(b[i].d)), gk_f32_from_f16(x[i].d),
+                       isum);
     }
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    return gk_qd_acc4_result(acc);
 }
 
 /* ---- IQ3_XXS and IQ3_S against Q8_K ------------------------------------------------------- */
@@ -55,13 +67,13 @@ static inline int32_t gk_qd_iq3_8(uint32_t a, uint32_t b, unsigned signs, const 
  * and the grid entries of qs[8 g + k]; values 8 l..8 l + 7 of the group take the sign bits
  * gk_iq_ksigns[(word >> 7 l) & 127]. value = d (2 s + 1) / 4 grid sign, so per super-block
  *   isum = sum over g of (2 s + 1) * (sum of grid * sign * xq over the group)
- * (|isum| <= 8 * 31 * 32 * 62 * 127 < 2^26) and the K-quants' f32 step with d_w = d * 0.25f
+ * (|isum| <= 8 * 31 * 32 * 62 * 127 < 2^26) and d_w = d * 0.25f
  * (exact: a power of two times an f16 value). */
 static float gk_qd_row_iq3_xxs(const void *w, const void *xq, size_t n_blocks)
 {
     const gk_block_iq3_xxs *b = w;
     const gk_block_q8_k *x = xq;
-    float acc = 0.0f;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < n_blocks; i++) {
         int32_t isum = 0;
         for (int g = 0; g < 8; g++) {
@@ -75,20 +87,20 @@ static float gk_qd_row_iq3_xxs(const void *w, const void *xq, size_t n_blocks)
             isum += (int32_t)(2 * (word >> 28) + 1) * sub;
         }
         const float d = gk_f32_from_f16_bits(gk_iq_u16(b[i].d)) * 0.25f;
-        acc = gk_qdot_kquant_step(acc, d, 0.0f, x[i].d, isum, 0);
+        gk_qd_acc4_add(acc, i, d, x[i].d, isum);
     }
-    return acc;
+    return gk_qd_acc4_result(acc);
 }
 
 /* IQ3_S: group g has the scale s = nibble g % 2 of scales[g / 2] and the grid entries
  * qs[8 g + k] | (bit k of qh[g]) << 8; values 8 l.. of the group take the sign bits
- * signs[4 g + l]. value = d (2 s + 1) grid sign: isum as for IQ3_XXS (|isum| < 2^23), then the
- * K-quants' f32 step with d_w = d. */
+ * signs[4 g + l]. value = d (2 s + 1) grid sign: isum as for IQ3_XXS (|isum| < 2^23), and d_w = d.
+ */
 static float gk_qd_row_iq3_s(const void *w, const void *xq, size_t n_blocks)
 {
     const gk_block_iq3_s *b = w;
     const gk_block_q8_k *x = xq;
-    float acc = 0.0f;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < n_blocks; i++) {
         int32_t isum = 0;
         for (int g = 0; g < 8; g++) {
@@ -103,10 +115,9 @@ static float gk_qd_row_iq3_s(const void *w, const void *xq, size_t n_blocks)
             const int s = (b[i].scales[g / 2] >> (4 * (g % 2))) & 0xF;
             isum += (2 * s + 1) * sub;
         }
-        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16_bits(gk_iq_u16(b[i].d)), 0.0f, x[i].d, isum,
-                                  0);
+        gk_qd_acc4_add(acc, i, gk_f32_from_f16_bits(gk_iq_u16(b[i].d)), x[i].d, isum);
     }
-    return acc;
+    return gk_qd_acc4_result(acc);
 }
 
 /* ---- TQ1_0 against Q8_K -------------------------------------------------------------------- */
@@ -121,12 +132,12 @@ static inline int gk_qd_tq1_digit(uint8_t q, int n)
 
 /* Element 32 n + m (m < 32) is digit n of qs[m], element 160 + 16 n + m (m < 16) digit n of
  * qs[32 + m], element 240 + 4 n + j digit n of qh[j]; value (digit - 1) d. isum is the sum of
- * (digit - 1) * xq (|isum| <= 256 * 127), then the K-quants' f32 step. */
+ * (digit - 1) * xq (|isum| <= 256 * 127), and d_w = d. */
 static float gk_qd_row_tq1_0(const void *w, const void *xq, size_t n_blocks)
 {
     const gk_block_tq1_0 *b = w;
     const gk_block_q8_k *x = xq;
-    float acc = 0.0f;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < n_blocks; i++) {
         const int8_t *xqs = x[i].qs;
         int32_t isum = 0;
@@ -139,9 +150,9 @@ static float gk_qd_row_tq1_0(const void *w, const void *xq, size_t n_blocks)
         for (int n = 0; n < 4; n++)
             for (int j = 0; j < 4; j++)
                 isum += (gk_qd_tq1_digit(b[i].qh[j], n) - 1) * xqs[240 + 4 * n + j];
-        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
+        gk_qd_acc4_add(acc, i, gk_f32_from_f16(b[i].d), x[i].d, isum);
     }
-    return acc;
+    return gk_qd_acc4_result(acc);
 }
 
 /* ---- IQ1_S and IQ1_M against Q8_K ---------------------------------------------------------- */
@@ -160,12 +171,12 @@ static inline int32_t gk_qd_iq1_8(uint64_t e, bool minus, const int8_t *xqs)
 /* IQ1_S: group g's u16 word h = qh[2 g..]: the top index bits of its l-th 8 values in bits
  * 3 l.., s in bits 12..14, the delta's sign in bit 15; the index low bits are qs[4 g + l].
  * isum = sum over g of (2 s + 1) * (sum of its four 8-value runs), |isum| <= 8 * 15 * 32 * 9 *
- * 127 < 2^23; then the K-quants' f32 step with d_w = d * 0.125f (exact). */
+ * 127 < 2^23; and d_w = d * 0.125f (exact). */
 static float gk_qd_row_iq1_s(const void *w, const void *xq, size_t n_blocks)
 {
     const gk_block_iq1_s *b = w;
     const gk_block_q8_k *x = xq;
-    float acc = 0.0f;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < n_blocks; i++) {
         int32_t isum = 0;
         for (int g = 0; g < 8; g++) {
@@ -178,21 +189,21 @@ static float gk_qd_row_iq1_s(const void *w, const void *xq, size_t n_blocks)
             isum += (int32_t)(2 * ((h >> 12) & 7u) + 1) * sub;
         }
         const float d = gk_f32_from_f16_bits(gk_iq_u16(b[i].d)) * 0.125f;
-        acc = gk_qdot_kquant_step(acc, d, 0.0f, x[i].d, isum, 0);
+        gk_qd_acc4_add(acc, i, d, x[i].d, isum);
     }
-    return acc;
+    return gk_qd_acc4_result(acc);
 }
 
 /* IQ1_M: the 16-value half p (0, 1) of group g has the 3-bit scale bits 6 (g % 2) + 3 p.. of
  * the u16 scales word g / 2, and the qh byte 2 g + p: its low nibble for the first 8 values,
  * its high nibble for the second, each 3 index bits and the delta's sign (bit 3). isum as for
- * IQ1_S per half, then the f32 step with d_w = d * 0.125f, d the f16 assembled from the top
+ * IQ1_S per half, and d_w = d * 0.125f, d the f16 assembled from the top
  * nibbles of the scale words. */
 static float gk_qd_row_iq1_m(const void *w, const void *xq, size_t n_blocks)
 {
     const gk_block_iq1_m *b = w;
     const gk_block_q8_k *x = xq;
-    float acc = 0.0f;
+    float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < n_blocks; i++) {
         int32_t isum = 0;
         for (int g = 0; g < 8; g++) {
@@ -210,9 +221,9 @@ static float gk_qd_row_iq1_m(const void *w, const void *xq, size_t n_blocks)
             }
         }
         const float d = gk_f32_from_f16_bits(gk_iq1_m_scale_bits(&b[i])) * 0.125f;
-        acc = gk_qdot_kquant_step(acc, d, 0.0f, x[i].d, isum, 0);
+        gk_qd_acc4_add(acc, i, d, x[i].d, isum);
     }
-    return acc;
+    return gk_qd_acc4_result(acc);
 }
 
 /* ---- the row loops ------------------------------------------------------------------------- */

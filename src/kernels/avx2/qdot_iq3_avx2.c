@@ -142,8 +142,7 @@ static inline __m256i gk_qi_iq3_xxs_signs(__m256i words)
     return _mm256_or_si256(codes, parity);
 }
 
-static inline float
-gk_qi_iq3_xxs_block(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, float acc)
+static inline __m256i gk_qi_iq3_xxs_sums(const gk_block_iq3_xxs *b, const gk_block_q8_k *x)
 {
     const __m256i words = _mm256_loadu_si256((const __m256i *)(b->qs + 64));
     uint32_t signs[8];
@@ -160,12 +159,11 @@ gk_qi_iq3_xxs_block(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, float acc
         isum_v = _mm256_add_epi32(isum_v,
                                   gk_qi_iq3_group(grid, &signs[g], &scales16[g], x->qs + 32 * g));
     }
-    const float d = gk_qi_h2f(gk_iq_u16(b->d)) * 0.25f;
-    return gk_qdot_kquant_step(acc, d, 0.0f, x->d, gk_qi_hsum_i32(isum_v), 0);
+    return isum_v;
 }
 
 /* IQ3_S: the 9th bit of grid index k of group g is bit k of qh[g]. */
-static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8_k *x, float acc)
+static inline __m256i gk_qi_iq3_s_sums(const gk_block_iq3_s *b, const gk_block_q8_k *x)
 {
     const __m256i nibbles = _mm256_srlv_epi32(_mm256_set1_epi32((int)gk_iq_u32(b->scales)),
                                               _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28));
@@ -184,77 +182,191 @@ static inline float gk_qi_iq3_s_block(const gk_block_iq3_s *b, const gk_block_q8
         isum_v =
             _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, &scales16[g], x->qs + 32 * g));
     }
-    return gk_qdot_kquant_step(acc, gk_qi_h2f(gk_iq_u16(b->d)), 0.0f, x->d, gk_qi_hsum_i32(isum_v),
-                               0);
+    return isum_v;
 }
 
 /* ---- TQ1_0 against Q8_K -------------------------------------------------------------------- */
 
-/* The base-3 digits of 32 bytes q, byte j shifted by the multiplier byte j of mul (3^n: digit
- * n): ((q * mul) mod 256 * 3) >> 8 per byte, in 16-bit lanes. Even bytes: the low byte of the
- * 16-bit product is (q * mul) mod 256, and the high half of it times 768 is the digit. Odd
- * bytes: with the even byte cleared, the product's high byte is (q * mul) mod 256 and the
- * high half of the product times 3 the digit. */
-static inline __m256i gk_qi_tq1_digits(__m256i q, __m256i mul)
+/* TQ1_0's digits (src/quant/ternary.c): digit n of a byte q is (3 s) >> 8 with s = 3^n q modulo
+ * 256, which is [s >= 86] + [s >= 171]. The kernel keeps s with its top bit flipped, f = s + 128
+ * modulo 256: signed compares of f order s as unsigned values, and 3 f = 3 s + 128 modulo 256
+ * is again the flipped form of 3 s, so the next digit's f is 3 f (two byte additions). */
+static inline __m256i gk_qi_tq1_digit(__m256i f)
 {
-    const __m256i low_byte = _mm256_set1_epi16(0x00FF);
-    const __m256i even = _mm256_and_si256(_mm256_mullo_epi16(q, mul), low_byte);
-    const __m256i odd =
-        _mm256_mullo_epi16(_mm256_andnot_si256(low_byte, q), _mm256_srli_epi16(mul, 8));
-    return _mm256_or_si256(_mm256_mulhi_epu16(even, _mm256_set1_epi16(768)),
-                           _mm256_slli_epi16(_mm256_mulhi_epu16(odd, _mm256_set1_epi16(3)), 8));
+    const __m256i ge86 = _mm256_cmpgt_epi8(f, _mm256_set1_epi8(85 - 128));
+    const __m256i ge171 = _mm256_cmpgt_epi8(f, _mm256_set1_epi8(170 - 128));
+    return _mm256_sub_epi8(_mm256_sub_epi8(_mm256_setzero_si256(), ge86), ge171);
+}
+
+static inline __m256i gk_qi_times3(__m256i f)
+{
+    return _mm256_add_epi8(f, _mm256_add_epi8(f, f));
+}
+
+static inline __m128i gk_qi_times3_128(__m128i f)
+{
+    return _mm_add_epi8(f, _mm_add_epi8(f, f));
 }
 
 /* The eight 32-value runs of the block in element order: five of qs[0..31] (digit n against
  * elements 32 n..), two of qs[32..47] with digits n, n + 1 in the two 128-bit halves (elements
- * 160 + 16 n..), and a last one of qs[32..47]'s digit 4 with qh's 16 values (4 copies of
- * qh[0..3] times 3^n for elements 240 + 4 n..). The digits (0..2) meet the activation in
- * vpmaddubsw; the eight int16 pair sums stay below 8 * 2 * 2 * 127 (no overflow) before one
- * vpmaddwd; the -1 of every value comes out through the activation's total. */
-static inline float gk_qi_tq1_0_block(const gk_block_tq1_0 *b, const gk_block_q8_k *x, float acc)
+ * 160 + 16 n..), and a last one of qs[32..47]'s digit 4 with qh's 16 values (elements
+ * 240 + 4 n + j: digit n of qh[j]). The digits (0..2) meet the activation in vpmaddubsw; the
+ * eight int16 pair sums stay below 8 * 2 * 2 * 127 (no overflow) before one vpmaddwd; the -1
+ * of every value comes out through the activation's total. */
+static inline __m256i gk_qi_tq1_0_sums(const gk_block_tq1_0 *b, const gk_block_q8_k *x)
 {
-    const __m256i q = _mm256_loadu_si256((const __m256i *)b->qs);
-    const __m256i q16 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(b->qs + 32)));
-    const __m256i tail = _mm256_set_m128i(_mm_set1_epi32((int)gk_iq_u32(b->qh)),
-                                          _mm_loadu_si128((const __m128i *)(b->qs + 32)));
-    const __m256i runs[8] = {
-        gk_qi_tq1_digits(q, _mm256_set1_epi8(1)),
-        gk_qi_tq1_digits(q, _mm256_set1_epi8(3)),
-        gk_qi_tq1_digits(q, _mm256_set1_epi8(9)),
-        gk_qi_tq1_digits(q, _mm256_set1_epi8(27)),
-        gk_qi_tq1_digits(q, _mm256_set1_epi8(81)),
-        gk_qi_tq1_digits(q16, _mm256_set_m128i(_mm_set1_epi8(3), _mm_set1_epi8(1))),
-        gk_qi_tq1_digits(q16, _mm256_set_m128i(_mm_set1_epi8(27), _mm_set1_epi8(9))),
-        gk_qi_tq1_digits(tail, _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81,
-                                                81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27,
-                                                27, 27, 27)),
-    };
+    const __m256i flip = _mm256_set1_epi8(-128);
+    __m256i runs[8];
+    __m256i f = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), flip);
+    for (int n = 0; n < 5; n++, f = gk_qi_times3(f))
+        runs[n] = gk_qi_tq1_digit(f);
+    /* qs[32..47] in both halves, the high half one digit further */
+    const __m128i f16 =
+        _mm_xor_si128(_mm_loadu_si128((const __m128i *)(b->qs + 32)), _mm256_castsi256_si128(flip));
+    f = _mm256_set_m128i(gk_qi_times3_128(f16), f16);
+    for (int k = 5; k < 7; k++, f = gk_qi_times3(gk_qi_times3(f)))
+        runs[k] = gk_qi_tq1_digit(f);
+    /* f now holds digit 4 of qs[32..47] in its low half; the high half: qh[0..3] shifted by
+     * 0, 1, 2, 3 digits */
+    const __m128i h0 =
+        _mm_xor_si128(_mm_set1_epi32((int)gk_iq_u32(b->qh)), _mm256_castsi256_si128(flip));
+    const __m128i h1 = gk_qi_times3_128(h0), h2 = gk_qi_times3_128(h1), h3 = gk_qi_times3_128(h2);
+    const __m128i tail =
+        _mm_blend_epi32(_mm_blend_epi32(h0, h1, 0x2), _mm_blend_epi32(h2, h3, 0x8), 0xC);
+    runs[7] = gk_qi_tq1_digit(_mm256_inserti128_si256(f, tail, 1));
     __m256i pairs = _mm256_setzero_si256();
     for (int k = 0; k < 8; k++)
         pairs = _mm256_add_epi16(
             pairs,
             _mm256_maddubs_epi16(runs[k], _mm256_loadu_si256((const __m256i *)(x->qs + 32 * k))));
+    /* minus the activation's total (the -1 of every value), then one reduction */
+    const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
     const __m256i ones16 = _mm256_set1_epi16(1);
-    const int32_t total =
-        gk_qi_hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums), ones16));
-    return gk_qdot_kquant_step(acc, gk_qi_h2f(b->d.bits), 0.0f, x->d,
-                               gk_qi_hsum_i32(_mm256_madd_epi16(pairs, ones16)) - total, 0);
+    const __m256i sums =
+        _mm256_sub_epi32(_mm256_madd_epi16(pairs, ones16), _mm256_madd_epi16(bsums, ones16));
+    return sums;
 }
 
-/* Formats with one f32 step per super-block: the accumulator is a float. */
-#define GK_QI_ROW_KQ(fmt, wblock)                                                          \
+/* ---- IQ1_S and IQ1_M against Q8_K ---------------------------------------------------------- */
+
+/* Eight int32 sums of 32 values given as four 8-value grid entries e (int8 -1, 0, 1), the
+ * delta's sign bytes `delta` (+-1 per value) and the int16 scales of the pairs: each value is
+ * the integer 8 grid + delta in -9..9, met with the activation through the sign trick. */
+static inline __m256i
+gk_qi_iq1_run32(__m256i grid, __m256i delta, __m256i scales, const int8_t *xqs)
+{
+    const __m256i w = _mm256_add_epi8(_mm256_sign_epi8(_mm256_set1_epi8(8), grid), delta);
+    const __m256i xv = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)xqs), w);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), xv), scales);
+}
+
+/* IQ1_S (layout: qdot_iq3_scalar.c): index l of group g is qs[4 g + l] with bits 3 l.. of the
+ * group's u16 word above it. */
+static inline __m256i gk_qi_iq1_s_sums(const gk_block_iq1_s *b, const gk_block_q8_k *x)
+{
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int g = 0; g < 8; g++) {
+        const unsigned h = gk_iq_u16(b->qh + 2 * g);
+        const uint8_t *q = b->qs + 4 * g;
+        const __m256i grid = _mm256_setr_epi64x((long long)gk_iq1s_grid[q[0] | (h << 8 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[1] | (h << 5 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[2] | (h << 2 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[3] | (h >> 1 & 0x700)]);
+        const __m256i delta = _mm256_set1_epi8(h & 0x8000u ? -1 : 1);
+        const __m256i scale = _mm256_set1_epi16((short)(2 * ((h >> 12) & 7u) + 1));
+        isum_v = _mm256_add_epi32(isum_v, gk_qi_iq1_run32(grid, delta, scale, x->qs + 32 * g));
+    }
+    return isum_v;
+}
+
+/* IQ1_M: the two 16-value halves of group g take their qh byte (a nibble per 8 values: 3 index
+ * bits and the delta's sign) and 3-bit scale each; the halves are the two 128-bit lanes. */
+static inline __m256i gk_qi_iq1_m_sums(const gk_block_iq1_m *b, const gk_block_q8_k *x)
+{
+    const long long plus = 0x0101010101010101ll, minus = -1ll;
+    __m256i isum_v = _mm256_setzero_si256();
+    for (int g = 0; g < 8; g++) {
+        const unsigned sw = gk_iq_u16(b->scales + 2 * (g / 2)) >> (6 * (g % 2));
+        const unsigned h0 = b->qh[2 * g], h1 = b->qh[2 * g + 1];
+        const uint8_t *q = b->qs + 4 * g;
+        const __m256i grid = _mm256_setr_epi64x((long long)gk_iq1s_grid[q[0] | (h0 << 8 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[1] | (h0 << 4 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[2] | (h1 << 8 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[3] | (h1 << 4 & 0x700)]);
+        const __m256i delta =
+            _mm256_setr_epi64x(h0 & 0x08u ? minus : plus, h0 & 0x80u ? minus : plus,
+                               h1 & 0x08u ? minus : plus, h1 & 0x80u ? minus : plus);
+        const __m256i scales = _mm256_set_m128i(_mm_set1_epi16((short)(2 * ((sw >> 3) & 7u) + 1)),
+                                                _mm_set1_epi16((short)(2 * (sw & 7u) + 1)));
+        isum_v = _mm256_add_epi32(isum_v, gk_qi_iq1_run32(grid, delta, scales, x->qs + 32 * g));
+    }
+    return isum_v;
+}
+
+/* ---- the Q8_K formats' f32 steps: four blocks at a time ----------------------------------------
+ */
+
+/* Each format gives gk_qi_<fmt>_sums (eight int32 lanes adding up to a block's isum) and its
+ * d_w as the scalar tier defines it: gk_qi_<fmt>_dw for one block, gk_qi_<fmt>_dw4 for four
+ * (the f16 scale times an exact power-of-two factor). */
+#define GK_QI_DW(fmt, wblock, f16_bits, factor)                                              \
+    static inline float gk_qi_##fmt##_dw(const wblock *b)                                    \
+    {                                                                                        \
+        return gk_qi_h2f(f16_bits(b)) * (factor);                                            \
+    }                                                                                        \
+    static inline __m128 gk_qi_##fmt##_dw4(const wblock *b)                                  \
+    {                                                                                        \
+        return _mm_mul_ps(                                                                   \
+            gk_qi_f16x4(f16_bits(&b[0]), f16_bits(&b[1]), f16_bits(&b[2]), f16_bits(&b[3])), \
+            _mm_set1_ps(factor));                                                            \
+    }
+#define GK_QI_D_FIELD(b) gk_iq_u16((b)->d)
+#define GK_QI_D_TQ1(b)   ((b)->d.bits)
+#define GK_QI_D_IQ1_M(b) gk_iq1_m_scale_bits(b)
+GK_QI_DW(iq3_xxs, gk_block_iq3_xxs, GK_QI_D_FIELD, 0.25f)
+GK_QI_DW(iq3_s, gk_block_iq3_s, GK_QI_D_FIELD, 1.0f)
+GK_QI_DW(tq1_0, gk_block_tq1_0, GK_QI_D_TQ1, 1.0f)
+GK_QI_DW(iq1_s, gk_block_iq1_s, GK_QI_D_FIELD, 0.125f)
+GK_QI_DW(iq1_m, gk_block_iq1_m, GK_QI_D_IQ1_M, 0.125f)
+
+/* Four blocks' sums reduced to one int32 each, lane j from block j. */
+static inline __m128i gk_qi_reduce4(__m256i s0, __m256i s1, __m256i s2, __m256i s3)
+{
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+
+/* The scalar tier's acc[i % 4] += (d_w * d_x) * (float)isum with the four partial sums in the
+ * lanes of one vector, then (acc[0] + acc[1]) + (acc[2] + acc[3]). */
+#define GK_QI_ROW4_Q8K(fmt, wblock)                                                        \
     static float gk_qi_row_##fmt(const wblock *b, const gk_block_q8_k *x, size_t n_blocks) \
     {                                                                                      \
-        float acc = 0.0f;                                                                  \
-        for (size_t i = 0; i < n_blocks; i++) {                                            \
+        __m128 acc = _mm_setzero_ps();                                                     \
+        size_t i = 0;                                                                      \
+        for (; i + 4 <= n_blocks; i += 4) {                                                \
             _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                         \
-            acc = gk_qi_##fmt##_block(&b[i], &x[i], acc);                                  \
+            _mm_prefetch((const char *)&b[i + 2] + 1024, _MM_HINT_T0);                     \
+            const __m128i isum = gk_qi_reduce4(gk_qi_##fmt##_sums(&b[i], &x[i]),           \
+                                               gk_qi_##fmt##_sums(&b[i + 1], &x[i + 1]),   \
+                                               gk_qi_##fmt##_sums(&b[i + 2], &x[i + 2]),   \
+                                               gk_qi_##fmt##_sums(&b[i + 3], &x[i + 3]));  \
+            const __m128 d_x = _mm_setr_ps(x[i].d, x[i + 1].d, x[i + 2].d, x[i + 3].d);    \
+            const __m128 d = _mm_mul_ps(gk_qi_##fmt##_dw4(&b[i]), d_x);                    \
+            acc = _mm_add_ps(acc, _mm_mul_ps(d, _mm_cvtepi32_ps(isum)));                   \
         }                                                                                  \
-        return acc;                                                                        \
+        float lanes[4];                                                                    \
+        _mm_storeu_ps(lanes, acc);                                                         \
+        for (; i < n_blocks; i++)                                                          \
+            lanes[i % 4] += gk_qi_##fmt##_dw(&b[i]) * x[i].d *                             \
+                            (float)gk_qi_hsum_i32(gk_qi_##fmt##_sums(&b[i], &x[i]));       \
+        return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);                              \
     }
-GK_QI_ROW_KQ(iq3_xxs, gk_block_iq3_xxs)
-GK_QI_ROW_KQ(iq3_s, gk_block_iq3_s)
-GK_QI_ROW_KQ(tq1_0, gk_block_tq1_0)
+GK_QI_ROW4_Q8K(iq3_xxs, gk_block_iq3_xxs)
+GK_QI_ROW4_Q8K(iq3_s, gk_block_iq3_s)
+GK_QI_ROW4_Q8K(tq1_0, gk_block_tq1_0)
+GK_QI_ROW4_Q8K(iq1_s, gk_block_iq1_s)
+GK_QI_ROW4_Q8K(iq1_m, gk_block_iq1_m)
 
 /* ---- the row loops: one weight row at a time (contiguous, streamed in one run) -------------- */
 
@@ -271,3 +383,5 @@ GK_QI_ROWS(iq4_nl, gk_block_iq4_nl, gk_block_q8_0)
 GK_QI_ROWS(iq3_xxs, gk_block_iq3_xxs, gk_block_q8_k)
 GK_QI_ROWS(iq3_s, gk_block_iq3_s, gk_block_q8_k)
 GK_QI_ROWS(tq1_0, gk_block_tq1_0, gk_block_q8_k)
+GK_QI_ROWS(iq1_s, gk_block_iq1_s, gk_block_q8_k)
+GK_QI_ROWS(iq1_m, gk_block_iq1_m, gk_block_q8_k)
