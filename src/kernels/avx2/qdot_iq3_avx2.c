@@ -262,43 +262,73 @@ gk_qi_iq1_run32(__m256i grid, __m256i delta, __m256i scales, const int8_t *xqs)
 }
 
 /* IQ1_S (layout: qdot_iq3_scalar.c): index l of group g is qs[4 g + l] with bits 3 l.. of the
- * group's u16 word above it. */
+ * group's u16 word h above it. The delta bytes (+-1 in all four bytes) and the odd scales (as
+ * int16 in both halves) of the eight groups are computed in one vector each, stored, and
+ * broadcast from memory per group. */
 static inline __m256i gk_qi_iq1_s_sums(const gk_block_iq1_s *b, const gk_block_q8_k *x)
 {
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)b->qh));
+    int32_t deltas[8], scales[8];
+    _mm256_storeu_si256((__m256i *)deltas,
+                        _mm256_or_si256(_mm256_srai_epi32(_mm256_slli_epi32(h, 16), 31),
+                                        _mm256_set1_epi32(0x01010101)));
+    const __m256i odd = _mm256_or_si256(
+        _mm256_and_si256(_mm256_srli_epi32(h, 11), _mm256_set1_epi32(0xE)), _mm256_set1_epi32(1));
+    _mm256_storeu_si256((__m256i *)scales, _mm256_or_si256(odd, _mm256_slli_epi32(odd, 16)));
     __m256i isum_v = _mm256_setzero_si256();
     for (int g = 0; g < 8; g++) {
-        const unsigned h = gk_iq_u16(b->qh + 2 * g);
+        const unsigned hg = gk_iq_u16(b->qh + 2 * g);
         const uint8_t *q = b->qs + 4 * g;
-        const __m256i grid = _mm256_setr_epi64x((long long)gk_iq1s_grid[q[0] | (h << 8 & 0x700)],
-                                                (long long)gk_iq1s_grid[q[1] | (h << 5 & 0x700)],
-                                                (long long)gk_iq1s_grid[q[2] | (h << 2 & 0x700)],
-                                                (long long)gk_iq1s_grid[q[3] | (h >> 1 & 0x700)]);
-        const __m256i delta = _mm256_set1_epi8(h & 0x8000u ? -1 : 1);
-        const __m256i scale = _mm256_set1_epi16((short)(2 * ((h >> 12) & 7u) + 1));
-        isum_v = _mm256_add_epi32(isum_v, gk_qi_iq1_run32(grid, delta, scale, x->qs + 32 * g));
+        const __m256i grid = _mm256_setr_epi64x((long long)gk_iq1s_grid[q[0] | (hg << 8 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[1] | (hg << 5 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[2] | (hg << 2 & 0x700)],
+                                                (long long)gk_iq1s_grid[q[3] | (hg >> 1 & 0x700)]);
+        isum_v = _mm256_add_epi32(
+            isum_v,
+            gk_qi_iq1_run32(grid, _mm256_broadcastd_epi32(_mm_loadu_si32(&deltas[g])),
+                            _mm256_broadcastd_epi32(_mm_loadu_si32(&scales[g])), x->qs + 32 * g));
     }
     return isum_v;
 }
 
 /* IQ1_M: the two 16-value halves of group g take their qh byte (a nibble per 8 values: 3 index
- * bits and the delta's sign) and 3-bit scale each; the halves are the two 128-bit lanes. */
+ * bits and the delta's sign in bit 3) and 3-bit scale each; the halves are the two 128-bit
+ * lanes. The delta bytes come from the two qh bytes spread over their runs by vpshufb. */
 static inline __m256i gk_qi_iq1_m_sums(const gk_block_iq1_m *b, const gk_block_q8_k *x)
 {
-    const long long plus = 0x0101010101010101ll, minus = -1ll;
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1,
+                                            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m256i sign_bit =
+        _mm256_setr_epi64x(0x0808080808080808ll, (long long)0x8080808080808080ull,
+                           0x0808080808080808ll, (long long)0x8080808080808080ull);
+    /* per group g (32-bit lane g): the scale word g / 2 shifted by 6 (g % 2), then the two
+     * halves' odd scales as int16 pairs (first half low) */
+    const __m128i words = _mm_loadl_epi64((const __m128i *)b->scales);
+    const __m256i sw = _mm256_srlv_epi32(_mm256_cvtepu16_epi32(_mm_unpacklo_epi16(words, words)),
+                                         _mm256_setr_epi32(0, 6, 0, 6, 0, 6, 0, 6));
+    const __m256i three_bits = _mm256_set1_epi32(7), one = _mm256_set1_epi32(1);
+    const __m256i odd0 =
+        _mm256_or_si256(_mm256_slli_epi32(_mm256_and_si256(sw, three_bits), 1), one);
+    const __m256i odd1 = _mm256_or_si256(
+        _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(sw, 3), three_bits), 1), one);
+    int32_t scale_pairs[8];
+    _mm256_storeu_si256((__m256i *)scale_pairs, _mm256_or_si256(odd0, _mm256_slli_epi32(odd1, 16)));
+    const __m256i by_half = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3,
+                                             2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
     __m256i isum_v = _mm256_setzero_si256();
     for (int g = 0; g < 8; g++) {
-        const unsigned sw = gk_iq_u16(b->scales + 2 * (g / 2)) >> (6 * (g % 2));
         const unsigned h0 = b->qh[2 * g], h1 = b->qh[2 * g + 1];
         const uint8_t *q = b->qs + 4 * g;
         const __m256i grid = _mm256_setr_epi64x((long long)gk_iq1s_grid[q[0] | (h0 << 8 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[1] | (h0 << 4 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[2] | (h1 << 8 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[3] | (h1 << 4 & 0x700)]);
-        const __m256i delta =
-            _mm256_setr_epi64x(h0 & 0x08u ? minus : plus, h0 & 0x80u ? minus : plus,
-                               h1 & 0x08u ? minus : plus, h1 & 0x80u ? minus : plus);
-        const __m256i scales = _mm256_set_m128i(_mm_set1_epi16((short)(2 * ((sw >> 3) & 7u) + 1)),
-                                                _mm_set1_epi16((short)(2 * (sw & 7u) + 1)));
+        const __m256i hbytes =
+            _mm256_shuffle_epi8(_mm256_broadcastw_epi16(_mm_loadu_si16(b->qh + 2 * g)), spread);
+        const __m256i minus = _mm256_cmpeq_epi8(_mm256_and_si256(hbytes, sign_bit), sign_bit);
+        const __m256i delta = _mm256_or_si256(minus, _mm256_set1_epi8(1));
+        const __m256i scales =
+            _mm256_shuffle_epi8(_mm256_broadcastd_epi32(_mm_loadu_si32(&scale_pairs[g])), by_half);
         isum_v = _mm256_add_epi32(isum_v, gk_qi_iq1_run32(grid, delta, scales, x->qs + 32 * g));
     }
     return isum_v;
