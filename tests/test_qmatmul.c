@@ -6,8 +6,8 @@
  *     32, 100 tokens, k from one block to 16384, n with tile tails; weights both from random
  *     bytes (every code and scale pattern that decodes to finite values) and from quantizing
  *     random data;
- *   - the K-quants, TQ2_0, IQ4_XS, AWQ4 and GPTQ4 bit for bit equal to the scalar tier, the others
- *     within the bound;
+ *   - the K-quants, TQ1_0, TQ2_0, IQ4_XS, IQ4_NL, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M, AWQ4 and GPTQ4
+ *     bit for bit equal to the scalar tier, the others within the bound;
  *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
  *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
  *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
