@@ -170,17 +170,28 @@ static inline __m256i gk_qi_iq3_s_sums(const gk_block_iq3_s *b, const gk_block_q
     int32_t scales16[8];
     _mm256_storeu_si256((__m256i *)scales16,
                         gk_qi_odd_scales16(_mm256_and_si256(nibbles, _mm256_set1_epi32(0xF))));
+    /* the 64 grid indices: index i is qs[i] with bit i of qh (a 64-bit string) as its 9th
+     * bit, made 16 at a time with vector operations (cheaper than shifts and masks per index) */
+    uint16_t index[64];
+    const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
+                                          8192, 16384, -32768);
+    for (int j = 0; j < 4; j++) {
+        const __m256i high = _mm256_set1_epi16((short)gk_iq_u16(b->qh + 2 * j));
+        const __m256i ninth = _mm256_and_si256(_mm256_cmpeq_epi16(_mm256_and_si256(high, bit), bit),
+                                               _mm256_set1_epi16(0x100));
+        const __m256i low =
+            _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(b->qs + 16 * j)));
+        _mm256_storeu_si256((__m256i *)(index + 16 * j), _mm256_or_si256(low, ninth));
+    }
     __m256i isum_v = _mm256_setzero_si256();
     for (int g = 0; g < 8; g++) {
-        const uint8_t *q = b->qs + 8 * g, *signs = b->signs + 4 * g;
-        const unsigned h = b->qh[g];
-        const __m256i grid = _mm256_setr_epi32(
-            (int)gk_iq3s_grid[q[0] | (h << 8 & 256)], (int)gk_iq3s_grid[q[1] | (h << 7 & 256)],
-            (int)gk_iq3s_grid[q[2] | (h << 6 & 256)], (int)gk_iq3s_grid[q[3] | (h << 5 & 256)],
-            (int)gk_iq3s_grid[q[4] | (h << 4 & 256)], (int)gk_iq3s_grid[q[5] | (h << 3 & 256)],
-            (int)gk_iq3s_grid[q[6] | (h << 2 & 256)], (int)gk_iq3s_grid[q[7] | (h << 1 & 256)]);
-        isum_v =
-            _mm256_add_epi32(isum_v, gk_qi_iq3_group(grid, signs, &scales16[g], x->qs + 32 * g));
+        const uint16_t *k = index + 8 * g;
+        const __m256i grid = _mm256_setr_epi32((int)gk_iq3s_grid[k[0]], (int)gk_iq3s_grid[k[1]],
+                                               (int)gk_iq3s_grid[k[2]], (int)gk_iq3s_grid[k[3]],
+                                               (int)gk_iq3s_grid[k[4]], (int)gk_iq3s_grid[k[5]],
+                                               (int)gk_iq3s_grid[k[6]], (int)gk_iq3s_grid[k[7]]);
+        isum_v = _mm256_add_epi32(
+            isum_v, gk_qi_iq3_group(grid, b->signs + 4 * g, &scales16[g], x->qs + 32 * g));
     }
     return isum_v;
 }
