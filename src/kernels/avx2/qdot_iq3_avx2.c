@@ -273,20 +273,28 @@ gk_qi_iq1_run32(__m256i grid, __m256i delta, __m256i scales, const int8_t *xqs)
 }
 
 /* IQ1_S (layout: qdot_iq3_scalar.c): index l of group g is qs[4 g + l] with bits 3 l.. of the
- * group's u16 word h above it. The delta bytes (+-1 in all four bytes) and the odd scales (as
- * int16 in both halves) of the eight groups are computed in one vector each, stored, and
- * broadcast from memory per group. */
+ * group's u16 word h above it. With one delta sign per group, the group's sum
+ * (2 s + 1) sum((8 grid + delta) xq) splits into 8 (2 s + 1) sum(grid xq), per group (grid in
+ * -1..1 moved onto xq by vpsign), and delta (2 s + 1) times the group's activation total, for
+ * all groups at once from the activation's 16-value sums. */
 static inline __m256i gk_qi_iq1_s_sums(const gk_block_iq1_s *b, const gk_block_q8_k *x)
 {
     const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)b->qh));
-    int32_t deltas[8], scales[8];
-    _mm256_storeu_si256((__m256i *)deltas,
-                        _mm256_or_si256(_mm256_srai_epi32(_mm256_slli_epi32(h, 16), 31),
-                                        _mm256_set1_epi32(0x01010101)));
     const __m256i odd = _mm256_or_si256(
         _mm256_and_si256(_mm256_srli_epi32(h, 11), _mm256_set1_epi32(0xE)), _mm256_set1_epi32(1));
-    _mm256_storeu_si256((__m256i *)scales, _mm256_or_si256(odd, _mm256_slli_epi32(odd, 16)));
-    __m256i isum_v = _mm256_setzero_si256();
+    /* delta (2 s + 1) as int16 in both halves of lane g, against the group's two bsums */
+    const __m256i delta =
+        _mm256_or_si256(_mm256_srai_epi32(_mm256_slli_epi32(h, 16), 31), _mm256_set1_epi32(1));
+    const __m256i signed_odd =
+        _mm256_and_si256(_mm256_sign_epi32(odd, delta), _mm256_set1_epi32(0xFFFF));
+    __m256i isum_v =
+        _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums),
+                          _mm256_or_si256(signed_odd, _mm256_slli_epi32(signed_odd, 16)));
+    /* 8 (2 s + 1) as int16 in both halves, broadcast per group from memory */
+    int32_t scales[8];
+    const __m256i odd8 = _mm256_slli_epi32(odd, 3);
+    _mm256_storeu_si256((__m256i *)scales, _mm256_or_si256(odd8, _mm256_slli_epi32(odd8, 16)));
+    const __m256i ones = _mm256_set1_epi8(1);
     for (int g = 0; g < 8; g++) {
         const unsigned hg = gk_iq_u16(b->qh + 2 * g);
         const uint8_t *q = b->qs + 4 * g;
@@ -294,10 +302,11 @@ static inline __m256i gk_qi_iq1_s_sums(const gk_block_iq1_s *b, const gk_block_q
                                                 (long long)gk_iq1s_grid[q[1] | (hg << 5 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[2] | (hg << 2 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[3] | (hg >> 1 & 0x700)]);
+        const __m256i gx =
+            _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), grid);
         isum_v = _mm256_add_epi32(
-            isum_v,
-            gk_qi_iq1_run32(grid, _mm256_broadcastd_epi32(_mm_loadu_si32(&deltas[g])),
-                            _mm256_broadcastd_epi32(_mm_loadu_si32(&scales[g])), x->qs + 32 * g));
+            isum_v, _mm256_madd_epi16(_mm256_maddubs_epi16(ones, gx),
+                                      _mm256_broadcastd_epi32(_mm_loadu_si32(&scales[g]))));
     }
     return isum_v;
 }
