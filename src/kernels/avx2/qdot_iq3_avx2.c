@@ -313,14 +313,21 @@ static inline __m256i gk_qi_iq1_s_sums(const gk_block_iq1_s *b, const gk_block_q
 
 /* IQ1_M: the two 16-value halves of group g take their qh byte (a nibble per 8 values: 3 index
  * bits and the delta's sign in bit 3) and 3-bit scale each; the halves are the two 128-bit
- * lanes. The delta bytes come from the two qh bytes spread over their runs by vpshufb. */
+ * lanes. The deltas of the block's 32 runs of 8 (+-1, run i from nibble i of qh) are made in
+ * one vector, stored, and spread over each group's runs by vpshufb. */
 static inline __m256i gk_qi_iq1_m_sums(const gk_block_iq1_m *b, const gk_block_q8_k *x)
 {
-    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1,
-                                            1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-    const __m256i sign_bit =
-        _mm256_setr_epi64x(0x0808080808080808ll, (long long)0x8080808080808080ull,
-                           0x0808080808080808ll, (long long)0x8080808080808080ull);
+    const __m128i qh = _mm_loadu_si128((const __m128i *)b->qh);
+    const __m128i low_sign = _mm_set1_epi8(0x08), high_sign = _mm_set1_epi8(-128);
+    const __m128i minus_lo = _mm_cmpeq_epi8(_mm_and_si128(qh, low_sign), low_sign);
+    const __m128i minus_hi = _mm_cmpeq_epi8(_mm_and_si128(qh, high_sign), high_sign);
+    int8_t run_delta[32];
+    _mm_storeu_si128((__m128i *)run_delta,
+                     _mm_or_si128(_mm_unpacklo_epi8(minus_lo, minus_hi), _mm_set1_epi8(1)));
+    _mm_storeu_si128((__m128i *)(run_delta + 16),
+                     _mm_or_si128(_mm_unpackhi_epi8(minus_lo, minus_hi), _mm_set1_epi8(1)));
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2,
+                                            2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     /* per group g (32-bit lane g): the scale word g / 2 shifted by 6 (g % 2), then the two
      * halves' odd scales as int16 pairs (first half low) */
     const __m128i words = _mm_loadl_epi64((const __m128i *)b->scales);
@@ -343,10 +350,8 @@ static inline __m256i gk_qi_iq1_m_sums(const gk_block_iq1_m *b, const gk_block_q
                                                 (long long)gk_iq1s_grid[q[1] | (h0 << 4 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[2] | (h1 << 8 & 0x700)],
                                                 (long long)gk_iq1s_grid[q[3] | (h1 << 4 & 0x700)]);
-        const __m256i hbytes =
-            _mm256_shuffle_epi8(_mm256_broadcastw_epi16(_mm_loadu_si16(b->qh + 2 * g)), spread);
-        const __m256i minus = _mm256_cmpeq_epi8(_mm256_and_si256(hbytes, sign_bit), sign_bit);
-        const __m256i delta = _mm256_or_si256(minus, _mm256_set1_epi8(1));
+        const __m256i delta =
+            _mm256_shuffle_epi8(_mm256_broadcastd_epi32(_mm_loadu_si32(run_delta + 4 * g)), spread);
         const __m256i scales =
             _mm256_shuffle_epi8(_mm256_broadcastd_epi32(_mm_loadu_si32(&scale_pairs[g])), by_half);
         isum_v = _mm256_add_epi32(isum_v, gk_qi_iq1_run32(grid, delta, scales, x->qs + 32 * g));
