@@ -11,7 +11,8 @@
  * token: the kernels are compute-bound), GFLOP/s counting 2 m n k, % of the widest f32 FMA
  * peak measured by `limits`.
  * Weights come from quantizing random data (formats without a quantizer: random blocks).
- * Formats with a packed layout (gk_qpack: Q4_0) also run from packed weights ("_packed" rows). */
+ * Formats with a packed layout (gk_qpack: Q4_0) also run from packed weights ("_packed" rows).
+ * GKB_QTYPES=IQ4_NL,Q4_K (environment) limits qgemv to the formats named. */
 #include <gllmk/gllmk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,15 +141,18 @@ static bool gkb_q_is_target(gk_qtype t)
            t == GK_QTYPE_IQ4_XS;
 }
 
-/* GKB_QTYPES (environment), a comma-separated list of type names, restricts the qgemv suite to
- * those types (all when unset). */
+/* Whether GKB_QTYPES (comma-separated format names) is unset or names t. */
 static bool gkb_q_selected(gk_qtype t)
 {
-    const char *list = getenv("GKB_QTYPES"), *name = gk_qtype_name(t);
-    if (!list || !*list) return true;
+    const char *p = getenv("GKB_QTYPES");
+    if (!p || !*p) return true;
+    const char *name = gk_qtype_name(t);
     const size_t len = strlen(name);
-    for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0')) return true;
+    for (; *p; p += *p == ',') {
+        const size_t item = strcspn(p, ",");
+        if (item == len && strncmp(p, name, len) == 0) return true;
+        p += item;
+    }
     return false;
 }
 

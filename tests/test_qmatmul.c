@@ -6,7 +6,7 @@
  *     32, 100 tokens, k from one block to 16384, n with tile tails; weights both from random
  *     bytes (every code and scale pattern that decodes to finite values) and from quantizing
  *     random data;
- *   - the K-quants, TQ2_0, IQ2_XXS, IQ2_XS, IQ2_S, IQ4_XS, AWQ4 and GPTQ4 bit for bit equal to the
+ *   - the K-quants, TQ1_0, TQ2_0, the IQ formats, AWQ4 and GPTQ4 bit for bit equal to the
  *     scalar tier, the others within the bound;
  *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
  *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
@@ -118,7 +118,9 @@ static bool same_bits_on_every_tier(gk_qtype t)
 {
     return (t >= GK_QTYPE_Q2_K && t <= GK_QTYPE_Q8_K) || t == GK_QTYPE_TQ2_0 ||
            t == GK_QTYPE_IQ4_XS || t == GK_QTYPE_AWQ4 || t == GK_QTYPE_GPTQ4 ||
-           (t >= GK_QTYPE_IQ2_XXS && t <= GK_QTYPE_IQ2_S);
+           (t >= GK_QTYPE_IQ2_XXS && t <= GK_QTYPE_IQ2_S) || t == GK_QTYPE_IQ4_NL ||
+           t == GK_QTYPE_IQ3_XXS || t == GK_QTYPE_IQ3_S || t == GK_QTYPE_TQ1_0 ||
+           t == GK_QTYPE_IQ1_S || t == GK_QTYPE_IQ1_M;
 }
 
 /* ---- one shape of one format ---------------------------------------------------------------- */
@@ -182,6 +184,7 @@ static void test_formats(void)
         test_shape(&rng, t, 7, 17, 2 * be, false);
         test_shape(&rng, t, 1, 33, 4096, true);
         test_shape(&rng, t, 7, 16, 4096, false);
+        test_shape(&rng, t, 3, 5, 7 * be, false); /* block counts that are not a multiple of 4 */
         if (!small) {
             test_shape(&rng, t, 32, 37, 4096, true);
             test_shape(&rng, t, 1, 19, 16384, false);
