@@ -6,16 +6,16 @@
  * r * gk_qtype_row_bytes(t, k)). Activations and results are f32, row-major.
  *
  * How it computes: each activation row is quantized once per call to the 8-bit form that
- * matches the weights (Q8_K for the K-quants, TQ2_0, IQ2_XXS, IQ2_XS, IQ2_S and IQ4_XS, Q8_0 for
- * the 32-value formats, AWQ4 and GPTQ4, Q8_1 for Q4_1/Q5_1 whose dot needs the block sums), and
- * dotted with the weight blocks in integer arithmetic; per block the integer sum is scaled in f32.
- * Q8_0, Q4_K, Q5_K, Q6_K and IQ4_XS (AVX2) decode each weight block once for four tokens. The
- * formats without an integer dot kernel yet (TQ1_0, IQ1_S, IQ1_M, IQ3_XXS, IQ3_S, IQ4_NL, SQUEEZE)
- * dequantize a block at a time and dot it in f32 against the unquantized activation. From 32 tokens
- * on (for a format with a four-token kernel: from where that kernel was measured slower,
- * src/quant/qdot.h), gk_qgemm instead dequantizes W a panel of rows at a time and multiplies it
- * with the f32 GEMM (gllmk/gemm.h), whose FMA throughput beats decoding every weight block once per
- * token; the activations are then not quantized.
+ * matches the weights (Q8_K for the K-quants, the ternary formats and the 256-value IQ formats,
+ * Q8_0 for the other 32-value formats, IQ4_NL, AWQ4 and GPTQ4, Q8_1 for Q4_1/Q5_1 whose dot needs
+ * the block sums), and dotted with the weight blocks in integer arithmetic; per block the integer
+ * sum is scaled in f32. Q8_0, Q4_K, Q5_K, Q6_K and IQ4_XS (AVX2) decode each weight block once
+ * for four tokens. The formats without an integer dot kernel (Q8_1, SQUEEZE) dequantize a block at
+ * a time and dot it in f32 against the unquantized activation. From 32 tokens on (for a format
+ * with a four-token kernel: from where that kernel was measured slower, src/quant/qdot.h),
+ * gk_qgemm instead dequantizes W a panel of rows at a time and multiplies it with the f32 GEMM
+ * (gllmk/gemm.h), whose FMA throughput beats decoding every weight block once per token; the
+ * activations are then not quantized.
  *
  * Accuracy (tests/test_qmatmul.c checks it against dequantize-then-double on every ISA): with
  * w_i the dequantized weights and x_i the activations, for every output
@@ -25,9 +25,9 @@
  * rounding to the nearest level, half a step, plus Q8_0's f16 scale rounding). Formats on the
  * f32 path have no quantization term; the many-token path has none either, and the GEMM's bound
  * (about k 2^-24 of sum |w_i x_i|) instead of the 2^-20 term. Results are bit-identical for any
- * thread count; across ISAs they are bit-identical for the K-quants, TQ2_0, IQ2_XXS, IQ2_XS,
- * IQ2_S, IQ4_XS, AWQ4 and GPTQ4 (same integer sums, same f32 operations per block) and within the
- * bound for the others (the order of the f32 block sums differs).
+ * thread count; across ISAs they are bit-identical for the K-quants, the ternary and IQ formats,
+ * AWQ4 and GPTQ4 (same integer sums, same f32 operations in the same order) and within the bound
+ * for Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 (the order of the f32 block sums differs).
  *
  * Threads: outputs are split over the pool in fixed chunks of rows; each output is computed by
  * the same sequence of operations whatever the thread count.

@@ -17,9 +17,13 @@
  * - IQ2_XXS, IQ2_XS, IQ2_S: the exact integer sums kept in eight lanes (the layout of a 256-bit
  *   register), scaled and accumulated in f32 per lane, the lanes summed once per row in a fixed
  *   order (src/quant/qdot_iq2_scalar.c). Every tier produces the same bits.
- * - 32-value formats: per block the integer sum, times (d_w * d_x) in f32, added to the row sum;
- *   SIMD tiers keep one partial sum per lane, so their results differ from the scalar tier's
- *   within the bound of gllmk/qmatmul.h. */
+ * - IQ4_NL, IQ3_XXS, IQ3_S, TQ1_0, IQ1_S, IQ1_M: each block's exact integer sum, times
+ *   (d_w * d_x) in f32, added to one of four partial sums (block i to sum i % 4), the four summed
+ *   as (s0 + s1) + (s2 + s3) at the end of the row (src/quant/qdot_iq3_scalar.c). Every tier
+ *   produces the same bits.
+ * - The other 32-value formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): per block the integer sum, times
+ *   (d_w * d_x) in f32, added to the row sum; SIMD tiers keep one partial sum per lane, so their
+ *   results differ from the scalar tier's within the bound of gllmk/qmatmul.h. */
 #ifndef GK_QUANT_QDOT_H
 #define GK_QUANT_QDOT_H
 
