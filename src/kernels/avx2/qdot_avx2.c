@@ -641,23 +641,46 @@ GK_QA_ROWS(awq4, gk_block_awq4, gk_block_q8_0, 4, float, 0.0f, GK_QA_SAME)
 
 /* ---- IQ formats --------------------------------------------------------------------------- */
 
+/* The eight signed sub-block scales ls - 32 of an IQ4_XS block as int16, the same eight in both
+ * 128-bit halves (for gk_qa_broadcast16_mask): the low four bits are the nibbles of scales_l
+ * (sub-block 2j the low nibble of byte j), the high two bits 2s.. of the scales_h word. */
+static inline __m256i gk_qa_iq4xs_scales(const gk_block_iq4_xs *b)
+{
+    uint32_t low_bits;
+    uint16_t high_bits;
+    memcpy(&low_bits, b->scales_l, sizeof low_bits);
+    memcpy(&high_bits, b->scales_h, sizeof high_bits);
+    const __m128i nibble = _mm_set1_epi8(0x0F), packed = _mm_cvtsi32_si128((int)low_bits);
+    const __m128i low = _mm_unpacklo_epi8(_mm_and_si128(packed, nibble),
+                                          _mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+    const __m256i high32 =
+        _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(high_bits),
+                                           _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+                         _mm256_set1_epi32(3));
+    /* the eight high parts as int16 in the low 128 bits: pack, then gather the two halves */
+    const __m128i high16 =
+        _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi32(high32, high32), 0x08));
+    const __m128i ls = _mm_sub_epi16(
+        _mm_or_si128(_mm_cvtepu8_epi16(low), _mm_slli_epi16(high16, 4)), _mm_set1_epi16(32));
+    return _mm256_broadcastsi128_si256(ls);
+}
+
 /* IQ4_XS (layout: qdot_scalar.c): per sub-block the 32 nibbles index the 16 non-linear values
  * with vpshufb, and the signed values meet the activation through the sign trick. */
 static inline float gk_qa_iq4_xs_block(const gk_block_iq4_xs *b, const gk_block_q8_k *x, float acc)
 {
     const __m256i values =
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
-    const unsigned scales_h = b->scales_h[0] | (unsigned)b->scales_h[1] << 8;
+    const __m256i scales = gk_qa_iq4xs_scales(b);
     __m256i isum_v = _mm256_setzero_si256();
     for (int s = 0; s < 8; s++) {
-        const int ls =
-            ((b->scales_l[s / 2] >> (4 * (s % 2))) & 0xF) | (int)(((scales_h >> (2 * s)) & 3) << 4);
         const __m256i codes = _mm256_shuffle_epi8(values, gk_qa_nibbles32(b->qs + 16 * s));
         const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * s));
         const __m256i pairs =
             _mm256_maddubs_epi16(_mm256_sign_epi8(codes, codes), _mm256_sign_epi8(xv, codes));
-        isum_v =
-            _mm256_add_epi32(isum_v, _mm256_madd_epi16(pairs, _mm256_set1_epi16((short)(ls - 32))));
+        isum_v = _mm256_add_epi32(
+            isum_v,
+            _mm256_madd_epi16(pairs, _mm256_shuffle_epi8(scales, gk_qa_broadcast16_mask(s))));
     }
     const gk_f16 d = {(uint16_t)(b->d[0] | b->d[1] << 8)};
     return gk_qdot_kquant_step(acc, gk_qa_h2f(d), 0.0f, x->d, gk_qa_hsum_i32(isum_v), 0);
@@ -673,16 +696,14 @@ static inline __m128 gk_qa4_iq4_xs_block(const gk_block_iq4_xs *b,
 {
     const __m256i values =
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
-    const unsigned scales_h = b->scales_h[0] | (unsigned)b->scales_h[1] << 8;
+    const __m256i scales = gk_qa_iq4xs_scales(b);
     __m256i isum[GK_QDOT4_TOKENS];
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
         isum[t] = _mm256_setzero_si256();
     for (int s = 0; s < 8; s++) {
-        const int ls =
-            ((b->scales_l[s / 2] >> (4 * (s % 2))) & 0xF) | (int)(((scales_h >> (2 * s)) & 3) << 4);
         const __m256i codes = _mm256_shuffle_epi8(values, gk_qa_nibbles32(b->qs + 16 * s));
         const __m256i magnitudes = _mm256_sign_epi8(codes, codes);
-        const __m256i scale = _mm256_set1_epi16((short)(ls - 32));
+        const __m256i scale = _mm256_shuffle_epi8(scales, gk_qa_broadcast16_mask(s));
         for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
             const __m256i xv = _mm256_loadu_si256((const __m256i *)(x[t]->qs + 32 * s));
             const __m256i pairs = _mm256_maddubs_epi16(magnitudes, _mm256_sign_epi8(xv, codes));
