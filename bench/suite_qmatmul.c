@@ -11,8 +11,8 @@
  * token: the kernels are compute-bound), GFLOP/s counting 2 m n k, % of the widest f32 FMA
  * peak measured by `limits`.
  * Weights come from quantizing random data (formats without a quantizer: random blocks).
- * Formats with a packed layout (gk_qpack: Q4_0) also run from packed weights ("_packed" rows).
- * GKB_QTYPES=IQ4_NL,Q4_K (environment) limits qgemv to the formats named. */
+ * Formats with a packed layout (gk_qpack: Q4_0, Q4_K) also run from packed weights ("_packed"
+ * rows). GKB_QTYPES=IQ4_NL,Q4_K (environment) limits qgemv to the formats named. */
 #include <gllmk/gllmk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,8 +176,9 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
 
 void gkb_suite_qgemm(const struct gkb_context *ctx)
 {
-    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0, GK_QTYPE_IQ4_XS, GK_QTYPE_Q4_0};
-    const bool packed[] = {false, false, false, true};
+    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0, GK_QTYPE_IQ4_XS, GK_QTYPE_Q4_0,
+                              GK_QTYPE_Q4_K};
+    const bool packed[] = {false, false, false, true, true};
     const size_t ms[] = {8, 32, 128, 512};
     const size_t n = ctx->smoke ? 64 : 4096, k = ctx->smoke ? 256 : GKB_QK;
     const int peak_slot = ctx->limits->n_fma - 1; /* the widest FMA the CPU has */

@@ -423,9 +423,9 @@ static void test_errors(void)
 
 /* One shape: the packed product is within the bound of the exact one, the same for any number of
  * tokens per call, thread count and ISA level (the scalar kernel's bits). */
-static void test_packed_shape(gk_rng *rng, size_t m, size_t n, size_t k)
+static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k)
 {
-    const gk_qtype t = GK_QTYPE_Q4_0;
+    const size_t column = t == GK_QTYPE_Q4_0 ? 144 : 1184, elems = gk_qtype_block_elems(t);
     const size_t w_bytes = gk_qtype_row_bytes(t, k) * n, p_bytes = gk_qpack_size(t, n, k);
     void *w = malloc(w_bytes), *packed = malloc(p_bytes);
     float *wf = malloc(n * k * sizeof(float)), *x = malloc(m * k * sizeof(float));
@@ -433,30 +433,36 @@ static void test_packed_shape(gk_rng *rng, size_t m, size_t n, size_t k)
     random_weights(rng, t, n, k, w, wf);
     for (size_t i = 0; i < m * k; i++)
         x[i] = gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
-    GK_EXPECT(p_bytes == 64 + (n + 7) / 8 * (k / 32) * 144, "gk_qpack_size(%zu, %zu) = %zu", n, k,
-              p_bytes);
+    GK_EXPECT(p_bytes == 64 + (n + 7) / 8 * (k / elems) * column,
+              "gk_qpack_size(%s, %zu, %zu) = %zu", gk_qtype_name(t), n, k, p_bytes);
     GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
     GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, m, n, k), GK_OK);
-    check_bound("packed", t, wf, x, y, m, n, k, 32);
+    check_bound("packed", t, wf, x, y, m, n, k, act_elems_of(t));
+    if (t == GK_QTYPE_Q4_K) { /* the unpacked kernels' integer sums and f32 steps: their bits */
+        for (size_t tk = 0; tk < m; tk++)
+            GK_EXPECT_STATUS(gk_qgemv(t, w, x + tk * k, y2 + tk * n, n, k), GK_OK);
+        GK_EXPECT(gk_test_same_bits("packed vs unpacked", y, y2, m * n, sizeof(float)),
+                  "Q4_K m=%zu n=%zu k=%zu", m, n, k);
+    }
 
     /* token by token */
     for (size_t tk = 0; tk < m; tk++)
         GK_EXPECT_STATUS(gk_qgemm_packed(packed, x + tk * k, y2 + tk * n, 1, n, k), GK_OK);
-    GK_EXPECT(gk_test_same_bits("packed tokens", y, y2, m * n, sizeof(float)), "m=%zu n=%zu k=%zu",
-              m, n, k);
+    GK_EXPECT(gk_test_same_bits("packed tokens", y, y2, m * n, sizeof(float)),
+              "%s m=%zu n=%zu k=%zu", gk_qtype_name(t), m, n, k);
     /* the scalar tier */
     const char *isa = gk_isa_name();
     GK_EXPECT_STATUS(gk_set_isa("scalar"), GK_OK);
     GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y2, m, n, k), GK_OK);
     GK_EXPECT_STATUS(gk_set_isa(isa), GK_OK);
     GK_EXPECT(gk_test_same_bits("packed tier vs scalar", y, y2, m * n, sizeof(float)),
-              "m=%zu n=%zu k=%zu on %s", m, n, k, isa);
+              "%s m=%zu n=%zu k=%zu on %s", gk_qtype_name(t), m, n, k, isa);
     /* thread counts */
     for (int threads = 1; threads <= 3; threads += 2) {
         gk_set_num_threads(threads);
         GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y2, m, n, k), GK_OK);
         GK_EXPECT(gk_test_same_bits("packed threads", y, y2, m * n, sizeof(float)),
-                  "%d threads, m=%zu n=%zu k=%zu", threads, m, n, k);
+                  "%s at %d threads, m=%zu n=%zu k=%zu", gk_qtype_name(t), threads, m, n, k);
     }
     gk_set_num_threads(0);
     free(w);
@@ -477,14 +483,14 @@ static void test_packed_errors(void)
     for (size_t i = 0; i < 2 * k; i++)
         x[i] = (float)i / 64.0f;
 
-    GK_EXPECT(gk_qpack_size(GK_QTYPE_Q4_K, n, 256) == 0, "Q4_K has no packed layout");
+    GK_EXPECT(gk_qpack_size(GK_QTYPE_Q6_K, n, 256) == 0, "Q6_K has no packed layout");
     GK_EXPECT(gk_qpack_size(t, n, 33) == 0, "k not a block multiple");
     GK_EXPECT(gk_qpack_size(t, SIZE_MAX, 1u << 20) == 0, "overflow");
     GK_EXPECT(gk_qpack_size(t, 0, k) == 64, "n = 0: the header alone");
 
     /* nothing is written on error */
     memset(packed, 0xA5, p_bytes + 64);
-    GK_EXPECT_STATUS(gk_qpack(GK_QTYPE_Q4_K, w, n, 256, packed, p_bytes), GK_EUNSUPPORTED);
+    GK_EXPECT_STATUS(gk_qpack(GK_QTYPE_Q6_K, w, n, 256, packed, p_bytes), GK_EUNSUPPORTED);
     GK_EXPECT_STATUS(gk_qpack((gk_qtype)999, w, n, k, packed, p_bytes), GK_EINVAL);
     GK_EXPECT_STATUS(gk_qpack(t, w, n, 48, packed, p_bytes), GK_EINVAL);
     GK_EXPECT_STATUS(gk_qpack(t, NULL, n, k, packed, p_bytes), GK_EINVAL);
@@ -535,14 +541,19 @@ static void test_packed(void)
     test_packed_errors();
     gk_rng rng = gk_rng_seeded(0x51ed27);
     const size_t ns[] = {1, 7, 8, 9, 16, 17, 40};
-    const size_t ks[] = {32, 96, 4096};
+    const size_t ks[] = {1, 3, 16}; /* in blocks */
     const size_t ms[] = {1, 3, 7};
-    for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
-        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
-            test_packed_shape(&rng, ms[(ni + ki) % 3], ns[ni], ks[ki]);
-    /* enough rows to use the pool; the longest rows */
-    test_packed_shape(&rng, 2, 16 * 40 + 5, 1024);
-    if (gk_test_sweep(10) == 10) test_packed_shape(&rng, 3, 33, 16384);
+    const gk_qtype types[] = {GK_QTYPE_Q4_0, GK_QTYPE_Q4_K};
+    for (size_t ti = 0; ti < 2; ti++) {
+        const gk_qtype t = types[ti];
+        const size_t elems = gk_qtype_block_elems(t);
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+                test_packed_shape(&rng, t, ms[(ni + ki) % 3], ns[ni], ks[ki] * elems);
+        /* enough rows to use the pool; the longest rows */
+        test_packed_shape(&rng, t, 2, 16 * 40 + 5, 1024);
+        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, 3, 33, 16384);
+    }
 }
 
 int main(void)

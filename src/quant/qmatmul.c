@@ -219,8 +219,8 @@ static void gk_qmm_packed_tile(const struct gk_qmm_job *job, size_t r0, size_t r
         for (size_t g = 0; g < rows; g += GK_QPACK_ROWS) {
             float dots[GK_QPACK_ROWS];
             job->dot8(job->w + (r0 + g) / GK_QPACK_ROWS * job->group_bytes,
-                      job->xq + t * job->act_row_bytes, job->xsum + t * job->n_blocks,
-                      job->n_blocks, dots);
+                      job->xq + t * job->act_row_bytes,
+                      job->xsum ? job->xsum + t * job->n_blocks : NULL, job->n_blocks, dots);
             gk_qmm_store(job, t, r0 + g, rows - g < GK_QPACK_ROWS ? rows - g : GK_QPACK_ROWS, dots);
         }
     }
@@ -388,8 +388,8 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn
         GK_CHECK(xq, GK_ENOMEM, api, "no memory for %zu bytes of quantized activations", xq_bytes);
         for (size_t t = 0; t < a->m; t++)
             qk.quantize(a->x + t * job.ldx, (char *)xq + t * job.act_row_bytes, act_blocks);
-        if (dot8) {
-            /* the packed kernels take each Q8_0 activation block's code sum (qpack.h) */
+        if (dot8 && qk.act_block_elems == 32) {
+            /* packed Q4_0 takes each Q8_0 activation block's code sum (qpack.h) */
             int32_t *xsum = (int32_t *)((char *)xq + xq_bytes - xsum_bytes);
             const gk_block_q8_0 *xb = xq;
             for (size_t i = 0; i < a->m * act_blocks; i++) {
@@ -399,8 +399,8 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn
                 xsum[i] = sum;
             }
             job.xsum = xsum;
-            job.group_bytes = gk_qpack_group_bytes(a->type, a->k);
         }
+        if (dot8) job.group_bytes = gk_qpack_group_bytes(a->type, a->k);
         job.xq = xq;
     } else {
         job.dequant = gk_qtraits_of(a->type)->dequant[kernels->isa];

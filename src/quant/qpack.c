@@ -3,6 +3,7 @@
  * (layout: qpack.h), the header checks, and the scalar group kernel. gk_qgemm_packed runs in
  * qmatmul.c with the other products. */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/checked.h"
@@ -10,6 +11,7 @@
 #include "core/half.h"
 #include "gllmk/qmatmul.h"
 #include "quant/blocks.h"
+#include "quant/qdot.h"
 #include "quant/qpack.h"
 
 #define GK_QPACK_MAGIC   0x50514b47u /* "GKQP" */
@@ -31,7 +33,11 @@ static uint64_t gk_qpack_checksum(const struct gk_qpack_header *h)
 /* The formats with a packed layout: bytes of one block column (GK_QPACK_ROWS blocks). */
 static size_t gk_qpack_column_bytes(gk_qtype t)
 {
-    return t == GK_QTYPE_Q4_0 ? GK_QPACK_ROWS * sizeof(gk_block_q4_0) : 0;
+    switch (t) {
+    case GK_QTYPE_Q4_0: return GK_QPACK_ROWS * sizeof(gk_block_q4_0);
+    case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
+    default: return 0;
+    }
 }
 
 size_t gk_qpack_group_bytes(gk_qtype t, size_t k)
@@ -57,19 +63,42 @@ static unsigned gk_q4_0_nibble(const gk_block_q4_0 *b, unsigned e)
     return e < 16 ? b->qs[e] & 0xF : b->qs[e - 16] >> 4;
 }
 
-/* One Q4_0 block column from the blocks of `rows` rows (the others are zero-scale padding). */
-static void gk_qpack_q4_0_column(const gk_block_q4_0 *const *blocks, size_t rows, uint8_t *out)
+/* One Q4_0 block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
+ * others are zero-scale padding). */
+static void gk_qpack_q4_0_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
 {
     const gk_block_q4_0 pad = {{0},
                                {0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88,
                                 0x88, 0x88, 0x88, 0x88, 0x88}};
     for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
-        const gk_block_q4_0 *b = r < rows ? blocks[r] : &pad;
+        const gk_block_q4_0 *b =
+            r < rows ? (const gk_block_q4_0 *)(const void *)(first + r * row_bytes) : &pad;
         memcpy(out + 2 * r, &b->d, sizeof b->d);
         for (unsigned h = 0; h < 4; h++)
             for (unsigned j = 0; j < 4; j++)
                 out[16 + 32 * h + 4 * r + j] = (uint8_t)(gk_q4_0_nibble(b, 4 * h + j) |
                                                          gk_q4_0_nibble(b, 16 + 4 * h + j) << 4);
+    }
+}
+
+/* One Q4_K block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
+ * others: zero d and dmin). */
+static void gk_qpack_q4_k_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+{
+    memset(out, 0, GK_QPACK_Q4_K_COLUMN);
+    for (unsigned r = 0; r < rows; r++) {
+        const gk_block_q4_k *b = (const gk_block_q4_k *)(const void *)(first + r * row_bytes);
+        memcpy(out + 2 * r, &b->d, sizeof b->d);
+        memcpy(out + 16 + 2 * r, &b->dmin, sizeof b->dmin);
+        for (int sub = 0; sub < 8; sub++) {
+            uint8_t sc, m;
+            gk_q4k_scale_min(b->scales, sub, &sc, &m);
+            out[32 + 8 * sub + r] = sc;
+            out[96 + 16 * (sub / 2) + 2 * r + sub % 2] = m;
+        }
+        for (unsigned p = 0; p < 4; p++)
+            for (unsigned g = 0; g < 8; g++)
+                memcpy(out + 160 + 256 * p + 32 * g + 4 * r, b->qs + 32 * p + 4 * g, 4);
     }
 }
 
@@ -79,7 +108,7 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0 has one)", gk_qtype_name(t));
+             "%s has no packed layout (Q4_0 and Q4_K have one)", gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
     const size_t bytes = gk_qpack_size(t, n, k);
@@ -102,10 +131,11 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     for (size_t r0 = 0; r0 < n; r0 += GK_QPACK_ROWS) {
         const size_t rows = n - r0 < GK_QPACK_ROWS ? n - r0 : GK_QPACK_ROWS;
         for (size_t b = 0; b < n_blocks; b++) {
-            const gk_block_q4_0 *blocks[GK_QPACK_ROWS];
-            for (size_t r = 0; r < rows; r++)
-                blocks[r] = (const gk_block_q4_0 *)((const char *)w + (r0 + r) * row_bytes) + b;
-            gk_qpack_q4_0_column(blocks, rows, out);
+            const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
+            if (t == GK_QTYPE_Q4_0)
+                gk_qpack_q4_0_column(first, row_bytes, rows, out);
+            else
+                gk_qpack_q4_k_column(first, row_bytes, rows, out);
             out += gk_qpack_column_bytes(t);
         }
     }
@@ -131,10 +161,11 @@ gk_status gk_qpack_open(const char *api,
              "packed holds %llu x %llu weights, the call says n = %zu, k = %zu",
              (unsigned long long)h.n, (unsigned long long)h.k, n, k);
     *type = (gk_qtype)h.type;
-    /* Q4_0 is the one format with a packed layout */
-    *kernel = gk_qdot8_q4_0_scalar;
+    const bool q4_0 = *type == GK_QTYPE_Q4_0;
+    *kernel = q4_0 ? gk_qdot8_q4_0_scalar : gk_qdot8_q4_k_scalar;
 #ifdef GK_HAVE_AVX2
-    if (isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512) *kernel = gk_qdot8_q4_0_avx2;
+    if (isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512)
+        *kernel = q4_0 ? gk_qdot8_q4_0_avx2 : gk_qdot8_q4_k_avx2;
 #else
     (void)isa;
 #endif
@@ -163,6 +194,37 @@ void gk_qdot8_q4_0_scalar(
             gk_f16 d_w;
             memcpy(&d_w, col + 2 * r, sizeof d_w);
             acc[r] = fmaf(gk_f32_from_f16(d_w) * d_x, (float)isum, acc[r]);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+void gk_qdot8_q4_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q4_K_COLUMN) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0, msum = 0;
+            for (unsigned sub = 0; sub < 8; sub++) {
+                const unsigned p = sub / 2, shift = 4 * (sub % 2);
+                int32_t part = 0;
+                for (unsigned l = 0; l < 32; l++) {
+                    const uint8_t byte = col[160 + 256 * p + 32 * (l / 4) + 4 * r + l % 4];
+                    part += ((byte >> shift) & 0xF) * x[b].qs[32 * sub + l];
+                }
+                isum += col[32 + 8 * sub + r] * part;
+                msum += col[96 + 16 * p + 2 * r + sub % 2] *
+                        (x[b].bsums[2 * sub] + x[b].bsums[2 * sub + 1]);
+            }
+            gk_f16 d, dmin;
+            memcpy(&d, col + 2 * r, sizeof d);
+            memcpy(&dmin, col + 16 + 2 * r, sizeof dmin);
+            acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), gk_f32_from_f16(dmin), x[b].d,
+                                         isum, msum);
         }
     }
     memcpy(out, acc, sizeof acc);

@@ -13,13 +13,22 @@
  * every lane, each lane sums its own row, and no horizontal reduction is needed. The layout is
  * the same on every ISA level.
  *
- * The kernels: one group of rows dotted with one activation row quantized to Q8_0:
+ * Q4_K, a block column (GK_QPACK_Q4_K_COLUMN = 1184 bytes for 8 super-blocks of 1152): the
+ * rows' f16 d (16 bytes) and dmin (16 bytes); the 6-bit scales decoded to bytes, byte 32 + 8 s + r
+ * the scale of sub-block s of row r (64 bytes); the mins, byte 96 + 16 q + 2 r + e the min of
+ * sub-block 2 q + e of row r (64 bytes); then the codes, byte 160 + 256 p + 32 g + 4 r + j being
+ * byte 32 p + 4 g + j of row r's qs: its low nibble is code 4 g + j of sub-block 2 p, its high
+ * nibble that of sub-block 2 p + 1. Again one row per 32-bit lane.
+ *
+ * The kernels: one group of rows dotted with one activation row (Q8_0 for Q4_0, Q8_K for Q4_K):
  *   void gk_qdot8_<kern>_<tier>(const void *group, const void *xq, const int32_t *xsum,
  *                               size_t n_blocks, float out[GK_QPACK_ROWS]);
- * xsum[b] is the sum of activation block b's 32 codes. Per row r and block b, exactly:
+ * Q4_0: xsum[b] is the sum of activation block b's 32 codes. Per row r and block b, exactly:
  *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
- * so every tier gives the same bits (the fused multiply-add is one rounding everywhere). */
+ * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
+ * Q4_K: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the unpacked
+ * kernels (src/quant/qdot.h), so packed and unpacked Q4_K give the same bits on every tier. */
 #ifndef GK_QUANT_QPACK_H
 #define GK_QUANT_QPACK_H
 
@@ -30,7 +39,7 @@
 #include "gllmk/quant.h"
 #include "gllmk/types.h"
 
-enum { GK_QPACK_HEADER_BYTES = 64, GK_QPACK_ROWS = 8 };
+enum { GK_QPACK_HEADER_BYTES = 64, GK_QPACK_ROWS = 8, GK_QPACK_Q4_K_COLUMN = 1184 };
 
 typedef void (*gk_qdot8_fn)(const void *group,
                             const void *xq,
@@ -40,8 +49,12 @@ typedef void (*gk_qdot8_fn)(const void *group,
 
 void gk_qdot8_q4_0_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q4_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #ifdef GK_HAVE_AVX2
 void gk_qdot8_q4_0_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q4_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #endif
 

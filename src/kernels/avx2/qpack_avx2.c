@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* AVX2 group kernel of the packed Q4_0 layout (src/quant/qpack.h): 8 rows at once, one row per
- * 32-bit lane, with the scalar kernel's bits. */
+/* AVX2 group kernels of the packed Q4_0 and Q4_K layouts (src/quant/qpack.h): 8 rows at once,
+ * one row per 32-bit lane, with the scalar kernels' bits. */
 #include <immintrin.h>
 #include <string.h>
 
 #include "quant/blocks.h"
+#include "quant/qdot.h"
 #include "quant/qpack.h"
 
 void gk_qdot8_q4_0_avx2(
@@ -39,6 +40,69 @@ void gk_qdot8_q4_0_avx2(
         const __m256 d_w = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
         const __m256 d = _mm256_mul_ps(d_w, _mm256_set1_ps(_cvtsh_ss(x[b].d.bits)));
         acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+/* The eight bytes at p (one per row) as int32 lanes holding the byte in both 16-bit halves: the
+ * multiplier of vpmaddwd for a row's two int16 partial sums. */
+static inline __m256i gk_qp_row_pairs(const uint8_t *p)
+{
+    const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+    return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+}
+
+void gk_qdot8_q4_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q4_K_COLUMN) {
+        for (unsigned line = 0; line < GK_QPACK_Q4_K_COLUMN; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        __m256i isum = _mm256_setzero_si256();
+        for (unsigned p = 0; p < 4; p++) {
+            /* sub-blocks 2p (low nibbles) and 2p + 1 (high): per row two int16 sums of at most
+             * 8 * 2 * 15 * 127 = 30480, exact */
+            __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+            for (unsigned g = 0; g < 8; g++) {
+                const __m256i q =
+                    _mm256_loadu_si256((const __m256i *)(col + 160 + 256 * p + 32 * g));
+                int32_t x_lo, x_hi;
+                memcpy(&x_lo, x[b].qs + 64 * p + 4 * g, sizeof x_lo);
+                memcpy(&x_hi, x[b].qs + 64 * p + 32 + 4 * g, sizeof x_hi);
+                lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(_mm256_and_si256(q, low_mask),
+                                                               _mm256_set1_epi32(x_lo)));
+                hi = _mm256_add_epi16(
+                    hi, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask),
+                                             _mm256_set1_epi32(x_hi)));
+            }
+            isum = _mm256_add_epi32(
+                isum, _mm256_add_epi32(_mm256_madd_epi16(lo, gk_qp_row_pairs(col + 32 + 16 * p)),
+                                       _mm256_madd_epi16(hi, gk_qp_row_pairs(col + 40 + 16 * p))));
+        }
+        /* mins: sub-blocks 2q and 2q + 1 of every row against the activation's 32-value sums
+         * (at most 32 * 127 in magnitude: int16), taken two at a time as one int32 */
+        int32_t sum_pairs[4];
+        _mm_storeu_si128((__m128i *)sum_pairs,
+                         _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)x[b].bsums),
+                                        _mm_loadu_si128((const __m128i *)(x[b].bsums + 8))));
+        __m256i msum = _mm256_setzero_si256();
+        for (unsigned q = 0; q < 4; q++) {
+            const __m256i mins =
+                _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(col + 96 + 16 * q)));
+            msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mins, _mm256_set1_epi32(sum_pairs[q])));
+        }
+        /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
+        const __m256 d_x = _mm256_set1_ps(x[b].d);
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
+        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16)));
+        const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
+        const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
+        acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
     }
     _mm256_storeu_ps(out, acc);
 }
