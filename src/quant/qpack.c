@@ -11,6 +11,7 @@
 #include "core/half.h"
 #include "gllmk/qmatmul.h"
 #include "quant/blocks.h"
+#include "quant/iq.h"
 #include "quant/qdot.h"
 #include "quant/qpack.h"
 
@@ -36,6 +37,7 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     switch (t) {
     case GK_QTYPE_Q4_0: return GK_QPACK_ROWS * sizeof(gk_block_q4_0);
     case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
+    case GK_QTYPE_IQ4_XS: return GK_QPACK_IQ4_XS_COLUMN;
     default: return 0;
     }
 }
@@ -102,13 +104,32 @@ static void gk_qpack_q4_k_column(const char *first, size_t row_bytes, size_t row
     }
 }
 
+/* One IQ4_XS block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
+ * others: zero d). */
+static void gk_qpack_iq4_xs_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+{
+    memset(out, 0, GK_QPACK_IQ4_XS_COLUMN);
+    for (unsigned r = 0; r < rows; r++) {
+        const gk_block_iq4_xs *b = (const gk_block_iq4_xs *)(const void *)(first + r * row_bytes);
+        memcpy(out + 2 * r, b->d, 2);
+        const unsigned scales_h = b->scales_h[0] | (unsigned)b->scales_h[1] << 8;
+        for (unsigned sub = 0; sub < 8; sub++) {
+            const int ls = ((b->scales_l[sub / 2] >> (4 * (sub % 2))) & 0xF) |
+                           (int)(((scales_h >> (2 * sub)) & 3) << 4);
+            out[16 + 8 * sub + r] = (uint8_t)(int8_t)(ls - 32);
+            for (unsigned g = 0; g < 4; g++)
+                memcpy(out + 80 + 128 * sub + 32 * g + 4 * r, b->qs + 16 * sub + 4 * g, 4);
+        }
+    }
+}
+
 gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, size_t packed_bytes)
 {
     const char *api = "gk_qpack";
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0 and Q4_K have one)", gk_qtype_name(t));
+             "%s has no packed layout (Q4_0, Q4_K and IQ4_XS have one)", gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
     const size_t bytes = gk_qpack_size(t, n, k);
@@ -134,8 +155,10 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
             const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
             if (t == GK_QTYPE_Q4_0)
                 gk_qpack_q4_0_column(first, row_bytes, rows, out);
-            else
+            else if (t == GK_QTYPE_Q4_K)
                 gk_qpack_q4_k_column(first, row_bytes, rows, out);
+            else
+                gk_qpack_iq4_xs_column(first, row_bytes, rows, out);
             out += gk_qpack_column_bytes(t);
         }
     }
@@ -161,14 +184,27 @@ gk_status gk_qpack_open(const char *api,
              "packed holds %llu x %llu weights, the call says n = %zu, k = %zu",
              (unsigned long long)h.n, (unsigned long long)h.k, n, k);
     *type = (gk_qtype)h.type;
-    const bool q4_0 = *type == GK_QTYPE_Q4_0;
-    *kernel = q4_0 ? gk_qdot8_q4_0_scalar : gk_qdot8_q4_k_scalar;
+
+    static const struct {
+        gk_qtype type;
+        gk_qdot8_fn scalar, avx2;
+    } kernels[] = {
 #ifdef GK_HAVE_AVX2
-    if (isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512)
-        *kernel = q4_0 ? gk_qdot8_q4_0_avx2 : gk_qdot8_q4_k_avx2;
+        {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, gk_qdot8_q4_0_avx2},
+        {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
+        {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
 #else
-    (void)isa;
+        {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
+        {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
+        {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, NULL},
 #endif
+    };
+    *kernel = NULL; /* not reached: the header check admits only the types of the table */
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+        if (kernels[i].type == *type)
+            *kernel = kernels[i].avx2 && (isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512)
+                          ? kernels[i].avx2
+                          : kernels[i].scalar;
     return GK_OK;
 }
 
@@ -225,6 +261,33 @@ void gk_qdot8_q4_k_scalar(
             memcpy(&dmin, col + 16 + 2 * r, sizeof dmin);
             acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), gk_f32_from_f16(dmin), x[b].d,
                                          isum, msum);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+void gk_qdot8_iq4_xs_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ4_XS_COLUMN) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0;
+            for (unsigned sub = 0; sub < 8; sub++) {
+                int32_t part = 0;
+                for (unsigned l = 0; l < 16; l++) {
+                    const uint8_t byte = col[80 + 128 * sub + 32 * (l / 4) + 4 * r + l % 4];
+                    part += gk_iq4nl_values[byte & 0xF] * x[b].qs[32 * sub + l] +
+                            gk_iq4nl_values[byte >> 4] * x[b].qs[32 * sub + 16 + l];
+                }
+                isum += (int8_t)col[16 + 8 * sub + r] * part;
+            }
+            gk_f16 d;
+            memcpy(&d, col + 2 * r, sizeof d);
+            acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), 0.0f, x[b].d, isum, 0);
         }
     }
     memcpy(out, acc, sizeof acc);

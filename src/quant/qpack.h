@@ -20,6 +20,12 @@
  * byte 32 p + 4 g + j of row r's qs: its low nibble is code 4 g + j of sub-block 2 p, its high
  * nibble that of sub-block 2 p + 1. Again one row per 32-bit lane.
  *
+ * IQ4_XS, a block column (GK_QPACK_IQ4_XS_COLUMN = 1104 bytes for 8 super-blocks of 1088): the
+ * rows' f16 d (16 bytes); the sub-block scales decoded to signed bytes ls - 32, byte 16 + 8 s + r
+ * for sub-block s of row r (64 bytes); the codes, byte 80 + 128 s + 32 g + 4 r + j being byte
+ * 16 s + 4 g + j of row r's qs: its low nibble indexes value 4 g + j of sub-block s, its high
+ * nibble value 16 + 4 g + j.
+ *
  * The kernels: one group of rows dotted with one activation row (Q8_0 for Q4_0, Q8_K for Q4_K):
  *   void gk_qdot8_<kern>_<tier>(const void *group, const void *xq, const int32_t *xsum,
  *                               size_t n_blocks, float out[GK_QPACK_ROWS]);
@@ -27,8 +33,9 @@
  *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
- * Q4_K: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the unpacked
- * kernels (src/quant/qdot.h), so packed and unpacked Q4_K give the same bits on every tier. */
+ * Q4_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the
+ * unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on every
+ * tier. */
 #ifndef GK_QUANT_QPACK_H
 #define GK_QUANT_QPACK_H
 
@@ -39,7 +46,12 @@
 #include "gllmk/quant.h"
 #include "gllmk/types.h"
 
-enum { GK_QPACK_HEADER_BYTES = 64, GK_QPACK_ROWS = 8, GK_QPACK_Q4_K_COLUMN = 1184 };
+enum {
+    GK_QPACK_HEADER_BYTES = 64,
+    GK_QPACK_ROWS = 8,
+    GK_QPACK_Q4_K_COLUMN = 1184,
+    GK_QPACK_IQ4_XS_COLUMN = 1104
+};
 
 typedef void (*gk_qdot8_fn)(const void *group,
                             const void *xq,
@@ -51,10 +63,14 @@ void gk_qdot8_q4_0_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_iq4_xs_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #ifdef GK_HAVE_AVX2
 void gk_qdot8_q4_0_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_iq4_xs_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #endif
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* AVX2 group kernels of the packed Q4_0 and Q4_K layouts (src/quant/qpack.h): 8 rows at once,
- * one row per 32-bit lane, with the scalar kernels' bits. */
+/* AVX2 group kernels of the packed Q4_0, Q4_K and IQ4_XS layouts (src/quant/qpack.h): 8 rows at
+ * once, one row per 32-bit lane, with the scalar kernels' bits. */
 #include <immintrin.h>
 #include <string.h>
 
 #include "quant/blocks.h"
+#include "quant/iq.h"
 #include "quant/qdot.h"
 #include "quant/qpack.h"
 
@@ -102,6 +103,54 @@ void gk_qdot8_q4_k_avx2(
         const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16)));
         const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
         const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
+        acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+void gk_qdot8_iq4_xs_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    const __m256i low_mask = _mm256_set1_epi8(0x0F), low16 = _mm256_set1_epi32(0xFFFF);
+    const __m256i values =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ4_XS_COLUMN) {
+        for (unsigned line = 0; line < GK_QPACK_IQ4_XS_COLUMN; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        __m256i isum = _mm256_setzero_si256();
+        for (unsigned sub = 0; sub < 8; sub++) {
+            /* the rows' signed scales, each in both 16-bit halves of its lane */
+            const __m256i sc =
+                _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(col + 16 + 8 * sub)));
+            const __m256i scale =
+                _mm256_or_si256(_mm256_and_si256(sc, low16), _mm256_slli_epi32(sc, 16));
+            for (unsigned g = 0; g < 4; g++) {
+                const __m256i q =
+                    _mm256_loadu_si256((const __m256i *)(col + 80 + 128 * sub + 32 * g));
+                int32_t x_lo, x_hi;
+                memcpy(&x_lo, x[b].qs + 32 * sub + 4 * g, sizeof x_lo);
+                memcpy(&x_hi, x[b].qs + 32 * sub + 16 + 4 * g, sizeof x_hi);
+                const __m256i lo = _mm256_shuffle_epi8(values, _mm256_and_si256(q, low_mask));
+                const __m256i hi = _mm256_shuffle_epi8(
+                    values, _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask));
+                /* |value| <= 127 against |x| <= 127: one pair per int16 lane at most 32258 */
+                const __m256i p_lo = _mm256_maddubs_epi16(
+                    _mm256_sign_epi8(lo, lo), _mm256_sign_epi8(_mm256_set1_epi32(x_lo), lo));
+                const __m256i p_hi = _mm256_maddubs_epi16(
+                    _mm256_sign_epi8(hi, hi), _mm256_sign_epi8(_mm256_set1_epi32(x_hi), hi));
+                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale),
+                                                               _mm256_madd_epi16(p_hi, scale)));
+            }
+        }
+        /* gk_qdot_kquant_step per lane, with no min: acc + ((d dx) isum - (0 dx) 0) */
+        const __m256 d_x = _mm256_set1_ps(x[b].d), zero = _mm256_setzero_ps();
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
+        const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
+        const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(zero, d_x), zero);
         acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
     }
     _mm256_storeu_ps(out, acc);
