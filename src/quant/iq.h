@@ -164,6 +164,15 @@ static inline uint32_t gk_iq_u32(const uint8_t *p)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
+/* IQ4_XS: the signed scale ls - 32 of sub-block g, ls being the low nibble g % 2 of scales_l[g / 2]
+ * with bits 2g..2g+1 of the scales_h word above it. */
+static inline int gk_iq4_xs_scale(const gk_block_iq4_xs *b, int g)
+{
+    const unsigned low = (b->scales_l[g / 2] >> (4 * (g % 2))) & 15u;
+    const unsigned high = (gk_iq_u16(b->scales_h) >> (2 * g)) & 3u;
+    return (int)(low | high << 4) - 32;
+}
+
 /* IQ1_M's f16 super-scale: the top nibble of each of its four scale words. */
 static inline uint16_t gk_iq1_m_scale_bits(const gk_block_iq1_m *b)
 {

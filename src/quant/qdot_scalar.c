@@ -284,18 +284,15 @@ static float gk_qd_row_iq4_xs(const void *w, const void *xq, size_t n_blocks)
     const gk_block_q8_k *x = xq;
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
-        const unsigned scales_h = b[i].scales_h[0] | (unsigned)b[i].scales_h[1] << 8;
         int32_t isum = 0;
         for (int s = 0; s < 8; s++) {
-            const int ls = ((b[i].scales_l[s / 2] >> (4 * (s % 2))) & 0xF) |
-                           (int)(((scales_h >> (2 * s)) & 3) << 4);
             int32_t sub = 0;
             for (int l = 0; l < 16; l++) {
                 const uint8_t q = b[i].qs[16 * s + l];
                 sub += gk_iq4nl_values[q & 0xF] * x[i].qs[32 * s + l] +
                        gk_iq4nl_values[q >> 4] * x[i].qs[32 * s + 16 + l];
             }
-            isum += (ls - 32) * sub;
+            isum += gk_iq4_xs_scale(&b[i], s) * sub;
         }
         const gk_f16 d = {(uint16_t)(b[i].d[0] | b[i].d[1] << 8)};
         acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(d), 0.0f, x[i].d, isum, 0);

@@ -112,11 +112,8 @@ static void gk_qpack_iq4_xs_column(const char *first, size_t row_bytes, size_t r
     for (unsigned r = 0; r < rows; r++) {
         const gk_block_iq4_xs *b = (const gk_block_iq4_xs *)(const void *)(first + r * row_bytes);
         memcpy(out + 2 * r, b->d, 2);
-        const unsigned scales_h = b->scales_h[0] | (unsigned)b->scales_h[1] << 8;
         for (unsigned sub = 0; sub < 8; sub++) {
-            const int ls = ((b->scales_l[sub / 2] >> (4 * (sub % 2))) & 0xF) |
-                           (int)(((scales_h >> (2 * sub)) & 3) << 4);
-            out[16 + 8 * sub + r] = (uint8_t)(int8_t)(ls - 32);
+            out[16 + 8 * sub + r] = (uint8_t)(int8_t)gk_iq4_xs_scale(b, (int)sub);
             for (unsigned g = 0; g < 4; g++)
                 memcpy(out + 80 + 128 * sub + 32 * g + 4 * r, b->qs + 16 * sub + 4 * g, 4);
         }

@@ -230,6 +230,25 @@ static inline __m256i gk_qa_broadcast16_mask(int j)
     return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
 }
 
+/* The unsigned codes of Q4_K / Q5_K sub-blocks 2p (*lo) and 2p + 1 (*hi): the low and high
+ * nibbles of qs[32 p + l], plus for Q5_K (qh not NULL) bits 2p and 2p + 1 of qh[l] as the fifth
+ * bit. */
+static inline void
+gk_qa_q45_k_codes(const uint8_t *qs, const uint8_t *qh, int p, __m256i *lo, __m256i *hi)
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
+    *lo = _mm256_and_si256(q, low_mask);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+    if (qh) {
+        const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
+        *lo = _mm256_or_si256(
+            *lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
+        *hi = _mm256_or_si256(
+            *hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
+    }
+}
+
 /* Q4_K and Q5_K: sub-block 2p takes the low nibbles of qs[32 p + l], 2p + 1 the high ones;
  * Q5_K adds bit s of qh[l] as the fifth bit of sub-block s (qh NULL for Q4_K). */
 static inline float gk_qa_q45_k(gk_f16 d,
@@ -240,7 +259,6 @@ static inline float gk_qa_q45_k(gk_f16 d,
                                 const gk_block_q8_k *x,
                                 float acc)
 {
-    const __m256i low_mask = _mm256_set1_epi8(0x0F);
     const __m128i sm = gk_qa_q4k_scales_mins(scales);
     /* the scales as int16 in both 128-bit lanes, for broadcasting one at a time */
     const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
@@ -249,17 +267,8 @@ static inline float gk_qa_q45_k(gk_f16 d,
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
     __m256i isum_v = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) { /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
-        __m256i lo = _mm256_and_si256(q, low_mask);
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
-        if (qh) {
-            const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
-            lo = _mm256_or_si256(
-                lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
-            hi = _mm256_or_si256(
-                hi,
-                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
-        }
+        __m256i lo, hi;
+        gk_qa_q45_k_codes(qs, qh, p, &lo, &hi);
         const __m256i x_lo = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p));
         const __m256i x_hi = _mm256_loadu_si256((const __m256i *)(x->qs + 64 * p + 32));
         const __m256i p_lo =
@@ -317,7 +326,6 @@ static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
                                         const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
                                         __m128 acc)
 {
-    const __m256i low_mask = _mm256_set1_epi8(0x0F);
     const __m128i sm = gk_qa_q4k_scales_mins(scales);
     const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
     const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
@@ -325,17 +333,8 @@ static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
         isum[t] = _mm256_setzero_si256();
     for (int p = 0; p < 4; p++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * p));
-        __m256i lo = _mm256_and_si256(q, low_mask);
-        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
-        if (qh) {
-            const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
-            lo = _mm256_or_si256(
-                lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
-            hi = _mm256_or_si256(
-                hi,
-                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
-        }
+        __m256i lo, hi;
+        gk_qa_q45_k_codes(qs, qh, p, &lo, &hi);
         const __m256i s_lo = _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p));
         const __m256i s_hi = _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p + 1));
         for (int t = 0; t < GK_QDOT4_TOKENS; t++) {

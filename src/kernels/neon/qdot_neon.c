@@ -155,17 +155,14 @@ static float gk_qn_row_iq4_xs(const gk_block_iq4_xs *b, const gk_block_q8_k *x, 
     const uint8x16_t low_mask = vdupq_n_u8(0x0F);
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
-        const unsigned scales_h = b[i].scales_h[0] | (unsigned)b[i].scales_h[1] << 8;
         int32_t isum = 0;
         for (int s = 0; s < 8; s++) {
-            const int ls = ((b[i].scales_l[s / 2] >> (4 * (s % 2))) & 0xF) |
-                           (int)(((scales_h >> (2 * s)) & 3) << 4);
             const uint8x16_t q = vld1q_u8(b[i].qs + 16 * s);
             const int8x16_t lo = vqtbl1q_s8(values, vandq_u8(q, low_mask));
             const int8x16_t hi = vqtbl1q_s8(values, vshrq_n_u8(q, 4));
             int32x4_t sub = gk_qn_dot16(vdupq_n_s32(0), lo, vld1q_s8(x[i].qs + 32 * s));
             sub = gk_qn_dot16(sub, hi, vld1q_s8(x[i].qs + 32 * s + 16));
-            isum += (ls - 32) * vaddvq_s32(sub);
+            isum += gk_iq4_xs_scale(&b[i], s) * vaddvq_s32(sub);
         }
         const gk_f16 d = {(uint16_t)(b[i].d[0] | b[i].d[1] << 8)};
         acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(d), 0.0f, x[i].d, isum, 0);
