@@ -422,8 +422,8 @@ gk_status gk_qgemm_ex(const gk_qgemm_args *args)
     return gk_qmm_run("gk_qgemm_ex", args, NULL);
 }
 
-/* Y = X W^T for m tokens, dense rows, under the public name `api`; type_ok narrows the formats
- * a named wrapper accepts. */
+/* Y = X W^T for m tokens, dense rows, under the public name `api`; dot8 is the group kernel when w
+ * holds packed groups (qpack.h), else NULL. */
 static gk_status gk_qmm_simple(const char *api,
                                gk_qtype t,
                                const void *w,
@@ -431,7 +431,8 @@ static gk_status gk_qmm_simple(const char *api,
                                float *y,
                                size_t m,
                                size_t n,
-                               size_t k)
+                               size_t k,
+                               gk_qdot8_fn dot8)
 {
     const gk_qgemm_args args = {.type = t,
                                 .w = w,
@@ -444,18 +445,18 @@ static gk_status gk_qmm_simple(const char *api,
                                 .ldy = n,
                                 .bias = NULL,
                                 .beta = 0.0f};
-    return gk_qmm_run(api, &args, NULL);
+    return gk_qmm_run(api, &args, dot8);
 }
 
 gk_status gk_qgemv(gk_qtype t, const void *w, const float *x, float *y, size_t n, size_t k)
 {
-    return gk_qmm_simple("gk_qgemv", t, w, x, y, 1, n, k);
+    return gk_qmm_simple("gk_qgemv", t, w, x, y, 1, n, k, NULL);
 }
 
 gk_status
 gk_qgemm(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k)
 {
-    return gk_qmm_simple("gk_qgemm", t, w, x, y, m, n, k);
+    return gk_qmm_simple("gk_qgemm", t, w, x, y, m, n, k, NULL);
 }
 
 /* ---- the named wrappers ----------------------------------------------------------------- */
@@ -463,12 +464,12 @@ gk_qgemm(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n
 #define GK_QMM_GEMV(name, NAME)                                                      \
     gk_status gk_##name(const void *w, const float *x, float *y, size_t n, size_t k) \
     {                                                                                \
-        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k);        \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k, NULL);  \
     }
 #define GK_QMM_GEMM(name, NAME)                                                                \
     gk_status gk_##name(const void *w, const float *x, float *y, size_t m, size_t n, size_t k) \
     {                                                                                          \
-        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k);                  \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k, NULL);            \
     }
 GK_QMM_GEMV(gemv_q8, Q8_0)
 GK_QMM_GEMV(gemv_q4, Q4_0)
@@ -487,7 +488,7 @@ GK_QMM_GEMM(squeeze_matmul, SQUEEZE)
     {                                                                                            \
         GK_CHECK(t >= GK_QTYPE_##first && t <= GK_QTYPE_##last, GK_EINVAL, "gk_" #name,          \
                  "type %d is not one of " #first ".." #last, (int)t);                            \
-        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k);                                  \
+        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k, NULL);                            \
     }
 GK_QMM_FAMILY(kquant_matmul, Q2_K, Q8_K)
 GK_QMM_FAMILY(iq_matmul, IQ1_S, IQ4_XS)
@@ -506,16 +507,6 @@ gk_qgemm_packed(const void *packed, const float *x, float *y, size_t m, size_t n
     GK_CHECK(packed_bytes != 0, GK_EOVERFLOW, api, "n %zu x k %zu overflows size_t bytes", n, k);
     GK_CHECK(!gk_ranges_overlap(y, y_bytes, packed, packed_bytes), GK_EALIAS, api,
              "y overlaps packed");
-    const gk_qgemm_args args = {.type = t,
-                                .w = (const char *)packed + GK_QPACK_HEADER_BYTES,
-                                .x = x,
-                                .y = y,
-                                .m = m,
-                                .n = n,
-                                .k = k,
-                                .ldx = k,
-                                .ldy = n,
-                                .bias = NULL,
-                                .beta = 0.0f};
-    return gk_qmm_run(api, &args, kernel);
+    return gk_qmm_simple(api, t, (const char *)packed + GK_QPACK_HEADER_BYTES, x, y, m, n, k,
+                         kernel);
 }
