@@ -37,6 +37,7 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     switch (t) {
     case GK_QTYPE_Q4_0: return GK_QPACK_ROWS * sizeof(gk_block_q4_0);
     case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
+    case GK_QTYPE_Q6_K: return GK_QPACK_Q6_K_COLUMN;
     case GK_QTYPE_IQ4_XS: return GK_QPACK_IQ4_XS_COLUMN;
     default: return 0;
     }
@@ -104,6 +105,35 @@ static void gk_qpack_q4_k_column(const char *first, size_t row_bytes, size_t row
     }
 }
 
+/* The 6-bit code (0..63) of element e of a Q6_K block. */
+static unsigned gk_q6_k_code(const gk_block_q6_k *b, unsigned e)
+{
+    const unsigned h = e / 128, c = e % 128 / 32, l = e % 32;
+    const uint8_t lo = b->ql[64 * h + 32 * (c % 2) + l];
+    return (c < 2 ? lo & 0xFu : lo >> 4) | ((b->qh[32 * h + l] >> (2 * c)) & 3u) << 4;
+}
+
+/* One Q6_K block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
+ * others: zero d and scales, codes 0). */
+static void gk_qpack_q6_k_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+{
+    memset(out, 0, GK_QPACK_Q6_K_COLUMN);
+    for (unsigned r = 0; r < rows; r++) {
+        const gk_block_q6_k *b = (const gk_block_q6_k *)(const void *)(first + r * row_bytes);
+        memcpy(out + 2 * r, &b->d, sizeof b->d);
+        for (unsigned sub = 0; sub < 16; sub++)
+            out[16 + 16 * (sub / 2) + 2 * r + sub % 2] = (uint8_t)b->scales[sub];
+        for (unsigned u = 0; u < 16; u++)
+            for (unsigned j = 0; j < 4; j++) {
+                const unsigned e = 128 * (u / 8) + 4 * (u % 8) + j;
+                const unsigned top = gk_q6_k_code(b, e + 96);
+                for (unsigned v = 0; v < 3; v++)
+                    out[144 + 96 * u + 32 * v + 4 * r + j] =
+                        (uint8_t)(gk_q6_k_code(b, e + 32 * v) | ((top >> (2 * v)) & 3u) << 6);
+            }
+    }
+}
+
 /* One IQ4_XS block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
  * others: zero d). */
 static void gk_qpack_iq4_xs_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
@@ -126,7 +156,7 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0, Q4_K and IQ4_XS have one)", gk_qtype_name(t));
+             "%s has no packed layout (Q4_0, Q4_K, Q6_K and IQ4_XS have one)", gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
     const size_t bytes = gk_qpack_size(t, n, k);
@@ -154,6 +184,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
                 gk_qpack_q4_0_column(first, row_bytes, rows, out);
             else if (t == GK_QTYPE_Q4_K)
                 gk_qpack_q4_k_column(first, row_bytes, rows, out);
+            else if (t == GK_QTYPE_Q6_K)
+                gk_qpack_q6_k_column(first, row_bytes, rows, out);
             else
                 gk_qpack_iq4_xs_column(first, row_bytes, rows, out);
             out += gk_qpack_column_bytes(t);
@@ -189,10 +221,12 @@ gk_status gk_qpack_open(const char *api,
 #ifdef GK_HAVE_AVX2
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, gk_qdot8_q4_0_avx2},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
+        {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, gk_qdot8_q6_k_avx2},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
 #else
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
+        {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, NULL},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, NULL},
 #endif
     };
@@ -258,6 +292,37 @@ void gk_qdot8_q4_k_scalar(
             memcpy(&dmin, col + 16 + 2 * r, sizeof dmin);
             acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), gk_f32_from_f16(dmin), x[b].d,
                                          isum, msum);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+void gk_qdot8_q6_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0;
+            for (unsigned sub = 0; sub < 16; sub++) {
+                /* the 16 elements 16 sub .. 16 sub + 15: h, code c and groups g of the layout */
+                const unsigned h = sub / 8, c = sub % 8 / 2, g0 = 4 * (sub % 2);
+                int32_t part = 0;
+                for (unsigned g = g0; g < g0 + 4; g++)
+                    for (unsigned j = 0; j < 4; j++) {
+                        const uint8_t *v = col + 144 + 96 * (8 * h + g) + 4 * r + j;
+                        const int code = c < 3 ? v[32 * c] & 0x3F
+                                               : v[0] >> 6 | (v[32] >> 6) << 2 | (v[64] >> 6) << 4;
+                        part += (code - 32) * x[b].qs[128 * h + 32 * c + 4 * g + j];
+                    }
+                isum += (int8_t)col[16 + 16 * (sub / 2) + 2 * r + sub % 2] * part;
+            }
+            gk_f16 d;
+            memcpy(&d, col + 2 * r, sizeof d);
+            acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), 0.0f, x[b].d, isum, 0);
         }
     }
     memcpy(out, acc, sizeof acc);

@@ -26,14 +26,24 @@
  * 16 s + 4 g + j of row r's qs: its low nibble indexes value 4 g + j of sub-block s, its high
  * nibble value 16 + 4 g + j.
  *
- * The kernels: one group of rows dotted with one activation row (Q8_0 for Q4_0, Q8_K for Q4_K):
+ * Q6_K, a block column (GK_QPACK_Q6_K_COLUMN = 1680 bytes, exactly its 8 super-blocks): the rows'
+ * f16 d (16 bytes); the int8 sub-block scales, byte 16 + 16 q + 2 r + e the scale of sub-block
+ * 2 q + e of row r (128 bytes: a 16-byte load widened to int16 gives each row's two scales in one
+ * 32-bit lane); then the 6-bit codes, 16 groups of three 32-byte vectors. Group u = 8 h + g
+ * (h = 0, 1 the half of the super-block, g = 0..7) covers the codes of row r at elements
+ * 128 h + 32 c + 4 g + j (c = 0..3, j = 0..3); byte 144 + 96 u + 32 v + 4 r + j (v = 0, 1, 2)
+ * holds code c = v in its low six bits and bits 2 v, 2 v + 1 of code c = 3 in its top two. Three
+ * masks give codes 0..2 and three shifts code 3: cheaper than the GGUF split of low nibbles and
+ * high bit pairs, in the same bytes.
+ *
+ * The kernels: one group of rows dotted with one activation row (Q8_0 for Q4_0, Q8_K for the rest):
  *   void gk_qdot8_<kern>_<tier>(const void *group, const void *xq, const int32_t *xsum,
  *                               size_t n_blocks, float out[GK_QPACK_ROWS]);
  * Q4_0: xsum[b] is the sum of activation block b's 32 codes. Per row r and block b, exactly:
  *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
- * Q4_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the
+ * Q4_K, Q6_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the
  * unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on every
  * tier. */
 #ifndef GK_QUANT_QPACK_H
@@ -50,6 +60,7 @@ enum {
     GK_QPACK_HEADER_BYTES = 64,
     GK_QPACK_ROWS = 8,
     GK_QPACK_Q4_K_COLUMN = 1184,
+    GK_QPACK_Q6_K_COLUMN = 1680,
     GK_QPACK_IQ4_XS_COLUMN = 1104
 };
 
@@ -63,12 +74,16 @@ void gk_qdot8_q4_0_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q6_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_iq4_xs_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #ifdef GK_HAVE_AVX2
 void gk_qdot8_q4_0_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q6_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_iq4_xs_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* AVX2 group kernels of the packed Q4_0, Q4_K and IQ4_XS layouts (src/quant/qpack.h): 8 rows at
- * once, one row per 32-bit lane, with the scalar kernels' bits. */
+/* AVX2 group kernels of the packed Q4_0, Q4_K, Q6_K and IQ4_XS layouts (src/quant/qpack.h): 8 rows
+ * at once, one row per 32-bit lane, with the scalar kernels' bits. */
 #include <immintrin.h>
 #include <string.h>
 
@@ -51,6 +51,17 @@ static inline __m256i gk_qp_row_pairs(const uint8_t *p)
 {
     const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
     return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+}
+
+/* gk_qdot_kquant_step in each row's lane with no min, d the rows' f16 scales at the column's
+ * start: acc + ((d dx) isum - (0 dx) 0), the same operations (and signed zeros) as the scalar. */
+static inline __m256 gk_qp_kquant_step_nomin(__m256 acc, const uint8_t *col, float dx, __m256i isum)
+{
+    const __m256 d_x = _mm256_set1_ps(dx), zero = _mm256_setzero_ps();
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
+    const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
+    const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(zero, d_x), zero);
+    return _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
 }
 
 void gk_qdot8_q4_k_avx2(
@@ -108,6 +119,79 @@ void gk_qdot8_q4_k_avx2(
     _mm256_storeu_ps(out, acc);
 }
 
+/* The codes of one Q6_K group (qpack.h) against the activation at xq (the group's element
+ * 128 h + 4 g): per code c, the int16 pairs of each row's four products. */
+static inline void gk_qp_q6_k_group(const uint8_t *v, const int8_t *xq, __m256i pairs[4])
+{
+    const __m256i six = _mm256_set1_epi8(0x3F), two = _mm256_set1_epi8(0x03);
+    const __m256i v0 = _mm256_loadu_si256((const __m256i *)v);
+    const __m256i v1 = _mm256_loadu_si256((const __m256i *)(v + 32));
+    const __m256i v2 = _mm256_loadu_si256((const __m256i *)(v + 64));
+    /* code 3: the top bit pairs of v0, v1, v2 as its bits 0-1, 2-3, 4-5 */
+    const __m256i top = _mm256_or_si256(
+        _mm256_and_si256(_mm256_srli_epi16(v0, 6), two),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v1, 4), _mm256_slli_epi16(two, 2)),
+                        _mm256_and_si256(_mm256_srli_epi16(v2, 2), _mm256_slli_epi16(two, 4))));
+    const __m256i codes[4] = {_mm256_and_si256(v0, six), _mm256_and_si256(v1, six),
+                              _mm256_and_si256(v2, six), top};
+    for (unsigned c = 0; c < 4; c++) {
+        int32_t x4;
+        memcpy(&x4, xq + 32 * c, sizeof x4);
+        /* unsigned codes <= 63 by |x| <= 127: a pair at most 16002 */
+        pairs[c] = _mm256_maddubs_epi16(codes[c], _mm256_set1_epi32(x4));
+    }
+}
+
+void gk_qdot8_q6_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    /* vpshufb masks: int16 0 (1) of each 32-bit lane into both its halves */
+    const __m256i first = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1,
+                                           0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+    const __m256i second = _mm256_add_epi8(first, _mm256_set1_epi8(2));
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
+        for (unsigned line = 0; line < GK_QPACK_Q6_K_COLUMN; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        /* isum = sum of scale * code * x over the sub-blocks, offset = sum of scale * bsum: the
+         * codes' -32 is applied once, isum - 32 offset (exact integers, as the scalar tier's) */
+        __m256i isum = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
+        for (unsigned h = 0; h < 2; h++)
+            for (unsigned half = 0; half < 2; half++) {
+                /* sub-block 8 h + 2 c + half of each row, for the codes c = 0..3 */
+                __m256i scale[4];
+                for (unsigned c = 0; c < 4; c++) {
+                    const __m256i two_scales = _mm256_cvtepi8_epi16(
+                        _mm_loadu_si128((const __m128i *)(col + 16 + 16 * (4 * h + c))));
+                    scale[c] = _mm256_shuffle_epi8(two_scales, half ? second : first);
+                    if (half == 0) {
+                        int32_t bsums;
+                        memcpy(&bsums, x[b].bsums + 8 * h + 2 * c, sizeof bsums);
+                        offset = _mm256_add_epi32(
+                            offset, _mm256_madd_epi16(two_scales, _mm256_set1_epi32(bsums)));
+                    }
+                }
+                /* groups g = 4 half .. 4 half + 3, two at a time: int16 sums of two pairs stay
+                 * below 32767 */
+                for (unsigned g = 4 * half; g < 4 * half + 4; g += 2) {
+                    __m256i p0[4], p1[4];
+                    gk_qp_q6_k_group(col + 144 + 96 * (8 * h + g), x[b].qs + 128 * h + 4 * g, p0);
+                    gk_qp_q6_k_group(col + 144 + 96 * (8 * h + g + 1),
+                                     x[b].qs + 128 * h + 4 * g + 4, p1);
+                    for (unsigned c = 0; c < 4; c++)
+                        isum = _mm256_add_epi32(
+                            isum, _mm256_madd_epi16(_mm256_add_epi16(p0[c], p1[c]), scale[c]));
+                }
+            }
+        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(offset, 5));
+        acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
 void gk_qdot8_iq4_xs_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
 {
@@ -146,12 +230,7 @@ void gk_qdot8_iq4_xs_avx2(
                                                                _mm256_madd_epi16(p_hi, scale)));
             }
         }
-        /* gk_qdot_kquant_step per lane, with no min: acc + ((d dx) isum - (0 dx) 0) */
-        const __m256 d_x = _mm256_set1_ps(x[b].d), zero = _mm256_setzero_ps();
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
-        const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
-        const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(zero, d_x), zero);
-        acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
+        acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     _mm256_storeu_ps(out, acc);
 }
