@@ -37,6 +37,7 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     switch (t) {
     case GK_QTYPE_Q4_0: return GK_QPACK_ROWS * sizeof(gk_block_q4_0);
     case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
+    case GK_QTYPE_Q5_K: return GK_QPACK_Q5_K_COLUMN;
     case GK_QTYPE_Q6_K: return GK_QPACK_Q6_K_COLUMN;
     case GK_QTYPE_IQ4_XS: return GK_QPACK_IQ4_XS_COLUMN;
     default: return 0;
@@ -84,24 +85,32 @@ static void gk_qpack_q4_0_column(const char *first, size_t row_bytes, size_t row
     }
 }
 
-/* One Q4_K block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
- * others: zero d and dmin). */
-static void gk_qpack_q4_k_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+/* One Q4_K (Q5_K: five) block column from the blocks of `rows` rows, row r's at
+ * first + r * row_bytes (the others: zero d and dmin). The two formats share d, dmin, scales and
+ * qs; Q5_K adds qh. */
+static void
+gk_qpack_q45_k_column(const char *first, size_t row_bytes, size_t rows, bool five, uint8_t *out)
 {
-    memset(out, 0, GK_QPACK_Q4_K_COLUMN);
+    memset(out, 0, five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN);
     for (unsigned r = 0; r < rows; r++) {
-        const gk_block_q4_k *b = (const gk_block_q4_k *)(const void *)(first + r * row_bytes);
-        memcpy(out + 2 * r, &b->d, sizeof b->d);
-        memcpy(out + 16 + 2 * r, &b->dmin, sizeof b->dmin);
+        const char *block = first + r * row_bytes;
+        const gk_block_q4_k *b4 = (const gk_block_q4_k *)(const void *)block;
+        const gk_block_q5_k *b5 = (const gk_block_q5_k *)(const void *)block;
+        const uint8_t *scales = five ? b5->scales : b4->scales, *qs = five ? b5->qs : b4->qs;
+        memcpy(out + 2 * r, block, 2);          /* d */
+        memcpy(out + 16 + 2 * r, block + 2, 2); /* dmin */
         for (int sub = 0; sub < 8; sub++) {
             uint8_t sc, m;
-            gk_q4k_scale_min(b->scales, sub, &sc, &m);
+            gk_q4k_scale_min(scales, sub, &sc, &m);
             out[32 + 8 * sub + r] = sc;
             out[96 + 16 * (sub / 2) + 2 * r + sub % 2] = m;
         }
         for (unsigned p = 0; p < 4; p++)
             for (unsigned g = 0; g < 8; g++)
-                memcpy(out + 160 + 256 * p + 32 * g + 4 * r, b->qs + 32 * p + 4 * g, 4);
+                memcpy(out + 160 + 256 * p + 32 * g + 4 * r, qs + 32 * p + 4 * g, 4);
+        if (five)
+            for (unsigned g = 0; g < 8; g++)
+                memcpy(out + GK_QPACK_Q4_K_COLUMN + 32 * g + 4 * r, b5->qh + 4 * g, 4);
     }
 }
 
@@ -156,7 +165,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0, Q4_K, Q6_K and IQ4_XS have one)", gk_qtype_name(t));
+             "%s has no packed layout (Q4_0, Q4_K, Q5_K, Q6_K and IQ4_XS have one)",
+             gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
     const size_t bytes = gk_qpack_size(t, n, k);
@@ -182,8 +192,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
             const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
             if (t == GK_QTYPE_Q4_0)
                 gk_qpack_q4_0_column(first, row_bytes, rows, out);
-            else if (t == GK_QTYPE_Q4_K)
-                gk_qpack_q4_k_column(first, row_bytes, rows, out);
+            else if (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q5_K)
+                gk_qpack_q45_k_column(first, row_bytes, rows, t == GK_QTYPE_Q5_K, out);
             else if (t == GK_QTYPE_Q6_K)
                 gk_qpack_q6_k_column(first, row_bytes, rows, out);
             else
@@ -221,11 +231,13 @@ gk_status gk_qpack_open(const char *api,
 #ifdef GK_HAVE_AVX2
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, gk_qdot8_q4_0_avx2},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
+        {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, gk_qdot8_q5_k_avx2},
         {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, gk_qdot8_q6_k_avx2},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
 #else
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
+        {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, NULL},
         {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, NULL},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, NULL},
 #endif
@@ -266,22 +278,23 @@ void gk_qdot8_q4_0_scalar(
     memcpy(out, acc, sizeof acc);
 }
 
-void gk_qdot8_q4_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+/* The Q4_K and Q5_K (five) group kernel. */
+static void gk_qdot8_q45_k_scalar(
+    const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool five, float *out)
 {
-    (void)xsum;
-    const uint8_t *col = group;
-    const gk_block_q8_k *x = xq;
+    const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
     float acc[GK_QPACK_ROWS] = {0};
-    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q4_K_COLUMN) {
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
         for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
             int32_t isum = 0, msum = 0;
             for (unsigned sub = 0; sub < 8; sub++) {
                 const unsigned p = sub / 2, shift = 4 * (sub % 2);
                 int32_t part = 0;
                 for (unsigned l = 0; l < 32; l++) {
-                    const uint8_t byte = col[160 + 256 * p + 32 * (l / 4) + 4 * r + l % 4];
-                    part += ((byte >> shift) & 0xF) * x[b].qs[32 * sub + l];
+                    const unsigned lane = 32 * (l / 4) + 4 * r + l % 4;
+                    const uint8_t byte = col[160 + 256 * p + lane];
+                    const int fifth = five ? (col[GK_QPACK_Q4_K_COLUMN + lane] >> sub & 1) << 4 : 0;
+                    part += (((byte >> shift) & 0xF) | fifth) * x[b].qs[32 * sub + l];
                 }
                 isum += col[32 + 8 * sub + r] * part;
                 msum += col[96 + 16 * p + 2 * r + sub % 2] *
@@ -295,6 +308,20 @@ void gk_qdot8_q4_k_scalar(
         }
     }
     memcpy(out, acc, sizeof acc);
+}
+
+void gk_qdot8_q4_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qdot8_q45_k_scalar(group, xq, n_blocks, false, out);
+}
+
+void gk_qdot8_q5_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qdot8_q45_k_scalar(group, xq, n_blocks, true, out);
 }
 
 void gk_qdot8_q6_k_scalar(

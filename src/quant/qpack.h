@@ -20,6 +20,11 @@
  * byte 32 p + 4 g + j of row r's qs: its low nibble is code 4 g + j of sub-block 2 p, its high
  * nibble that of sub-block 2 p + 1. Again one row per 32-bit lane.
  *
+ * Q5_K, a block column (GK_QPACK_Q5_K_COLUMN = 1440 bytes for 8 super-blocks of 1408): Q4_K's
+ * 1184 bytes for the scales and the low four bits of the codes, then the fifth bits, byte
+ * 1184 + 32 g + 4 r + j being qh[4 g + j] of row r (g = 0..7): bit s the fifth bit of code
+ * 4 g + j of sub-block s.
+ *
  * IQ4_XS, a block column (GK_QPACK_IQ4_XS_COLUMN = 1104 bytes for 8 super-blocks of 1088): the
  * rows' f16 d (16 bytes); the sub-block scales decoded to signed bytes ls - 32, byte 16 + 8 s + r
  * for sub-block s of row r (64 bytes); the codes, byte 80 + 128 s + 32 g + 4 r + j being byte
@@ -43,7 +48,7 @@
  *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
- * Q4_K, Q6_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the
+ * Q4_K, Q5_K, Q6_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the
  * unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on every
  * tier. */
 #ifndef GK_QUANT_QPACK_H
@@ -60,6 +65,7 @@ enum {
     GK_QPACK_HEADER_BYTES = 64,
     GK_QPACK_ROWS = 8,
     GK_QPACK_Q4_K_COLUMN = 1184,
+    GK_QPACK_Q5_K_COLUMN = 1440,
     GK_QPACK_Q6_K_COLUMN = 1680,
     GK_QPACK_IQ4_XS_COLUMN = 1104
 };
@@ -74,6 +80,8 @@ void gk_qdot8_q4_0_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q5_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q6_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_iq4_xs_scalar(
@@ -82,6 +90,8 @@ void gk_qdot8_iq4_xs_scalar(
 void gk_qdot8_q4_0_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q5_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q6_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* AVX2 group kernels of the packed Q4_0, Q4_K, Q6_K and IQ4_XS layouts (src/quant/qpack.h): 8 rows
- * at once, one row per 32-bit lane, with the scalar kernels' bits. */
+/* AVX2 group kernels of the packed Q4_0, Q4_K, Q5_K, Q6_K and IQ4_XS layouts (src/quant/qpack.h): 8
+ * rows at once, one row per 32-bit lane, with the scalar kernels' bits. */
 #include <immintrin.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "quant/blocks.h"
@@ -64,37 +65,55 @@ static inline __m256 gk_qp_kquant_step_nomin(__m256 acc, const uint8_t *col, flo
     return _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
 }
 
-void gk_qdot8_q4_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+/* Bit `bit` of every byte of v moved to bit 4, the other bits cleared (16-bit shifts: the bits
+ * that cross into the neighbouring byte are masked off). */
+static inline __m256i gk_qp_bit_to_4(__m256i v, unsigned bit)
 {
-    (void)xsum;
-    const uint8_t *col = group;
-    const gk_block_q8_k *x = xq;
+    const __m256i moved =
+        bit <= 4 ? _mm256_slli_epi16(v, (int)(4 - bit)) : _mm256_srli_epi16(v, (int)(bit - 4));
+    return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
+/* The Q4_K and Q5_K (five) group kernel. */
+static inline void
+gk_qp_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool five, float *out)
+{
+    const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
+    /* int16 sums of 2 products of codes <= 15 (Q5_K: 31) by |x| <= 127 stay below 32767 for 8
+     * (Q5_K: 4) groups */
+    const unsigned groups_per_sum = five ? 4 : 8;
     const __m256i low_mask = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
-    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q4_K_COLUMN) {
-        for (unsigned line = 0; line < GK_QPACK_Q4_K_COLUMN; line += 64)
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        for (unsigned line = 0; line < column; line += 64)
             _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
         __m256i isum = _mm256_setzero_si256();
         for (unsigned p = 0; p < 4; p++) {
-            /* sub-blocks 2p (low nibbles) and 2p + 1 (high): per row two int16 sums of at most
-             * 8 * 2 * 15 * 127 = 30480, exact */
-            __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
-            for (unsigned g = 0; g < 8; g++) {
-                const __m256i q =
-                    _mm256_loadu_si256((const __m256i *)(col + 160 + 256 * p + 32 * g));
-                int32_t x_lo, x_hi;
-                memcpy(&x_lo, x[b].qs + 64 * p + 4 * g, sizeof x_lo);
-                memcpy(&x_hi, x[b].qs + 64 * p + 32 + 4 * g, sizeof x_hi);
-                lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(_mm256_and_si256(q, low_mask),
-                                                               _mm256_set1_epi32(x_lo)));
-                hi = _mm256_add_epi16(
-                    hi, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask),
-                                             _mm256_set1_epi32(x_hi)));
+            /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
+            const __m256i scale_lo = gk_qp_row_pairs(col + 32 + 16 * p);
+            const __m256i scale_hi = gk_qp_row_pairs(col + 40 + 16 * p);
+            for (unsigned g0 = 0; g0 < 8; g0 += groups_per_sum) {
+                __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+                for (unsigned g = g0; g < g0 + groups_per_sum; g++) {
+                    const __m256i q =
+                        _mm256_loadu_si256((const __m256i *)(col + 160 + 256 * p + 32 * g));
+                    __m256i q_lo = _mm256_and_si256(q, low_mask);
+                    __m256i q_hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+                    if (five) { /* the fifth bits: bits 2p and 2p + 1 of qh */
+                        const __m256i qh = _mm256_loadu_si256(
+                            (const __m256i *)(col + GK_QPACK_Q4_K_COLUMN + 32 * g));
+                        q_lo = _mm256_or_si256(q_lo, gk_qp_bit_to_4(qh, 2 * p));
+                        q_hi = _mm256_or_si256(q_hi, gk_qp_bit_to_4(qh, 2 * p + 1));
+                    }
+                    int32_t x_lo, x_hi;
+                    memcpy(&x_lo, x[b].qs + 64 * p + 4 * g, sizeof x_lo);
+                    memcpy(&x_hi, x[b].qs + 64 * p + 32 + 4 * g, sizeof x_hi);
+                    lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(q_lo, _mm256_set1_epi32(x_lo)));
+                    hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(q_hi, _mm256_set1_epi32(x_hi)));
+                }
+                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(lo, scale_lo),
+                                                               _mm256_madd_epi16(hi, scale_hi)));
             }
-            isum = _mm256_add_epi32(
-                isum, _mm256_add_epi32(_mm256_madd_epi16(lo, gk_qp_row_pairs(col + 32 + 16 * p)),
-                                       _mm256_madd_epi16(hi, gk_qp_row_pairs(col + 40 + 16 * p))));
         }
         /* mins: sub-blocks 2q and 2q + 1 of every row against the activation's 32-value sums
          * (at most 32 * 127 in magnitude: int16), taken two at a time as one int32 */
@@ -117,6 +136,20 @@ void gk_qdot8_q4_k_avx2(
         acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
     }
     _mm256_storeu_ps(out, acc);
+}
+
+void gk_qdot8_q4_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qp_q45_k(group, xq, n_blocks, false, out);
+}
+
+void gk_qdot8_q5_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qp_q45_k(group, xq, n_blocks, true, out);
 }
 
 /* The codes of one Q6_K group (qpack.h) against the activation at xq (the group's element
