@@ -48,9 +48,9 @@
  *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
- * Q4_K, Q5_K, Q6_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of the
- * unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on every
- * tier. */
+ * Q4_K, Q5_K, Q6_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of
+ * the unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on
+ * every tier. */
 #ifndef GK_QUANT_QPACK_H
 #define GK_QUANT_QPACK_H
 
