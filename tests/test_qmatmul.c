@@ -426,6 +426,8 @@ static void test_errors(void)
 static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k)
 {
     const size_t column = t == GK_QTYPE_Q4_0   ? 144
+                          : t == GK_QTYPE_Q2_K ? 672
+                          : t == GK_QTYPE_Q3_K ? 912
                           : t == GK_QTYPE_Q4_K ? 1184
                           : t == GK_QTYPE_Q5_K ? 1440
                           : t == GK_QTYPE_Q6_K ? 1680
@@ -488,14 +490,14 @@ static void test_packed_errors(void)
     for (size_t i = 0; i < 2 * k; i++)
         x[i] = (float)i / 64.0f;
 
-    GK_EXPECT(gk_qpack_size(GK_QTYPE_Q3_K, n, 256) == 0, "Q3_K has no packed layout");
+    GK_EXPECT(gk_qpack_size(GK_QTYPE_Q8_K, n, 256) == 0, "Q8_K has no packed layout");
     GK_EXPECT(gk_qpack_size(t, n, 33) == 0, "k not a block multiple");
     GK_EXPECT(gk_qpack_size(t, SIZE_MAX, 1u << 20) == 0, "overflow");
     GK_EXPECT(gk_qpack_size(t, 0, k) == 64, "n = 0: the header alone");
 
     /* nothing is written on error */
     memset(packed, 0xA5, p_bytes + 64);
-    GK_EXPECT_STATUS(gk_qpack(GK_QTYPE_Q3_K, w, n, 256, packed, p_bytes), GK_EUNSUPPORTED);
+    GK_EXPECT_STATUS(gk_qpack(GK_QTYPE_Q8_K, w, n, 256, packed, p_bytes), GK_EUNSUPPORTED);
     GK_EXPECT_STATUS(gk_qpack((gk_qtype)999, w, n, k, packed, p_bytes), GK_EINVAL);
     GK_EXPECT_STATUS(gk_qpack(t, w, n, 48, packed, p_bytes), GK_EINVAL);
     GK_EXPECT_STATUS(gk_qpack(t, NULL, n, k, packed, p_bytes), GK_EINVAL);
@@ -548,8 +550,8 @@ static void test_packed(void)
     const size_t ns[] = {1, 7, 8, 9, 16, 17, 40};
     const size_t ks[] = {1, 3, 16}; /* in blocks */
     const size_t ms[] = {1, 3, 7};
-    const gk_qtype types[] = {GK_QTYPE_Q4_0, GK_QTYPE_Q4_K, GK_QTYPE_Q5_K, GK_QTYPE_Q6_K,
-                              GK_QTYPE_IQ4_XS};
+    const gk_qtype types[] = {GK_QTYPE_Q4_0, GK_QTYPE_Q2_K, GK_QTYPE_Q3_K,  GK_QTYPE_Q4_K,
+                              GK_QTYPE_Q5_K, GK_QTYPE_Q6_K, GK_QTYPE_IQ4_XS};
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const gk_qtype t = types[ti];
         const size_t elems = gk_qtype_block_elems(t);

@@ -77,7 +77,7 @@ typedef struct gk_qgemm_args {
 GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
- * with no shuffling, one row per 32-bit lane (Q4_0, Q4_K, Q5_K, Q6_K and IQ4_XS so far: their
+ * with no shuffling, one row per 32-bit lane (Q4_0, Q2_K..Q6_K and IQ4_XS so far: their
  * one-row kernels are bound by decoding, the packed ones much less). The layout is private
  * (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic, version, type, n, k
  * and their checksum) lets gk_qgemm_packed reject a buffer that is not one, or is for other sizes.

@@ -36,6 +36,8 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
 {
     switch (t) {
     case GK_QTYPE_Q4_0: return GK_QPACK_ROWS * sizeof(gk_block_q4_0);
+    case GK_QTYPE_Q2_K: return GK_QPACK_Q2_K_COLUMN;
+    case GK_QTYPE_Q3_K: return GK_QPACK_Q3_K_COLUMN;
     case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
     case GK_QTYPE_Q5_K: return GK_QPACK_Q5_K_COLUMN;
     case GK_QTYPE_Q6_K: return GK_QPACK_Q6_K_COLUMN;
@@ -82,6 +84,36 @@ static void gk_qpack_q4_0_column(const char *first, size_t row_bytes, size_t row
             for (unsigned j = 0; j < 4; j++)
                 out[16 + 32 * h + 4 * r + j] = (uint8_t)(gk_q4_0_nibble(b, 4 * h + j) |
                                                          gk_q4_0_nibble(b, 16 + 4 * h + j) << 4);
+    }
+}
+
+/* One Q2_K (Q3_K: three) block column from the blocks of `rows` rows, row r's at
+ * first + r * row_bytes (the others: zero d, dmin and scales). */
+static void
+gk_qpack_q23_k_column(const char *first, size_t row_bytes, size_t rows, bool three, uint8_t *out)
+{
+    memset(out, 0, three ? GK_QPACK_Q3_K_COLUMN : GK_QPACK_Q2_K_COLUMN);
+    const size_t scales_at = three ? 16 : 32, codes_at = scales_at + 128;
+    for (unsigned r = 0; r < rows; r++) {
+        const char *block = first + r * row_bytes;
+        const gk_block_q2_k *b2 = (const gk_block_q2_k *)(const void *)block;
+        const gk_block_q3_k *b3 = (const gk_block_q3_k *)(const void *)block;
+        int8_t sc3[16];
+        if (three) {
+            memcpy(out + 2 * r, &b3->d, 2);
+            gk_q3k_scales(b3->scales, sc3);
+        } else {
+            memcpy(out + 2 * r, &b2->d, 2);
+            memcpy(out + 16 + 2 * r, &b2->dmin, 2);
+        }
+        for (unsigned sub = 0; sub < 16; sub++)
+            out[scales_at + 16 * (sub / 2) + 2 * r + sub % 2] =
+                three ? (uint8_t)sc3[sub] : b2->scales[sub];
+        for (unsigned u = 0; u < 16; u++)
+            memcpy(out + codes_at + 32 * u + 4 * r, (three ? b3->qs : b2->qs) + 4 * u, 4);
+        if (three)
+            for (unsigned v = 0; v < 8; v++)
+                memcpy(out + codes_at + 512 + 32 * v + 4 * r, b3->hmask + 4 * v, 4);
     }
 }
 
@@ -165,7 +197,7 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0, Q4_K, Q5_K, Q6_K and IQ4_XS have one)",
+             "%s has no packed layout (Q4_0, the K-quants but Q8_K, and IQ4_XS have one)",
              gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
@@ -192,6 +224,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
             const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
             if (t == GK_QTYPE_Q4_0)
                 gk_qpack_q4_0_column(first, row_bytes, rows, out);
+            else if (t == GK_QTYPE_Q2_K || t == GK_QTYPE_Q3_K)
+                gk_qpack_q23_k_column(first, row_bytes, rows, t == GK_QTYPE_Q3_K, out);
             else if (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q5_K)
                 gk_qpack_q45_k_column(first, row_bytes, rows, t == GK_QTYPE_Q5_K, out);
             else if (t == GK_QTYPE_Q6_K)
@@ -230,12 +264,16 @@ gk_status gk_qpack_open(const char *api,
     } kernels[] = {
 #ifdef GK_HAVE_AVX2
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, gk_qdot8_q4_0_avx2},
+        {GK_QTYPE_Q2_K, gk_qdot8_q2_k_scalar, gk_qdot8_q2_k_avx2},
+        {GK_QTYPE_Q3_K, gk_qdot8_q3_k_scalar, gk_qdot8_q3_k_avx2},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
         {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, gk_qdot8_q5_k_avx2},
         {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, gk_qdot8_q6_k_avx2},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
 #else
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
+        {GK_QTYPE_Q2_K, gk_qdot8_q2_k_scalar, NULL},
+        {GK_QTYPE_Q3_K, gk_qdot8_q3_k_scalar, NULL},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
         {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, NULL},
         {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, NULL},
@@ -276,6 +314,59 @@ void gk_qdot8_q4_0_scalar(
         }
     }
     memcpy(out, acc, sizeof acc);
+}
+
+/* The Q2_K and Q3_K (three) group kernel. */
+static void gk_qdot8_q23_k_scalar(
+    const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool three, float *out)
+{
+    const size_t column = three ? GK_QPACK_Q3_K_COLUMN : GK_QPACK_Q2_K_COLUMN;
+    const size_t scales_at = three ? 16 : 32, codes_at = scales_at + 128;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0, msum = 0;
+            for (unsigned sub = 0; sub < 16; sub++) {
+                /* sub-block 8 h + 2 t + e: bits 2 t of the code units 8 h + 4 e + (0..3) */
+                const unsigned h = sub / 8, t = sub % 8 / 2, e = sub % 2;
+                int32_t part = 0;
+                for (unsigned l = 0; l < 16; l++) {
+                    const unsigned lane = 32 * (l / 4) + 4 * r + l % 4;
+                    int code = col[codes_at + 32 * (8 * h + 4 * e) + lane] >> (2 * t) & 3;
+                    if (three) /* high bit set: code 0..3, clear: -4..-1 */
+                        code -= col[codes_at + 512 + 32 * 4 * e + lane] >> (4 * h + t) & 1 ? 0 : 4;
+                    part += code * x[b].qs[16 * sub + l];
+                }
+                const uint8_t scale = col[scales_at + 16 * (sub / 2) + 2 * r + sub % 2];
+                if (three) {
+                    isum += (int8_t)scale * part;
+                } else {
+                    isum += (scale & 0xF) * part;
+                    msum += (scale >> 4) * x[b].bsums[sub];
+                }
+            }
+            gk_f16 d, dmin = {0};
+            memcpy(&d, col + 2 * r, sizeof d);
+            if (!three) memcpy(&dmin, col + 16 + 2 * r, sizeof dmin);
+            acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), gk_f32_from_f16(dmin), x[b].d,
+                                         isum, msum);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+void gk_qdot8_q2_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qdot8_q23_k_scalar(group, xq, n_blocks, false, out);
+}
+
+void gk_qdot8_q3_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qdot8_q23_k_scalar(group, xq, n_blocks, true, out);
 }
 
 /* The Q4_K and Q5_K (five) group kernel. */

@@ -13,6 +13,15 @@
  * every lane, each lane sums its own row, and no horizontal reduction is needed. The layout is
  * the same on every ISA level.
  *
+ * Q2_K and Q3_K, a block column: the rows' f16 d (16 bytes); Q2_K then the rows' f16 dmin (16
+ * bytes); the sub-block scales, byte S + 16 q + 2 r + e that of sub-block 2 q + e of row r (128
+ * bytes; Q2_K: its scale | min << 4 byte as stored, S = 32; Q3_K: the signed scale decoded, S =
+ * 16); the 2-bit codes, byte C + 32 u + 4 r + j being qs[4 u + j] of row r (512 bytes, C = 160 for
+ * Q2_K and 144 for Q3_K): its bits 2 t, 2 t + 1 are the code of element 16 (8 (u / 8) + 2 t + u % 8
+ * / 4) + 4 (u % 4) + j; Q3_K then the high bits, byte 656 + 32 v + 4 r + j being hmask[4 v + j] of
+ * row r (256 bytes). Q2_K: GK_QPACK_Q2_K_COLUMN = 672 bytes, exactly its 8 super-blocks; Q3_K:
+ * GK_QPACK_Q3_K_COLUMN = 912 for 880.
+ *
  * Q4_K, a block column (GK_QPACK_Q4_K_COLUMN = 1184 bytes for 8 super-blocks of 1152): the
  * rows' f16 d (16 bytes) and dmin (16 bytes); the 6-bit scales decoded to bytes, byte 32 + 8 s + r
  * the scale of sub-block s of row r (64 bytes); the mins, byte 96 + 16 q + 2 r + e the min of
@@ -48,7 +57,7 @@
  *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
- * Q4_K, Q5_K, Q6_K, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of
+ * K-quants, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of
  * the unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on
  * every tier. */
 #ifndef GK_QUANT_QPACK_H
@@ -64,6 +73,8 @@
 enum {
     GK_QPACK_HEADER_BYTES = 64,
     GK_QPACK_ROWS = 8,
+    GK_QPACK_Q2_K_COLUMN = 672,
+    GK_QPACK_Q3_K_COLUMN = 912,
     GK_QPACK_Q4_K_COLUMN = 1184,
     GK_QPACK_Q5_K_COLUMN = 1440,
     GK_QPACK_Q6_K_COLUMN = 1680,
@@ -78,6 +89,10 @@ typedef void (*gk_qdot8_fn)(const void *group,
 
 void gk_qdot8_q4_0_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q2_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q3_k_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q5_k_scalar(
@@ -88,6 +103,10 @@ void gk_qdot8_iq4_xs_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #ifdef GK_HAVE_AVX2
 void gk_qdot8_q4_0_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q2_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q3_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q4_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* AVX2 group kernels of the packed Q4_0, Q4_K, Q5_K, Q6_K and IQ4_XS layouts (src/quant/qpack.h): 8
+/* AVX2 group kernels of the packed Q4_0, K-quant and IQ4_XS layouts (src/quant/qpack.h): 8
  * rows at once, one row per 32-bit lane, with the scalar kernels' bits. */
 #include <immintrin.h>
 #include <stdbool.h>
@@ -65,13 +65,109 @@ static inline __m256 gk_qp_kquant_step_nomin(__m256 acc, const uint8_t *col, flo
     return _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
 }
 
-/* Bit `bit` of every byte of v moved to bit 4, the other bits cleared (16-bit shifts: the bits
+/* Bit `from` of every byte of v moved to bit `to`, the other bits cleared (16-bit shifts: the bits
  * that cross into the neighbouring byte are masked off). */
-static inline __m256i gk_qp_bit_to_4(__m256i v, unsigned bit)
+static inline __m256i gk_qp_bit_to(__m256i v, unsigned from, unsigned to)
 {
-    const __m256i moved =
-        bit <= 4 ? _mm256_slli_epi16(v, (int)(4 - bit)) : _mm256_srli_epi16(v, (int)(bit - 4));
-    return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+    const __m256i moved = from <= to ? _mm256_slli_epi16(v, (int)(to - from))
+                                     : _mm256_srli_epi16(v, (int)(from - to));
+    return _mm256_and_si256(moved, _mm256_set1_epi8((char)(1u << to)));
+}
+
+/* Row r's int16 scale pairs of sub-blocks 2 q and 2 q + 1 (lane r) to sub-block 2 q + e's scale in
+ * both halves of lane r: the multiplier of vpmaddwd. */
+static inline __m256i gk_qp_pair_half(__m256i pairs, unsigned e)
+{
+    const __m256i first = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1,
+                                           0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+    return _mm256_shuffle_epi8(pairs, e ? _mm256_add_epi8(first, _mm256_set1_epi8(2)) : first);
+}
+
+/* The Q2_K and Q3_K (three) group kernel. */
+static inline void
+gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool three, float *out)
+{
+    const size_t column = three ? GK_QPACK_Q3_K_COLUMN : GK_QPACK_Q2_K_COLUMN;
+    const size_t scales_at = three ? 16 : 32, codes_at = scales_at + 128;
+    const __m256i two_bits = _mm256_set1_epi8(3), low_mask = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        for (unsigned line = 0; line < column; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        /* scale (and Q2_K min) pairs of sub-blocks 2 q, 2 q + 1 per row; msum = sum of min * bsum
+         * (Q2_K), or the codes' offset sum of scale * bsum (Q3_K: codes stored + 4) */
+        __m256i scale_pairs[8], msum = _mm256_setzero_si256();
+        for (unsigned q = 0; q < 8; q++) {
+            const __m128i raw = _mm_loadu_si128((const __m128i *)(col + scales_at + 16 * q));
+            __m256i min_pairs;
+            if (three) {
+                scale_pairs[q] = min_pairs = _mm256_cvtepi8_epi16(raw);
+            } else {
+                scale_pairs[q] =
+                    _mm256_cvtepu8_epi16(_mm_and_si128(raw, _mm256_castsi256_si128(low_mask)));
+                min_pairs = _mm256_cvtepu8_epi16(
+                    _mm_and_si128(_mm_srli_epi16(raw, 4), _mm256_castsi256_si128(low_mask)));
+            }
+            int32_t bsums;
+            memcpy(&bsums, x[b].bsums + 2 * q, sizeof bsums);
+            msum = _mm256_add_epi32(msum, _mm256_madd_epi16(min_pairs, _mm256_set1_epi32(bsums)));
+        }
+        __m256i isum = _mm256_setzero_si256();
+        for (unsigned h = 0; h < 2; h++)
+            for (unsigned e = 0; e < 2; e++) {
+                /* sub-blocks 8 h + 2 t + e, t = 0..3: code units 8 h + 4 e + u, u = 0..3; int16
+                 * sums of 4 units of pairs of codes <= 7 by |x| <= 127 stay below 32767 */
+                __m256i part[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+                                   _mm256_setzero_si256(), _mm256_setzero_si256()};
+                for (unsigned u = 0; u < 4; u++) {
+                    const __m256i v = _mm256_loadu_si256(
+                        (const __m256i *)(col + codes_at + 32 * (8 * h + 4 * e + u)));
+                    const __m256i hm =
+                        three ? _mm256_loadu_si256(
+                                    (const __m256i *)(col + codes_at + 512 + 32 * (4 * e + u)))
+                              : _mm256_setzero_si256();
+                    for (unsigned t = 0; t < 4; t++) {
+                        __m256i code =
+                            _mm256_and_si256(_mm256_srli_epi16(v, (int)(2 * t)), two_bits);
+                        if (three) code = _mm256_or_si256(code, gk_qp_bit_to(hm, 4 * h + t, 2));
+                        int32_t x4;
+                        memcpy(&x4, x[b].qs + 16 * (8 * h + 2 * t + e) + 4 * u, sizeof x4);
+                        part[t] = _mm256_add_epi16(
+                            part[t], _mm256_maddubs_epi16(code, _mm256_set1_epi32(x4)));
+                    }
+                }
+                for (unsigned t = 0; t < 4; t++)
+                    isum = _mm256_add_epi32(
+                        isum,
+                        _mm256_madd_epi16(part[t], gk_qp_pair_half(scale_pairs[4 * h + t], e)));
+            }
+        const __m256 d_x = _mm256_set1_ps(x[b].d);
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
+        if (three) { /* codes stored + 4: isum - 4 sum(scale * bsum); then the no-min step */
+            isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(msum, 2));
+            acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
+        } else { /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
+            const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16)));
+            const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
+            const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
+            acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
+        }
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+void gk_qdot8_q2_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qp_q23_k(group, xq, n_blocks, false, out);
+}
+
+void gk_qdot8_q3_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qp_q23_k(group, xq, n_blocks, true, out);
 }
 
 /* The Q4_K and Q5_K (five) group kernel. */
@@ -102,8 +198,8 @@ gk_qp_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool fi
                     if (five) { /* the fifth bits: bits 2p and 2p + 1 of qh */
                         const __m256i qh = _mm256_loadu_si256(
                             (const __m256i *)(col + GK_QPACK_Q4_K_COLUMN + 32 * g));
-                        q_lo = _mm256_or_si256(q_lo, gk_qp_bit_to_4(qh, 2 * p));
-                        q_hi = _mm256_or_si256(q_hi, gk_qp_bit_to_4(qh, 2 * p + 1));
+                        q_lo = _mm256_or_si256(q_lo, gk_qp_bit_to(qh, 2 * p, 4));
+                        q_hi = _mm256_or_si256(q_hi, gk_qp_bit_to(qh, 2 * p + 1, 4));
                     }
                     int32_t x_lo, x_hi;
                     memcpy(&x_lo, x[b].qs + 64 * p + 4 * g, sizeof x_lo);
@@ -181,10 +277,6 @@ void gk_qdot8_q6_k_avx2(
     (void)xsum;
     const uint8_t *col = group;
     const gk_block_q8_k *x = xq;
-    /* vpshufb masks: int16 0 (1) of each 32-bit lane into both its halves */
-    const __m256i first = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13, 0, 1,
-                                           0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
-    const __m256i second = _mm256_add_epi8(first, _mm256_set1_epi8(2));
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
         for (unsigned line = 0; line < GK_QPACK_Q6_K_COLUMN; line += 64)
@@ -199,7 +291,7 @@ void gk_qdot8_q6_k_avx2(
                 for (unsigned c = 0; c < 4; c++) {
                     const __m256i two_scales = _mm256_cvtepi8_epi16(
                         _mm_loadu_si128((const __m128i *)(col + 16 + 16 * (4 * h + c))));
-                    scale[c] = _mm256_shuffle_epi8(two_scales, half ? second : first);
+                    scale[c] = gk_qp_pair_half(two_scales, half);
                     if (half == 0) {
                         int32_t bsums;
                         memcpy(&bsums, x[b].bsums + 8 * h + 2 * c, sizeof bsums);
