@@ -425,13 +425,17 @@ static void test_errors(void)
  * tokens per call, thread count and ISA level (the scalar kernel's bits). */
 static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k)
 {
-    const size_t column = t == GK_QTYPE_Q4_0   ? 144
-                          : t == GK_QTYPE_Q2_K ? 672
-                          : t == GK_QTYPE_Q3_K ? 912
-                          : t == GK_QTYPE_Q4_K ? 1184
-                          : t == GK_QTYPE_Q5_K ? 1440
-                          : t == GK_QTYPE_Q6_K ? 1680
-                                               : 1104;
+    const size_t column = t == GK_QTYPE_Q4_0     ? 144
+                          : t == GK_QTYPE_Q4_1   ? 160
+                          : t == GK_QTYPE_Q5_0   ? 176
+                          : t == GK_QTYPE_Q5_1   ? 192
+                          : t == GK_QTYPE_IQ4_NL ? 144
+                          : t == GK_QTYPE_Q2_K   ? 672
+                          : t == GK_QTYPE_Q3_K   ? 912
+                          : t == GK_QTYPE_Q4_K   ? 1184
+                          : t == GK_QTYPE_Q5_K   ? 1440
+                          : t == GK_QTYPE_Q6_K   ? 1680
+                                                 : 1104;
     const size_t elems = gk_qtype_block_elems(t);
     const size_t w_bytes = gk_qtype_row_bytes(t, k) * n, p_bytes = gk_qpack_size(t, n, k);
     void *w = malloc(w_bytes), *packed = malloc(p_bytes);
@@ -445,7 +449,7 @@ static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_
     GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
     GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, m, n, k), GK_OK);
     check_bound("packed", t, wf, x, y, m, n, k, act_elems_of(t));
-    if (t != GK_QTYPE_Q4_0) { /* the unpacked kernels' integer sums and f32 steps: their bits */
+    if (elems != 32) { /* the unpacked kernels' integer sums and f32 steps: their bits */
         for (size_t tk = 0; tk < m; tk++)
             GK_EXPECT_STATUS(gk_qgemv(t, w, x + tk * k, y2 + tk * n, n, k), GK_OK);
         GK_EXPECT(gk_test_same_bits("packed vs unpacked", y, y2, m * n, sizeof(float)),
@@ -550,8 +554,9 @@ static void test_packed(void)
     const size_t ns[] = {1, 7, 8, 9, 16, 17, 40};
     const size_t ks[] = {1, 3, 16}; /* in blocks */
     const size_t ms[] = {1, 3, 7};
-    const gk_qtype types[] = {GK_QTYPE_Q4_0, GK_QTYPE_Q2_K, GK_QTYPE_Q3_K,  GK_QTYPE_Q4_K,
-                              GK_QTYPE_Q5_K, GK_QTYPE_Q6_K, GK_QTYPE_IQ4_XS};
+    const gk_qtype types[] = {GK_QTYPE_Q4_0,   GK_QTYPE_Q4_1, GK_QTYPE_Q5_0,  GK_QTYPE_Q5_1,
+                              GK_QTYPE_IQ4_NL, GK_QTYPE_Q2_K, GK_QTYPE_Q3_K,  GK_QTYPE_Q4_K,
+                              GK_QTYPE_Q5_K,   GK_QTYPE_Q6_K, GK_QTYPE_IQ4_XS};
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const gk_qtype t = types[ti];
         const size_t elems = gk_qtype_block_elems(t);

@@ -77,12 +77,12 @@ typedef struct gk_qgemm_args {
 GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
- * with no shuffling, one row per 32-bit lane (Q4_0, Q2_K..Q6_K and IQ4_XS so far: their
- * one-row kernels are bound by decoding, the packed ones much less). The layout is private
+ * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, Q2_K..Q6_K and IQ4_XS so far:
+ * their one-row kernels are bound by decoding, the packed ones much less). The layout is private
  * (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic, version, type, n, k
  * and their checksum) lets gk_qgemm_packed reject a buffer that is not one, or is for other sizes.
- * Packed Q4_0, Q2_K and Q6_K take 64 bytes more than W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3% and
- * IQ4_XS 1.5% more (their scales are stored decoded).
+ * Packed Q4_0..Q5_1, IQ4_NL, Q2_K and Q6_K take 64 bytes more than W, packed Q3_K 3.6%, Q4_K 2.8%,
+ * Q5_K 2.3% and IQ4_XS 1.5% more (their scales are stored decoded).
  *
  * gk_qpack_size: the bytes gk_qpack writes for n x k weights of type t; 0 if t has no packed
  * layout, k is not a multiple of its block or the size overflows.
@@ -92,10 +92,10 @@ GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
  * overflow. GK_EALIAS: packed overlaps w. On error nothing is written.
  * gk_qgemm_packed: Y[m x n] = X[m x k] W^T from packed W. Results are identical on every ISA
  * level and thread count and within gk_qgemv's bound of the exact product. Packed K-quants and
- * IQ4_XS give exactly gk_qgemv's bits; packed Q4_0 accumulates the per-block sums with a fused
- * multiply-add, so it may differ from gk_qgemm in the last bits. GK_EINVAL: packed is NULL, not a
- * packed buffer, or packed for other n or k; x or y is NULL (m, n, k > 0); an activation is not
- * finite. GK_EALIAS: y overlaps packed or x. */
+ * IQ4_XS give exactly gk_qgemv's bits; the packed 32-value formats accumulate the per-block sums
+ * with fused multiply-adds, so they may differ from gk_qgemm in the last bits. GK_EINVAL: packed is
+ * NULL, not a packed buffer, or packed for other n or k; x or y is NULL (m, n, k > 0); an
+ * activation is not finite. GK_EALIAS: y overlaps packed or x. */
 GK_API size_t gk_qpack_size(gk_qtype t, size_t n, size_t k);
 GK_API gk_status
 gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, size_t packed_bytes);

@@ -144,6 +144,7 @@ struct gk_qmm_kernels {
     gk_qdot4_fn dot4;       /* NULL if the format has no four-token kernel on the tier */
     size_t dot4_gemm_min_m; /* with dot4: GEMM from this m on (0: never) */
     gk_qact_fn quantize;
+    gk_qtype act; /* the activation's format */
     size_t act_block_elems, act_block_bytes;
 };
 

@@ -137,6 +137,7 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
     for (int tier = (int)isa; tier > GK_ISA_SCALAR && !out->dot4; tier--)
         out->dot4 = gk_qdot4_table[t].fn[tier];
     out->dot4_gemm_min_m = gk_qdot4_table[t].gemm_min_m;
+    out->act = tr->act;
     out->act_block_elems = gk_qtype_block_elems(tr->act);
     out->act_block_bytes = gk_qtype_block_bytes(tr->act);
     return true;
@@ -388,8 +389,8 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn
         GK_CHECK(xq, GK_ENOMEM, api, "no memory for %zu bytes of quantized activations", xq_bytes);
         for (size_t t = 0; t < a->m; t++)
             qk.quantize(a->x + t * job.ldx, (char *)xq + t * job.act_row_bytes, act_blocks);
-        if (dot8 && qk.act_block_elems == 32) {
-            /* packed Q4_0 takes each Q8_0 activation block's code sum (qpack.h) */
+        if (dot8 && qk.act == GK_QTYPE_Q8_0) {
+            /* packed Q4_0 and Q5_0 take each Q8_0 activation block's code sum (qpack.h) */
             int32_t *xsum = (int32_t *)((char *)xq + xq_bytes - xsum_bytes);
             const gk_block_q8_0 *xb = xq;
             for (size_t i = 0; i < a->m * act_blocks; i++) {

@@ -35,7 +35,11 @@ static uint64_t gk_qpack_checksum(const struct gk_qpack_header *h)
 static size_t gk_qpack_column_bytes(gk_qtype t)
 {
     switch (t) {
-    case GK_QTYPE_Q4_0: return GK_QPACK_ROWS * sizeof(gk_block_q4_0);
+    case GK_QTYPE_Q4_0:
+    case GK_QTYPE_Q4_1:
+    case GK_QTYPE_Q5_0:
+    case GK_QTYPE_Q5_1:
+    case GK_QTYPE_IQ4_NL: return gk_qpack_q32_layout_of(t).column;
     case GK_QTYPE_Q2_K: return GK_QPACK_Q2_K_COLUMN;
     case GK_QTYPE_Q3_K: return GK_QPACK_Q3_K_COLUMN;
     case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
@@ -63,27 +67,35 @@ size_t gk_qpack_size(gk_qtype t, size_t n, size_t k)
     return bytes;
 }
 
-/* The 4-bit code of element e of a Q4_0 block. */
-static unsigned gk_q4_0_nibble(const gk_block_q4_0 *b, unsigned e)
+/* One block column of a 32-value format t from the blocks of `rows` rows, row r's at
+ * first + r * row_bytes (the others: zero d and m, nibbles 8 so that Q4_0's padding sums to 0
+ * whatever its scale). Every one of these blocks starts with d, the nibbles' 16 bytes end it, and
+ * Q4_1 / Q5_1's m follows d, Q5_0 / Q5_1's fifth bits (32-bit little-endian) precede qs. */
+static void
+gk_qpack_q32_column(gk_qtype t, const char *first, size_t row_bytes, size_t rows, uint8_t *out)
 {
-    return e < 16 ? b->qs[e] & 0xF : b->qs[e - 16] >> 4;
-}
-
-/* One Q4_0 block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
- * others are zero-scale padding). */
-static void gk_qpack_q4_0_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
-{
-    const gk_block_q4_0 pad = {{0},
-                               {0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88,
-                                0x88, 0x88, 0x88, 0x88, 0x88}};
-    for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
-        const gk_block_q4_0 *b =
-            r < rows ? (const gk_block_q4_0 *)(const void *)(first + r * row_bytes) : &pad;
-        memcpy(out + 2 * r, &b->d, sizeof b->d);
-        for (unsigned h = 0; h < 4; h++)
-            for (unsigned j = 0; j < 4; j++)
-                out[16 + 32 * h + 4 * r + j] = (uint8_t)(gk_q4_0_nibble(b, 4 * h + j) |
-                                                         gk_q4_0_nibble(b, 16 + 4 * h + j) << 4);
+    const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
+    const size_t block_bytes = gk_qtype_block_bytes(t);
+    memset(out, 0, lay.column);
+    memset(out + lay.codes, 0x88, 128);
+    for (unsigned r = 0; r < rows; r++) {
+        const uint8_t *block = (const uint8_t *)first + r * row_bytes;
+        const uint8_t *qs = block + block_bytes - 16;
+        memcpy(out + 2 * r, block, 2);
+        if (lay.min) memcpy(out + lay.mins + 2 * r, block + 2, 2);
+        for (unsigned h = 0; h < 4; h++) /* byte j: elements 4 h + j (low), 16 + 4 h + j (high) */
+            memcpy(out + lay.codes + 32 * h + 4 * r, qs + 4 * h, 4);
+        if (lay.fifth) {
+            uint32_t qh;
+            memcpy(&qh, qs - 4, 4);
+            for (unsigned j = 0; j < 4; j++) {
+                uint8_t byte = 0;
+                for (unsigned h = 0; h < 4; h++)
+                    for (unsigned s = 0; s < 2; s++)
+                        byte |= (uint8_t)(((qh >> (16 * s + 4 * h + j)) & 1u) << (2 * h + s));
+                out[lay.fifth + 4 * r + j] = byte;
+            }
+        }
     }
 }
 
@@ -197,7 +209,7 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0, the K-quants but Q8_K, and IQ4_XS have one)",
+             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, IQ4_NL and IQ4_XS have one)",
              gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
@@ -222,8 +234,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
         const size_t rows = n - r0 < GK_QPACK_ROWS ? n - r0 : GK_QPACK_ROWS;
         for (size_t b = 0; b < n_blocks; b++) {
             const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
-            if (t == GK_QTYPE_Q4_0)
-                gk_qpack_q4_0_column(first, row_bytes, rows, out);
+            if (gk_qtype_block_elems(t) == 32)
+                gk_qpack_q32_column(t, first, row_bytes, rows, out);
             else if (t == GK_QTYPE_Q2_K || t == GK_QTYPE_Q3_K)
                 gk_qpack_q23_k_column(first, row_bytes, rows, t == GK_QTYPE_Q3_K, out);
             else if (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q5_K)
@@ -264,6 +276,10 @@ gk_status gk_qpack_open(const char *api,
     } kernels[] = {
 #ifdef GK_HAVE_AVX2
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, gk_qdot8_q4_0_avx2},
+        {GK_QTYPE_Q4_1, gk_qdot8_q4_1_scalar, gk_qdot8_q4_1_avx2},
+        {GK_QTYPE_Q5_0, gk_qdot8_q5_0_scalar, gk_qdot8_q5_0_avx2},
+        {GK_QTYPE_Q5_1, gk_qdot8_q5_1_scalar, gk_qdot8_q5_1_avx2},
+        {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_scalar, gk_qdot8_iq4_nl_avx2},
         {GK_QTYPE_Q2_K, gk_qdot8_q2_k_scalar, gk_qdot8_q2_k_avx2},
         {GK_QTYPE_Q3_K, gk_qdot8_q3_k_scalar, gk_qdot8_q3_k_avx2},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
@@ -272,6 +288,10 @@ gk_status gk_qpack_open(const char *api,
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
 #else
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
+        {GK_QTYPE_Q4_1, gk_qdot8_q4_1_scalar, NULL},
+        {GK_QTYPE_Q5_0, gk_qdot8_q5_0_scalar, NULL},
+        {GK_QTYPE_Q5_1, gk_qdot8_q5_1_scalar, NULL},
+        {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_scalar, NULL},
         {GK_QTYPE_Q2_K, gk_qdot8_q2_k_scalar, NULL},
         {GK_QTYPE_Q3_K, gk_qdot8_q3_k_scalar, NULL},
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
@@ -291,30 +311,57 @@ gk_status gk_qpack_open(const char *api,
 
 /* ---- the scalar group kernel (the arithmetic of qpack.h) ------------------------------------ */
 
-void gk_qdot8_q4_0_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+/* The group kernel of a 32-value format t (qpack.h): the activation is Q8_1 for t with a min
+ * term, else Q8_0. */
+static void gk_qdot8_q32_scalar(gk_qtype t,
+                                const uint8_t *col,
+                                const void *xq,
+                                const int32_t *xsum,
+                                size_t n_blocks,
+                                float *out)
 {
-    const uint8_t *col = group;
-    const gk_block_q8_0 *x = xq;
+    const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
+    const size_t x_bytes = lay.min ? sizeof(gk_block_q8_1) : sizeof(gk_block_q8_0);
     float acc[GK_QPACK_ROWS] = {0};
-    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_ROWS * sizeof(gk_block_q4_0)) {
-        const float d_x = gk_f32_from_f16(x[b].d);
+    for (size_t b = 0; b < n_blocks; b++, col += lay.column) {
+        const uint8_t *xb = (const uint8_t *)xq + b * x_bytes;
+        const int8_t *x = (const int8_t *)(xb + x_bytes - 32);
+        gk_f16 d_x, s_x;
+        memcpy(&d_x, xb, sizeof d_x);
+        memcpy(&s_x, xb + 2, sizeof s_x);
         for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
             int32_t isum = 0;
-            for (unsigned h = 0; h < 4; h++)
-                for (unsigned j = 0; j < 4; j++) {
-                    const uint8_t byte = col[16 + 32 * h + 4 * r + j];
-                    isum +=
-                        (byte & 0xF) * x[b].qs[4 * h + j] + (byte >> 4) * x[b].qs[16 + 4 * h + j];
-                }
-            isum -= 8 * xsum[b];
-            gk_f16 d_w;
+            for (unsigned e = 0; e < 32; e++) {
+                const unsigned s = e / 16, h = e % 16 / 4, j = e % 4;
+                const unsigned nibble = col[lay.codes + 32 * h + 4 * r + j] >> (4 * s) & 0xF;
+                int code = lay.nl ? gk_iq4nl_values[nibble] : (int)nibble;
+                if (lay.fifth) code |= (col[lay.fifth + 4 * r + j] >> (2 * h + s) & 1) << 4;
+                isum += code * x[e];
+            }
+            if (lay.offset) isum -= lay.offset * xsum[b];
+            gk_f16 d_w, m_w;
             memcpy(&d_w, col + 2 * r, sizeof d_w);
-            acc[r] = fmaf(gk_f32_from_f16(d_w) * d_x, (float)isum, acc[r]);
+            acc[r] = fmaf(gk_f32_from_f16(d_w) * gk_f32_from_f16(d_x), (float)isum, acc[r]);
+            if (lay.min) {
+                memcpy(&m_w, col + lay.mins + 2 * r, sizeof m_w);
+                acc[r] = fmaf(gk_f32_from_f16(m_w), gk_f32_from_f16(s_x), acc[r]);
+            }
         }
     }
     memcpy(out, acc, sizeof acc);
 }
+
+#define GK_QPACK_Q32_SCALAR(kern, NAME)                                                   \
+    void gk_qdot8_##kern##_scalar(const void *group, const void *xq, const int32_t *xsum, \
+                                  size_t n_blocks, float *out)                            \
+    {                                                                                     \
+        gk_qdot8_q32_scalar(GK_QTYPE_##NAME, group, xq, xsum, n_blocks, out);             \
+    }
+GK_QPACK_Q32_SCALAR(q4_0, Q4_0)
+GK_QPACK_Q32_SCALAR(q4_1, Q4_1)
+GK_QPACK_Q32_SCALAR(q5_0, Q5_0)
+GK_QPACK_Q32_SCALAR(q5_1, Q5_1)
+GK_QPACK_Q32_SCALAR(iq4_nl, IQ4_NL)
 
 /* The Q2_K and Q3_K (three) group kernel. */
 static void gk_qdot8_q23_k_scalar(

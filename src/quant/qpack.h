@@ -13,6 +13,12 @@
  * every lane, each lane sums its own row, and no horizontal reduction is needed. The layout is
  * the same on every ISA level.
  *
+ * The other 32-value formats, a block column, again exactly its 8 blocks: the rows' f16 d (16
+ * bytes); Q4_1 and Q5_1 then the rows' f16 m (16 bytes); the nibbles as for Q4_0 (128 bytes;
+ * IQ4_NL: indices into its values); Q5_0 and Q5_1 then the fifth bits, one 32-bit word per row (32
+ * bytes), bit 2 h + s of its byte j the fifth bit of element 16 s + 4 h + j. Q4_0 and IQ4_NL: 144
+ * bytes, Q4_1: 160, Q5_0: 176, Q5_1: 192.
+ *
  * Q2_K and Q3_K, a block column: the rows' f16 d (16 bytes); Q2_K then the rows' f16 dmin (16
  * bytes); the sub-block scales, byte S + 16 q + 2 r + e that of sub-block 2 q + e of row r (128
  * bytes; Q2_K: its scale | min << 4 byte as stored, S = 32; Q3_K: the signed scale decoded, S =
@@ -53,9 +59,13 @@
  * The kernels: one group of rows dotted with one activation row (Q8_0 for Q4_0, Q8_K for the rest):
  *   void gk_qdot8_<kern>_<tier>(const void *group, const void *xq, const int32_t *xsum,
  *                               size_t n_blocks, float out[GK_QPACK_ROWS]);
- * Q4_0: xsum[b] is the sum of activation block b's 32 codes. Per row r and block b, exactly:
- *   isum = sum_e nibble(r, e) * xq_e - 8 * xsum[b]   (the codes are nibble - 8)
+ * Q4_0, Q5_0: xsum[b] is the sum of Q8_0 activation block b's 32 codes. Per row r and block b,
+ * exactly:
+ *   isum = sum_e code(r, e) * xq_e - z * xsum[b]   (Q4_0: z = 8, Q5_0: z = 16; IQ4_NL: the
+ *                                                   values, z = 0, no xsum)
  *   acc_r = fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)   from acc_r = 0,
+ * Q4_1, Q5_1 (against Q8_1: d_x, s_x = f16(d_x * sum of the codes)): isum the plain sum, then
+ *   acc_r = fmaf(f16(m_r), f16(s_x), fmaf(f16(d_r) * f16(d_x), (float)isum, acc_r)),
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
  * K-quants, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of
  * the unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on
@@ -63,6 +73,7 @@
 #ifndef GK_QUANT_QPACK_H
 #define GK_QUANT_QPACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +100,14 @@ typedef void (*gk_qdot8_fn)(const void *group,
 
 void gk_qdot8_q4_0_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q4_1_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q5_0_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q5_1_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_iq4_nl_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q2_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q3_k_scalar(
@@ -104,6 +123,14 @@ void gk_qdot8_iq4_xs_scalar(
 #ifdef GK_HAVE_AVX2
 void gk_qdot8_q4_0_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q4_1_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q5_0_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_q5_1_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_iq4_nl_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q2_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q3_k_avx2(
@@ -117,6 +144,25 @@ void gk_qdot8_q6_k_avx2(
 void gk_qdot8_iq4_xs_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #endif
+
+/* Where the parts of a 32-value format's block column lie (offsets in bytes; 0: absent). */
+struct gk_qpack_q32_layout {
+    size_t column, mins, codes, fifth;
+    int offset;   /* z of the codes (Q4_0: 8, Q5_0: 16, else 0) */
+    bool min, nl; /* Q4_1 / Q5_1: a min term against Q8_1; IQ4_NL: the codes index its values */
+};
+
+/* The layout of t, one of Q4_0, Q4_1, Q5_0, Q5_1 and IQ4_NL (inline: the kernels' constants). */
+static inline struct gk_qpack_q32_layout gk_qpack_q32_layout_of(gk_qtype t)
+{
+    switch (t) {
+    case GK_QTYPE_Q4_1: return (struct gk_qpack_q32_layout){160, 16, 32, 0, 0, true, false};
+    case GK_QTYPE_Q5_0: return (struct gk_qpack_q32_layout){176, 0, 16, 144, 16, false, false};
+    case GK_QTYPE_Q5_1: return (struct gk_qpack_q32_layout){192, 16, 32, 160, 0, true, false};
+    case GK_QTYPE_IQ4_NL: return (struct gk_qpack_q32_layout){144, 0, 16, 0, 0, false, true};
+    default: return (struct gk_qpack_q32_layout){144, 0, 16, 0, 8, false, false}; /* Q4_0 */
+    }
+}
 
 /* The bytes of one group of GK_QPACK_ROWS rows of k weights of type t (t has a packed layout). */
 size_t gk_qpack_group_bytes(gk_qtype t, size_t k);

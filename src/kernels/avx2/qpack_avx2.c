@@ -10,42 +10,6 @@
 #include "quant/qdot.h"
 #include "quant/qpack.h"
 
-void gk_qdot8_q4_0_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    enum { COLUMN = GK_QPACK_ROWS * sizeof(gk_block_q4_0) };
-
-    const uint8_t *col = group;
-    const gk_block_q8_0 *x = xq;
-    const __m256i low_mask = _mm256_set1_epi8(0x0F), ones16 = _mm256_set1_epi16(1);
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t b = 0; b < n_blocks; b++, col += COLUMN) {
-        /* the weights stream from memory once: every line of the column, 1 KiB ahead */
-        for (unsigned line = 0; line < COLUMN; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
-        /* lane r: row r's nibbles by four activation codes broadcast to every lane; each int16
-         * lane gathers 8 pairs of at most 15 * 127: below 32767, exact */
-        __m256i pairs = _mm256_setzero_si256();
-        for (unsigned h = 0; h < 4; h++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(col + 16 + 32 * h));
-            int32_t x_lo, x_hi;
-            memcpy(&x_lo, x[b].qs + 4 * h, sizeof x_lo);
-            memcpy(&x_hi, x[b].qs + 16 + 4 * h, sizeof x_hi);
-            pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(q, low_mask),
-                                                                 _mm256_set1_epi32(x_lo)));
-            pairs = _mm256_add_epi16(
-                pairs, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask),
-                                            _mm256_set1_epi32(x_hi)));
-        }
-        const __m256i isum =
-            _mm256_sub_epi32(_mm256_madd_epi16(pairs, ones16), _mm256_set1_epi32(8 * xsum[b]));
-        const __m256 d_w = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
-        const __m256 d = _mm256_mul_ps(d_w, _mm256_set1_ps(_cvtsh_ss(x[b].d.bits)));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc);
-    }
-    _mm256_storeu_ps(out, acc);
-}
-
 /* The eight bytes at p (one per row) as int32 lanes holding the byte in both 16-bit halves: the
  * multiplier of vpmaddwd for a row's two int16 partial sums. */
 static inline __m256i gk_qp_row_pairs(const uint8_t *p)
@@ -73,6 +37,92 @@ static inline __m256i gk_qp_bit_to(__m256i v, unsigned from, unsigned to)
                                      : _mm256_srli_epi16(v, (int)(from - to));
     return _mm256_and_si256(moved, _mm256_set1_epi8((char)(1u << to)));
 }
+
+/* The group kernel of a 32-value format t (qpack.h; t constant after inlining). */
+static inline void gk_qp_q32(gk_qtype t,
+                             const uint8_t *col,
+                             const void *xq,
+                             const int32_t *xsum,
+                             size_t n_blocks,
+                             float *out)
+{
+    const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
+    const size_t x_bytes = lay.min ? sizeof(gk_block_q8_1) : sizeof(gk_block_q8_0);
+    const __m256i low_mask = _mm256_set1_epi8(0x0F), ones16 = _mm256_set1_epi16(1);
+    const __m256i values =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += lay.column) {
+        /* the weights stream from memory once: every line of the column, 1 KiB ahead */
+        for (unsigned line = 0; line < lay.column; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        const uint8_t *xb = (const uint8_t *)xq + b * x_bytes;
+        const int8_t *x = (const int8_t *)(xb + x_bytes - 32);
+        const __m256i fifth = lay.fifth ? _mm256_loadu_si256((const __m256i *)(col + lay.fifth))
+                                        : _mm256_setzero_si256();
+        /* lane r: row r's codes by four activation codes broadcast to every lane; Q4_0 / Q4_1's
+         * int16 lanes gather 8 pairs of at most 15 * 127 (exact), the others are widened to
+         * int32 per step */
+        __m256i pairs = _mm256_setzero_si256(), isum = _mm256_setzero_si256();
+        for (unsigned h = 0; h < 4; h++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(col + lay.codes + 32 * h));
+            __m256i lo = _mm256_and_si256(q, low_mask);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
+            if (lay.fifth) {
+                lo = _mm256_or_si256(lo, gk_qp_bit_to(fifth, 2 * h, 4));
+                hi = _mm256_or_si256(hi, gk_qp_bit_to(fifth, 2 * h + 1, 4));
+            }
+            int32_t x_lo, x_hi;
+            memcpy(&x_lo, x + 4 * h, sizeof x_lo);
+            memcpy(&x_hi, x + 16 + 4 * h, sizeof x_hi);
+            const __m256i xl = _mm256_set1_epi32(x_lo), xh = _mm256_set1_epi32(x_hi);
+            if (lay.nl) { /* signed values: the sign moves onto x, |value| <= 127 */
+                lo = _mm256_shuffle_epi8(values, lo);
+                hi = _mm256_shuffle_epi8(values, hi);
+                isum = _mm256_add_epi32(
+                    isum, _mm256_add_epi32(
+                              _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(lo, lo),
+                                                                     _mm256_sign_epi8(xl, lo)),
+                                                ones16),
+                              _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(hi, hi),
+                                                                     _mm256_sign_epi8(xh, hi)),
+                                                ones16)));
+                continue;
+            }
+            const __m256i step =
+                _mm256_add_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_maddubs_epi16(hi, xh));
+            if (lay.fifth)
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(step, ones16));
+            else
+                pairs = _mm256_add_epi16(pairs, step);
+        }
+        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, ones16));
+        if (lay.offset) isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(lay.offset * xsum[b]));
+        gk_f16 d_x, s_x;
+        memcpy(&d_x, xb, sizeof d_x);
+        memcpy(&s_x, xb + 2, sizeof s_x);
+        const __m256 d_w = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
+        const __m256 d = _mm256_mul_ps(d_w, _mm256_set1_ps(_cvtsh_ss(d_x.bits)));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc);
+        if (lay.min)
+            acc =
+                _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + lay.mins))),
+                                _mm256_set1_ps(_cvtsh_ss(s_x.bits)), acc);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+#define GK_QP_Q32(kern, NAME)                                                           \
+    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum, \
+                                size_t n_blocks, float *out)                            \
+    {                                                                                   \
+        gk_qp_q32(GK_QTYPE_##NAME, group, xq, xsum, n_blocks, out);                     \
+    }
+GK_QP_Q32(q4_0, Q4_0)
+GK_QP_Q32(q4_1, Q4_1)
+GK_QP_Q32(q5_0, Q5_0)
+GK_QP_Q32(q5_1, Q5_1)
+GK_QP_Q32(iq4_nl, IQ4_NL)
 
 /* Row r's int16 scale pairs of sub-blocks 2 q and 2 q + 1 (lane r) to sub-block 2 q + e's scale in
  * both halves of lane r: the multiplier of vpmaddwd. */
