@@ -14,6 +14,7 @@
  *   - gk_qgemm_ex: leading dimensions, bias, beta 0 (Y not read: NaN does not leak) and 1;
  *   - named wrappers; every error path, with Y untouched. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,21 +422,20 @@ static void test_errors(void)
 
 /* ---- packed weights (gk_qpack, gk_qgemm_packed) ------------------------------------------- */
 
+/* The formats with a packed layout and the bytes of a block column of 8 blocks (qpack.h). */
+static const struct {
+    gk_qtype type;
+    size_t column;
+} packed_formats[] = {
+    {GK_QTYPE_Q4_0, 144},   {GK_QTYPE_Q4_1, 160},  {GK_QTYPE_Q5_0, 176},  {GK_QTYPE_Q5_1, 192},
+    {GK_QTYPE_IQ4_NL, 144}, {GK_QTYPE_Q2_K, 672},  {GK_QTYPE_Q3_K, 912},  {GK_QTYPE_Q4_K, 1184},
+    {GK_QTYPE_Q5_K, 1440},  {GK_QTYPE_Q6_K, 1680}, {GK_QTYPE_TQ2_0, 528}, {GK_QTYPE_IQ4_XS, 1104},
+};
+
 /* One shape: the packed product is within the bound of the exact one, the same for any number of
  * tokens per call, thread count and ISA level (the scalar kernel's bits). */
-static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k)
+static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t column, size_t m, size_t n, size_t k)
 {
-    const size_t column = t == GK_QTYPE_Q4_0     ? 144
-                          : t == GK_QTYPE_Q4_1   ? 160
-                          : t == GK_QTYPE_Q5_0   ? 176
-                          : t == GK_QTYPE_Q5_1   ? 192
-                          : t == GK_QTYPE_IQ4_NL ? 144
-                          : t == GK_QTYPE_Q2_K   ? 672
-                          : t == GK_QTYPE_Q3_K   ? 912
-                          : t == GK_QTYPE_Q4_K   ? 1184
-                          : t == GK_QTYPE_Q5_K   ? 1440
-                          : t == GK_QTYPE_Q6_K   ? 1680
-                                                 : 1104;
     const size_t elems = gk_qtype_block_elems(t);
     const size_t w_bytes = gk_qtype_row_bytes(t, k) * n, p_bytes = gk_qpack_size(t, n, k);
     void *w = malloc(w_bytes), *packed = malloc(p_bytes);
@@ -550,22 +550,28 @@ static void test_packed_errors(void)
 static void test_packed(void)
 {
     test_packed_errors();
+    /* exactly the formats of the table have a packed layout */
+    for (int t = 0; t < GK_QTYPE_COUNT; t++) {
+        bool listed = false;
+        for (size_t i = 0; i < sizeof packed_formats / sizeof packed_formats[0]; i++)
+            listed |= packed_formats[i].type == (gk_qtype)t;
+        GK_EXPECT((gk_qpack_size((gk_qtype)t, 8, 256) != 0) == listed, "%s: packed layout %s",
+                  gk_qtype_name((gk_qtype)t), listed ? "missing" : "unexpected");
+    }
     gk_rng rng = gk_rng_seeded(0x51ed27);
     const size_t ns[] = {1, 7, 8, 9, 16, 17, 40};
     const size_t ks[] = {1, 3, 16}; /* in blocks */
     const size_t ms[] = {1, 3, 7};
-    const gk_qtype types[] = {GK_QTYPE_Q4_0,   GK_QTYPE_Q4_1, GK_QTYPE_Q5_0,  GK_QTYPE_Q5_1,
-                              GK_QTYPE_IQ4_NL, GK_QTYPE_Q2_K, GK_QTYPE_Q3_K,  GK_QTYPE_Q4_K,
-                              GK_QTYPE_Q5_K,   GK_QTYPE_Q6_K, GK_QTYPE_IQ4_XS};
-    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
-        const gk_qtype t = types[ti];
+    for (size_t ti = 0; ti < sizeof packed_formats / sizeof packed_formats[0]; ti++) {
+        const gk_qtype t = packed_formats[ti].type;
+        const size_t column = packed_formats[ti].column;
         const size_t elems = gk_qtype_block_elems(t);
         for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
             for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
-                test_packed_shape(&rng, t, ms[(ni + ki) % 3], ns[ni], ks[ki] * elems);
+                test_packed_shape(&rng, t, column, ms[(ni + ki) % 3], ns[ni], ks[ki] * elems);
         /* enough rows to use the pool; the longest rows */
-        test_packed_shape(&rng, t, 2, 16 * 40 + 5, 1024);
-        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, 3, 33, 16384);
+        test_packed_shape(&rng, t, column, 2, 16 * 40 + 5, 1024);
+        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, column, 3, 33, 16384);
     }
 }
 

@@ -40,6 +40,7 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     case GK_QTYPE_Q5_0:
     case GK_QTYPE_Q5_1:
     case GK_QTYPE_IQ4_NL: return gk_qpack_q32_layout_of(t).column;
+    case GK_QTYPE_TQ2_0: return GK_QPACK_TQ2_0_COLUMN;
     case GK_QTYPE_Q2_K: return GK_QPACK_Q2_K_COLUMN;
     case GK_QTYPE_Q3_K: return GK_QPACK_Q3_K_COLUMN;
     case GK_QTYPE_Q4_K: return GK_QPACK_Q4_K_COLUMN;
@@ -129,6 +130,19 @@ gk_qpack_q23_k_column(const char *first, size_t row_bytes, size_t rows, bool thr
     }
 }
 
+/* One TQ2_0 block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
+ * others: zero d). */
+static void gk_qpack_tq2_0_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+{
+    memset(out, 0, GK_QPACK_TQ2_0_COLUMN);
+    for (unsigned r = 0; r < rows; r++) {
+        const gk_block_tq2_0 *b = (const gk_block_tq2_0 *)(const void *)(first + r * row_bytes);
+        memcpy(out + 2 * r, &b->d, sizeof b->d);
+        for (unsigned u = 0; u < 16; u++)
+            memcpy(out + 16 + 32 * u + 4 * r, b->qs + 4 * u, 4);
+    }
+}
+
 /* One Q4_K (Q5_K: five) block column from the blocks of `rows` rows, row r's at
  * first + r * row_bytes (the others: zero d and dmin). The two formats share d, dmin, scales and
  * qs; Q5_K adds qh. */
@@ -209,7 +223,7 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, IQ4_NL and IQ4_XS have one)",
+             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, TQ2_0, IQ4_NL and IQ4_XS have one)",
              gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
@@ -236,6 +250,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
             const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
             if (gk_qtype_block_elems(t) == 32)
                 gk_qpack_q32_column(t, first, row_bytes, rows, out);
+            else if (t == GK_QTYPE_TQ2_0)
+                gk_qpack_tq2_0_column(first, row_bytes, rows, out);
             else if (t == GK_QTYPE_Q2_K || t == GK_QTYPE_Q3_K)
                 gk_qpack_q23_k_column(first, row_bytes, rows, t == GK_QTYPE_Q3_K, out);
             else if (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q5_K)
@@ -285,6 +301,7 @@ gk_status gk_qpack_open(const char *api,
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
         {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, gk_qdot8_q5_k_avx2},
         {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, gk_qdot8_q6_k_avx2},
+        {GK_QTYPE_TQ2_0, gk_qdot8_tq2_0_scalar, gk_qdot8_tq2_0_avx2},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
 #else
         {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
@@ -297,6 +314,7 @@ gk_status gk_qpack_open(const char *api,
         {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
         {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, NULL},
         {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, NULL},
+        {GK_QTYPE_TQ2_0, gk_qdot8_tq2_0_scalar, NULL},
         {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, NULL},
 #endif
     };
@@ -484,6 +502,29 @@ void gk_qdot8_q6_k_scalar(
                         part += (code - 32) * x[b].qs[128 * h + 32 * c + 4 * g + j];
                     }
                 isum += (int8_t)col[16 + 16 * (sub / 2) + 2 * r + sub % 2] * part;
+            }
+            gk_f16 d;
+            memcpy(&d, col + 2 * r, sizeof d);
+            acc[r] = gk_qdot_kquant_step(acc[r], gk_f32_from_f16(d), 0.0f, x[b].d, isum, 0);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+void gk_qdot8_tq2_0_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_TQ2_0_COLUMN) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0;
+            for (unsigned e = 0; e < GK_QK_K; e++) {
+                const unsigned h = e / 128, l = e % 128 / 32, u = 8 * h + e % 32 / 4;
+                const int code = col[16 + 32 * u + 4 * r + e % 4] >> (2 * l) & 3;
+                isum += (code - 1) * x[b].qs[e];
             }
             gk_f16 d;
             memcpy(&d, col + 2 * r, sizeof d);

@@ -28,6 +28,10 @@
  * row r (256 bytes). Q2_K: GK_QPACK_Q2_K_COLUMN = 672 bytes, exactly its 8 super-blocks; Q3_K:
  * GK_QPACK_Q3_K_COLUMN = 912 for 880.
  *
+ * TQ2_0, a block column (GK_QPACK_TQ2_0_COLUMN = 528 bytes, exactly its 8 blocks): the rows' f16 d
+ * (16 bytes), then the codes as Q2_K's, byte 16 + 32 u + 4 r + j being qs[4 u + j] of row r: its
+ * bits 2 l, 2 l + 1 the code of element 128 (u / 8) + 32 l + 4 (u % 8) + j.
+ *
  * Q4_K, a block column (GK_QPACK_Q4_K_COLUMN = 1184 bytes for 8 super-blocks of 1152): the
  * rows' f16 d (16 bytes) and dmin (16 bytes); the 6-bit scales decoded to bytes, byte 32 + 8 s + r
  * the scale of sub-block s of row r (64 bytes); the mins, byte 96 + 16 q + 2 r + e the min of
@@ -84,6 +88,7 @@
 enum {
     GK_QPACK_HEADER_BYTES = 64,
     GK_QPACK_ROWS = 8,
+    GK_QPACK_TQ2_0_COLUMN = 528,
     GK_QPACK_Q2_K_COLUMN = 672,
     GK_QPACK_Q3_K_COLUMN = 912,
     GK_QPACK_Q4_K_COLUMN = 1184,
@@ -118,6 +123,8 @@ void gk_qdot8_q5_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q6_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_tq2_0_scalar(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_iq4_xs_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 #ifdef GK_HAVE_AVX2
@@ -140,6 +147,8 @@ void gk_qdot8_q4_k_avx2(
 void gk_qdot8_q5_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_q6_k_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+void gk_qdot8_tq2_0_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
 void gk_qdot8_iq4_xs_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);

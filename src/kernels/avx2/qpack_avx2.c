@@ -367,6 +367,45 @@ void gk_qdot8_q6_k_avx2(
     _mm256_storeu_ps(out, acc);
 }
 
+void gk_qdot8_tq2_0_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    const __m256i two_bits = _mm256_set1_epi8(3), ones16 = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_TQ2_0_COLUMN) {
+        for (unsigned line = 0; line < GK_QPACK_TQ2_0_COLUMN; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        /* codes 0..2 taken unsigned, their -1 through the activation's sum (the bsums); int16
+         * lanes gather 2 products of at most 2 * 127 per code vector, 32 vectors per half:
+         * below 32767 */
+        __m256i isum = _mm256_setzero_si256();
+        for (unsigned h = 0; h < 2; h++) {
+            __m256i pairs = _mm256_setzero_si256();
+            for (unsigned u = 8 * h; u < 8 * h + 8; u++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *)(col + 16 + 32 * u));
+                for (unsigned l = 0; l < 4; l++) {
+                    int32_t x4;
+                    memcpy(&x4, x[b].qs + 128 * h + 32 * l + 4 * (u % 8), sizeof x4);
+                    const __m256i code =
+                        _mm256_and_si256(_mm256_srli_epi16(v, (int)(2 * l)), two_bits);
+                    pairs =
+                        _mm256_add_epi16(pairs, _mm256_maddubs_epi16(code, _mm256_set1_epi32(x4)));
+                }
+            }
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, ones16));
+        }
+        int32_t x_sum = 0;
+        for (unsigned g = 0; g < 16; g++)
+            x_sum += x[b].bsums[g];
+        isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(x_sum));
+        acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
 void gk_qdot8_iq4_xs_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
 {
