@@ -570,8 +570,8 @@ static void test_packed(void)
             for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
                 test_packed_shape(&rng, t, column, ms[(ni + ki) % 3], ns[ni], ks[ki] * elems);
         /* enough rows to use the pool; the longest rows */
-        test_packed_shape(&rng, t, column, 2, 16 * 40 + 5, 1024);
-        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, column, 3, 33, 16384);
+        test_packed_shape(&rng, t, column, 5, 16 * 40 + 5, 1024);
+        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, column, 6, 33, 16384);
     }
 }
 

@@ -156,9 +156,10 @@ bool gk_qmm_uses_gemm(gk_qtype t, gk_isa isa, size_t m)
 struct gk_qmm_job {
     const char *w;
     size_t w_row_bytes, n_blocks;
-    gk_qdot_fn dot;   /* integer path; NULL for the f32 path */
-    gk_qdot4_fn dot4; /* four tokens at a time, or NULL */
-    gk_qdot8_fn dot8; /* packed weights (qpack.h): w holds groups of group_bytes, or NULL */
+    gk_qdot_fn dot;       /* integer path; NULL for the f32 path */
+    gk_qdot4_fn dot4;     /* four tokens at a time, or NULL */
+    gk_qdot8_fn dot8;     /* packed weights (qpack.h): w holds groups of group_bytes, or NULL */
+    gk_qdot8x4_fn dot8x4; /* packed weights, four tokens at a time, or NULL */
     size_t group_bytes;
     const int32_t *xsum; /* packed path: per token, the sum of each activation block's codes */
     const char *xq;      /* m quantized activation rows of act_row_bytes (integer path) */
@@ -216,7 +217,20 @@ gk_qmm_store(const struct gk_qmm_job *job, size_t t, size_t r0, size_t rows, con
 static void gk_qmm_packed_tile(const struct gk_qmm_job *job, size_t r0, size_t rows)
 {
     _Static_assert(GK_QMM_TILE_ROWS % GK_QPACK_ROWS == 0, "a tile is whole groups");
-    for (size_t t = 0; t < job->m; t++) {
+    size_t t = 0;
+    if (job->dot8x4)
+        for (; t + GK_QDOT8X4_TOKENS <= job->m; t += GK_QDOT8X4_TOKENS)
+            for (size_t g = 0; g < rows; g += GK_QPACK_ROWS) {
+                float dots[GK_QDOT8X4_TOKENS][GK_QPACK_ROWS];
+                job->dot8x4(job->w + (r0 + g) / GK_QPACK_ROWS * job->group_bytes,
+                            job->xq + t * job->act_row_bytes, job->act_row_bytes,
+                            job->xsum ? job->xsum + t * job->n_blocks : NULL, job->n_blocks,
+                            &dots[0][0]);
+                for (size_t u = 0; u < GK_QDOT8X4_TOKENS; u++)
+                    gk_qmm_store(job, t + u, r0 + g,
+                                 rows - g < GK_QPACK_ROWS ? rows - g : GK_QPACK_ROWS, dots[u]);
+            }
+    for (; t < job->m; t++) {
         for (size_t g = 0; g < rows; g += GK_QPACK_ROWS) {
             float dots[GK_QPACK_ROWS];
             job->dot8(job->w + (r0 + g) / GK_QPACK_ROWS * job->group_bytes,
@@ -343,7 +357,8 @@ static gk_status gk_qmm_run_gemm(const char *api, const gk_qgemm_args *a, size_t
 }
 
 /* One product; dot8 is the group kernel when a->w holds packed groups (qpack.h), else NULL. */
-static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn dot8)
+static gk_status
+gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn dot8, gk_qdot8x4_fn dot8x4)
 {
     size_t w_row_bytes = 0;
     GK_TRY(gk_qmm_validate(api, a, &w_row_bytes));
@@ -377,6 +392,7 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn
         job.dot = qk.dot;
         job.dot4 = qk.dot4;
         job.dot8 = dot8;
+        job.dot8x4 = dot8x4;
         job.act_row_bytes = act_blocks * qk.act_block_bytes;
         size_t xq_bytes = 0, xsum_bytes = 0;
         /* the code sums of the packed path follow the quantized rows, 64-byte aligned */
@@ -420,7 +436,7 @@ static gk_status gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn
 
 gk_status gk_qgemm_ex(const gk_qgemm_args *args)
 {
-    return gk_qmm_run("gk_qgemm_ex", args, NULL);
+    return gk_qmm_run("gk_qgemm_ex", args, NULL, NULL);
 }
 
 /* Y = X W^T for m tokens, dense rows, under the public name `api`; dot8 is the group kernel when w
@@ -433,7 +449,8 @@ static gk_status gk_qmm_simple(const char *api,
                                size_t m,
                                size_t n,
                                size_t k,
-                               gk_qdot8_fn dot8)
+                               gk_qdot8_fn dot8,
+                               gk_qdot8x4_fn dot8x4)
 {
     const gk_qgemm_args args = {.type = t,
                                 .w = w,
@@ -446,31 +463,31 @@ static gk_status gk_qmm_simple(const char *api,
                                 .ldy = n,
                                 .bias = NULL,
                                 .beta = 0.0f};
-    return gk_qmm_run(api, &args, dot8);
+    return gk_qmm_run(api, &args, dot8, dot8x4);
 }
 
 gk_status gk_qgemv(gk_qtype t, const void *w, const float *x, float *y, size_t n, size_t k)
 {
-    return gk_qmm_simple("gk_qgemv", t, w, x, y, 1, n, k, NULL);
+    return gk_qmm_simple("gk_qgemv", t, w, x, y, 1, n, k, NULL, NULL);
 }
 
 gk_status
 gk_qgemm(gk_qtype t, const void *w, const float *x, float *y, size_t m, size_t n, size_t k)
 {
-    return gk_qmm_simple("gk_qgemm", t, w, x, y, m, n, k, NULL);
+    return gk_qmm_simple("gk_qgemm", t, w, x, y, m, n, k, NULL, NULL);
 }
 
 /* ---- the named wrappers ----------------------------------------------------------------- */
 
-#define GK_QMM_GEMV(name, NAME)                                                      \
-    gk_status gk_##name(const void *w, const float *x, float *y, size_t n, size_t k) \
-    {                                                                                \
-        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k, NULL);  \
+#define GK_QMM_GEMV(name, NAME)                                                           \
+    gk_status gk_##name(const void *w, const float *x, float *y, size_t n, size_t k)      \
+    {                                                                                     \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, 1, n, k, NULL, NULL); \
     }
 #define GK_QMM_GEMM(name, NAME)                                                                \
     gk_status gk_##name(const void *w, const float *x, float *y, size_t m, size_t n, size_t k) \
     {                                                                                          \
-        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k, NULL);            \
+        return gk_qmm_simple("gk_" #name, GK_QTYPE_##NAME, w, x, y, m, n, k, NULL, NULL);      \
     }
 GK_QMM_GEMV(gemv_q8, Q8_0)
 GK_QMM_GEMV(gemv_q4, Q4_0)
@@ -489,7 +506,7 @@ GK_QMM_GEMM(squeeze_matmul, SQUEEZE)
     {                                                                                            \
         GK_CHECK(t >= GK_QTYPE_##first && t <= GK_QTYPE_##last, GK_EINVAL, "gk_" #name,          \
                  "type %d is not one of " #first ".." #last, (int)t);                            \
-        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k, NULL);                            \
+        return gk_qmm_simple("gk_" #name, t, w, x, y, m, n, k, NULL, NULL);                      \
     }
 GK_QMM_FAMILY(kquant_matmul, Q2_K, Q8_K)
 GK_QMM_FAMILY(iq_matmul, IQ1_S, IQ4_XS)
@@ -500,7 +517,8 @@ gk_qgemm_packed(const void *packed, const float *x, float *y, size_t m, size_t n
     const char *api = "gk_qgemm_packed";
     gk_qtype t;
     gk_qdot8_fn kernel;
-    GK_TRY(gk_qpack_open(api, packed, n, k, gk_kernels_active()->isa, &t, &kernel));
+    gk_qdot8x4_fn kernel4;
+    GK_TRY(gk_qpack_open(api, packed, n, k, gk_kernels_active()->isa, &t, &kernel, &kernel4));
     size_t y_bytes = 0;
     GK_CHECK(gk_mul_size(m, n, &y_bytes) && gk_mul_size(y_bytes, sizeof(float), &y_bytes),
              GK_EOVERFLOW, api, "Y (m = %zu, n = %zu) overflows", m, n);
@@ -509,5 +527,5 @@ gk_qgemm_packed(const void *packed, const float *x, float *y, size_t m, size_t n
     GK_CHECK(!gk_ranges_overlap(y, y_bytes, packed, packed_bytes), GK_EALIAS, api,
              "y overlaps packed");
     return gk_qmm_simple(api, t, (const char *)packed + GK_QPACK_HEADER_BYTES, x, y, m, n, k,
-                         kernel);
+                         kernel, kernel4);
 }

@@ -272,7 +272,8 @@ gk_status gk_qpack_open(const char *api,
                         size_t k,
                         gk_isa isa,
                         gk_qtype *type,
-                        gk_qdot8_fn *kernel)
+                        gk_qdot8_fn *kernel,
+                        gk_qdot8x4_fn *kernel4)
 {
     GK_CHECK(packed != NULL, GK_EINVAL, api, "packed is NULL");
     struct gk_qpack_header h;
@@ -286,44 +287,46 @@ gk_status gk_qpack_open(const char *api,
              (unsigned long long)h.n, (unsigned long long)h.k, n, k);
     *type = (gk_qtype)h.type;
 
+    /* the group kernels of each tier: scalar, AVX2 (also the AVX-512 tier's), AVX2 four tokens */
+#ifdef GK_HAVE_AVX2
+#    define GK_QP_AVX2(fn) fn
+#else
+#    define GK_QP_AVX2(fn) NULL
+#endif
+#define GK_QP_ROW(kern, NAME, x4)                                                         \
+    {                                                                                     \
+        GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2), x4 \
+    }
+
     static const struct {
         gk_qtype type;
         gk_qdot8_fn scalar, avx2;
+        gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
-#ifdef GK_HAVE_AVX2
-        {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, gk_qdot8_q4_0_avx2},
-        {GK_QTYPE_Q4_1, gk_qdot8_q4_1_scalar, gk_qdot8_q4_1_avx2},
-        {GK_QTYPE_Q5_0, gk_qdot8_q5_0_scalar, gk_qdot8_q5_0_avx2},
-        {GK_QTYPE_Q5_1, gk_qdot8_q5_1_scalar, gk_qdot8_q5_1_avx2},
-        {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_scalar, gk_qdot8_iq4_nl_avx2},
-        {GK_QTYPE_Q2_K, gk_qdot8_q2_k_scalar, gk_qdot8_q2_k_avx2},
-        {GK_QTYPE_Q3_K, gk_qdot8_q3_k_scalar, gk_qdot8_q3_k_avx2},
-        {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, gk_qdot8_q4_k_avx2},
-        {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, gk_qdot8_q5_k_avx2},
-        {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, gk_qdot8_q6_k_avx2},
-        {GK_QTYPE_TQ2_0, gk_qdot8_tq2_0_scalar, gk_qdot8_tq2_0_avx2},
-        {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, gk_qdot8_iq4_xs_avx2},
-#else
-        {GK_QTYPE_Q4_0, gk_qdot8_q4_0_scalar, NULL},
-        {GK_QTYPE_Q4_1, gk_qdot8_q4_1_scalar, NULL},
-        {GK_QTYPE_Q5_0, gk_qdot8_q5_0_scalar, NULL},
-        {GK_QTYPE_Q5_1, gk_qdot8_q5_1_scalar, NULL},
-        {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_scalar, NULL},
-        {GK_QTYPE_Q2_K, gk_qdot8_q2_k_scalar, NULL},
-        {GK_QTYPE_Q3_K, gk_qdot8_q3_k_scalar, NULL},
-        {GK_QTYPE_Q4_K, gk_qdot8_q4_k_scalar, NULL},
-        {GK_QTYPE_Q5_K, gk_qdot8_q5_k_scalar, NULL},
-        {GK_QTYPE_Q6_K, gk_qdot8_q6_k_scalar, NULL},
-        {GK_QTYPE_TQ2_0, gk_qdot8_tq2_0_scalar, NULL},
-        {GK_QTYPE_IQ4_XS, gk_qdot8_iq4_xs_scalar, NULL},
-#endif
+        GK_QP_ROW(q4_0, Q4_0, NULL),
+        GK_QP_ROW(q4_1, Q4_1, NULL),
+        GK_QP_ROW(q5_0, Q5_0, NULL),
+        GK_QP_ROW(q5_1, Q5_1, NULL),
+        GK_QP_ROW(iq4_nl, IQ4_NL, NULL),
+        GK_QP_ROW(q2_k, Q2_K, NULL),
+        GK_QP_ROW(q3_k, Q3_K, NULL),
+        GK_QP_ROW(q4_k, Q4_K, GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
+        GK_QP_ROW(q5_k, Q5_K, GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
+        GK_QP_ROW(q6_k, Q6_K, NULL),
+        GK_QP_ROW(tq2_0, TQ2_0, NULL),
+        GK_QP_ROW(iq4_xs, IQ4_XS, NULL),
     };
+
+#undef GK_QP_ROW
+#undef GK_QP_AVX2
     *kernel = NULL; /* not reached: the header check admits only the types of the table */
+    *kernel4 = NULL;
+    const bool avx2 = isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512;
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
-        if (kernels[i].type == *type)
-            *kernel = kernels[i].avx2 && (isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512)
-                          ? kernels[i].avx2
-                          : kernels[i].scalar;
+        if (kernels[i].type == *type) {
+            *kernel = avx2 && kernels[i].avx2 ? kernels[i].avx2 : kernels[i].scalar;
+            *kernel4 = avx2 ? kernels[i].avx2_x4 : NULL;
+        }
     return GK_OK;
 }
 

@@ -173,17 +173,44 @@ static inline struct gk_qpack_q32_layout gk_qpack_q32_layout_of(gk_qtype t)
     }
 }
 
+/* Four tokens at a time: activation rows xq + t * x_row_bytes (t = 0..3), xsum + t * n_blocks,
+ * token t's dots to out + GK_QPACK_ROWS * t; each token's bits those of gk_qdot8_fn alone. */
+enum { GK_QDOT8X4_TOKENS = 4 };
+
+typedef void (*gk_qdot8x4_fn)(const void *group,
+                              const void *xq,
+                              size_t x_row_bytes,
+                              const int32_t *xsum,
+                              size_t n_blocks,
+                              float *out);
+#ifdef GK_HAVE_AVX2
+void gk_qdot8x4_q4_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+void gk_qdot8x4_q5_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+#endif
+
 /* The bytes of one group of GK_QPACK_ROWS rows of k weights of type t (t has a packed layout). */
 size_t gk_qpack_group_bytes(gk_qtype t, size_t k);
 
 /* Checks that `packed` is a packed buffer with a sound header for n x k weights; *type its type
- * and *kernel the group kernel of the tier at or below isa that has one. */
+ * and *kernel the group kernel of the tier at or below isa that has one; *kernel4 the tier's
+ * four-token kernel, or NULL. */
 gk_status gk_qpack_open(const char *api,
                         const void *packed,
                         size_t n,
                         size_t k,
                         gk_isa isa,
                         gk_qtype *type,
-                        gk_qdot8_fn *kernel);
+                        gk_qdot8_fn *kernel,
+                        gk_qdot8x4_fn *kernel4);
 
 #endif /* GK_QUANT_QPACK_H */

@@ -220,26 +220,44 @@ void gk_qdot8_q3_k_avx2(
     gk_qp_q23_k(group, xq, n_blocks, true, out);
 }
 
-/* The Q4_K and Q5_K (five) group kernel. */
-static inline void
-gk_qp_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool five, float *out)
+/* The Q4_K and Q5_K (five) group kernel for `tokens` activation rows (1 or 4; constant after
+ * inlining), row t at xq + t * x_row_bytes, its 8 dots to out + 8 t. Each token's arithmetic is
+ * that of one token alone: the codes are decoded once for all. */
+static inline void gk_qp_q45_k(const uint8_t *col,
+                               const void *xq,
+                               size_t x_row_bytes,
+                               unsigned tokens,
+                               size_t n_blocks,
+                               bool five,
+                               float *out)
 {
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
     const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
     /* int16 sums of 2 products of codes <= 15 (Q5_K: 31) by |x| <= 127 stay below 32767 for 8
      * (Q5_K: 4) groups */
     const unsigned groups_per_sum = five ? 4 : 8;
     const __m256i low_mask = _mm256_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[MAX_TOKENS];
+    for (unsigned t = 0; t < tokens; t++)
+        acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += column) {
         for (unsigned line = 0; line < column; line += 64)
             _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
-        __m256i isum = _mm256_setzero_si256();
+        const gk_block_q8_k *x[MAX_TOKENS];
+        __m256i isum[MAX_TOKENS];
+        for (unsigned t = 0; t < tokens; t++) {
+            x[t] = (const gk_block_q8_k *)(const void *)((const char *)xq + t * x_row_bytes) + b;
+            isum[t] = _mm256_setzero_si256();
+        }
         for (unsigned p = 0; p < 4; p++) {
             /* sub-blocks 2p (low nibbles) and 2p + 1 (high) */
             const __m256i scale_lo = gk_qp_row_pairs(col + 32 + 16 * p);
             const __m256i scale_hi = gk_qp_row_pairs(col + 40 + 16 * p);
             for (unsigned g0 = 0; g0 < 8; g0 += groups_per_sum) {
-                __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+                __m256i lo[MAX_TOKENS], hi[MAX_TOKENS];
+                for (unsigned t = 0; t < tokens; t++)
+                    lo[t] = hi[t] = _mm256_setzero_si256();
                 for (unsigned g = g0; g < g0 + groups_per_sum; g++) {
                     const __m256i q =
                         _mm256_loadu_si256((const __m256i *)(col + 160 + 256 * p + 32 * g));
@@ -251,51 +269,61 @@ gk_qp_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool fi
                         q_lo = _mm256_or_si256(q_lo, gk_qp_bit_to(qh, 2 * p, 4));
                         q_hi = _mm256_or_si256(q_hi, gk_qp_bit_to(qh, 2 * p + 1, 4));
                     }
-                    int32_t x_lo, x_hi;
-                    memcpy(&x_lo, x[b].qs + 64 * p + 4 * g, sizeof x_lo);
-                    memcpy(&x_hi, x[b].qs + 64 * p + 32 + 4 * g, sizeof x_hi);
-                    lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(q_lo, _mm256_set1_epi32(x_lo)));
-                    hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(q_hi, _mm256_set1_epi32(x_hi)));
+                    for (unsigned t = 0; t < tokens; t++) {
+                        int32_t x_lo, x_hi;
+                        memcpy(&x_lo, x[t]->qs + 64 * p + 4 * g, sizeof x_lo);
+                        memcpy(&x_hi, x[t]->qs + 64 * p + 32 + 4 * g, sizeof x_hi);
+                        lo[t] = _mm256_add_epi16(
+                            lo[t], _mm256_maddubs_epi16(q_lo, _mm256_set1_epi32(x_lo)));
+                        hi[t] = _mm256_add_epi16(
+                            hi[t], _mm256_maddubs_epi16(q_hi, _mm256_set1_epi32(x_hi)));
+                    }
                 }
-                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(lo, scale_lo),
-                                                               _mm256_madd_epi16(hi, scale_hi)));
+                for (unsigned t = 0; t < tokens; t++)
+                    isum[t] = _mm256_add_epi32(
+                        isum[t], _mm256_add_epi32(_mm256_madd_epi16(lo[t], scale_lo),
+                                                  _mm256_madd_epi16(hi[t], scale_hi)));
             }
         }
-        /* mins: sub-blocks 2q and 2q + 1 of every row against the activation's 32-value sums
-         * (at most 32 * 127 in magnitude: int16), taken two at a time as one int32 */
-        int32_t sum_pairs[4];
-        _mm_storeu_si128((__m128i *)sum_pairs,
-                         _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)x[b].bsums),
-                                        _mm_loadu_si128((const __m128i *)(x[b].bsums + 8))));
-        __m256i msum = _mm256_setzero_si256();
-        for (unsigned q = 0; q < 4; q++) {
-            const __m256i mins =
-                _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(col + 96 + 16 * q)));
-            msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mins, _mm256_set1_epi32(sum_pairs[q])));
-        }
-        /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
-        const __m256 d_x = _mm256_set1_ps(x[b].d);
         const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
         const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16)));
-        const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
-        const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
-        acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
+        for (unsigned t = 0; t < tokens; t++) {
+            /* mins: sub-blocks 2q and 2q + 1 of every row against the activation's 32-value sums
+             * (at most 32 * 127 in magnitude: int16), taken two at a time as one int32 */
+            int32_t sum_pairs[4];
+            _mm_storeu_si128((__m128i *)sum_pairs,
+                             _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)x[t]->bsums),
+                                            _mm_loadu_si128((const __m128i *)(x[t]->bsums + 8))));
+            __m256i msum = _mm256_setzero_si256();
+            for (unsigned q = 0; q < 4; q++) {
+                const __m256i mins =
+                    _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(col + 96 + 16 * q)));
+                msum = _mm256_add_epi32(msum,
+                                        _mm256_madd_epi16(mins, _mm256_set1_epi32(sum_pairs[q])));
+            }
+            /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
+            const __m256 d_x = _mm256_set1_ps(x[t]->d);
+            const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum[t]));
+            const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
+            acc[t] = _mm256_add_ps(acc[t], _mm256_sub_ps(scaled, mins));
+        }
     }
-    _mm256_storeu_ps(out, acc);
+    for (unsigned t = 0; t < tokens; t++)
+        _mm256_storeu_ps(out + 8 * t, acc[t]);
 }
 
 void gk_qdot8_q4_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
 {
     (void)xsum;
-    gk_qp_q45_k(group, xq, n_blocks, false, out);
+    gk_qp_q45_k(group, xq, 0, 1, n_blocks, false, out);
 }
 
 void gk_qdot8_q5_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
 {
     (void)xsum;
-    gk_qp_q45_k(group, xq, n_blocks, true, out);
+    gk_qp_q45_k(group, xq, 0, 1, n_blocks, true, out);
 }
 
 /* The codes of one Q6_K group (qpack.h) against the activation at xq (the group's element
@@ -447,4 +475,28 @@ void gk_qdot8_iq4_xs_avx2(
         acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     _mm256_storeu_ps(out, acc);
+}
+
+/* ---- four tokens at a time (qpack.h: gk_qdot8x4_fn) ------------------------------------------ */
+
+void gk_qdot8x4_q4_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out)
+{
+    (void)xsum;
+    gk_qp_q45_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, false, out);
+}
+
+void gk_qdot8x4_q5_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out)
+{
+    (void)xsum;
+    gk_qp_q45_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, true, out);
 }
