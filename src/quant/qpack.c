@@ -287,44 +287,52 @@ gk_status gk_qpack_open(const char *api,
              (unsigned long long)h.n, (unsigned long long)h.k, n, k);
     *type = (gk_qtype)h.type;
 
-    /* the group kernels of each tier: scalar, AVX2 (also the AVX-512 tier's), AVX2 four tokens */
+    /* the group kernels of each tier: scalar, AVX2 (also the AVX-512 tier's), NEON, AVX2 four
+     * tokens at a time; NULL: the tier uses the scalar kernel (or no four-token kernel) */
 #ifdef GK_HAVE_AVX2
 #    define GK_QP_AVX2(fn) fn
 #else
 #    define GK_QP_AVX2(fn) NULL
 #endif
-#define GK_QP_ROW(kern, NAME, x4)                                                         \
-    {                                                                                     \
-        GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2), x4 \
-    }
-
+#ifdef GK_HAVE_NEON
+#    define GK_QP_NEON(fn) fn
+#else
+#    define GK_QP_NEON(fn) NULL
+#endif
+    /* clang-format off */
+#define GK_QP_ROW(kern, NAME, neon, x4) \
+    {GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2), neon, x4}
     static const struct {
         gk_qtype type;
-        gk_qdot8_fn scalar, avx2;
+        gk_qdot8_fn scalar, avx2, neon;
         gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
-        GK_QP_ROW(q4_0, Q4_0, NULL),
-        GK_QP_ROW(q4_1, Q4_1, NULL),
-        GK_QP_ROW(q5_0, Q5_0, NULL),
-        GK_QP_ROW(q5_1, Q5_1, NULL),
-        GK_QP_ROW(iq4_nl, IQ4_NL, NULL),
-        GK_QP_ROW(q2_k, Q2_K, NULL),
-        GK_QP_ROW(q3_k, Q3_K, NULL),
-        GK_QP_ROW(q4_k, Q4_K, GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
-        GK_QP_ROW(q5_k, Q5_K, GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
-        GK_QP_ROW(q6_k, Q6_K, NULL),
-        GK_QP_ROW(tq2_0, TQ2_0, NULL),
-        GK_QP_ROW(iq4_xs, IQ4_XS, NULL),
+        GK_QP_ROW(q4_0,   Q4_0,   GK_QP_NEON(gk_qdot8_q4_0_neon),   NULL),
+        GK_QP_ROW(q4_1,   Q4_1,   GK_QP_NEON(gk_qdot8_q4_1_neon),   NULL),
+        GK_QP_ROW(q5_0,   Q5_0,   GK_QP_NEON(gk_qdot8_q5_0_neon),   NULL),
+        GK_QP_ROW(q5_1,   Q5_1,   GK_QP_NEON(gk_qdot8_q5_1_neon),   NULL),
+        GK_QP_ROW(iq4_nl, IQ4_NL, GK_QP_NEON(gk_qdot8_iq4_nl_neon), NULL),
+        GK_QP_ROW(q2_k,   Q2_K,   NULL,                             NULL),
+        GK_QP_ROW(q3_k,   Q3_K,   NULL,                             NULL),
+        GK_QP_ROW(q4_k,   Q4_K,   GK_QP_NEON(gk_qdot8_q4_k_neon),   GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
+        GK_QP_ROW(q5_k,   Q5_K,   GK_QP_NEON(gk_qdot8_q5_k_neon),   GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
+        GK_QP_ROW(q6_k,   Q6_K,   GK_QP_NEON(gk_qdot8_q6_k_neon),   NULL),
+        GK_QP_ROW(tq2_0,  TQ2_0,  NULL,                             NULL),
+        GK_QP_ROW(iq4_xs, IQ4_XS, NULL,                             NULL),
     };
 
+    /* clang-format on */
 #undef GK_QP_ROW
 #undef GK_QP_AVX2
+#undef GK_QP_NEON
     *kernel = NULL; /* not reached: the header check admits only the types of the table */
     *kernel4 = NULL;
-    const bool avx2 = isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512;
+    const bool avx2 = isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512, neon = isa == GK_ISA_NEON;
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i].type == *type) {
-            *kernel = avx2 && kernels[i].avx2 ? kernels[i].avx2 : kernels[i].scalar;
+            *kernel = avx2 && kernels[i].avx2   ? kernels[i].avx2
+                      : neon && kernels[i].neon ? kernels[i].neon
+                                                : kernels[i].scalar;
             *kernel4 = avx2 ? kernels[i].avx2_x4 : NULL;
         }
     return GK_OK;

@@ -103,56 +103,30 @@ typedef void (*gk_qdot8_fn)(const void *group,
                             size_t n_blocks,
                             float out[GK_QPACK_ROWS]);
 
-void gk_qdot8_q4_0_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q4_1_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q5_0_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q5_1_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_iq4_nl_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q2_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q3_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q4_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q5_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q6_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_tq2_0_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_iq4_xs_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+/* The group kernels of each tier (src/quant/qpack.c, src/kernels/<tier>/qpack_<tier>.c). */
+#define GK_QDOT8_PROTO(kern, tier)                                                        \
+    void gk_qdot8_##kern##_##tier(const void *group, const void *xq, const int32_t *xsum, \
+                                  size_t n_blocks, float *out);
+/* The formats with a packed layout, and those among them with NEON kernels (the formats of real
+ * models' weights; the others use the scalar kernels there): X(kern). */
+#define GK_QPACK_NEON_FORMATS(X) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(iq4_nl) X(q4_k) X(q5_k) X(q6_k)
+#define GK_QPACK_FORMATS(X)  \
+    GK_QPACK_NEON_FORMATS(X) \
+    X(q2_k) X(q3_k) X(tq2_0) X(iq4_xs)
+#define GK_QDOT8_SCALAR(kern) GK_QDOT8_PROTO(kern, scalar)
+#define GK_QDOT8_AVX2(kern)   GK_QDOT8_PROTO(kern, avx2)
+#define GK_QDOT8_NEON(kern)   GK_QDOT8_PROTO(kern, neon)
+GK_QPACK_FORMATS(GK_QDOT8_SCALAR)
 #ifdef GK_HAVE_AVX2
-void gk_qdot8_q4_0_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q4_1_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q5_0_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q5_1_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_iq4_nl_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q2_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q3_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q4_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q5_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_q6_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_tq2_0_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
-void gk_qdot8_iq4_xs_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out);
+GK_QPACK_FORMATS(GK_QDOT8_AVX2)
 #endif
+#ifdef GK_HAVE_NEON
+GK_QPACK_NEON_FORMATS(GK_QDOT8_NEON)
+#endif
+#undef GK_QDOT8_SCALAR
+#undef GK_QDOT8_AVX2
+#undef GK_QDOT8_NEON
+#undef GK_QDOT8_PROTO
 
 /* Where the parts of a 32-value format's block column lie (offsets in bytes; 0: absent). */
 struct gk_qpack_q32_layout {

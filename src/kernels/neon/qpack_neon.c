@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/* NEON group kernels of the packed layouts (src/quant/qpack.h) for the formats of real models'
+ * weights: the 32-value family (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), Q4_K, Q5_K and Q6_K. The other
+ * packed formats use the scalar kernels on this tier.
+ *
+ * A 32-byte vector of a block column holds 4 bytes of each of the 8 rows: here two 16-byte
+ * registers, rows 0..3 and rows 4..7, one row per 32-bit lane. The four bytes of a lane are
+ * dotted with four activation codes (the same in every lane) into the lane's int32 sum: SDOT in
+ * the build with the dot-product extension, SMULL + pairwise adds without it. The sums are exact
+ * integers either way, and the f32 steps are those of the scalar kernels, so every build gives
+ * the scalar tier's bits. */
+#include <arm_neon.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/half.h"
+#include "quant/blocks.h"
+#include "quant/iq.h"
+#include "quant/qdot.h"
+#include "quant/qpack.h"
+
+#ifdef __ARM_FEATURE_DOTPROD
+#    define GK_QPN_KERNEL(kern) gk_qdot8_##kern##_neon_dotprod
+#else
+#    define GK_QPN_KERNEL(kern) gk_qdot8_##kern##_neon
+#endif
+
+/* Eight rows: lanes of rows 0..3 and 4..7. */
+typedef struct {
+    int32x4_t r0, r4;
+} gk_qpn_i32x8;
+
+/* acc + in each 32-bit lane the dot product of its 4 bytes of w with the 4 bytes x4 (signed). */
+static inline int32x4_t gk_qpn_dot4(int32x4_t acc, int8x16_t w, int8x16_t x4)
+{
+#ifdef __ARM_FEATURE_DOTPROD
+    return vdotq_s32(acc, w, x4);
+#else
+    const int16x8_t lo = vmull_s8(vget_low_s8(w), vget_low_s8(x4));
+    const int16x8_t hi = vmull_high_s8(w, x4);
+    return vaddq_s32(acc, vpaddq_s32(vpaddlq_s16(lo), vpaddlq_s16(hi)));
+#endif
+}
+
+/* The four activation codes at x in every lane. */
+static inline int8x16_t gk_qpn_x4(const int8_t *x)
+{
+    int32_t v;
+    memcpy(&v, x, sizeof v);
+    return vreinterpretq_s8_s32(vdupq_n_s32(v));
+}
+
+/* The 8 rows' f16 values at p as f32 (rows 0..3, rows 4..7). */
+static inline void gk_qpn_f16x8(const uint8_t *p, float32x4_t *r0, float32x4_t *r4)
+{
+    const float16x8_t h = vreinterpretq_f16_u8(vld1q_u8(p));
+    *r0 = vcvt_f32_f16(vget_low_f16(h));
+    *r4 = vcvt_high_f32_f16(h);
+}
+
+/* The 8 bytes at p (one per row) widened to int32 lanes. */
+static inline gk_qpn_i32x8 gk_qpn_u8x8(const uint8_t *p)
+{
+    const uint16x8_t w = vmovl_u8(vld1_u8(p));
+    return (gk_qpn_i32x8){vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
+                          vreinterpretq_s32_u32(vmovl_high_u16(w))};
+}
+
+/* gk_qdot_kquant_step in each row's lane: acc + ((d dx) isum - (dmin dx) msum), dmin and msum
+ * zero for the formats without a min (the scalar kernels' operations, signed zeros included). */
+static inline void gk_qpn_kquant_step(float32x4_t acc[2],
+                                      const float32x4_t d[2],
+                                      const float32x4_t dmin[2],
+                                      float dx,
+                                      const int32x4_t isum[2],
+                                      const int32x4_t msum[2])
+{
+    for (unsigned h = 0; h < 2; h++) {
+        const float32x4_t scaled = vmulq_f32(vmulq_n_f32(d[h], dx), vcvtq_f32_s32(isum[h]));
+        const float32x4_t mins = vmulq_f32(vmulq_n_f32(dmin[h], dx), vcvtq_f32_s32(msum[h]));
+        acc[h] = vaddq_f32(acc[h], vsubq_f32(scaled, mins));
+    }
+}
+
+/* ---- the 32-value family -----------------------------------------------------------------------
+ */
+
+static inline void gk_qpn_q32(gk_qtype t,
+                              const uint8_t *col,
+                              const void *xq,
+                              const int32_t *xsum,
+                              size_t n_blocks,
+                              float *out)
+{
+    const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
+    const size_t x_bytes = lay.min ? sizeof(gk_block_q8_1) : sizeof(gk_block_q8_0);
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F), bit4 = vdupq_n_u8(0x10);
+    const int8x16_t values = vld1q_s8(gk_iq4nl_values);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += lay.column) {
+        const uint8_t *xb = (const uint8_t *)xq + b * x_bytes;
+        const int8_t *x = (const int8_t *)(xb + x_bytes - 32);
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned half = 0; half < 2; half++) { /* rows 0..3, rows 4..7 */
+            const uint8x16_t fifth =
+                lay.fifth ? vld1q_u8(col + lay.fifth + 16 * half) : vdupq_n_u8(0);
+            for (unsigned h = 0; h < 4; h++) {
+                const uint8x16_t q = vld1q_u8(col + lay.codes + 32 * h + 16 * half);
+                uint8x16_t lo = vandq_u8(q, low_mask), hi = vshrq_n_u8(q, 4);
+                if (lay.fifth) { /* bits 2h, 2h + 1 of the row's byte j to bit 4 */
+                    lo = vorrq_u8(lo,
+                                  vandq_u8(vshlq_u8(fifth, vdupq_n_s8((int8_t)(4 - 2 * h))), bit4));
+                    hi = vorrq_u8(hi,
+                                  vandq_u8(vshlq_u8(fifth, vdupq_n_s8((int8_t)(3 - 2 * h))), bit4));
+                }
+                const int8x16_t wl = lay.nl ? vqtbl1q_s8(values, lo) : vreinterpretq_s8_u8(lo);
+                const int8x16_t wh = lay.nl ? vqtbl1q_s8(values, hi) : vreinterpretq_s8_u8(hi);
+                isum[half] = gk_qpn_dot4(isum[half], wl, gk_qpn_x4(x + 4 * h));
+                isum[half] = gk_qpn_dot4(isum[half], wh, gk_qpn_x4(x + 16 + 4 * h));
+            }
+            if (lay.offset) isum[half] = vsubq_s32(isum[half], vdupq_n_s32(lay.offset * xsum[b]));
+        }
+        gk_f16 d_x, s_x;
+        memcpy(&d_x, xb, sizeof d_x);
+        memcpy(&s_x, xb + 2, sizeof s_x);
+        float32x4_t d[2], m[2];
+        gk_qpn_f16x8(col, &d[0], &d[1]);
+        if (lay.min) gk_qpn_f16x8(col + lay.mins, &m[0], &m[1]);
+        for (unsigned half = 0; half < 2; half++) {
+            /* fmaf(d_w d_x, isum, acc), then fmaf(m_w, s_x, acc) (qpack.h) */
+            const float32x4_t dd = vmulq_n_f32(d[half], gk_f32_from_f16(d_x));
+            acc[half] = vfmaq_f32(acc[half], dd, vcvtq_f32_s32(isum[half]));
+            if (lay.min) acc[half] = vfmaq_n_f32(acc[half], m[half], gk_f32_from_f16(s_x));
+        }
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+#define GK_QPN_Q32(kern, NAME)                                                       \
+    void GK_QPN_KERNEL(kern)(const void *group, const void *xq, const int32_t *xsum, \
+                             size_t n_blocks, float *out)                            \
+    {                                                                                \
+        gk_qpn_q32(GK_QTYPE_##NAME, group, xq, xsum, n_blocks, out);                 \
+    }
+GK_QPN_Q32(q4_0, Q4_0)
+GK_QPN_Q32(q4_1, Q4_1)
+GK_QPN_Q32(q5_0, Q5_0)
+GK_QPN_Q32(q5_1, Q5_1)
+GK_QPN_Q32(iq4_nl, IQ4_NL)
+
+/* ---- Q4_K and Q5_K -----------------------------------------------------------------------------
+ */
+
+static inline void
+gk_qpn_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool five, float *out)
+{
+    const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F), bit4 = vdupq_n_u8(0x10);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        int32x4_t msum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned p = 0; p < 4; p++) {
+            /* sub-blocks 2p (low nibbles) and 2p + 1 (high nibbles) */
+            const gk_qpn_i32x8 scale_lo = gk_qpn_u8x8(col + 32 + 16 * p);
+            const gk_qpn_i32x8 scale_hi = gk_qpn_u8x8(col + 40 + 16 * p);
+            int32x4_t part_lo[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            int32x4_t part_hi[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (unsigned g = 0; g < 8; g++) {
+                const int8x16_t x_lo = gk_qpn_x4(x[b].qs + 64 * p + 4 * g);
+                const int8x16_t x_hi = gk_qpn_x4(x[b].qs + 64 * p + 32 + 4 * g);
+                for (unsigned half = 0; half < 2; half++) {
+                    const uint8x16_t q = vld1q_u8(col + 160 + 256 * p + 32 * g + 16 * half);
+                    uint8x16_t lo = vandq_u8(q, low_mask), hi = vshrq_n_u8(q, 4);
+                    if (five) { /* the fifth bits: bits 2p and 2p + 1 of qh */
+                        const uint8x16_t qh =
+                            vld1q_u8(col + GK_QPACK_Q4_K_COLUMN + 32 * g + 16 * half);
+                        lo = vorrq_u8(
+                            lo, vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)(4 - 2 * p))), bit4));
+                        hi = vorrq_u8(
+                            hi, vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)(3 - 2 * p))), bit4));
+                    }
+                    part_lo[half] = gk_qpn_dot4(part_lo[half], vreinterpretq_s8_u8(lo), x_lo);
+                    part_hi[half] = gk_qpn_dot4(part_hi[half], vreinterpretq_s8_u8(hi), x_hi);
+                }
+            }
+            isum[0] =
+                vmlaq_s32(vmlaq_s32(isum[0], part_lo[0], scale_lo.r0), part_hi[0], scale_hi.r0);
+            isum[1] =
+                vmlaq_s32(vmlaq_s32(isum[1], part_lo[1], scale_lo.r4), part_hi[1], scale_hi.r4);
+            /* mins of sub-blocks 2p and 2p + 1 (byte 96 + 16 p + 2 r + e) by their 32-value sums */
+            const uint8x8x2_t mins = vld2_u8(col + 96 + 16 * p);
+            for (unsigned e = 0; e < 2; e++) {
+                const uint16x8_t w = vmovl_u8(mins.val[e]);
+                const gk_qpn_i32x8 m = {vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
+                                        vreinterpretq_s32_u32(vmovl_high_u16(w))};
+                const int32_t xs = x[b].bsums[4 * p + 2 * e] + x[b].bsums[4 * p + 2 * e + 1];
+                msum[0] = vmlaq_n_s32(msum[0], m.r0, xs);
+                msum[1] = vmlaq_n_s32(msum[1], m.r4, xs);
+            }
+        }
+        float32x4_t d[2], dmin[2];
+        gk_qpn_f16x8(col, &d[0], &d[1]);
+        gk_qpn_f16x8(col + 16, &dmin[0], &dmin[1]);
+        gk_qpn_kquant_step(acc, d, dmin, x[b].d, isum, msum);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+void GK_QPN_KERNEL(q4_k)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qpn_q45_k(group, xq, n_blocks, false, out);
+}
+
+void GK_QPN_KERNEL(q5_k)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qpn_q45_k(group, xq, n_blocks, true, out);
+}
+
+/* ---- Q6_K --------------------------------------------------------------------------------------
+ */
+
+void GK_QPN_KERNEL(q6_k)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    const uint8x16_t six = vdupq_n_u8(0x3F), two = vdupq_n_u8(0x03);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        int32x4_t offset[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned sub = 0; sub < 16; sub++) {
+            /* sub-block 8 h + 2 c + e: code c of the groups u = 8 h + 4 e .. + 3 */
+            const unsigned h = sub / 8, c = sub % 8 / 2, e = sub % 2;
+            int32x4_t part[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (unsigned g = 4 * e; g < 4 * e + 4; g++) {
+                const int8x16_t x4 = gk_qpn_x4(x[b].qs + 128 * h + 32 * c + 4 * g);
+                for (unsigned half = 0; half < 2; half++) {
+                    const uint8_t *v = col + 144 + 96 * (8 * h + g) + 16 * half;
+                    uint8x16_t code;
+                    if (c < 3) {
+                        code = vandq_u8(vld1q_u8(v + 32 * c), six);
+                    } else { /* the top bit pairs of the three vectors */
+                        code = vorrq_u8(
+                            vshrq_n_u8(vld1q_u8(v), 6),
+                            vorrq_u8(
+                                vandq_u8(vshrq_n_u8(vld1q_u8(v + 32), 4), vshlq_n_u8(two, 2)),
+                                vandq_u8(vshrq_n_u8(vld1q_u8(v + 64), 2), vshlq_n_u8(two, 4))));
+                    }
+                    part[half] = gk_qpn_dot4(part[half], vreinterpretq_s8_u8(code), x4);
+                }
+            }
+            const int16x8_t w =
+                vmovl_s8(vreinterpret_s8_u8(vld2_u8(col + 16 + 16 * (sub / 2)).val[e]));
+            const gk_qpn_i32x8 sc = {vmovl_s16(vget_low_s16(w)), vmovl_high_s16(w)};
+            isum[0] = vmlaq_s32(isum[0], part[0], sc.r0);
+            isum[1] = vmlaq_s32(isum[1], part[1], sc.r4);
+            offset[0] = vmlaq_n_s32(offset[0], sc.r0, x[b].bsums[sub]);
+            offset[1] = vmlaq_n_s32(offset[1], sc.r4, x[b].bsums[sub]);
+        }
+        /* the codes' -32 through the activation's group sums, exactly */
+        isum[0] = vsubq_s32(isum[0], vshlq_n_s32(offset[0], 5));
+        isum[1] = vsubq_s32(isum[1], vshlq_n_s32(offset[1], 5));
+        float32x4_t d[2];
+        gk_qpn_f16x8(col, &d[0], &d[1]);
+        const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+        const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        gk_qpn_kquant_step(acc, d, zero, x[b].d, isum, izero);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
