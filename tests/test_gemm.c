@@ -359,6 +359,19 @@ static void test_prepacked(void)
                                         1.0f,  0.0f,
                                         NULL};
                 check_gemm("gk_gemm_prepacked_f32", &x, c0, c);
+                if (m <= GK_GEMM_SMALL_M) {
+                    /* the small-m kernel has the packed path's bits: the same rows as part of
+                     * a call with more rows than the small-m path takes */
+                    const size_t mb = GK_GEMM_SMALL_M + 1;
+                    float *ab = random_matrix(&rng, GK_DTYPE_F32, mb * k), *cb = malloc(mb * n * 4);
+                    memcpy(ab, a, m * k * 4);
+                    GK_EXPECT_STATUS(gk_gemm_prepacked_f32(ab, packed, cb, mb, n, k), GK_OK);
+                    GK_EXPECT(gk_test_same_bits("prepacked small m", c, cb, m * n, 4),
+                              "m %zu n %zu k %zu: small-m rows differ from the packed path's", m, n,
+                              k);
+                    free(ab);
+                    free(cb);
+                }
                 free(a);
                 free(c);
                 free(c0);

@@ -61,6 +61,25 @@ typedef void (*gk_gemm_small_fn)(const float *a,
                                  size_t j1,
                                  const struct gk_gemm_epilogue *ep);
 
+/* The small-m path on prepacked B (gk_pack_b_f32's panels: KC blocks of depth kc, each n_pad x
+ * kc_cur floats, panel q of columns q nr.. at q nr kc_cur within its block, row p of a panel at
+ * p nr): columns [j0, j1) (j0 a multiple of nr) of C from the dense f32 A (m x k). Every element
+ * is the microkernel's: per KC block an FMA chain over the block's depth from 0, then the
+ * epilogue of that block (beta for the first, 1 after; the bias, n_pad values, with the last), so
+ * the result has the packed path's bits. */
+typedef void (*gk_gemm_small_packed_fn)(const float *a,
+                                        size_t m,
+                                        size_t k,
+                                        const float *packed,
+                                        size_t n,
+                                        size_t nr,
+                                        size_t kc,
+                                        float *c,
+                                        size_t ldc,
+                                        size_t j0,
+                                        size_t j1,
+                                        const struct gk_gemm_epilogue *ep);
+
 struct gk_gemm_kernels {
     gk_ukr_gemm_f32_fn ukr;
     const char *ukr_name;
@@ -68,6 +87,7 @@ struct gk_gemm_kernels {
     const char *pack_name;
     gk_gemm_small_fn small;
     const char *small_name;
+    gk_gemm_small_packed_fn small_packed;
     size_t mr, nr;     /* the microkernel's tile */
     size_t mc, kc, nc; /* block sizes (set by gk_gemm_blocking_fill after the tier's fill) */
 };

@@ -329,6 +329,35 @@ static void gk_gemm_small_part(void *ctx, size_t first, size_t end)
     s->g->small(s->a, s->m, s->k, &s->b, s->c, s->ldc, j0, j1, &s->ep);
 }
 
+/* Small m on prepacked B: parts of GK_GEMM_SLICE_PANELS panels, each over every KC block. */
+struct gk_gemm_small_packed_job {
+    const struct gk_gemm_plan *p;
+    const float *a;
+};
+
+static void gk_gemm_small_packed_part(void *ctx, size_t first, size_t end)
+{
+    const struct gk_gemm_small_packed_job *s = ctx;
+    const struct gk_gemm_plan *p = s->p;
+    const size_t part_cols = GK_GEMM_SLICE_PANELS * p->g->nr;
+    const struct gk_gemm_epilogue ep = {p->alpha, p->beta, p->bias};
+    p->g->small_packed(s->a, p->m, p->k, p->prepacked, p->n, p->g->nr, p->kc, p->c, p->ldc,
+                       first * part_cols, gk_min(end * part_cols, p->n), &ep);
+}
+
+static void gk_gemm_small_packed_path(const struct gk_gemm_plan *p, float *a_dense)
+{
+    p->g->pack(a_dense, &p->a, p->m, 1, p->k);
+    struct gk_gemm_small_packed_job s = {p, a_dense};
+    const size_t part_cols = GK_GEMM_SLICE_PANELS * p->g->nr;
+    const size_t n_parts = (p->n + part_cols - 1) / part_cols;
+    const double flops = 2.0 * (double)p->m * (double)p->n * (double)p->k;
+    if (flops >= (double)GK_GEMM_PARALLEL_MIN_FLOPS / 4 && n_parts > 1)
+        gk_pool_run(gk_gemm_small_packed_part, &s, n_parts);
+    else
+        gk_gemm_small_packed_part(&s, 0, n_parts);
+}
+
 static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
 {
     /* A (at most 16 rows) is widened to a dense f32 m x k matrix: panels of width 1 are rows. */
@@ -514,7 +543,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     if (p.mc == 0) p.mc = g->mr;
     if (p.nc == 0) p.nc = g->nr;
     p.n_pad = gk_round_up(x->n, g->nr);
-    const bool small = x->m <= GK_GEMM_SMALL_M && !prepacked && x->k > 0;
+    const bool small = x->m <= GK_GEMM_SMALL_M && x->k > 0;
     const bool c_f32 = x->c_dtype == GK_DTYPE_F32;
     const bool slices = !small && x->k > 0 && x->m <= p.mc;
     const size_t n_slots = (size_t)gk_pool_threads();
@@ -571,6 +600,8 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
                 p.c[i * p.ldc + j] = v;
             }
         }
+    } else if (small && prepacked) {
+        gk_gemm_small_packed_path(&p, gk_ws_at(base, ws.a_off));
     } else if (small) {
         gk_gemm_small_path(&p, gk_ws_at(base, ws.a_off));
     } else if (slices) {

@@ -88,4 +88,5 @@ void gk_gemm_fill_avx2(struct gk_gemm_kernels *g)
     g->pack_name = "gk_gemm_pack_tr8_avx2";
     g->small = gk_gemm_small_avx2;
     g->small_name = "gk_gemm_small_avx2";
+    g->small_packed = gk_gemm_small_packed_avx2;
 }

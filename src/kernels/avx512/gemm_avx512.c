@@ -17,4 +17,5 @@ void gk_gemm_fill_avx512(struct gk_gemm_kernels *g)
     g->pack_name = "gk_gemm_pack_avx512";
     g->small = gk_gemm_small_avx512;
     g->small_name = "gk_gemm_small_avx512";
+    g->small_packed = gk_gemm_small_packed_avx512;
 }
