@@ -287,8 +287,8 @@ gk_status gk_qpack_open(const char *api,
              (unsigned long long)h.n, (unsigned long long)h.k, n, k);
     *type = (gk_qtype)h.type;
 
-    /* the group kernels of each tier: scalar, AVX2 (also the AVX-512 tier's), NEON, AVX2 four
-     * tokens at a time; NULL: the tier uses the scalar kernel (or no four-token kernel) */
+    /* the group kernels of each tier: scalar, AVX2 (also the AVX-512 tier's), NEON, and AVX2 four
+     * tokens at a time (NULL: none); a build has its architecture's only */
 #ifdef GK_HAVE_AVX2
 #    define GK_QP_AVX2(fn) fn
 #else
@@ -300,25 +300,26 @@ gk_status gk_qpack_open(const char *api,
 #    define GK_QP_NEON(fn) NULL
 #endif
     /* clang-format off */
-#define GK_QP_ROW(kern, NAME, neon, x4) \
-    {GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2), neon, x4}
+#define GK_QP_ROW(kern, NAME, x4)                                                              \
+    {GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2),           \
+     GK_QP_NEON(gk_qdot8_##kern##_neon), x4}
     static const struct {
         gk_qtype type;
         gk_qdot8_fn scalar, avx2, neon;
         gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
-        GK_QP_ROW(q4_0,   Q4_0,   GK_QP_NEON(gk_qdot8_q4_0_neon),   NULL),
-        GK_QP_ROW(q4_1,   Q4_1,   GK_QP_NEON(gk_qdot8_q4_1_neon),   NULL),
-        GK_QP_ROW(q5_0,   Q5_0,   GK_QP_NEON(gk_qdot8_q5_0_neon),   NULL),
-        GK_QP_ROW(q5_1,   Q5_1,   GK_QP_NEON(gk_qdot8_q5_1_neon),   NULL),
-        GK_QP_ROW(iq4_nl, IQ4_NL, GK_QP_NEON(gk_qdot8_iq4_nl_neon), NULL),
-        GK_QP_ROW(q2_k,   Q2_K,   NULL,                             NULL),
-        GK_QP_ROW(q3_k,   Q3_K,   NULL,                             NULL),
-        GK_QP_ROW(q4_k,   Q4_K,   GK_QP_NEON(gk_qdot8_q4_k_neon),   GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
-        GK_QP_ROW(q5_k,   Q5_K,   GK_QP_NEON(gk_qdot8_q5_k_neon),   GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
-        GK_QP_ROW(q6_k,   Q6_K,   GK_QP_NEON(gk_qdot8_q6_k_neon),   NULL),
-        GK_QP_ROW(tq2_0,  TQ2_0,  NULL,                             NULL),
-        GK_QP_ROW(iq4_xs, IQ4_XS, NULL,                             NULL),
+        GK_QP_ROW(q4_0,   Q4_0,   NULL),
+        GK_QP_ROW(q4_1,   Q4_1,   NULL),
+        GK_QP_ROW(q5_0,   Q5_0,   NULL),
+        GK_QP_ROW(q5_1,   Q5_1,   NULL),
+        GK_QP_ROW(iq4_nl, IQ4_NL, NULL),
+        GK_QP_ROW(q2_k,   Q2_K,   NULL),
+        GK_QP_ROW(q3_k,   Q3_K,   NULL),
+        GK_QP_ROW(q4_k,   Q4_K,   GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
+        GK_QP_ROW(q5_k,   Q5_K,   GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
+        GK_QP_ROW(q6_k,   Q6_K,   NULL),
+        GK_QP_ROW(tq2_0,  TQ2_0,  NULL),
+        GK_QP_ROW(iq4_xs, IQ4_XS, NULL),
     };
 
     /* clang-format on */

@@ -107,12 +107,10 @@ typedef void (*gk_qdot8_fn)(const void *group,
 #define GK_QDOT8_PROTO(kern, tier)                                                        \
     void gk_qdot8_##kern##_##tier(const void *group, const void *xq, const int32_t *xsum, \
                                   size_t n_blocks, float *out);
-/* The formats with a packed layout, and those among them with NEON kernels (the formats of real
- * models' weights; the others use the scalar kernels there): X(kern). */
-#define GK_QPACK_NEON_FORMATS(X) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(iq4_nl) X(q4_k) X(q5_k) X(q6_k)
-#define GK_QPACK_FORMATS(X)  \
-    GK_QPACK_NEON_FORMATS(X) \
-    X(q2_k) X(q3_k) X(tq2_0) X(iq4_xs)
+/* The formats with a packed layout: X(kern). Every one has scalar, AVX2 and NEON kernels. */
+#define GK_QPACK_FORMATS(X) \
+    X(q4_0)                 \
+    X(q4_1) X(q5_0) X(q5_1) X(iq4_nl) X(q2_k) X(q3_k) X(q4_k) X(q5_k) X(q6_k) X(tq2_0) X(iq4_xs)
 #define GK_QDOT8_SCALAR(kern) GK_QDOT8_PROTO(kern, scalar)
 #define GK_QDOT8_AVX2(kern)   GK_QDOT8_PROTO(kern, avx2)
 #define GK_QDOT8_NEON(kern)   GK_QDOT8_PROTO(kern, neon)
@@ -121,7 +119,7 @@ GK_QPACK_FORMATS(GK_QDOT8_SCALAR)
 GK_QPACK_FORMATS(GK_QDOT8_AVX2)
 #endif
 #ifdef GK_HAVE_NEON
-GK_QPACK_NEON_FORMATS(GK_QDOT8_NEON)
+GK_QPACK_FORMATS(GK_QDOT8_NEON)
 #endif
 #undef GK_QDOT8_SCALAR
 #undef GK_QDOT8_AVX2

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* NEON group kernels of the packed layouts (src/quant/qpack.h) for the formats of real models'
- * weights: the 32-value family (Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL), Q4_K, Q5_K and Q6_K. The other
- * packed formats use the scalar kernels on this tier.
+/* NEON group kernels of the packed layouts (src/quant/qpack.h), every packed format.
  *
  * A 32-byte vector of a block column holds 4 bytes of each of the 8 rows: here two 16-byte
  * registers, rows 0..3 and rows 4..7, one row per 32-bit lane. The four bytes of a lane are
@@ -62,6 +60,13 @@ static inline void gk_qpn_f16x8(const uint8_t *p, float32x4_t *r0, float32x4_t *
 static inline gk_qpn_i32x8 gk_qpn_u8x8(const uint8_t *p)
 {
     const uint16x8_t w = vmovl_u8(vld1_u8(p));
+    return (gk_qpn_i32x8){vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
+                          vreinterpretq_s32_u32(vmovl_high_u16(w))};
+}
+
+static inline gk_qpn_i32x8 gk_qpn_u8x8v(uint8x8_t v)
+{
+    const uint16x8_t w = vmovl_u8(v);
     return (gk_qpn_i32x8){vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
                           vreinterpretq_s32_u32(vmovl_high_u16(w))};
 }
@@ -269,6 +274,173 @@ void GK_QPN_KERNEL(q6_k)(
         /* the codes' -32 through the activation's group sums, exactly */
         isum[0] = vsubq_s32(isum[0], vshlq_n_s32(offset[0], 5));
         isum[1] = vsubq_s32(isum[1], vshlq_n_s32(offset[1], 5));
+        float32x4_t d[2];
+        gk_qpn_f16x8(col, &d[0], &d[1]);
+        const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+        const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        gk_qpn_kquant_step(acc, d, zero, x[b].d, isum, izero);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+/* ---- Q2_K and Q3_K -----------------------------------------------------------------------------
+ */
+
+static inline void
+gk_qpn_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool three, float *out)
+{
+    const size_t column = three ? GK_QPACK_Q3_K_COLUMN : GK_QPACK_Q2_K_COLUMN;
+    const size_t scales_at = three ? 16 : 32, codes_at = scales_at + 128;
+    const uint8x16_t two_bits = vdupq_n_u8(3), bit2 = vdupq_n_u8(4);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        int32x4_t msum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned sub = 0; sub < 16; sub++) {
+            /* sub-block 8 h + 2 t + e: bits 2 t of the code units 8 h + 4 e + u, u = 0..3 */
+            const unsigned h = sub / 8, t = sub % 8 / 2, e = sub % 2;
+            int32x4_t part[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (unsigned u = 0; u < 4; u++) {
+                const int8x16_t x4 = gk_qpn_x4(x[b].qs + 16 * sub + 4 * u);
+                for (unsigned half = 0; half < 2; half++) {
+                    const uint8x16_t v =
+                        vld1q_u8(col + codes_at + 32 * (8 * h + 4 * e + u) + 16 * half);
+                    uint8x16_t code =
+                        vandq_u8(vshlq_u8(v, vdupq_n_s8((int8_t)(-2 * (int)t))), two_bits);
+                    if (three) { /* the high bit 4 h + t to bit 2: codes stored + 4 */
+                        const uint8x16_t hm =
+                            vld1q_u8(col + codes_at + 512 + 32 * (4 * e + u) + 16 * half);
+                        code = vorrq_u8(
+                            code,
+                            vandq_u8(vshlq_u8(hm, vdupq_n_s8((int8_t)(2 - 4 * (int)h - (int)t))),
+                                     bit2));
+                    }
+                    part[half] = gk_qpn_dot4(part[half], vreinterpretq_s8_u8(code), x4);
+                }
+            }
+            /* the scale (Q2_K: and min) of sub-block `sub` of every row */
+            const uint8x8_t raw = vld2_u8(col + scales_at + 16 * (sub / 2)).val[e];
+            int32x4_t sc[2], m[2];
+            if (three) {
+                const int16x8_t w = vmovl_s8(vreinterpret_s8_u8(raw));
+                sc[0] = m[0] = vmovl_s16(vget_low_s16(w));
+                sc[1] = m[1] = vmovl_high_s16(w);
+            } else {
+                const gk_qpn_i32x8 lo = gk_qpn_u8x8v(vand_u8(raw, vdup_n_u8(0x0F)));
+                const gk_qpn_i32x8 hi = gk_qpn_u8x8v(vshr_n_u8(raw, 4));
+                sc[0] = lo.r0;
+                sc[1] = lo.r4;
+                m[0] = hi.r0;
+                m[1] = hi.r4;
+            }
+            for (unsigned half = 0; half < 2; half++) {
+                isum[half] = vmlaq_s32(isum[half], part[half], sc[half]);
+                msum[half] = vmlaq_n_s32(msum[half], m[half], x[b].bsums[sub]);
+            }
+        }
+        float32x4_t d[2], dmin[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+        gk_qpn_f16x8(col, &d[0], &d[1]);
+        if (three) { /* codes stored + 4: isum - 4 sum(scale * bsum); no min */
+            const int32x4_t zero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            isum[0] = vsubq_s32(isum[0], vshlq_n_s32(msum[0], 2));
+            isum[1] = vsubq_s32(isum[1], vshlq_n_s32(msum[1], 2));
+            gk_qpn_kquant_step(acc, d, dmin, x[b].d, isum, zero);
+        } else {
+            gk_qpn_f16x8(col + 16, &dmin[0], &dmin[1]);
+            gk_qpn_kquant_step(acc, d, dmin, x[b].d, isum, msum);
+        }
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+void GK_QPN_KERNEL(q2_k)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qpn_q23_k(group, xq, n_blocks, false, out);
+}
+
+void GK_QPN_KERNEL(q3_k)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qpn_q23_k(group, xq, n_blocks, true, out);
+}
+
+/* ---- TQ2_0 -------------------------------------------------------------------------------------
+ */
+
+void GK_QPN_KERNEL(tq2_0)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    const uint8x16_t two_bits = vdupq_n_u8(3);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_TQ2_0_COLUMN) {
+        /* codes 0..2 taken unsigned, their -1 through the activation's sum */
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned u = 0; u < 16; u++)
+            for (unsigned half = 0; half < 2; half++) {
+                const uint8x16_t v = vld1q_u8(col + 16 + 32 * u + 16 * half);
+                for (unsigned l = 0; l < 4; l++) {
+                    const uint8x16_t code =
+                        vandq_u8(vshlq_u8(v, vdupq_n_s8((int8_t)(-2 * (int)l))), two_bits);
+                    isum[half] =
+                        gk_qpn_dot4(isum[half], vreinterpretq_s8_u8(code),
+                                    gk_qpn_x4(x[b].qs + 128 * (u / 8) + 32 * l + 4 * (u % 8)));
+                }
+            }
+        int32_t x_sum = 0;
+        for (unsigned g = 0; g < 16; g++)
+            x_sum += x[b].bsums[g];
+        isum[0] = vsubq_s32(isum[0], vdupq_n_s32(x_sum));
+        isum[1] = vsubq_s32(isum[1], vdupq_n_s32(x_sum));
+        float32x4_t d[2];
+        gk_qpn_f16x8(col, &d[0], &d[1]);
+        const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+        const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        gk_qpn_kquant_step(acc, d, zero, x[b].d, isum, izero);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+/* ---- IQ4_XS ------------------------------------------------------------------------------------
+ */
+
+void GK_QPN_KERNEL(iq4_xs)(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    const uint8_t *col = group;
+    const gk_block_q8_k *x = xq;
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F);
+    const int8x16_t values = vld1q_s8(gk_iq4nl_values);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ4_XS_COLUMN) {
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned sub = 0; sub < 8; sub++) {
+            int32x4_t part[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (unsigned g = 0; g < 4; g++) {
+                const int8x16_t x_lo = gk_qpn_x4(x[b].qs + 32 * sub + 4 * g);
+                const int8x16_t x_hi = gk_qpn_x4(x[b].qs + 32 * sub + 16 + 4 * g);
+                for (unsigned half = 0; half < 2; half++) {
+                    const uint8x16_t q = vld1q_u8(col + 80 + 128 * sub + 32 * g + 16 * half);
+                    part[half] =
+                        gk_qpn_dot4(part[half], vqtbl1q_s8(values, vandq_u8(q, low_mask)), x_lo);
+                    part[half] =
+                        gk_qpn_dot4(part[half], vqtbl1q_s8(values, vshrq_n_u8(q, 4)), x_hi);
+                }
+            }
+            /* the rows' signed scales (ls - 32) */
+            const int16x8_t w = vmovl_s8(vreinterpret_s8_u8(vld1_u8(col + 16 + 8 * sub)));
+            isum[0] = vmlaq_s32(isum[0], part[0], vmovl_s16(vget_low_s16(w)));
+            isum[1] = vmlaq_s32(isum[1], part[1], vmovl_high_s16(w));
+        }
         float32x4_t d[2];
         gk_qpn_f16x8(col, &d[0], &d[1]);
         const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
