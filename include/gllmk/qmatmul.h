@@ -77,12 +77,14 @@ typedef struct gk_qgemm_args {
 GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
- * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, Q2_K..Q6_K and IQ4_XS so far:
- * their one-row kernels are bound by decoding, the packed ones much less). The layout is private
- * (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic, version, type, n, k
- * and their checksum) lets gk_qgemm_packed reject a buffer that is not one, or is for other sizes.
- * Packed Q4_0..Q5_1, IQ4_NL, Q2_K and Q6_K take 64 bytes more than W, packed Q3_K 3.6%, Q4_K 2.8%,
- * Q5_K 2.3% and IQ4_XS 1.5% more (their scales are stored decoded).
+ * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, TQ2_0, Q2_K..Q6_K and IQ4_XS:
+ * their one-row kernels are bound by decoding, the packed ones much less; the IQ1..IQ3 formats,
+ * bound by their grid lookups, and Q8_0, already memory-bound, have no packed layout). The layout
+ * is private (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic,
+ * version, type, n, k and their checksum) lets gk_qgemm_packed reject a buffer that is not one,
+ * or is for other sizes. Packed Q4_0..Q5_1, IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than
+ * W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3% and IQ4_XS 1.5% more (their scales are stored
+ * decoded).
  *
  * gk_qpack_size: the bytes gk_qpack writes for n x k weights of type t; 0 if t has no packed
  * layout, k is not a multiple of its block or the size overflows.
