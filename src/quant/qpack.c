@@ -432,19 +432,9 @@ static void gk_qdot8_q23_k_scalar(
     memcpy(out, acc, sizeof acc);
 }
 
-void gk_qdot8_q2_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qdot8_q23_k_scalar(group, xq, n_blocks, false, out);
-}
+GK_QDOT8_SHARED(gk_qdot8_q2_k_scalar, gk_qdot8_q23_k_scalar, false)
 
-void gk_qdot8_q3_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qdot8_q23_k_scalar(group, xq, n_blocks, true, out);
-}
+GK_QDOT8_SHARED(gk_qdot8_q3_k_scalar, gk_qdot8_q23_k_scalar, true)
 
 /* The Q4_K and Q5_K (five) group kernel. */
 static void gk_qdot8_q45_k_scalar(
@@ -478,19 +468,9 @@ static void gk_qdot8_q45_k_scalar(
     memcpy(out, acc, sizeof acc);
 }
 
-void gk_qdot8_q4_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qdot8_q45_k_scalar(group, xq, n_blocks, false, out);
-}
+GK_QDOT8_SHARED(gk_qdot8_q4_k_scalar, gk_qdot8_q45_k_scalar, false)
 
-void gk_qdot8_q5_k_scalar(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qdot8_q45_k_scalar(group, xq, n_blocks, true, out);
-}
+GK_QDOT8_SHARED(gk_qdot8_q5_k_scalar, gk_qdot8_q45_k_scalar, true)
 
 void gk_qdot8_q6_k_scalar(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)

@@ -126,6 +126,15 @@ GK_QPACK_FORMATS(GK_QDOT8_NEON)
 #undef GK_QDOT8_NEON
 #undef GK_QDOT8_PROTO
 
+/* Defines the group kernel `name` as inner(group, xq, n_blocks, flag, out): the formats whose
+ * kernels share one body (Q2_K/Q3_K, Q4_K/Q5_K) on a tier. */
+#define GK_QDOT8_SHARED(name, inner, flag)                                                         \
+    void name(const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out) \
+    {                                                                                              \
+        (void)xsum;                                                                                \
+        inner(group, xq, n_blocks, flag, out);                                                     \
+    }
+
 /* Where the parts of a 32-value format's block column lie (offsets in bytes; 0: absent). */
 struct gk_qpack_q32_layout {
     size_t column, mins, codes, fifth;

@@ -206,19 +206,9 @@ gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool th
     _mm256_storeu_ps(out, acc);
 }
 
-void gk_qdot8_q2_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qp_q23_k(group, xq, n_blocks, false, out);
-}
+GK_QDOT8_SHARED(gk_qdot8_q2_k_avx2, gk_qp_q23_k, false)
 
-void gk_qdot8_q3_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qp_q23_k(group, xq, n_blocks, true, out);
-}
+GK_QDOT8_SHARED(gk_qdot8_q3_k_avx2, gk_qp_q23_k, true)
 
 /* The Q4_K and Q5_K (five) group kernel for `tokens` activation rows (1 or 4; constant after
  * inlining), row t at xq + t * x_row_bytes, its 8 dots to out + 8 t. Each token's arithmetic is

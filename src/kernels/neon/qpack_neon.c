@@ -87,8 +87,18 @@ static inline void gk_qpn_kquant_step(float32x4_t acc[2],
     }
 }
 
-/* ---- the 32-value family -----------------------------------------------------------------------
- */
+/* The step with no min (dmin and msum zero), d the rows' f16 scales at the column's start. */
+static inline void
+gk_qpn_kquant_step_nomin(float32x4_t acc[2], const uint8_t *col, float dx, const int32x4_t isum[2])
+{
+    float32x4_t d[2];
+    gk_qpn_f16x8(col, &d[0], &d[1]);
+    const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+    gk_qpn_kquant_step(acc, d, zero, dx, isum, izero);
+}
+
+/* ---- the 32-value family ---- */
 
 static inline void gk_qpn_q32(gk_qtype t,
                               const uint8_t *col,
@@ -154,8 +164,7 @@ GK_QPN_Q32(q5_0, Q5_0)
 GK_QPN_Q32(q5_1, Q5_1)
 GK_QPN_Q32(iq4_nl, IQ4_NL)
 
-/* ---- Q4_K and Q5_K -----------------------------------------------------------------------------
- */
+/* ---- Q4_K and Q5_K ---- */
 
 static inline void
 gk_qpn_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool five, float *out)
@@ -214,22 +223,11 @@ gk_qpn_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool f
     vst1q_f32(out + 4, acc[1]);
 }
 
-void GK_QPN_KERNEL(q4_k)(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qpn_q45_k(group, xq, n_blocks, false, out);
-}
+GK_QDOT8_SHARED(GK_QPN_KERNEL(q4_k), gk_qpn_q45_k, false)
 
-void GK_QPN_KERNEL(q5_k)(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qpn_q45_k(group, xq, n_blocks, true, out);
-}
+GK_QDOT8_SHARED(GK_QPN_KERNEL(q5_k), gk_qpn_q45_k, true)
 
-/* ---- Q6_K --------------------------------------------------------------------------------------
- */
+/* ---- Q6_K ---- */
 
 void GK_QPN_KERNEL(q6_k)(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
@@ -274,18 +272,13 @@ void GK_QPN_KERNEL(q6_k)(
         /* the codes' -32 through the activation's group sums, exactly */
         isum[0] = vsubq_s32(isum[0], vshlq_n_s32(offset[0], 5));
         isum[1] = vsubq_s32(isum[1], vshlq_n_s32(offset[1], 5));
-        float32x4_t d[2];
-        gk_qpn_f16x8(col, &d[0], &d[1]);
-        const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
-        const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
-        gk_qpn_kquant_step(acc, d, zero, x[b].d, isum, izero);
+        gk_qpn_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     vst1q_f32(out, acc[0]);
     vst1q_f32(out + 4, acc[1]);
 }
 
-/* ---- Q2_K and Q3_K -----------------------------------------------------------------------------
- */
+/* ---- Q2_K and Q3_K ---- */
 
 static inline void
 gk_qpn_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool three, float *out)
@@ -355,22 +348,11 @@ gk_qpn_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool t
     vst1q_f32(out + 4, acc[1]);
 }
 
-void GK_QPN_KERNEL(q2_k)(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qpn_q23_k(group, xq, n_blocks, false, out);
-}
+GK_QDOT8_SHARED(GK_QPN_KERNEL(q2_k), gk_qpn_q23_k, false)
 
-void GK_QPN_KERNEL(q3_k)(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qpn_q23_k(group, xq, n_blocks, true, out);
-}
+GK_QDOT8_SHARED(GK_QPN_KERNEL(q3_k), gk_qpn_q23_k, true)
 
-/* ---- TQ2_0 -------------------------------------------------------------------------------------
- */
+/* ---- TQ2_0 ---- */
 
 void GK_QPN_KERNEL(tq2_0)(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
@@ -399,18 +381,13 @@ void GK_QPN_KERNEL(tq2_0)(
             x_sum += x[b].bsums[g];
         isum[0] = vsubq_s32(isum[0], vdupq_n_s32(x_sum));
         isum[1] = vsubq_s32(isum[1], vdupq_n_s32(x_sum));
-        float32x4_t d[2];
-        gk_qpn_f16x8(col, &d[0], &d[1]);
-        const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
-        const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
-        gk_qpn_kquant_step(acc, d, zero, x[b].d, isum, izero);
+        gk_qpn_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     vst1q_f32(out, acc[0]);
     vst1q_f32(out + 4, acc[1]);
 }
 
-/* ---- IQ4_XS ------------------------------------------------------------------------------------
- */
+/* ---- IQ4_XS ---- */
 
 void GK_QPN_KERNEL(iq4_xs)(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
@@ -441,11 +418,7 @@ void GK_QPN_KERNEL(iq4_xs)(
             isum[0] = vmlaq_s32(isum[0], part[0], vmovl_s16(vget_low_s16(w)));
             isum[1] = vmlaq_s32(isum[1], part[1], vmovl_high_s16(w));
         }
-        float32x4_t d[2];
-        gk_qpn_f16x8(col, &d[0], &d[1]);
-        const float32x4_t zero[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
-        const int32x4_t izero[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
-        gk_qpn_kquant_step(acc, d, zero, x[b].d, isum, izero);
+        gk_qpn_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     vst1q_f32(out, acc[0]);
     vst1q_f32(out + 4, acc[1]);
