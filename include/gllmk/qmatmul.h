@@ -77,14 +77,14 @@ typedef struct gk_qgemm_args {
 GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
- * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, TQ2_0, Q2_K..Q6_K and IQ4_XS:
+ * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K, IQ4_XS:
  * their one-row kernels are bound by decoding, the packed ones much less; the IQ1..IQ3 formats,
  * bound by their grid lookups, and Q8_0, already memory-bound, have no packed layout). The layout
  * is private (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic,
  * version, type, n, k and their checksum) lets gk_qgemm_packed reject a buffer that is not one,
  * or is for other sizes. Packed Q4_0..Q5_1, IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than
  * W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3% and IQ4_XS 1.5% more (their scales are stored
- * decoded).
+ * decoded); TQ1_0 is decoded into TQ2_0's 2-bit codes, 22% more bytes, for half the time.
  *
  * gk_qpack_size: the bytes gk_qpack writes for n x k weights of type t; 0 if t has no packed
  * layout, k is not a multiple of its block or the size overflows.
@@ -93,8 +93,9 @@ GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
  * the block, w or packed is NULL, packed_bytes is below gk_qpack_size. GK_EOVERFLOW: the sizes
  * overflow. GK_EALIAS: packed overlaps w. On error nothing is written.
  * gk_qgemm_packed: Y[m x n] = X[m x k] W^T from packed W. Results are identical on every ISA
- * level and thread count and within gk_qgemv's bound of the exact product. Packed K-quants and
- * IQ4_XS give exactly gk_qgemv's bits; the packed 32-value formats accumulate the per-block sums
+ * level and thread count and within gk_qgemv's bound of the exact product. Packed K-quants, TQ2_0
+ * and IQ4_XS give exactly gk_qgemv's bits; packed TQ1_0 sums its blocks in one f32 chain, not
+ * gk_qgemv's four, and the packed 32-value formats accumulate the per-block sums
  * with fused multiply-adds, so they may differ from gk_qgemm in the last bits. GK_EINVAL: packed is
  * NULL, not a packed buffer, or packed for other n or k; x or y is NULL (m, n, k > 0); an
  * activation is not finite. GK_EALIAS: y overlaps packed or x. */

@@ -96,6 +96,17 @@ typedef struct gk_block_tq1_0 {
     gk_f16 d;
 } gk_block_tq1_0;
 
+/* TQ1_0 stores five (or four) base-3 digits t_0..t_4 per byte as the fixed-point fraction
+ * q = ceil(256 * (t_0 t_1 t_2 t_3 t_4)_3 / 243). Digit n is recovered by multiplying by 3^n
+ * modulo 256 (shifting the fraction left by n digits) and taking the integer part of 3 q / 256.
+ * Element 32 n + m (m < 32) of a block is digit n of qs[m], element 160 + 16 n + m (m < 16) digit
+ * n of qs[32 + m], element 240 + 4 n + j digit n of qh[j]; its value is (digit - 1) d. */
+static inline int gk_tq1_digit(uint8_t q, int n)
+{
+    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    return ((uint8_t)(q * pow3[n]) * 3) >> 8;
+}
+
 typedef struct gk_block_tq2_0 {
     uint8_t qs[64]; /* 2-bit codes 0..2 meaning -1, 0, +1 */
     gk_f16 d;

@@ -122,14 +122,6 @@ static float gk_qd_row_iq3_s(const void *w, const void *xq, size_t n_blocks)
 
 /* ---- TQ1_0 against Q8_K -------------------------------------------------------------------- */
 
-/* Digit n of a TQ1_0 byte q (the fixed-point base-3 fraction of src/quant/ternary.c): shift
- * the fraction left by n digits (times 3^n modulo 256), then the integer part of 3 q / 256. */
-static inline int gk_qd_tq1_digit(uint8_t q, int n)
-{
-    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
-    return ((uint8_t)(q * pow3[n]) * 3) >> 8;
-}
-
 /* Element 32 n + m (m < 32) is digit n of qs[m], element 160 + 16 n + m (m < 16) digit n of
  * qs[32 + m], element 240 + 4 n + j digit n of qh[j]; value (digit - 1) d. isum is the sum of
  * (digit - 1) * xq (|isum| <= 256 * 127), and d_w = d. */
@@ -143,13 +135,13 @@ static float gk_qd_row_tq1_0(const void *w, const void *xq, size_t n_blocks)
         int32_t isum = 0;
         for (int n = 0; n < 5; n++)
             for (int m = 0; m < 32; m++)
-                isum += (gk_qd_tq1_digit(b[i].qs[m], n) - 1) * xqs[32 * n + m];
+                isum += (gk_tq1_digit(b[i].qs[m], n) - 1) * xqs[32 * n + m];
         for (int n = 0; n < 5; n++)
             for (int m = 0; m < 16; m++)
-                isum += (gk_qd_tq1_digit(b[i].qs[32 + m], n) - 1) * xqs[160 + 16 * n + m];
+                isum += (gk_tq1_digit(b[i].qs[32 + m], n) - 1) * xqs[160 + 16 * n + m];
         for (int n = 0; n < 4; n++)
             for (int j = 0; j < 4; j++)
-                isum += (gk_qd_tq1_digit(b[i].qh[j], n) - 1) * xqs[240 + 4 * n + j];
+                isum += (gk_tq1_digit(b[i].qh[j], n) - 1) * xqs[240 + 4 * n + j];
         gk_qd_acc4_add(acc, i, gk_f32_from_f16(b[i].d), x[i].d, isum);
     }
     return gk_qd_acc4_result(acc);

@@ -40,6 +40,7 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     case GK_QTYPE_Q5_0:
     case GK_QTYPE_Q5_1:
     case GK_QTYPE_IQ4_NL: return gk_qpack_q32_layout_of(t).column;
+    case GK_QTYPE_TQ1_0: /* decoded into TQ2_0's layout */
     case GK_QTYPE_TQ2_0: return GK_QPACK_TQ2_0_COLUMN;
     case GK_QTYPE_Q2_K: return GK_QPACK_Q2_K_COLUMN;
     case GK_QTYPE_Q3_K: return GK_QPACK_Q3_K_COLUMN;
@@ -131,15 +132,36 @@ gk_qpack_q23_k_column(const char *first, size_t row_bytes, size_t rows, bool thr
 }
 
 /* One TQ2_0 block column from the blocks of `rows` rows, row r's at first + r * row_bytes (the
- * others: zero d). */
-static void gk_qpack_tq2_0_column(const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+ * others: zero d); TQ1_0 blocks (tq1) are decoded into TQ2_0's codes first. */
+static void
+gk_qpack_tq2_0_column(const char *first, size_t row_bytes, size_t rows, bool tq1, uint8_t *out)
 {
     memset(out, 0, GK_QPACK_TQ2_0_COLUMN);
     for (unsigned r = 0; r < rows; r++) {
-        const gk_block_tq2_0 *b = (const gk_block_tq2_0 *)(const void *)(first + r * row_bytes);
-        memcpy(out + 2 * r, &b->d, sizeof b->d);
+        gk_block_tq2_0 b;
+        if (tq1) {
+            const gk_block_tq1_0 *t = (const gk_block_tq1_0 *)(const void *)(first + r * row_bytes);
+            uint8_t digit[GK_QK_K];
+            for (unsigned n = 0; n < 5; n++) {
+                for (unsigned m = 0; m < 32; m++)
+                    digit[32 * n + m] = (uint8_t)gk_tq1_digit(t->qs[m], (int)n);
+                for (unsigned m = 0; m < 16; m++)
+                    digit[160 + 16 * n + m] = (uint8_t)gk_tq1_digit(t->qs[32 + m], (int)n);
+            }
+            for (unsigned n = 0; n < 4; n++)
+                for (unsigned j = 0; j < 4; j++)
+                    digit[240 + 4 * n + j] = (uint8_t)gk_tq1_digit(t->qh[j], (int)n);
+            /* TQ2_0: element 128 h + 32 l + m in bits 2 l of qs[32 h + m] */
+            memset(b.qs, 0, sizeof b.qs);
+            for (unsigned e = 0; e < GK_QK_K; e++)
+                b.qs[32 * (e / 128) + e % 32] |= (uint8_t)(digit[e] << (2 * (e % 128 / 32)));
+            b.d = t->d;
+        } else {
+            memcpy(&b, first + r * row_bytes, sizeof b);
+        }
+        memcpy(out + 2 * r, &b.d, sizeof b.d);
         for (unsigned u = 0; u < 16; u++)
-            memcpy(out + 16 + 32 * u + 4 * r, b->qs + 4 * u, 4);
+            memcpy(out + 16 + 32 * u + 4 * r, b.qs + 4 * u, 4);
     }
 }
 
@@ -223,7 +245,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, TQ2_0, IQ4_NL and IQ4_XS have one)",
+             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, TQ1_0, TQ2_0, IQ4_NL and IQ4_XS "
+             "have one)",
              gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
@@ -250,8 +273,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
             const char *first = (const char *)w + r0 * row_bytes + b * gk_qtype_block_bytes(t);
             if (gk_qtype_block_elems(t) == 32)
                 gk_qpack_q32_column(t, first, row_bytes, rows, out);
-            else if (t == GK_QTYPE_TQ2_0)
-                gk_qpack_tq2_0_column(first, row_bytes, rows, out);
+            else if (t == GK_QTYPE_TQ1_0 || t == GK_QTYPE_TQ2_0)
+                gk_qpack_tq2_0_column(first, row_bytes, rows, t == GK_QTYPE_TQ1_0, out);
             else if (t == GK_QTYPE_Q2_K || t == GK_QTYPE_Q3_K)
                 gk_qpack_q23_k_column(first, row_bytes, rows, t == GK_QTYPE_Q3_K, out);
             else if (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q5_K)
@@ -318,6 +341,7 @@ gk_status gk_qpack_open(const char *api,
         GK_QP_ROW(q4_k,   Q4_K,   GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
         GK_QP_ROW(q5_k,   Q5_K,   GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
         GK_QP_ROW(q6_k,   Q6_K,   NULL),
+        GK_QP_ROW(tq2_0,  TQ1_0,  NULL),
         GK_QP_ROW(tq2_0,  TQ2_0,  NULL),
         GK_QP_ROW(iq4_xs, IQ4_XS, NULL),
     };

@@ -28,9 +28,10 @@
  * row r (256 bytes). Q2_K: GK_QPACK_Q2_K_COLUMN = 672 bytes, exactly its 8 super-blocks; Q3_K:
  * GK_QPACK_Q3_K_COLUMN = 912 for 880.
  *
- * TQ2_0, a block column (GK_QPACK_TQ2_0_COLUMN = 528 bytes, exactly its 8 blocks): the rows' f16 d
- * (16 bytes), then the codes as Q2_K's, byte 16 + 32 u + 4 r + j being qs[4 u + j] of row r: its
- * bits 2 l, 2 l + 1 the code of element 128 (u / 8) + 32 l + 4 (u % 8) + j.
+ * TQ2_0 (and TQ1_0, whose base-3 digits gk_qpack decodes into TQ2_0's codes: the TQ2_0 kernels
+ * then serve it), a block column (GK_QPACK_TQ2_0_COLUMN = 528 bytes, exactly 8 TQ2_0 blocks): the
+ * rows' f16 d (16 bytes), then the codes as Q2_K's, byte 16 + 32 u + 4 r + j being qs[4 u + j] of
+ * row r: its bits 2 l, 2 l + 1 the code of element 128 (u / 8) + 32 l + 4 (u % 8) + j.
  *
  * Q4_K, a block column (GK_QPACK_Q4_K_COLUMN = 1184 bytes for 8 super-blocks of 1152): the
  * rows' f16 d (16 bytes) and dmin (16 bytes); the 6-bit scales decoded to bytes, byte 32 + 8 s + r

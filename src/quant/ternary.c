@@ -8,16 +8,6 @@
 #include "quant/blocks.h"
 #include "quant/search.h"
 
-/* TQ1_0 stores five (or four) base-3 digits t_0..t_4 per byte as the fixed-point fraction
- * q = ceil(256 * (t_0 t_1 t_2 t_3 t_4)_3 / 243). Digit n is recovered by multiplying by 3^n
- * modulo 256 (shifting the fraction left by n digits) and taking the integer part of 3 q / 256. */
-static inline int gk_tq1_digit(uint8_t q, int n)
-{
-    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
-    const uint8_t shifted = (uint8_t)(q * pow3[n]);
-    return ((int)shifted * 3) >> 8;
-}
-
 /* Value order: qs[0..32) hold values m + 32 n (n = 0..4, n the digit), qs[32..48) values
  * 160 + m + 16 n, qh[0..4) values 240 + j + 4 n (n = 0..3). y = (float)(t - 1) * d. */
 void gk_dequant_tq1_0_scalar(const void *blocks, float *dst, size_t n_blocks)
