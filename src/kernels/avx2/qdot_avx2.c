@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/half.h"
+#include "kernels/avx2/kquant_scales_x86.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
@@ -206,24 +207,6 @@ static inline void gk_qa4_lanes_finish(struct gk_qa4_lanes acc, float out[GK_QDO
 }
 
 /* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
-/* The eight 6-bit scales (low 8 bytes) and mins (high 8 bytes) of a Q4_K / Q5_K block, from
- * its 12 scale bytes as three little-endian words u0, u1, u2: scales 0..3 are the low 6 bits of
- * u0's bytes, mins 0..3 those of u1's; scales 4..7 are u2's low nibbles with u0's top two bits
- * above them, mins 4..7 u2's high nibbles with u1's top two bits (gk_q4k_scale_min). */
-static inline __m128i gk_qa_q4k_scales_mins(const uint8_t scales[12])
-{
-    /* 16 bytes: the 12 scale bytes and 4 of the codes that follow them in the block (unused) */
-    const __m128i v = _mm_loadu_si128((const __m128i *)scales);
-    /* lanes 0 and 1: sc_lo, m_lo and the top bits of scales / mins 4..7 from u0, u1 */
-    const __m128i low = _mm_and_si128(v, _mm_set1_epi8(0x3F));
-    const __m128i top = _mm_and_si128(_mm_srli_epi32(v, 2), _mm_set1_epi8(0x30));
-    /* u2's low nibbles (lane 0) and high nibbles (lane 1) */
-    const __m128i nibbles =
-        _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, 0xAA), _mm_setr_epi32(0, 4, 0, 0)),
-                      _mm_set1_epi8(0x0F));
-    return _mm_unpacklo_epi32(low, _mm_or_si128(top, nibbles));
-}
-
 /* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
 static inline __m256i gk_qa_broadcast16_mask(int j)
 {
@@ -259,7 +242,7 @@ static inline float gk_qa_q45_k(gk_f16 d,
                                 const gk_block_q8_k *x,
                                 float acc)
 {
-    const __m128i sm = gk_qa_q4k_scales_mins(scales);
+    const __m128i sm = gk_x86_q4k_scales_mins(scales);
     /* the scales as int16 in both 128-bit lanes, for broadcasting one at a time */
     const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
     /* each min twice, against the pair of 16-value activation sums of its sub-block */
@@ -326,7 +309,7 @@ static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
                                         const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
                                         __m128 acc)
 {
-    const __m128i sm = gk_qa_q4k_scales_mins(scales);
+    const __m128i sm = gk_x86_q4k_scales_mins(scales);
     const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
     const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
     __m256i isum[GK_QDOT4_TOKENS];

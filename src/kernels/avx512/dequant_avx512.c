@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* AVX-512 block dequantizers: the x86 unpacking of ../avx2/dequant_x86.inc (AVX2 integer ops,
- * which this tier's flags include) with a 16-lane float stage. Bit-identical to the scalar
- * decoders (same operations, same order, no FMA); tested by tests/test_quant.c where the CPU
- * has AVX-512 (skipped otherwise). */
+ * which this tier's flags include) with a 16-lane float stage (Q4_K, Q5_K and TQ1_0 use the
+ * include's own 8-lane stage on both tiers). Bit-identical to the scalar decoders (same
+ * operations, same order, no FMA); tested by tests/test_quant.c where the CPU has AVX-512
+ * (skipped otherwise). */
 #if !defined(__AVX512F__) || !defined(__AVX2__)
 #    error "dequant_avx512.c must be compiled with the avx512 tier's flags"
 #endif
