@@ -57,14 +57,15 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
                                  float *y, size_t n_rows);
 #define GK_QDOT_PROTO_V(kern, tier) GK_QDOT_PROTO(kern, tier)
 #define GK_QDOT_PROTO_S(kern, tier)
-#define GK_QDOT_PROTO_NEON_V(kern)  GK_QDOT_PROTO(kern, neon) GK_QDOT_PROTO(kern, neon_dotprod)
-#define GK_QDOT_PROTO_NEON_S(kern)
-#define GK_QDOT_PROTO_NEON_N(kern)
 #define GK_QDOT_PROTO_N(kern, tier)
 #define GK_QDOT_PROTO_NONE(kern)
 #define GK_QDOT_PROTO_Q8_0(kern) GK_QDOT_PROTO(kern, scalar)
 #define GK_QDOT_PROTO_Q8_1(kern) GK_QDOT_PROTO(kern, scalar)
 #define GK_QDOT_PROTO_Q8_K(kern) GK_QDOT_PROTO(kern, scalar)
+/* a NEON kernel and its SDOT build */
+#define GK_QDOT_PROTO_NEON_V(kern) GK_QDOT_PROTO(kern, neon) GK_QDOT_PROTO(kern, neon_dotprod)
+#define GK_QDOT_PROTO_NEON_S(kern)
+#define GK_QDOT_PROTO_NEON_N(kern)
 #define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, deq_avx2, deq_avx512, deq_neon, \
                    kern, act_fmt, dot_avx2, dot_avx512, dot_neon)                               \
     GK_QDOT_PROTO_##act_fmt(kern) GK_QDOT_PROTO_##dot_avx2(kern, avx2)                          \
