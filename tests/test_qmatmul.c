@@ -24,6 +24,7 @@
 #include "common/gk_test.h"
 #include "core/kernels.h"
 #include "quant/qdot.h"
+#include "quant/qpack.h"
 #include "quant/traits.h"
 
 /* ---- weights ---------------------------------------------------------------------------- */
@@ -363,6 +364,18 @@ static void test_wrappers(void)
 
 /* ---- the NEON kernels' two builds ------------------------------------------------------------ */
 
+#if defined(__aarch64__)
+/* The NEON group kernels of the packed layouts, both builds (qpack.h declares them for the
+ * library's own build, under GK_HAVE_NEON). */
+#    define NEON_QDOT8_DECLARE(kern)                                                        \
+        void gk_qdot8_##kern##_neon(const void *group, const void *xq, const int32_t *xsum, \
+                                    size_t n_blocks, float *out);                           \
+        void gk_qdot8_##kern##_neon_dotprod(const void *group, const void *xq,              \
+                                            const int32_t *xsum, size_t n_blocks, float *out);
+GK_QPACK_NEON_FORMATS(NEON_QDOT8_DECLARE)
+#    undef NEON_QDOT8_DECLARE
+#endif
+
 /* On the NEON tier each integer dot kernel exists as a baseline build and an SDOT build
  * (src/quant/qdot.h). gk_qgemm must use the SDOT build exactly when the CPU has ASIMDDP (absent
  * under qemu -cpu cortex-a57, hidden by GK_CPU_DISABLE=asimddp), and every build the CPU can run
@@ -429,6 +442,35 @@ static void test_neon_dot_builds(void)
         }
     }
     GK_EXPECT(n_checked > 0, "no NEON dot kernel was checked");
+
+#if defined(__aarch64__)
+    /* the packed layouts' group kernels (qpack.h): the same choice (their bits are checked against
+     * the scalar tier's by test_packed, in the runs with and without ASIMDDP) */
+    const struct {
+        gk_qtype t;
+        gk_qdot8_fn baseline, sdot;
+    } packed[] = {{GK_QTYPE_Q4_0, gk_qdot8_q4_0_neon, gk_qdot8_q4_0_neon_dotprod},
+                  {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_neon, gk_qdot8_iq4_nl_neon_dotprod},
+                  {GK_QTYPE_Q5_K, gk_qdot8_q5_k_neon, gk_qdot8_q5_k_neon_dotprod},
+                  {GK_QTYPE_Q6_K, gk_qdot8_q6_k_neon, gk_qdot8_q6_k_neon_dotprod}};
+
+    for (size_t pi = 0; pi < sizeof packed / sizeof packed[0]; pi++) {
+        const gk_qtype t = packed[pi].t;
+        const size_t n = 9, k = 2 * gk_qtype_block_elems(t), p_bytes = gk_qpack_size(t, n, k);
+        void *w = calloc(gk_qtype_row_bytes(t, k), n), *p = malloc(p_bytes);
+        gk_qtype type;
+        gk_qdot8_fn kernel = NULL;
+        gk_qdot8x4_fn kernel4 = NULL;
+        GK_EXPECT_STATUS(gk_qpack(t, w, n, k, p, p_bytes), GK_OK);
+        GK_EXPECT_STATUS(gk_qpack_open("test", p, n, k, GK_ISA_NEON, &type, &kernel, &kernel4),
+                         GK_OK);
+        GK_EXPECT(kernel == (has_dotprod ? packed[pi].sdot : packed[pi].baseline),
+                  "packed %s: gk_qgemm_packed does not use the %s build", gk_qtype_name(t),
+                  has_dotprod ? "SDOT" : "baseline");
+        free(w);
+        free(p);
+    }
+#endif
 }
 
 /* ---- errors ------------------------------------------------------------------------------------

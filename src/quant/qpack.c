@@ -360,6 +360,16 @@ gk_status gk_qpack_open(const char *api,
                                                 : kernels[i].scalar;
             *kernel4 = avx2 ? kernels[i].avx2_x4 : NULL;
         }
+#ifdef GK_HAVE_NEON
+    /* where the CPU has the dot-product extension, the SDOT build of the NEON kernel (qpack_neon.c
+     * is built twice, like the dot kernels of qdot.h; the same bits) */
+    if (neon && gk_cpu_get()->has[GK_FEATURE_ASIMDDP]) {
+#    define GK_QP_SDOT(kern) \
+        if (*kernel == gk_qdot8_##kern##_neon) *kernel = gk_qdot8_##kern##_neon_dotprod;
+        GK_QPACK_NEON_FORMATS(GK_QP_SDOT)
+#    undef GK_QP_SDOT
+    }
+#endif
     return GK_OK;
 }
 
