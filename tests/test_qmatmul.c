@@ -372,7 +372,7 @@ static void test_wrappers(void)
                                     size_t n_blocks, float *out);                           \
         void gk_qdot8_##kern##_neon_dotprod(const void *group, const void *xq,              \
                                             const int32_t *xsum, size_t n_blocks, float *out);
-GK_QPACK_NEON_FORMATS(NEON_QDOT8_DECLARE)
+GK_QPACK_FORMATS(NEON_QDOT8_DECLARE)
 #    undef NEON_QDOT8_DECLARE
 #endif
 
