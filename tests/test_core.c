@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__aarch64__)
+#    include <sys/auxv.h>
+#endif
 
 #include "common/gk_test.h"
 #include "core/cpu.h"
@@ -180,6 +183,31 @@ static int check_isa_env(void)
     return strcmp(chosen, want) == 0 ? 0 : 1;
 }
 
+/* Run with GK_CPU_DISABLE=asimddp,avx2,bogus,,avx512f (tests/CMakeLists.txt): the named features
+ * are hidden, an unknown or empty name is ignored, a name hides only itself (not the features it
+ * is a prefix of: avx and asimd stay as detected, checked against the compiler's own detection and
+ * HWCAP), and the tier follows (x86-64 without AVX2 has only the scalar tier). */
+static int check_cpu_disable(void)
+{
+    const char *env = getenv("GK_CPU_DISABLE");
+    GK_EXPECT(env && strcmp(env, "asimddp,avx2,bogus,,avx512f") == 0, "GK_CPU_DISABLE is %s",
+              env ? env : "(unset)");
+    GK_EXPECT(!gk_cpu_has_feature("asimddp") && !gk_cpu_has_feature("avx2") &&
+                  !gk_cpu_has_feature("avx512f"),
+              "a disabled feature is still reported");
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    GK_EXPECT(gk_cpu_has_feature("avx") == (__builtin_cpu_supports("avx") != 0),
+              "avx was hidden or invented");
+    GK_EXPECT(strcmp(gk_isa_name(), "scalar") == 0, "isa %s without avx2", gk_isa_name());
+#elif defined(__aarch64__)
+    GK_EXPECT(gk_cpu_has_feature("asimd") == ((getauxval(AT_HWCAP) & (1u << 1)) != 0),
+              "asimd was hidden or invented");
+    GK_EXPECT(strcmp(gk_isa_name(), "neon") == 0, "isa %s with asimd", gk_isa_name());
+#endif
+    return gk_test_finish("test_core --check-cpu-disable");
+}
+
 /* ---- thread pool ----------------------------------------------------------------------- */
 
 enum { MAX_PARTS = 4096 };
@@ -306,6 +334,7 @@ static void test_pool(void)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--check-isa-env") == 0) return check_isa_env();
+    if (argc > 1 && strcmp(argv[1], "--check-cpu-disable") == 0) return check_cpu_disable();
     gk_test_require_isa();
     test_status_and_version();
     test_aligned_alloc();

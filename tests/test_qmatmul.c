@@ -11,6 +11,8 @@
  *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
  *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
  *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
+ *   - on NEON, both builds of each dot kernel (baseline and SDOT, where the CPU has ASIMDDP)
+ *     called directly, bit for bit equal to the scalar kernel, and gk_qgemm's choice of build;
  *   - gk_qgemm_ex: leading dimensions, bias, beta 0 (Y not read: NaN does not leak) and 1;
  *   - named wrappers; every error path, with Y untouched. */
 #include <math.h>
@@ -22,6 +24,7 @@
 #include "common/gk_test.h"
 #include "core/kernels.h"
 #include "quant/qdot.h"
+#include "quant/qpack.h"
 #include "quant/traits.h"
 
 /* ---- weights ---------------------------------------------------------------------------- */
@@ -359,6 +362,117 @@ static void test_wrappers(void)
     GK_EXPECT_STATUS(gk_iq_matmul(GK_QTYPE_Q4_K, w, x, y, 1, n, k), GK_EINVAL);
 }
 
+/* ---- the NEON kernels' two builds ------------------------------------------------------------ */
+
+#if defined(__aarch64__)
+/* The NEON group kernels of the packed layouts, both builds (qpack.h declares them for the
+ * library's own build, under GK_HAVE_NEON). */
+#    define NEON_QDOT8_DECLARE(kern)                                                        \
+        void gk_qdot8_##kern##_neon(const void *group, const void *xq, const int32_t *xsum, \
+                                    size_t n_blocks, float *out);                           \
+        void gk_qdot8_##kern##_neon_dotprod(const void *group, const void *xq,              \
+                                            const int32_t *xsum, size_t n_blocks, float *out);
+GK_QPACK_FORMATS(NEON_QDOT8_DECLARE)
+#    undef NEON_QDOT8_DECLARE
+#endif
+
+/* On the NEON tier each integer dot kernel exists as a baseline build and an SDOT build
+ * (src/quant/qdot.h). gk_qgemm must use the SDOT build exactly when the CPU has ASIMDDP (absent
+ * under qemu -cpu cortex-a57, hidden by GK_CPU_DISABLE=asimddp), and every build the CPU can run
+ * must give the scalar kernel's bits: rows of random-byte blocks (every code and scale pattern
+ * that decodes to finite values), 0 to 9 blocks, 1 or 3 rows; no rows writes nothing. */
+static void test_neon_dot_builds(void)
+{
+    if (gk_kernels_active()->isa != GK_ISA_NEON) return;
+    const bool has_dotprod = gk_cpu_has_feature("asimddp");
+    printf("test_qmatmul: NEON dot kernels: baseline%s\n",
+           has_dotprod ? " and SDOT builds" : " build (no ASIMDDP: the SDOT build is not run)");
+    gk_rng rng = gk_rng_seeded(23);
+    const size_t block_counts[] = {0, 1, 2, 3, 5, 9};
+    size_t n_checked = 0;
+    for (int ti = 0; ti < GK_QTYPE_COUNT; ti++) {
+        const gk_qtype t = (gk_qtype)ti;
+        const struct gk_qtraits *tr = gk_qtraits_of(t);
+        if (!tr->dequant[GK_ISA_SCALAR] || !tr->dot[GK_ISA_NEON]) continue;
+        GK_EXPECT(tr->dot_neon_dotprod != NULL, "%s: no SDOT build", gk_qtype_name(t));
+        struct gk_qmm_kernels neon, scalar;
+        GK_EXPECT(gk_qmm_kernels_of(t, GK_ISA_NEON, &neon) &&
+                      gk_qmm_kernels_of(t, GK_ISA_SCALAR, &scalar),
+                  "%s kernels", gk_qtype_name(t));
+        GK_EXPECT(neon.dot == (has_dotprod ? tr->dot_neon_dotprod : tr->dot[GK_ISA_NEON]),
+                  "%s: gk_qgemm does not use the %s build", gk_qtype_name(t),
+                  has_dotprod ? "SDOT" : "baseline");
+        const gk_qdot_fn builds[2] = {tr->dot[GK_ISA_NEON],
+                                      has_dotprod ? tr->dot_neon_dotprod : NULL};
+        const size_t be = gk_qtype_block_elems(t);
+        for (size_t ci = 0; ci < sizeof block_counts / sizeof block_counts[0]; ci++) {
+            const size_t n_blocks = block_counts[ci], k = n_blocks * be, n_rows = 1 + 2 * (ci % 2);
+            const size_t row_bytes = gk_qtype_row_bytes(t, k);
+            const size_t act_blocks = k / scalar.act_block_elems;
+            unsigned char *w = malloc(row_bytes * n_rows + 1);
+            unsigned char *xq = malloc(act_blocks * scalar.act_block_bytes + 1);
+            float *wf = malloc((k * n_rows + 1) * sizeof(float));
+            float *x = malloc((k + 1) * sizeof(float));
+            float want[3], got[4];
+            random_weights(&rng, t, n_rows, k, w, wf);
+            for (size_t i = 0; i < k; i++)
+                x[i] = gk_rng_uniform(&rng, -2.0f, 2.0f) * (i % 61 == 0 ? 40.0f : 1.0f);
+            scalar.quantize(x, xq, act_blocks);
+            scalar.dot(w, row_bytes, xq, n_blocks, want, n_rows);
+            for (int bi = 0; bi < 2; bi++) {
+                if (!builds[bi]) continue;
+                const char *build = bi ? "SDOT" : "baseline";
+                for (size_t r = 0; r < 4; r++)
+                    got[r] = -7.0f;
+                builds[bi](w, row_bytes, xq, n_blocks, got, n_rows);
+                GK_EXPECT(
+                    gk_test_same_bits("NEON build vs scalar", got, want, n_rows, sizeof(float)),
+                    "%s %s build, %zu blocks, %zu rows", gk_qtype_name(t), build, n_blocks, n_rows);
+                GK_EXPECT(got[n_rows] == -7.0f, "%s %s build wrote past its rows", gk_qtype_name(t),
+                          build);
+                builds[bi](w, row_bytes, xq, n_blocks, got + 3, 0);
+                GK_EXPECT(got[3] == -7.0f, "%s %s build wrote with no rows", gk_qtype_name(t),
+                          build);
+                n_checked++;
+            }
+            free(w);
+            free(xq);
+            free(wf);
+            free(x);
+        }
+    }
+    GK_EXPECT(n_checked > 0, "no NEON dot kernel was checked");
+
+#if defined(__aarch64__)
+    /* the packed layouts' group kernels (qpack.h): the same choice (their bits are checked against
+     * the scalar tier's by test_packed, in the runs with and without ASIMDDP) */
+    const struct {
+        gk_qtype t;
+        gk_qdot8_fn baseline, sdot;
+    } packed[] = {{GK_QTYPE_Q4_0, gk_qdot8_q4_0_neon, gk_qdot8_q4_0_neon_dotprod},
+                  {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_neon, gk_qdot8_iq4_nl_neon_dotprod},
+                  {GK_QTYPE_Q5_K, gk_qdot8_q5_k_neon, gk_qdot8_q5_k_neon_dotprod},
+                  {GK_QTYPE_Q6_K, gk_qdot8_q6_k_neon, gk_qdot8_q6_k_neon_dotprod}};
+
+    for (size_t pi = 0; pi < sizeof packed / sizeof packed[0]; pi++) {
+        const gk_qtype t = packed[pi].t;
+        const size_t n = 9, k = 2 * gk_qtype_block_elems(t), p_bytes = gk_qpack_size(t, n, k);
+        void *w = calloc(gk_qtype_row_bytes(t, k), n), *p = malloc(p_bytes);
+        gk_qtype type;
+        gk_qdot8_fn kernel = NULL;
+        gk_qdot8x4_fn kernel4 = NULL;
+        GK_EXPECT_STATUS(gk_qpack(t, w, n, k, p, p_bytes), GK_OK);
+        GK_EXPECT_STATUS(gk_qpack_open("test", p, n, k, GK_ISA_NEON, &type, &kernel, &kernel4),
+                         GK_OK);
+        GK_EXPECT(kernel == (has_dotprod ? packed[pi].sdot : packed[pi].baseline),
+                  "packed %s: gk_qgemm_packed does not use the %s build", gk_qtype_name(t),
+                  has_dotprod ? "SDOT" : "baseline");
+        free(w);
+        free(p);
+    }
+#endif
+}
+
 /* ---- errors ------------------------------------------------------------------------------------
  */
 
@@ -576,9 +690,13 @@ static void test_packed(void)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     gk_test_require_isa();
+    test_neon_dot_builds();
+    /* --neon-dot-builds: only the check above (the cheap run with GK_CPU_DISABLE=asimddp) */
+    if (argc > 1 && strcmp(argv[1], "--neon-dot-builds") == 0)
+        return gk_test_finish("test_qmatmul --neon-dot-builds");
     test_errors();
     test_activation_quantizers();
     test_wrappers();

@@ -21,6 +21,14 @@
 #        define GK_ASM_LANDING_PAD
 #    endif
 #    define GK_ASM_STACK_NOTE .section .note.GNU-stack, "", %progbits
+/* The NEON integer dot kernels (qdot_*_neon.S) are assembled twice (CMakeLists.txt): for
+ * baseline ARMv8-A, and with the dot-product extension (-march=armv8.2-a+dotprod defines
+ * __ARM_FEATURE_DOTPROD), whose kernels use SDOT and get the suffix _dotprod. */
+#    ifdef __ARM_FEATURE_DOTPROD
+#        define GK_ASM_NEON_DOT(name) name##_dotprod
+#    else
+#        define GK_ASM_NEON_DOT(name) name
+#    endif
 #endif
 
 /* GK_ASM_FUNC(name) ... GK_ASM_END(name): a hidden global function in .text. */

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gllmk/runtime.h"
+
 #if defined(__x86_64__)
 #    include <cpuid.h>
 #elif defined(__aarch64__)
@@ -226,6 +228,23 @@ static void gk_detect_arm(struct gk_cpu *cpu)
 
 #endif
 
+/* GK_CPU_DISABLE=<feature>[,<feature>...] (names as gk_cpu_feature_name spells them, e.g.
+ * asimddp): the library treats the CPU as lacking these features, so that tests and users can get
+ * the kernels a CPU without them would run. Unknown names are ignored. */
+static void gk_apply_disable_env(struct gk_cpu *cpu)
+{
+    const char *p = getenv("GK_CPU_DISABLE");
+    while (p && *p) {
+        const size_t len = strcspn(p, ",");
+        for (size_t f = 0; f < GK_FEATURE_COUNT; f++) {
+            const char *name = gk_cpu_feature_name(f);
+            if (strlen(name) == len && strncmp(p, name, len) == 0) cpu->has[f] = false;
+        }
+        p += len;
+        if (*p == ',') p++;
+    }
+}
+
 static void gk_detect(void)
 {
     struct gk_cpu *cpu = &gk_cpu_state;
@@ -235,6 +254,7 @@ static void gk_detect(void)
 #elif defined(__aarch64__)
     gk_detect_arm(cpu);
 #endif
+    gk_apply_disable_env(cpu);
     if (cpu->model[0] == '\0') {
 #if defined(__aarch64__)
         strcpy(cpu->model, "aarch64");

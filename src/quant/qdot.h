@@ -8,6 +8,9 @@
  *                             float *y, size_t n_rows);
  * n_blocks weight blocks per row; xq holds the matching activation blocks (for Q8_K one per
  * weight block; for Q8_0 / Q8_1 one per 32 values). Kernels trust their arguments.
+ * Each NEON kernel is built twice from one source: gk_qdot_<fmt>_neon (ARMv8-A) and
+ * gk_qdot_<fmt>_neon_dotprod (SDOT, ARMv8.2-A dot-product extension), giving the same bits;
+ * gk_qmm_kernels_of picks the second on CPUs with ASIMDDP (src/kernels/neon/qdot_neon.h).
  *
  * The arithmetic each kernel must reproduce is that of the scalar tier (qdot_scalar.c):
  * - K-quants: per super-block, the integer sums isum (sum of scale * q * xq) and, for formats
@@ -59,10 +62,14 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
 #define GK_QDOT_PROTO_Q8_0(kern) GK_QDOT_PROTO(kern, scalar)
 #define GK_QDOT_PROTO_Q8_1(kern) GK_QDOT_PROTO(kern, scalar)
 #define GK_QDOT_PROTO_Q8_K(kern) GK_QDOT_PROTO(kern, scalar)
+/* a NEON kernel and its SDOT build */
+#define GK_QDOT_PROTO_NEON_V(kern) GK_QDOT_PROTO(kern, neon) GK_QDOT_PROTO(kern, neon_dotprod)
+#define GK_QDOT_PROTO_NEON_S(kern)
+#define GK_QDOT_PROTO_NEON_N(kern)
 #define GK_QFORMAT(fmt, NAME, gguf, elems, bytes, group, quant, deq_avx2, deq_avx512, deq_neon, \
                    kern, act_fmt, dot_avx2, dot_avx512, dot_neon)                               \
     GK_QDOT_PROTO_##act_fmt(kern) GK_QDOT_PROTO_##dot_avx2(kern, avx2)                          \
-        GK_QDOT_PROTO_##dot_avx512(kern, avx512) GK_QDOT_PROTO_##dot_neon(kern, neon)
+        GK_QDOT_PROTO_##dot_avx512(kern, avx512) GK_QDOT_PROTO_NEON_##dot_neon(kern)
 #include "quant/formats.def"
 #undef GK_QFORMAT
 

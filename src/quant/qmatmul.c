@@ -130,7 +130,12 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
     const struct gk_qtraits *tr = gk_qtraits_of(t);
     if (!tr || tr->act == GK_QTYPE_COUNT) return false;
     const struct gk_qact_entry *act = &gk_qact_table[tr->act];
-    out->dot = tr->dot[gk_qk_tier((const void *const *)tr->dot, isa)];
+    const int dot_tier = gk_qk_tier((const void *const *)tr->dot, isa);
+    out->dot = tr->dot[dot_tier];
+    /* the NEON kernel built with SDOT where the CPU has the dot-product extension (the same bits;
+     * detected once, GK_CPU_DISABLE=asimddp hides it) */
+    if (dot_tier == GK_ISA_NEON && tr->dot_neon_dotprod && gk_cpu_get()->has[GK_FEATURE_ASIMDDP])
+        out->dot = tr->dot_neon_dotprod;
     out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
     /* the four-token kernel of the nearest tier at or below isa that has one (a build has only
      * its own architecture's kernels: the others are NULL) */

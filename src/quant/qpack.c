@@ -325,10 +325,12 @@ gk_status gk_qpack_open(const char *api,
     /* clang-format off */
 #define GK_QP_ROW(kern, NAME, x4)                                                              \
     {GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2),           \
-     GK_QP_NEON(gk_qdot8_##kern##_neon), x4}
+     GK_QP_NEON(gk_qdot8_##kern##_neon), GK_QP_NEON(gk_qdot8_##kern##_neon_dotprod), x4}
     static const struct {
         gk_qtype type;
-        gk_qdot8_fn scalar, avx2, neon;
+        /* neon_dotprod: the NEON kernel built with SDOT (qpack_neon.c is built twice, like the
+         * dot kernels of qdot.h; the same bits), for CPUs with the dot-product extension */
+        gk_qdot8_fn scalar, avx2, neon, neon_dotprod;
         gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
         GK_QP_ROW(q4_0,   Q4_0,   NULL),
@@ -353,11 +355,13 @@ gk_status gk_qpack_open(const char *api,
     *kernel = NULL; /* not reached: the header check admits only the types of the table */
     *kernel4 = NULL;
     const bool avx2 = isa == GK_ISA_AVX2 || isa == GK_ISA_AVX512, neon = isa == GK_ISA_NEON;
+    const bool sdot = neon && gk_cpu_get()->has[GK_FEATURE_ASIMDDP];
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
         if (kernels[i].type == *type) {
-            *kernel = avx2 && kernels[i].avx2   ? kernels[i].avx2
-                      : neon && kernels[i].neon ? kernels[i].neon
-                                                : kernels[i].scalar;
+            *kernel = avx2 && kernels[i].avx2           ? kernels[i].avx2
+                      : sdot && kernels[i].neon_dotprod ? kernels[i].neon_dotprod
+                      : neon && kernels[i].neon         ? kernels[i].neon
+                                                        : kernels[i].scalar;
             *kernel4 = avx2 ? kernels[i].avx2_x4 : NULL;
         }
     return GK_OK;

@@ -104,7 +104,8 @@ typedef void (*gk_qdot8_fn)(const void *group,
                             size_t n_blocks,
                             float out[GK_QPACK_ROWS]);
 
-/* The group kernels of each tier (src/quant/qpack.c, src/kernels/<tier>/qpack_<tier>.c). */
+/* The group kernels of each tier (src/quant/qpack.c, src/kernels/<tier>/qpack_<tier>.c); NEON's
+ * also as gk_qdot8_<kern>_neon_dotprod, built with SDOT, for CPUs with ASIMDDP. */
 #define GK_QDOT8_PROTO(kern, tier)                                                        \
     void gk_qdot8_##kern##_##tier(const void *group, const void *xq, const int32_t *xsum, \
                                   size_t n_blocks, float *out);
@@ -114,7 +115,7 @@ typedef void (*gk_qdot8_fn)(const void *group,
     X(q4_1) X(q5_0) X(q5_1) X(iq4_nl) X(q2_k) X(q3_k) X(q4_k) X(q5_k) X(q6_k) X(tq2_0) X(iq4_xs)
 #define GK_QDOT8_SCALAR(kern) GK_QDOT8_PROTO(kern, scalar)
 #define GK_QDOT8_AVX2(kern)   GK_QDOT8_PROTO(kern, avx2)
-#define GK_QDOT8_NEON(kern)   GK_QDOT8_PROTO(kern, neon)
+#define GK_QDOT8_NEON(kern)   GK_QDOT8_PROTO(kern, neon) GK_QDOT8_PROTO(kern, neon_dotprod)
 GK_QPACK_FORMATS(GK_QDOT8_SCALAR)
 #ifdef GK_HAVE_AVX2
 GK_QPACK_FORMATS(GK_QDOT8_AVX2)

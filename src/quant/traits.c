@@ -60,10 +60,14 @@
 #else
 #    define GK_QF_DOT_AVX512_V(kern) NULL
 #endif
+#define GK_QF_DOT_NEON_DOTPROD_S(kern) NULL
+#define GK_QF_DOT_NEON_DOTPROD_N(kern) NULL
 #ifdef GK_HAVE_NEON
-#    define GK_QF_DOT_NEON_V(kern) gk_qdot_##kern##_neon
+#    define GK_QF_DOT_NEON_V(kern)         gk_qdot_##kern##_neon
+#    define GK_QF_DOT_NEON_DOTPROD_V(kern) gk_qdot_##kern##_neon_dotprod
 #else
-#    define GK_QF_DOT_NEON_V(kern) NULL
+#    define GK_QF_DOT_NEON_V(kern)         NULL
+#    define GK_QF_DOT_NEON_DOTPROD_V(kern) NULL
 #endif
 
 #define GK_QF_STR(x)   #x
@@ -105,6 +109,7 @@ enum { GK_QF_NO_GGUF = -1 };
                 [GK_ISA_AVX512] = GK_QF_DOT_AVX512_##dot_avx512(kern),                        \
                 [GK_ISA_NEON] = GK_QF_DOT_NEON_##dot_neon(kern),                              \
             },                                                                                \
+        .dot_neon_dotprod = GK_QF_DOT_NEON_DOTPROD_##dot_neon(kern),                          \
     },
 
 static const struct gk_qtraits gk_qtraits_table[GK_QTYPE_COUNT] = {

@@ -40,6 +40,9 @@ struct gk_qtraits {
      * lower tier's kernel (the scalar one always exists when act is set). */
     gk_qtype act;
     gk_qdot_fn dot[GK_ISA_COUNT];
+    /* The NEON kernel built with the dot-product extension (SDOT), which gk_qmm_kernels_of picks
+     * instead of dot[GK_ISA_NEON] on CPUs with ASIMDDP; NULL where dot[GK_ISA_NEON] is. */
+    gk_qdot_fn dot_neon_dotprod;
 };
 
 /* The row of t, or NULL if t is not a gk_qtype. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* gk_qdot_q8_0_neon, gk_qdot_q4_0_neon: Q8_0 / Q4_0 weight rows dotted with one Q8_0
  * activation row, AArch64 NEON. One family, one loop: the two differ only in how a block's 32
- * signed codes are loaded (the CODES macro).
+ * signed codes are loaded (the CODES macro). Assembled twice (asm_defs.h): with the dot-product
+ * extension the kernels are gk_qdot_q8_0_neon_dotprod and gk_qdot_q4_0_neon_dotprod.
  *
  * C prototype (src/quant/qdot.h, the arithmetic of src/quant/qdot_scalar.c, bit for bit):
  *   void gk_qdot_<fmt>_neon(const void *w, size_t w_stride, const void *xq, size_t n_blocks,
@@ -16,14 +17,32 @@
  *   x2  xq: the activation's first block        x3  n_blocks
  *   x4  y: the current output                   x5  rows left
  *   x9  the weight block, x10 the activation block, x8 blocks left, x11 a temporary
- *   v16, v17  the weight codes; v18, v19  the activation codes; v20  int16 products;
- *   v21  int32 sums; v22..v24  f32 temporaries; v7  the row's f32 sum (lane 0)
- *   v1   0x0F in every byte; v2  8 in every byte
+ *   v16, v17  the weight codes; v18, v19  the activation codes; v20  int16 products (baseline)
+ *   or the second half's int32 sums (SDOT); v21  int32 sums; v22..v24  f32 temporaries;
+ *   v7  the row's f32 sum (lane 0); v1  0x0F in every byte; v2  8 in every byte
  *
  * Per block: the 32 products (|w| <= 128, |x| <= 127) through SMULL/SMLAL, two per int16 lane,
- * SADDLP and ADDV into the exact int32 sum, then acc + (f16(d_w) * f16(d_x)) * (float)isum, the
- * scalar tier's order. */
+ * and SADDLP (baseline), or two SDOTs (four per int32 lane), then ADDV into the exact int32 sum,
+ * then acc + (f16(d_w) * f16(d_x)) * (float)isum, the scalar tier's order. */
 #include "asm/asm_defs.h"
+
+/* v21.4s: int32 lanes whose sum is the 32 products of codes v16:v17 and activations v18:v19 */
+.macro PRODUCTS
+#ifdef __ARM_FEATURE_DOTPROD
+    movi    v21.4s, #0
+    movi    v20.4s, #0
+    sdot    v21.4s, v16.16b, v18.16b
+    sdot    v20.4s, v17.16b, v19.16b
+    add     v21.4s, v21.4s, v20.4s
+#else
+    smull   v20.8h, v16.8b, v18.8b
+    smlal2  v20.8h, v16.16b, v18.16b
+    saddlp  v21.4s, v20.8h
+    smull   v20.8h, v17.8b, v19.8b
+    smlal2  v20.8h, v17.16b, v19.16b
+    sadalp  v21.4s, v20.8h
+#endif
+.endm
 
 .macro CODES_q8_0
     add     x11, x9, #2
@@ -39,7 +58,7 @@
 .endm
 
 .macro QDOT32 fmt, bytes
-GK_ASM_FUNC(gk_qdot_\fmt\()_neon)
+GK_ASM_FUNC(GK_ASM_NEON_DOT(gk_qdot_\fmt\()_neon))
     cbz     x5, 9f
     movi    v1.16b, #0x0F
     movi    v2.16b, #8
@@ -53,12 +72,7 @@ GK_ASM_FUNC(gk_qdot_\fmt\()_neon)
     CODES_\fmt
     add     x11, x10, #2
     ld1     {v18.16b, v19.16b}, [x11]
-    smull   v20.8h, v16.8b, v18.8b
-    smlal2  v20.8h, v16.16b, v18.16b
-    saddlp  v21.4s, v20.8h
-    smull   v20.8h, v17.8b, v19.8b
-    smlal2  v20.8h, v17.16b, v19.16b
-    sadalp  v21.4s, v20.8h
+    PRODUCTS
     addv    s21, v21.4s
     scvtf   s21, s21
     ldr     h22, [x9]
@@ -79,7 +93,7 @@ GK_ASM_FUNC(gk_qdot_\fmt\()_neon)
     b.ne    1b
 9:
     ret
-GK_ASM_END(gk_qdot_\fmt\()_neon)
+GK_ASM_END(GK_ASM_NEON_DOT(gk_qdot_\fmt\()_neon))
 .endm
 
     QDOT32  q8_0, 34

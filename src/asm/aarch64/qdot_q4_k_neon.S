@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* gk_qdot_q4_k_neon: Q4_K weight rows dotted with one Q8_K activation row, AArch64 NEON.
+ * Assembled twice (asm_defs.h): with the dot-product extension it is gk_qdot_q4_k_neon_dotprod.
  *
  * C prototype (src/quant/qdot.h, the arithmetic of src/quant/qdot_scalar.c):
  *   void gk_qdot_q4_k_neon(const void *w, size_t w_stride, const void *xq, size_t n_blocks,
@@ -22,9 +23,10 @@
  *
  * Per super-block: decode the scales and mins with integer operations (gk_q4k_scale_min's
  * layout); per sub-block the 32 products of codes (0..15) and activations (-127..127) through
- * SMULL/SMLAL into int16 lanes (four products per lane, at most 7620) and SADDLP into int32,
- * times the sub-block's scale (MLA by element); the mins against pairs of the activation's
- * 16-value sums; both reduced exactly, then the f32 steps of gk_qdot_kquant_step in its order:
+ * SMULL/SMLAL into int16 lanes (four products per lane, at most 7620) and SADDLP into int32, or
+ * two SDOTs (eight products per int32 lane), times the sub-block's scale (MLA by element); the
+ * mins against pairs of the activation's 16-value sums; both reduced exactly, then the f32
+ * steps of gk_qdot_kquant_step in its order:
  *   acc = acc + ((d * dx) * isum - (dmin * dx) * msum). */
 #include "asm/asm_defs.h"
 
@@ -39,6 +41,16 @@
     and     v24.16b, v18.16b, v1.16b
     ushr    v25.16b, v17.16b, #4
     ushr    v26.16b, v18.16b, #4
+#ifdef __ARM_FEATURE_DOTPROD
+    movi    v27.4s, #0
+    movi    v28.4s, #0
+    sdot    v27.4s, v23.16b, v19.16b
+    sdot    v28.4s, v25.16b, v21.16b
+    sdot    v27.4s, v24.16b, v20.16b
+    sdot    v28.4s, v26.16b, v22.16b
+    mla     v16.4s, v27.4s, \slo
+    mla     v16.4s, v28.4s, \shi
+#else
     smull   v27.8h, v23.8b, v19.8b
     smlal2  v27.8h, v23.16b, v19.16b
     smlal   v27.8h, v24.8b, v20.8b
@@ -51,9 +63,10 @@
     smlal2  v28.8h, v26.16b, v22.16b
     saddlp  v28.4s, v28.8h
     mla     v16.4s, v28.4s, \shi
+#endif
 .endm
 
-GK_ASM_FUNC(gk_qdot_q4_k_neon)
+GK_ASM_FUNC(GK_ASM_NEON_DOT(gk_qdot_q4_k_neon))
     cbz     x5, 9f
     movi    v1.16b, #0x0F
 1:  /* a row */
@@ -126,6 +139,6 @@ GK_ASM_FUNC(gk_qdot_q4_k_neon)
     b.ne    1b
 9:
     ret
-GK_ASM_END(gk_qdot_q4_k_neon)
+GK_ASM_END(GK_ASM_NEON_DOT(gk_qdot_q4_k_neon))
 
 GK_ASM_STACK_NOTE

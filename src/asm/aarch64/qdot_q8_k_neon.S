@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* gk_qdot_q8_k_neon: Q8_K weight rows dotted with one Q8_K activation row, AArch64 NEON.
+ * Assembled twice (asm_defs.h): with the dot-product extension it is gk_qdot_q8_k_neon_dotprod.
  *
  * C prototype (src/quant/qdot.h, the arithmetic of src/quant/qdot_scalar.c, bit for bit):
  *   void gk_qdot_q8_k_neon(const void *w, size_t w_stride, const void *xq, size_t n_blocks,
@@ -14,24 +15,28 @@
  *   x4  y: the current output                   x5  rows left
  *   x9  the weight block, x10 the activation block, x8 blocks left
  *   x11, x12  the code pointers; x13 64-byte steps left in the block
- *   v16..v19  weight codes; v20..v23  activation codes; v24, v25  int16 products
+ *   v16..v19  weight codes; v20..v23  activation codes; v24, v25  int16 products (baseline)
  *   v26, v27  the block's int32 sums; v28..v30  f32 temporaries; v7  the row's sum (lane 0)
  *
  * Per 16 codes: SMULL + SMLAL2, two products per int16 lane (|w| <= 128, |x| <= 127: at most
- * 32512, exact), SADALP into int32. Per block, ADDV gives the exact isum and the scalar tier's
- * f32 step follows, operation by operation:
+ * 32512, exact), SADALP into int32; or one SDOT, four products per int32 lane. Per block, ADDV
+ * gives the exact isum and the scalar tier's f32 step follows, operation by operation:
  *   acc + ((d_w * d_x) * (float)isum - (0 * d_x) * 0)
  * (the min term is kept: with d_x < 0 it turns a -0 product into +0, as the scalar code does). */
 #include "asm/asm_defs.h"
 
 /* Weight codes v\w times activation codes v\x into the int32 sums v\acc (v\tmp: products). */
 .macro PAIR w, x, tmp, acc
+#ifdef __ARM_FEATURE_DOTPROD
+    sdot    v\acc\().4s, v\w\().16b, v\x\().16b
+#else
     smull   v\tmp\().8h, v\w\().8b, v\x\().8b
     smlal2  v\tmp\().8h, v\w\().16b, v\x\().16b
     sadalp  v\acc\().4s, v\tmp\().8h
+#endif
 .endm
 
-GK_ASM_FUNC(gk_qdot_q8_k_neon)
+GK_ASM_FUNC(GK_ASM_NEON_DOT(gk_qdot_q8_k_neon))
     cbz     x5, 9f
 1:  /* a row */
     movi    v7.4s, #0
@@ -78,6 +83,6 @@ GK_ASM_FUNC(gk_qdot_q8_k_neon)
     b.ne    1b
 9:
     ret
-GK_ASM_END(gk_qdot_q8_k_neon)
+GK_ASM_END(GK_ASM_NEON_DOT(gk_qdot_q8_k_neon))
 
 GK_ASM_STACK_NOTE

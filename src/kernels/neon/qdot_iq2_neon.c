@@ -4,11 +4,13 @@
  * super-block in lane (e % 32) / 4, then the f32 steps per lane and the final sum of the lanes).
  *
  * Per 16 weights: two 8-byte grid entries make the weight bytes (8, 25 or 43, so they fit int8),
- * negated where their sign bit is set (VTST against each byte's bit); SMULL by the activation
- * bytes gives int16 products (at most 43 * 127), ADDP sums neighbours (at most 10922) and SADDLP
- * sums neighbours again into the four int32 lanes of 4 consecutive weights, the lane layout of
- * the scalar tier; the lanes are multiplied by the scale 2 s + 1 and accumulated. */
-#include <arm_neon.h>
+ * negated where their sign bit is set (VTST against each byte's bit); the products with the
+ * activation bytes summed in fours into the four int32 lanes of 4 consecutive weights, the lane
+ * layout of the scalar tier (SMULL: int16 products of at most 43 * 127, ADDP sums neighbours, at
+ * most 10922, and SADDLP sums neighbours again; or one SDOT, whose lanes are exactly these sums:
+ * the file is built twice, qdot_neon.h); the lanes are multiplied by the scale 2 s + 1 and
+ * accumulated. */
+#include "kernels/neon/qdot_neon.h"
 
 #include "core/half.h"
 #include "quant/iq.h"
@@ -29,9 +31,13 @@ static inline int8x16_t gk_qn2_weights(uint64_t grid0, uint64_t grid1, unsigned 
 static inline int32x4_t gk_qn2_dot16(int32x4_t lanes, int8x16_t w, const int8_t *x, int32_t scale)
 {
     const int8x16_t xv = vld1q_s8(x);
+#ifdef __ARM_FEATURE_DOTPROD
+    return vmlaq_n_s32(lanes, vdotq_s32(vdupq_n_s32(0), w, xv), scale);
+#else
     const int16x8_t lo = vmull_s8(vget_low_s8(w), vget_low_s8(xv));
     const int16x8_t hi = vmull_s8(vget_high_s8(w), vget_high_s8(xv));
     return vmlaq_n_s32(lanes, vpaddlq_s16(vpaddq_s16(lo, hi)), scale);
+#endif
 }
 
 /* The f32 steps of one super-block on the eight lanes (acc[0]: lanes 0-3, acc[1]: lanes 4-7). */
@@ -107,21 +113,21 @@ gk_qn2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q8_k *x, int32x4_t is
 }
 
 /* One weight row at a time, one sequential stream. */
-#define GK_QN2_ROWS(fmt)                                                                       \
-    void gk_qdot_##fmt##_neon(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
-                              float *y, size_t n_rows)                                         \
-    {                                                                                          \
-        const gk_block_q8_k *x = xq;                                                           \
-        for (size_t r = 0; r < n_rows; r++) {                                                  \
-            const gk_block_##fmt *b = (const void *)((const char *)w + r * w_stride);          \
-            float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};                       \
-            for (size_t i = 0; i < n_blocks; i++) {                                            \
-                int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};                          \
-                gk_qn2_##fmt##_block(&b[i], &x[i], isum);                                      \
-                gk_qn2_step(acc, isum, b[i].d, x[i].d);                                        \
-            }                                                                                  \
-            y[r] = gk_qn2_lanes_sum(acc);                                                      \
-        }                                                                                      \
+#define GK_QN2_ROWS(fmt)                                                                    \
+    void GK_QN_KERNEL(fmt)(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                           float *y, size_t n_rows)                                         \
+    {                                                                                       \
+        const gk_block_q8_k *x = xq;                                                        \
+        for (size_t r = 0; r < n_rows; r++) {                                               \
+            const gk_block_##fmt *b = (const void *)((const char *)w + r * w_stride);       \
+            float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};                    \
+            for (size_t i = 0; i < n_blocks; i++) {                                         \
+                int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};                       \
+                gk_qn2_##fmt##_block(&b[i], &x[i], isum);                                   \
+                gk_qn2_step(acc, isum, b[i].d, x[i].d);                                     \
+            }                                                                               \
+            y[r] = gk_qn2_lanes_sum(acc);                                                   \
+        }                                                                                   \
     }
 GK_QN2_ROWS(iq2_xxs)
 GK_QN2_ROWS(iq2_xs)

@@ -1,27 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* NEON quantized dot products of IQ4_NL, IQ3_XXS, IQ3_S, TQ1_0, IQ1_S and IQ1_M
  * (src/quant/qdot.h), giving the bits of the scalar tier (src/quant/qdot_iq3_scalar.c, which
- * describes the layouts and the f32 steps).
+ * describes the layouts and the f32 steps); built twice, the second time with SDOT (qdot_neon.h).
  *
- * Byte products go through SMULL/SMLAL (int8 x int8 -> int16) and SADALP (pairwise into int32).
- * Weight magnitudes are at most 127 and activation codes lie in -127..127, so two products stay
- * below 32767 and every integer sum is exact. Each block's sum is reduced to a scalar and goes
- * through the scalar tier's f32 steps, written the same way. */
-#include <arm_neon.h>
+ * Byte products go through gk_qn_dot16 (SMULL/SMLAL and SADALP, or SDOT). Weight magnitudes are
+ * at most 127 and activation codes lie in -127..127, so every integer sum is exact. Each block's
+ * sum is reduced to a scalar and goes through the scalar tier's f32 steps, written the same way. */
+#include "kernels/neon/qdot_neon.h"
+
 #include <stdbool.h>
 #include <string.h>
 
 #include "core/half.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
-
-/* acc + the products of 16 code bytes w and 16 activation bytes x, pairwise into int32 lanes */
-static inline int32x4_t gk_qn3_dot16(int32x4_t acc, int8x16_t w, int8x16_t x)
-{
-    int16x8_t p = vmull_s8(vget_low_s8(w), vget_low_s8(x));
-    p = vmlal_s8(p, vget_high_s8(w), vget_high_s8(x));
-    return vpadalq_s16(acc, p);
-}
 
 /* The scalar tier's f32 steps (qdot_iq3_scalar.c): four partial sums, block i adding
  * (d_w * d_x) * (float)isum to acc[i % 4]; the result (acc[0] + acc[1]) + (acc[2] + acc[3]). */
@@ -45,8 +37,8 @@ static float gk_qn3_row_iq4_nl(const gk_block_iq4_nl *b, const gk_block_q8_0 *x,
         const uint8x16_t q = vld1q_u8(b[i].qs);
         const int8x16_t lo = vqtbl1q_s8(values, vandq_u8(q, vdupq_n_u8(0x0F)));
         const int8x16_t hi = vqtbl1q_s8(values, vshrq_n_u8(q, 4));
-        int32x4_t s = gk_qn3_dot16(vdupq_n_s32(0), lo, vld1q_s8(x[i].qs));
-        s = gk_qn3_dot16(s, hi, vld1q_s8(x[i].qs + 16));
+        int32x4_t s = gk_qn_dot16(vdupq_n_s32(0), lo, vld1q_s8(x[i].qs));
+        s = gk_qn_dot16(s, hi, vld1q_s8(x[i].qs + 16));
         gk_qn3_acc4_add(acc, i, gk_f32_from_f16_bits(gk_iq_u16(b[i].d)), gk_f32_from_f16(x[i].d),
                         vaddvq_s32(s));
     }
@@ -65,7 +57,7 @@ gk_qn3_iq3_16(int32x4_t acc, const uint32_t e[4], uint8_t s0, uint8_t s1, const 
     const uint8x16_t grid = vreinterpretq_u8_u32(vld1q_u32(e));
     /* (grid ^ m) - m negates where m is all ones */
     const int8x16_t w = vreinterpretq_s8_u8(vsubq_u8(veorq_u8(grid, minus), minus));
-    return gk_qn3_dot16(acc, w, vld1q_s8(xqs));
+    return gk_qn_dot16(acc, w, vld1q_s8(xqs));
 }
 
 static float gk_qn3_row_iq3_xxs(const gk_block_iq3_xxs *b, const gk_block_q8_k *x, size_t n_blocks)
@@ -139,9 +131,9 @@ static float gk_qn3_row_tq1_0(const gk_block_tq1_0 *b, const gk_block_q8_k *x, s
         int32x4_t s = vdupq_n_s32(0);
         uint8x16_t q0 = vld1q_u8(b[i].qs), q1 = vld1q_u8(b[i].qs + 16), q2 = vld1q_u8(b[i].qs + 32);
         for (int n = 0; n < 5; n++) {
-            s = gk_qn3_dot16(s, gk_qn3_tq1_digit(q0), vld1q_s8(xqs + 32 * n));
-            s = gk_qn3_dot16(s, gk_qn3_tq1_digit(q1), vld1q_s8(xqs + 32 * n + 16));
-            s = gk_qn3_dot16(s, gk_qn3_tq1_digit(q2), vld1q_s8(xqs + 160 + 16 * n));
+            s = gk_qn_dot16(s, gk_qn3_tq1_digit(q0), vld1q_s8(xqs + 32 * n));
+            s = gk_qn_dot16(s, gk_qn3_tq1_digit(q1), vld1q_s8(xqs + 32 * n + 16));
+            s = gk_qn_dot16(s, gk_qn3_tq1_digit(q2), vld1q_s8(xqs + 160 + 16 * n));
             q0 = vmulq_u8(q0, vdupq_n_u8(3));
             q1 = vmulq_u8(q1, vdupq_n_u8(3));
             q2 = vmulq_u8(q2, vdupq_n_u8(3));
@@ -149,7 +141,7 @@ static float gk_qn3_row_tq1_0(const gk_block_tq1_0 *b, const gk_block_q8_k *x, s
         uint32_t qh;
         memcpy(&qh, b[i].qh, sizeof qh);
         const uint8x16_t tail = vmulq_u8(vreinterpretq_u8_u32(vdupq_n_u32(qh)), vld1q_u8(qh_pow3));
-        s = gk_qn3_dot16(s, gk_qn3_tq1_digit(tail), vld1q_s8(xqs + 240));
+        s = gk_qn_dot16(s, gk_qn3_tq1_digit(tail), vld1q_s8(xqs + 240));
         const int32_t total =
             vaddlvq_s16(vld1q_s16(x[i].bsums)) + vaddlvq_s16(vld1q_s16(x[i].bsums + 8));
         gk_qn3_acc4_add(acc, i, gk_f32_from_f16(b[i].d), x[i].d, vaddvq_s32(s) - total);
@@ -166,7 +158,7 @@ gk_qn3_iq1_16(int32x4_t acc, uint64_t e0, uint64_t e1, bool minus0, bool minus1,
 {
     const int8x16_t grid = vcombine_s8(vcreate_s8(e0), vcreate_s8(e1));
     const int8x16_t delta = vcombine_s8(vdup_n_s8(minus0 ? -1 : 1), vdup_n_s8(minus1 ? -1 : 1));
-    return gk_qn3_dot16(acc, vaddq_s8(vshlq_n_s8(grid, 3), delta), vld1q_s8(xqs));
+    return gk_qn_dot16(acc, vaddq_s8(vshlq_n_s8(grid, 3), delta), vld1q_s8(xqs));
 }
 
 static float gk_qn3_row_iq1_s(const gk_block_iq1_s *b, const gk_block_q8_k *x, size_t n_blocks)
@@ -218,8 +210,8 @@ static float gk_qn3_row_iq1_m(const gk_block_iq1_m *b, const gk_block_q8_k *x, s
 /* ---- the row loops ------------------------------------------------------------------------- */
 
 #define GK_QN3_ROWS(fmt, wblock, xblock)                                                         \
-    void gk_qdot_##fmt##_neon(const void *w, size_t w_stride, const void *xq, size_t n_blocks,   \
-                              float *y, size_t n_rows)                                           \
+    void GK_QN_KERNEL(fmt)(const void *w, size_t w_stride, const void *xq, size_t n_blocks,      \
+                           float *y, size_t n_rows)                                              \
     {                                                                                            \
         for (size_t r = 0; r < n_rows; r++)                                                      \
             y[r] =                                                                               \

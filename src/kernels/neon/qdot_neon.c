@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* NEON quantized dot products and activation quantizers (src/quant/qdot.h).
+/* NEON quantized dot products of the K-quants and IQ4_XS (src/quant/qdot.h); built twice, the
+ * second time with SDOT (qdot_neon.h).
  *
- * Byte products go through SMULL/SMLAL (int8 x int8 -> int16; two products of |w| <= 128 and
- * |x| <= 127 stay below 32767) and SADALP (pairwise into int32), so every integer sum is exact.
- * Each block's sum is reduced to a scalar and scaled exactly as the scalar tier does, so these
- * kernels give the scalar tier's bits for every format, the 32-value ones included. */
-#include <arm_neon.h>
-#include <string.h>
+ * Byte products go through gk_qn_dot16 (SMULL/SMLAL and SADALP, or SDOT), so every integer sum
+ * is exact. Each block's sum is reduced to a scalar and scaled exactly as the scalar tier does,
+ * so these kernels give the scalar tier's bits. */
+#include "kernels/neon/qdot_neon.h"
 
 #include "core/half.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
-/* acc + the products of 16 code bytes w and 16 activation bytes x, pairwise into int32 lanes */
-static inline int32x4_t gk_qn_dot16(int32x4_t acc, int8x16_t w, int8x16_t x)
-{
-    int16x8_t p = vmull_s8(vget_low_s8(w), vget_low_s8(x));
-    p = vmlal_s8(p, vget_high_s8(w), vget_high_s8(x));
-    return vpadalq_s16(acc, p);
-}
-
 /* Q8_0, Q4_0, Q4_K and Q8_K: the hand-written kernels, src/asm/aarch64/qdot_q32_neon.S,
- * qdot_q4_k_neon.S and qdot_q8_k_neon.S. */
+ * qdot_q4_k_neon.S and qdot_q8_k_neon.S (also built twice). */
 
 /* ---- K-quants against Q8_K ---------------------------------------------------------------- */
 
@@ -132,13 +123,13 @@ static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size
     return acc;
 }
 
-#define GK_QN_ROWS(fmt, xblock)                                                                \
-    void gk_qdot_##fmt##_neon(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
-                              float *y, size_t n_rows)                                         \
-    {                                                                                          \
-        for (size_t r = 0; r < n_rows; r++)                                                    \
-            y[r] = gk_qn_row_##fmt((const void *)((const char *)w + r * w_stride),             \
-                                   (const xblock *)xq, n_blocks);                              \
+#define GK_QN_ROWS(fmt, xblock)                                                             \
+    void GK_QN_KERNEL(fmt)(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                           float *y, size_t n_rows)                                         \
+    {                                                                                       \
+        for (size_t r = 0; r < n_rows; r++)                                                 \
+            y[r] = gk_qn_row_##fmt((const void *)((const char *)w + r * w_stride),          \
+                                   (const xblock *)xq, n_blocks);                           \
     }
 GK_QN_ROWS(q2_k, gk_block_q8_k)
 GK_QN_ROWS(q3_k, gk_block_q8_k)
@@ -171,69 +162,3 @@ static float gk_qn_row_iq4_xs(const gk_block_iq4_xs *b, const gk_block_q8_k *x, 
 }
 
 GK_QN_ROWS(iq4_xs, gk_block_q8_k)
-
-/* ---- activation quantizers, bit-exact with the scalar ones ---------------------------------- */
-
-void gk_qact_q8_0_neon(const float *x, void *xq, size_t n_blocks)
-{
-    gk_block_q8_0 *y = xq;
-    for (size_t i = 0; i < n_blocks; i++, x += 32) {
-        float32x4_t v[8];
-        float32x4_t m = vdupq_n_f32(0.0f);
-        for (int u = 0; u < 8; u++) {
-            v[u] = vld1q_f32(x + 4 * u);
-            m = vmaxq_f32(m, vabsq_f32(v[u]));
-        }
-        const float d = vmaxvq_f32(m) / 127.0f;
-        float id = d != 0.0f ? 1.0f / d : 0.0f;
-        if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
-        y[i].d.bits = gk_f16_bits_from_f32(d);
-        for (int u = 0; u < 8; u += 2) {
-            /* FCVTAS rounds to nearest with ties away from zero: roundf */
-            const int32x4_t a = vcvtaq_s32_f32(vmulq_n_f32(v[u], id));
-            const int32x4_t b = vcvtaq_s32_f32(vmulq_n_f32(v[u + 1], id));
-            const int16x8_t ab = vcombine_s16(vmovn_s32(a), vmovn_s32(b));
-            vst1_s8(y[i].qs + 4 * u, vmovn_s16(ab));
-        }
-    }
-}
-
-void gk_qact_q8_k_neon(const float *x, void *xq, size_t n_blocks)
-{
-    gk_block_q8_k *y = xq;
-    for (size_t i = 0; i < n_blocks; i++, x += GK_QK_K) {
-        float32x4_t m = vdupq_n_f32(0.0f);
-        for (int j = 0; j < GK_QK_K; j += 4)
-            m = vmaxq_f32(m, vabsq_f32(vld1q_f32(x + j)));
-        const float amax = vmaxvq_f32(m);
-        memset(&y[i], 0, sizeof y[i]);
-        if (amax == 0.0f) continue;
-        float max = 0.0f;
-        for (int j = 0; j < GK_QK_K; j++) /* the first element of largest magnitude */
-            if (x[j] == amax || x[j] == -amax) {
-                max = x[j];
-                break;
-            }
-        const float iscale = -127.0f / max;
-        for (int j = 0; j < GK_QK_K; j += 8) {
-            int16x8_t q16;
-            int32x4_t q32[2];
-            for (int u = 0; u < 2; u++) {
-                /* gk_nearest_int's magic addition, at most 127 */
-                const float32x4_t shifted = vaddq_f32(vmulq_n_f32(vld1q_f32(x + j + 4 * u), iscale),
-                                                      vdupq_n_f32(12582912.0f));
-                const int32x4_t v =
-                    vsubq_s32(vandq_s32(vreinterpretq_s32_f32(shifted), vdupq_n_s32(0x007FFFFF)),
-                              vdupq_n_s32(0x00400000));
-                q32[u] = vminq_s32(v, vdupq_n_s32(127));
-            }
-            /* XTN keeps the low bits: the int8 conversion of the scalar quantizer */
-            q16 = vcombine_s16(vmovn_s32(q32[0]), vmovn_s32(q32[1]));
-            vst1_s8(y[i].qs + j, vmovn_s16(q16));
-        }
-        for (int g = 0; g < 16; g++)
-            y[i].bsums[g] = (int16_t)vaddlvq_s8(vld1q_s8(y[i].qs + 16 * g));
-        const float d = 1.0f / iscale;
-        memcpy(&y[i].d, &d, sizeof d);
-    }
-}
