@@ -175,37 +175,6 @@ GK_QA_ROWS(q5_1,
            GK_QA_ACC_MIN_ZERO,
            gk_qa_acc_min_result)
 
-/* Q8_0, four tokens per pass: |w| and the weight scale once, then per token the steps of the
- * one-token kernel (src/asm/x86_64/qdot_q32_avx2.S): eight f32 partial sums per token, each
- * block's (d_w d_x) times its int32 sums added with one FMA, the same horizontal sum at the end;
- * so each token gets the one-token kernel's bits. */
-struct gk_qa4_lanes {
-    __m256 t[GK_QDOT4_TOKENS];
-};
-
-static inline struct gk_qa4_lanes gk_qa4_q8_0_block(const gk_block_q8_0 *b,
-                                                    const gk_block_q8_0 *const x[GK_QDOT4_TOKENS],
-                                                    struct gk_qa4_lanes acc)
-{
-    const __m256i w = _mm256_loadu_si256((const __m256i *)b->qs);
-    const __m256i w_abs = _mm256_sign_epi8(w, w);
-    const float d_w = gk_qa_h2f(b->d);
-    for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
-        const __m256i xv = _mm256_loadu_si256((const __m256i *)x[t]->qs);
-        const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(xv, w)),
-                                               _mm256_set1_epi16(1));
-        acc.t[t] = _mm256_fmadd_ps(_mm256_set1_ps(d_w * gk_qa_h2f(x[t]->d)),
-                                   _mm256_cvtepi32_ps(sums), acc.t[t]);
-    }
-    return acc;
-}
-
-static inline void gk_qa4_lanes_finish(struct gk_qa4_lanes acc, float out[GK_QDOT4_TOKENS])
-{
-    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
-        out[t] = gk_qa_hsum_f32(acc.t[t]);
-}
-
 /* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
 /* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
 static inline __m256i gk_qa_broadcast16_mask(int j)
@@ -374,12 +343,64 @@ gk_qa4_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *const x[GK_QDOT4_
 
 GK_QA_ROWS4(q4_k, gk_block_q4_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
 GK_QA_ROWS4(q5_k, gk_block_q5_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
-GK_QA_ROWS4(q8_0,
-            gk_block_q8_0,
-            gk_block_q8_0,
-            struct gk_qa4_lanes,
-            (struct gk_qa4_lanes){{_mm256_setzero_ps()}},
-            gk_qa4_lanes_finish)
+
+/* Q8_0, four tokens per pass: |w| and the weight scale once, then per token the steps of the
+ * one-token kernel (src/asm/x86_64/qdot_q32_avx2.S): eight f32 partial sums per token, each
+ * block's (d_w d_x) times its int32 sums added with one FMA, the same horizontal sum at the end;
+ * so each token gets the one-token kernel's bits. The activation scales are widened once per
+ * chunk of blocks for a group of rows (whose partial sums wait in `lanes`), so that a block costs
+ * one f16 widening for d_w and a multiply per token instead of a widening each. */
+void gk_qdot4_q8_0_avx2(const void *w,
+                        size_t w_stride,
+                        const void *xq,
+                        size_t xq_stride,
+                        size_t n_blocks,
+                        float *y,
+                        size_t ldy,
+                        size_t n_rows)
+{
+    enum { CHUNK = 256, GROUP = 16 };
+
+    float d_x[CHUNK][GK_QDOT4_TOKENS];
+    __m256 lanes[GROUP][GK_QDOT4_TOKENS];
+    for (size_t r0 = 0; r0 < n_rows; r0 += GROUP) {
+        const size_t rows = n_rows - r0 < GROUP ? n_rows - r0 : GROUP;
+        for (size_t r = 0; r < rows; r++)
+            for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+                lanes[r][t] = _mm256_setzero_ps();
+        for (size_t i0 = 0; i0 < n_blocks; i0 += CHUNK) {
+            const size_t nb = n_blocks - i0 < CHUNK ? n_blocks - i0 : CHUNK;
+            for (size_t i = 0; i < nb; i++)
+                for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+                    d_x[i][t] = gk_qa_h2f(
+                        ((const gk_block_q8_0 *)((const char *)xq + t * xq_stride))[i0 + i].d);
+            for (size_t r = 0; r < rows; r++) {
+                const gk_block_q8_0 *b = (const void *)((const char *)w + (r0 + r) * w_stride);
+                __m256 *acc = lanes[r];
+                for (size_t i = i0; i < i0 + nb; i++) {
+                    gk_qa_prefetch_block(&b[i], sizeof b[i]);
+                    const __m256i wv = _mm256_loadu_si256((const __m256i *)b[i].qs);
+                    const __m256i w_abs = _mm256_sign_epi8(wv, wv);
+                    const __m256 d_w = _mm256_set1_ps(gk_qa_h2f(b[i].d));
+                    for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+                        const gk_block_q8_0 *x =
+                            (const gk_block_q8_0 *)((const char *)xq + t * xq_stride) + i;
+                        const __m256i xv = _mm256_loadu_si256((const __m256i *)x->qs);
+                        const __m256i sums =
+                            _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(xv, wv)),
+                                              _mm256_set1_epi16(1));
+                        acc[t] = _mm256_fmadd_ps(
+                            _mm256_mul_ps(d_w, _mm256_broadcast_ss(&d_x[i - i0][t])),
+                            _mm256_cvtepi32_ps(sums), acc[t]);
+                    }
+                }
+            }
+        }
+        for (size_t r = 0; r < rows; r++)
+            for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+                y[t * ldy + r0 + r] = gk_qa_hsum_f32(lanes[r][t]);
+    }
+}
 
 /* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */
 
