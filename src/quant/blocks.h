@@ -107,6 +107,20 @@ static inline int gk_tq1_digit(uint8_t q, int n)
     return ((uint8_t)(q * pow3[n]) * 3) >> 8;
 }
 
+/* The 256 digits (0..2) of a TQ1_0 block in element order. */
+static inline void gk_tq1_digits(const gk_block_tq1_0 *b, uint8_t digit[256])
+{
+    for (int n = 0; n < 5; n++) {
+        for (int m = 0; m < 32; m++)
+            digit[32 * n + m] = (uint8_t)gk_tq1_digit(b->qs[m], n);
+        for (int m = 0; m < 16; m++)
+            digit[160 + 16 * n + m] = (uint8_t)gk_tq1_digit(b->qs[32 + m], n);
+    }
+    for (int n = 0; n < 4; n++)
+        for (int j = 0; j < 4; j++)
+            digit[240 + 4 * n + j] = (uint8_t)gk_tq1_digit(b->qh[j], n);
+}
+
 typedef struct gk_block_tq2_0 {
     uint8_t qs[64]; /* 2-bit codes 0..2 meaning -1, 0, +1 */
     gk_f16 d;

@@ -131,17 +131,11 @@ static float gk_qd_row_tq1_0(const void *w, const void *xq, size_t n_blocks)
     const gk_block_q8_k *x = xq;
     float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < n_blocks; i++) {
-        const int8_t *xqs = x[i].qs;
+        uint8_t digit[GK_QK_K];
+        gk_tq1_digits(&b[i], digit);
         int32_t isum = 0;
-        for (int n = 0; n < 5; n++)
-            for (int m = 0; m < 32; m++)
-                isum += (gk_tq1_digit(b[i].qs[m], n) - 1) * xqs[32 * n + m];
-        for (int n = 0; n < 5; n++)
-            for (int m = 0; m < 16; m++)
-                isum += (gk_tq1_digit(b[i].qs[32 + m], n) - 1) * xqs[160 + 16 * n + m];
-        for (int n = 0; n < 4; n++)
-            for (int j = 0; j < 4; j++)
-                isum += (gk_tq1_digit(b[i].qh[j], n) - 1) * xqs[240 + 4 * n + j];
+        for (int e = 0; e < GK_QK_K; e++)
+            isum += (digit[e] - 1) * x[i].qs[e];
         gk_qd_acc4_add(acc, i, gk_f32_from_f16(b[i].d), x[i].d, isum);
     }
     return gk_qd_acc4_result(acc);

@@ -142,15 +142,7 @@ gk_qpack_tq2_0_column(const char *first, size_t row_bytes, size_t rows, bool tq1
         if (tq1) {
             const gk_block_tq1_0 *t = (const gk_block_tq1_0 *)(const void *)(first + r * row_bytes);
             uint8_t digit[GK_QK_K];
-            for (unsigned n = 0; n < 5; n++) {
-                for (unsigned m = 0; m < 32; m++)
-                    digit[32 * n + m] = (uint8_t)gk_tq1_digit(t->qs[m], (int)n);
-                for (unsigned m = 0; m < 16; m++)
-                    digit[160 + 16 * n + m] = (uint8_t)gk_tq1_digit(t->qs[32 + m], (int)n);
-            }
-            for (unsigned n = 0; n < 4; n++)
-                for (unsigned j = 0; j < 4; j++)
-                    digit[240 + 4 * n + j] = (uint8_t)gk_tq1_digit(t->qh[j], (int)n);
+            gk_tq1_digits(t, digit);
             /* TQ2_0: element 128 h + 32 l + m in bits 2 l of qs[32 h + m] */
             memset(b.qs, 0, sizeof b.qs);
             for (unsigned e = 0; e < GK_QK_K; e++)

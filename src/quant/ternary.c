@@ -8,22 +8,16 @@
 #include "quant/blocks.h"
 #include "quant/search.h"
 
-/* Value order: qs[0..32) hold values m + 32 n (n = 0..4, n the digit), qs[32..48) values
- * 160 + m + 16 n, qh[0..4) values 240 + j + 4 n (n = 0..3). y = (float)(t - 1) * d. */
+/* The digits t in element order (gk_tq1_digits, blocks.h); y = (float)(t - 1) * d. */
 void gk_dequant_tq1_0_scalar(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_tq1_0 *b = blocks;
     for (size_t i = 0; i < n_blocks; i++, dst += GK_QK_K) {
         const float d = gk_f32_from_f16(b[i].d);
-        for (int n = 0; n < 5; n++)
-            for (int m = 0; m < 32; m++)
-                dst[32 * n + m] = (float)(gk_tq1_digit(b[i].qs[m], n) - 1) * d;
-        for (int n = 0; n < 5; n++)
-            for (int m = 0; m < 16; m++)
-                dst[160 + 16 * n + m] = (float)(gk_tq1_digit(b[i].qs[32 + m], n) - 1) * d;
-        for (int n = 0; n < 4; n++)
-            for (int j = 0; j < 4; j++)
-                dst[240 + 4 * n + j] = (float)(gk_tq1_digit(b[i].qh[j], n) - 1) * d;
+        uint8_t digit[GK_QK_K];
+        gk_tq1_digits(&b[i], digit);
+        for (int e = 0; e < GK_QK_K; e++)
+            dst[e] = (float)(digit[e] - 1) * d;
     }
 }
 
