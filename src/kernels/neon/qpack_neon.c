@@ -56,19 +56,18 @@ static inline void gk_qpn_f16x8(const uint8_t *p, float32x4_t *r0, float32x4_t *
     *r4 = vcvt_high_f32_f16(h);
 }
 
-/* The 8 bytes at p (one per row) widened to int32 lanes. */
-static inline gk_qpn_i32x8 gk_qpn_u8x8(const uint8_t *p)
-{
-    const uint16x8_t w = vmovl_u8(vld1_u8(p));
-    return (gk_qpn_i32x8){vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
-                          vreinterpretq_s32_u32(vmovl_high_u16(w))};
-}
-
-static inline gk_qpn_i32x8 gk_qpn_u8x8v(uint8x8_t v)
+/* 8 bytes (one per row) widened to int32 lanes. */
+static inline gk_qpn_i32x8 gk_qpn_u8x8(uint8x8_t v)
 {
     const uint16x8_t w = vmovl_u8(v);
     return (gk_qpn_i32x8){vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
                           vreinterpretq_s32_u32(vmovl_high_u16(w))};
+}
+
+/* Bit `from` of every byte of v moved to bit `to`, the other bits cleared. */
+static inline uint8x16_t gk_qpn_bit_to(uint8x16_t v, int from, int to)
+{
+    return vandq_u8(vshlq_u8(v, vdupq_n_s8((int8_t)(to - from))), vdupq_n_u8((uint8_t)(1u << to)));
 }
 
 /* gk_qdot_kquant_step in each row's lane: acc + ((d dx) isum - (dmin dx) msum), dmin and msum
@@ -109,7 +108,7 @@ static inline void gk_qpn_q32(gk_qtype t,
 {
     const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
     const size_t x_bytes = lay.min ? sizeof(gk_block_q8_1) : sizeof(gk_block_q8_0);
-    const uint8x16_t low_mask = vdupq_n_u8(0x0F), bit4 = vdupq_n_u8(0x10);
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F);
     const int8x16_t values = vld1q_s8(gk_iq4nl_values);
     float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
     for (size_t b = 0; b < n_blocks; b++, col += lay.column) {
@@ -123,10 +122,8 @@ static inline void gk_qpn_q32(gk_qtype t,
                 const uint8x16_t q = vld1q_u8(col + lay.codes + 32 * h + 16 * half);
                 uint8x16_t lo = vandq_u8(q, low_mask), hi = vshrq_n_u8(q, 4);
                 if (lay.fifth) { /* bits 2h, 2h + 1 of the row's byte j to bit 4 */
-                    lo = vorrq_u8(lo,
-                                  vandq_u8(vshlq_u8(fifth, vdupq_n_s8((int8_t)(4 - 2 * h))), bit4));
-                    hi = vorrq_u8(hi,
-                                  vandq_u8(vshlq_u8(fifth, vdupq_n_s8((int8_t)(3 - 2 * h))), bit4));
+                    lo = vorrq_u8(lo, gk_qpn_bit_to(fifth, 2 * (int)h, 4));
+                    hi = vorrq_u8(hi, gk_qpn_bit_to(fifth, 2 * (int)h + 1, 4));
                 }
                 const int8x16_t wl = lay.nl ? vqtbl1q_s8(values, lo) : vreinterpretq_s8_u8(lo);
                 const int8x16_t wh = lay.nl ? vqtbl1q_s8(values, hi) : vreinterpretq_s8_u8(hi);
@@ -170,15 +167,15 @@ static inline void
 gk_qpn_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool five, float *out)
 {
     const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
-    const uint8x16_t low_mask = vdupq_n_u8(0x0F), bit4 = vdupq_n_u8(0x10);
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F);
     float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
     for (size_t b = 0; b < n_blocks; b++, col += column) {
         int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
         int32x4_t msum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
         for (unsigned p = 0; p < 4; p++) {
             /* sub-blocks 2p (low nibbles) and 2p + 1 (high nibbles) */
-            const gk_qpn_i32x8 scale_lo = gk_qpn_u8x8(col + 32 + 16 * p);
-            const gk_qpn_i32x8 scale_hi = gk_qpn_u8x8(col + 40 + 16 * p);
+            const gk_qpn_i32x8 scale_lo = gk_qpn_u8x8(vld1_u8(col + 32 + 16 * p));
+            const gk_qpn_i32x8 scale_hi = gk_qpn_u8x8(vld1_u8(col + 40 + 16 * p));
             int32x4_t part_lo[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
             int32x4_t part_hi[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
             for (unsigned g = 0; g < 8; g++) {
@@ -190,10 +187,8 @@ gk_qpn_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool f
                     if (five) { /* the fifth bits: bits 2p and 2p + 1 of qh */
                         const uint8x16_t qh =
                             vld1q_u8(col + GK_QPACK_Q4_K_COLUMN + 32 * g + 16 * half);
-                        lo = vorrq_u8(
-                            lo, vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)(4 - 2 * p))), bit4));
-                        hi = vorrq_u8(
-                            hi, vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)(3 - 2 * p))), bit4));
+                        lo = vorrq_u8(lo, gk_qpn_bit_to(qh, 2 * (int)p, 4));
+                        hi = vorrq_u8(hi, gk_qpn_bit_to(qh, 2 * (int)p + 1, 4));
                     }
                     part_lo[half] = gk_qpn_dot4(part_lo[half], vreinterpretq_s8_u8(lo), x_lo);
                     part_hi[half] = gk_qpn_dot4(part_hi[half], vreinterpretq_s8_u8(hi), x_hi);
@@ -206,9 +201,7 @@ gk_qpn_q45_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool f
             /* mins of sub-blocks 2p and 2p + 1 (byte 96 + 16 p + 2 r + e) by their 32-value sums */
             const uint8x8x2_t mins = vld2_u8(col + 96 + 16 * p);
             for (unsigned e = 0; e < 2; e++) {
-                const uint16x8_t w = vmovl_u8(mins.val[e]);
-                const gk_qpn_i32x8 m = {vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(w))),
-                                        vreinterpretq_s32_u32(vmovl_high_u16(w))};
+                const gk_qpn_i32x8 m = gk_qpn_u8x8(mins.val[e]);
                 const int32_t xs = x[b].bsums[4 * p + 2 * e] + x[b].bsums[4 * p + 2 * e + 1];
                 msum[0] = vmlaq_n_s32(msum[0], m.r0, xs);
                 msum[1] = vmlaq_n_s32(msum[1], m.r4, xs);
@@ -285,7 +278,7 @@ gk_qpn_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool t
 {
     const size_t column = three ? GK_QPACK_Q3_K_COLUMN : GK_QPACK_Q2_K_COLUMN;
     const size_t scales_at = three ? 16 : 32, codes_at = scales_at + 128;
-    const uint8x16_t two_bits = vdupq_n_u8(3), bit2 = vdupq_n_u8(4);
+    const uint8x16_t two_bits = vdupq_n_u8(3);
     float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
     for (size_t b = 0; b < n_blocks; b++, col += column) {
         int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
@@ -304,10 +297,7 @@ gk_qpn_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool t
                     if (three) { /* the high bit 4 h + t to bit 2: codes stored + 4 */
                         const uint8x16_t hm =
                             vld1q_u8(col + codes_at + 512 + 32 * (4 * e + u) + 16 * half);
-                        code = vorrq_u8(
-                            code,
-                            vandq_u8(vshlq_u8(hm, vdupq_n_s8((int8_t)(2 - 4 * (int)h - (int)t))),
-                                     bit2));
+                        code = vorrq_u8(code, gk_qpn_bit_to(hm, 4 * (int)h + (int)t, 2));
                     }
                     part[half] = gk_qpn_dot4(part[half], vreinterpretq_s8_u8(code), x4);
                 }
@@ -320,8 +310,8 @@ gk_qpn_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool t
                 sc[0] = m[0] = vmovl_s16(vget_low_s16(w));
                 sc[1] = m[1] = vmovl_high_s16(w);
             } else {
-                const gk_qpn_i32x8 lo = gk_qpn_u8x8v(vand_u8(raw, vdup_n_u8(0x0F)));
-                const gk_qpn_i32x8 hi = gk_qpn_u8x8v(vshr_n_u8(raw, 4));
+                const gk_qpn_i32x8 lo = gk_qpn_u8x8(vand_u8(raw, vdup_n_u8(0x0F)));
+                const gk_qpn_i32x8 hi = gk_qpn_u8x8(vshr_n_u8(raw, 4));
                 sc[0] = lo.r0;
                 sc[1] = lo.r4;
                 m[0] = hi.r0;
