@@ -51,6 +51,8 @@ struct gkb_limits {
     size_t level_bytes[GKB_LEVEL_COUNT]; /* working set per thread (DRAM: in all) per level */
     /* bytes read + bytes written per second, GB/s, per thread config, pattern and level */
     double bw_gbs[GKB_MAX_THREAD_CONFIGS][GKB_PATTERN_COUNT][GKB_LEVEL_COUNT];
+    /* true where non-temporal stores gave that figure (DRAM, patterns with a separate output) */
+    bool bw_nt[GKB_MAX_THREAD_CONFIGS][GKB_PATTERN_COUNT][GKB_LEVEL_COUNT];
     int n_fma;
     const char *fma_name[4]; /* "avx512 zmm fma", ... */
     double fma_gflops[GKB_MAX_THREAD_CONFIGS][4];

@@ -136,55 +136,101 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
     [GKB_UPDATE] = {"update", 1, 1, 0}, /* in place: x -> x (no write-allocate read) */
 };
 
+/* Non-temporal stores, for the patterns with a separate output at DRAM sizes: the library
+ * streams outputs larger than the last-level cache (src/core/stream.h), so the machine's limit
+ * for such a pattern is the better of plain and non-temporal stores. */
+#if defined(__x86_64__)
+#    define GKB_NT_STORE_v16(p, v) _mm_stream_si128((__m128i *)(void *)(p), (__m128i)(v))
+#    define GKB_NT_STORE_v32(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (__m256i)(v))
+#    define GKB_NT_STORE_v64(p, v) _mm512_stream_si512((void *)(p), (__m512i)(v))
+#    define GKB_NT_FENCE()         _mm_sfence()
+#else
+#    define GKB_NT_STORE_v16(p, v) (*(p) = (v))
+#    define GKB_NT_FENCE()         ((void)0)
+#endif
+
 /* One kernel per pattern and vector width, written with GCC/Clang vector extensions and compiled
  * per ISA through target attributes. Integer xor stands in for the op: it costs nothing, and
  * keeps the compiler from dropping or merging the loads. `steps` counts vectors of the output
- * (or of the input, for `read`). Buffers are 64-byte aligned and sized in whole steps. */
-#define GKB_STREAM_KERNELS(suffix, attr, bytes)                                                    \
-    typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                          \
-    attr static int32_t gkb_stream_##suffix(int pattern, char *const *in, char *out, size_t steps) \
-    {                                                                                              \
-        typedef gkb_vec_##suffix vec;                                                              \
-        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];                \
-        vec *y = (vec *)(void *)out;                                                               \
-        vec acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};                                        \
-        switch (pattern) {                                                                         \
-        case GKB_READ: /* four chains, so the loads, not the xor latency, set the pace */          \
-            for (size_t i = 0; i < steps; i += 4) {                                                \
-                acc0 ^= a[i];                                                                      \
-                acc1 ^= a[i + 1];                                                                  \
-                acc2 ^= a[i + 2];                                                                  \
-                acc3 ^= a[i + 3];                                                                  \
-            }                                                                                      \
-            break;                                                                                 \
-        case GKB_COPY:                                                                             \
-            for (size_t i = 0; i < steps; i++)                                                     \
-                y[i] = a[i];                                                                       \
-            break;                                                                                 \
-        case GKB_NARROW:                                                                           \
-            for (size_t i = 0; i < steps; i++)                                                     \
-                y[i] = a[2 * i] ^ a[2 * i + 1];                                                    \
-            break;                                                                                 \
-        case GKB_WIDEN:                                                                            \
-            for (size_t i = 0; i < steps; i++) {                                                   \
-                y[2 * i] = a[i];                                                                   \
-                y[2 * i + 1] = ~a[i];                                                              \
-            }                                                                                      \
-            break;                                                                                 \
-        case GKB_UPDATE: /* bytes counted as read + written */                                     \
-            for (size_t i = 0; i < steps; i++)                                                     \
-                ((vec *)(void *)in[0])[i] = a[i] ^ (int32_t)steps;                                 \
-            break;                                                                                 \
-        default:                                                                                   \
-            for (size_t i = 0; i < steps; i++)                                                     \
-                y[i] = a[i] ^ b[i];                                                                \
-            break;                                                                                 \
-        }                                                                                          \
-        acc0 ^= acc1 ^ acc2 ^ acc3;                                                                \
-        int32_t r = 0;                                                                             \
-        for (size_t l = 0; l < (bytes) / 4; l++)                                                   \
-            r ^= acc0[l];                                                                          \
-        return r;                                                                                  \
+ * (or of the input, for `read`). Buffers are 64-byte aligned and sized in whole steps. `nt`:
+ * the output is written with non-temporal stores (COPY, NARROW, WIDEN, BINARY). */
+#define GKB_STREAM_KERNELS(suffix, attr, bytes)                                               \
+    typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                     \
+    attr static void gkb_nt_##suffix(int pattern, char *const *in, char *out, size_t steps)   \
+    {                                                                                         \
+        typedef gkb_vec_##suffix vec;                                                         \
+        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];           \
+        vec *y = (vec *)(void *)out;                                                          \
+        switch (pattern) {                                                                    \
+        case GKB_COPY:                                                                        \
+            for (size_t i = 0; i < steps; i++)                                                \
+                GKB_NT_STORE_##suffix(&y[i], a[i]);                                           \
+            break;                                                                            \
+        case GKB_NARROW:                                                                      \
+            for (size_t i = 0; i < steps; i++)                                                \
+                GKB_NT_STORE_##suffix(&y[i], a[2 * i] ^ a[2 * i + 1]);                        \
+            break;                                                                            \
+        case GKB_WIDEN:                                                                       \
+            for (size_t i = 0; i < steps; i++) {                                              \
+                GKB_NT_STORE_##suffix(&y[2 * i], a[i]);                                       \
+                GKB_NT_STORE_##suffix(&y[2 * i + 1], ~a[i]);                                  \
+            }                                                                                 \
+            break;                                                                            \
+        default: /* GKB_BINARY */                                                             \
+            for (size_t i = 0; i < steps; i++)                                                \
+                GKB_NT_STORE_##suffix(&y[i], a[i] ^ b[i]);                                    \
+            break;                                                                            \
+        }                                                                                     \
+        GKB_NT_FENCE();                                                                       \
+    }                                                                                         \
+    attr static int32_t gkb_stream_##suffix(int pattern, bool nt, char *const *in, char *out, \
+                                            size_t steps)                                     \
+    {                                                                                         \
+        typedef gkb_vec_##suffix vec;                                                         \
+        if (nt) {                                                                             \
+            gkb_nt_##suffix(pattern, in, out, steps);                                         \
+            return 0;                                                                         \
+        }                                                                                     \
+        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];           \
+        vec *y = (vec *)(void *)out;                                                          \
+        vec acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};                                   \
+        switch (pattern) {                                                                    \
+        case GKB_READ: /* four chains, so the loads, not the xor latency, set the pace */     \
+            for (size_t i = 0; i < steps; i += 4) {                                           \
+                acc0 ^= a[i];                                                                 \
+                acc1 ^= a[i + 1];                                                             \
+                acc2 ^= a[i + 2];                                                             \
+                acc3 ^= a[i + 3];                                                             \
+            }                                                                                 \
+            break;                                                                            \
+        case GKB_COPY:                                                                        \
+            for (size_t i = 0; i < steps; i++)                                                \
+                y[i] = a[i];                                                                  \
+            break;                                                                            \
+        case GKB_NARROW:                                                                      \
+            for (size_t i = 0; i < steps; i++)                                                \
+                y[i] = a[2 * i] ^ a[2 * i + 1];                                               \
+            break;                                                                            \
+        case GKB_WIDEN:                                                                       \
+            for (size_t i = 0; i < steps; i++) {                                              \
+                y[2 * i] = a[i];                                                              \
+                y[2 * i + 1] = ~a[i];                                                         \
+            }                                                                                 \
+            break;                                                                            \
+        case GKB_UPDATE: /* bytes counted as read + written */                                \
+            for (size_t i = 0; i < steps; i++)                                                \
+                ((vec *)(void *)in[0])[i] = a[i] ^ (int32_t)steps;                            \
+            break;                                                                            \
+        default:                                                                              \
+            for (size_t i = 0; i < steps; i++)                                                \
+                y[i] = a[i] ^ b[i];                                                           \
+            break;                                                                            \
+        }                                                                                     \
+        acc0 ^= acc1 ^ acc2 ^ acc3;                                                           \
+        int32_t r = 0;                                                                        \
+        for (size_t l = 0; l < (bytes) / 4; l++)                                              \
+            r ^= acc0[l];                                                                     \
+        return r;                                                                             \
     }
 
 GKB_STREAM_KERNELS(v16, , 16)
@@ -195,10 +241,11 @@ GKB_STREAM_KERNELS(v64, GKB_AVX512, 64)
 
 struct gkb_bw_job {
     int pattern;
+    bool nt;                   /* non-temporal stores */
     char *in[64][2], *out[64]; /* per thread */
     size_t steps;              /* per thread and pass */
     size_t passes;             /* repeat small buffers so one sample lasts long enough */
-    int32_t (*kernel)(int pattern, char *const *in, char *out, size_t steps);
+    int32_t (*kernel)(int pattern, bool nt, char *const *in, char *out, size_t steps);
     volatile int32_t sink[64];
 };
 
@@ -207,7 +254,8 @@ static void gkb_bw_run(void *ctx, int thread_idx)
     struct gkb_bw_job *job = ctx;
     int32_t acc = 0;
     for (size_t pass = 0; pass < job->passes; pass++)
-        acc ^= job->kernel(job->pattern, job->in[thread_idx], job->out[thread_idx], job->steps);
+        acc ^= job->kernel(job->pattern, job->nt, job->in[thread_idx], job->out[thread_idx],
+                           job->steps);
     job->sink[thread_idx] = acc;
 }
 
@@ -230,13 +278,14 @@ static size_t gkb_pick_stream_kernel(struct gkb_bw_job *job)
 
 /* Bandwidth (bytes read + written per second, in GB/s) of `pattern` with `threads` threads, each
  * with a working set of `set_bytes` split over its streams. */
-static double
-gkb_measure_pattern(int pattern, size_t set_bytes, int threads, bool dram, bool smoke, int reps)
+static double gkb_measure_pattern(
+    int pattern, bool nt, size_t set_bytes, int threads, bool dram, bool smoke, int reps)
 {
     const struct gkb_pattern *p = &gkb_patterns[pattern];
     struct gkb_bw_job job;
     memset(&job, 0, sizeof job);
     job.pattern = pattern;
+    job.nt = nt;
     const size_t vec = gkb_pick_stream_kernel(&job);
     /* bytes per step: each input stream reads `reads` vectors, the output gets `writes` */
     const size_t step_bytes = vec * (p->reads * (size_t)p->in_streams + p->writes);
@@ -264,6 +313,20 @@ gkb_measure_pattern(int pattern, size_t set_bytes, int threads, bool dram, bool 
         gk_aligned_free(job.out[t]);
     }
     return moved_per_pass * (double)job.passes * threads / ns;
+}
+
+/* The better of plain and, at DRAM sizes for the patterns with a separate output, non-temporal
+ * stores; *nt tells which. */
+static double gkb_measure_best(
+    int pattern, size_t set_bytes, int threads, bool dram, bool smoke, int reps, bool *nt)
+{
+    const double plain = gkb_measure_pattern(pattern, false, set_bytes, threads, dram, smoke, reps);
+    *nt = false;
+    if (!dram || pattern == GKB_READ || pattern == GKB_UPDATE) return plain;
+    const double streamed =
+        gkb_measure_pattern(pattern, true, set_bytes, threads, dram, smoke, reps);
+    *nt = streamed > plain;
+    return *nt ? streamed : plain;
 }
 
 static size_t gkb_clamp(size_t v, size_t lo, size_t hi)
@@ -328,7 +391,8 @@ void gkb_measure_limits(struct gkb_limits *out, const int *threads, int n_config
             const bool dram = level == GKB_DRAM;
             const size_t set = dram ? out->level_bytes[level] / (size_t)t : out->level_bytes[level];
             for (int p = 0; p < GKB_PATTERN_COUNT; p++)
-                out->bw_gbs[c][p][level] = gkb_measure_pattern(p, set, t, dram, smoke, reps);
+                out->bw_gbs[c][p][level] =
+                    gkb_measure_best(p, set, t, dram, smoke, reps, &out->bw_nt[c][p][level]);
         }
     }
 }
@@ -362,15 +426,16 @@ double gkb_bandwidth_limit(const struct gkb_limits *lim,
     if (gkb_n_cached_limits == GKB_MAX_CACHED_LIMITS) return -1;
     const enum gkb_level level = gkb_level_for(lim, set_bytes_per_thread);
     const bool smoke = lim->level_bytes[GKB_DRAM] < (64u << 20);
-    const double gbs = gkb_measure_pattern((int)pattern, set_bytes_per_thread, threads,
-                                           level == GKB_DRAM, smoke, smoke ? 1 : 7);
+    bool nt = false;
+    const double gbs = gkb_measure_best((int)pattern, set_bytes_per_thread, threads,
+                                        level == GKB_DRAM, smoke, smoke ? 1 : 7, &nt);
     const int i = gkb_n_cached_limits++;
     gkb_cached_limits[i].pattern = (int)pattern;
     gkb_cached_limits[i].threads = threads;
     gkb_cached_limits[i].set_bytes = set_bytes_per_thread;
     gkb_cached_limits[i].gbs = gbs;
-    snprintf(gkb_cached_limits[i].name, sizeof gkb_cached_limits[i].name, "%s %s",
-             gkb_patterns[pattern].name, gkb_level_name(level));
+    snprintf(gkb_cached_limits[i].name, sizeof gkb_cached_limits[i].name, "%s%s %s",
+             gkb_patterns[pattern].name, nt ? "-nt" : "", gkb_level_name(level));
     *what = gkb_cached_limits[i].name;
     return gbs;
 }
@@ -400,10 +465,11 @@ void gkb_suite_limits(const struct gkb_context *ctx)
                                       .rate = lim->bw_gbs[c][p][level],
                                       .pct_limit = -1,
                                       .peer_ratio = -1};
-                snprintf(row.shape, sizeof row.shape, "%s %zu KiB/thread", gkb_level_name(level),
+                snprintf(row.shape, sizeof row.shape, "%s %zu KiB/thread%s", gkb_level_name(level),
                          (level == GKB_DRAM ? lim->level_bytes[level] / (size_t)lim->threads[c]
                                             : lim->level_bytes[level]) >>
-                             10);
+                             10,
+                         lim->bw_nt[c][p][level] ? " nt" : "");
                 gkb_report(&row);
             }
         }

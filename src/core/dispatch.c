@@ -57,7 +57,7 @@ bool gk_kernels_check(const struct gk_kernels *k)
     if (k->op == NULL || k->op##_name == NULL) return false;
 #include "ops/ops.def"
 #undef GK_OP
-    return gk_gemm_kernels_check(&k->gemm);
+    return k->stream_copy != NULL && k->stream_copy_name != NULL && gk_gemm_kernels_check(&k->gemm);
 }
 
 static bool gk_verbose(void)

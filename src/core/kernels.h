@@ -32,6 +32,10 @@ struct gk_kernels {
 #include "ops/ops.def"
 #undef GK_OP
     struct gk_gemm_kernels gemm; /* GEMM microkernel, packing, small-m path, block sizes */
+    /* Copies `bytes` from `src` to `dst` with non-temporal stores where the tier has them (no
+     * fence: the caller ends with gk_stream_fence, core/stream.h); plain memcpy otherwise. */
+    void (*stream_copy)(void *dst, const void *src, size_t bytes);
+    const char *stream_copy_name;
 };
 
 /* Sets slot `op` of table `k` to kernel function `fn` and records its name. */

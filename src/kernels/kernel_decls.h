@@ -48,6 +48,10 @@ void gk_ukr_gemm_f32_neon_8x12(size_t k,
                                float *c,
                                size_t ldc,
                                const struct gk_gemm_epilogue *ep);
+/* core/kernels.h stream_copy: memcpy (scalar, NEON) or non-temporal stores (x86). */
+void gk_stream_copy_scalar(void *dst, const void *src, size_t bytes);
+void gk_stream_copy_avx2(void *dst, const void *src, size_t bytes);
+
 void gk_gemm_fill_scalar(struct gk_gemm_kernels *g);
 void gk_gemm_fill_avx2(struct gk_gemm_kernels *g);
 void gk_gemm_fill_avx512(struct gk_gemm_kernels *g);

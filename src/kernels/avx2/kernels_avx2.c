@@ -9,4 +9,5 @@ void gk_kernels_fill_avx2(struct gk_kernels *k)
     gk_kernels_fill_scalar(k);
 #include "kernels/set_generic.inc"
     gk_gemm_fill_avx2(&k->gemm);
+    GK_KERNEL_SET(k, stream_copy, gk_stream_copy_avx2);
 }

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Streaming outputs: an output too large to stay in cache is written with non-temporal stores.
+ *
+ * An ordinary store to a line that is not in cache first reads the line from DRAM (write
+ * allocate), so an element-wise op over DRAM-sized arrays moves its output twice, and the
+ * output evicts everything else on its way through the caches. A non-temporal store skips both.
+ * It is only worth it when the consumer could not find the output in cache anyway, so the entry
+ * points stream only outputs of at least gk_stream_min_bytes(): by default the size of the
+ * last-level cache (CPUID; 32 MiB when unknown), or GK_STREAM_MIN_BYTES from the environment
+ * (read once).
+ *
+ * How: the kernel writes a chunk of its output into a buffer on the stack (in L1), and the tier's
+ * stream_copy kernel (core/kernels.h) moves the chunk to its destination with non-temporal
+ * stores. Kernels stay as they are; the bits are the same either way. Every part function that
+ * streamed ends with gk_stream_fence(), before the pool reports the part done, because
+ * non-temporal stores are weakly ordered on x86. */
+#ifndef GK_CORE_STREAM_H
+#define GK_CORE_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gllmk/types.h"
+
+#if defined(__x86_64__)
+#    include <xmmintrin.h>
+#endif
+
+/* The smallest output, in bytes, that the entry points stream. */
+size_t gk_stream_min_bytes(void);
+
+/* Sets that threshold (tests force streaming with 1 and turn it off with SIZE_MAX); 0 restores
+ * the default. Not thread-safe against running calls: set it between calls. */
+void gk_stream_set_min_bytes(size_t bytes);
+
+/* True when an output of `bytes` goes through the streaming path. */
+static inline bool gk_stream_output(size_t bytes)
+{
+    return bytes >= gk_stream_min_bytes();
+}
+
+/* Chunk buffers. Element-wise outputs go out in small chunks, so that the kernel's reads and the
+ * copy's stores of neighbouring chunks overlap (Zen 3, relu over 64 MiB: 16 KiB chunks gained
+ * nothing, 1 KiB chunks about 25%). Row-wise ops need whole rows: they stream only rows of up to
+ * GK_STREAM_ROW_BYTES. */
+enum { GK_STREAM_CHUNK_BYTES = 1 << 10, GK_STREAM_ROW_BYTES = 16 << 10 };
+
+#define GK_STREAM_BUFFER(name, size)              \
+    union name {                                  \
+        float f32[(size) / sizeof(float)];        \
+        gk_f16 f16[(size) / sizeof(gk_f16)];      \
+        gk_bf16 bf16[(size) / sizeof(gk_bf16)];   \
+        _Alignas(64) unsigned char bytes[(size)]; \
+    }
+GK_STREAM_BUFFER(gk_stream_buffer, GK_STREAM_CHUNK_BYTES);
+GK_STREAM_BUFFER(gk_stream_row_buffer, GK_STREAM_ROW_BYTES);
+
+/* Orders this thread's non-temporal stores before its later stores (the pool's completion flag). */
+static inline void gk_stream_fence(void)
+{
+#if defined(__x86_64__)
+    _mm_sfence();
+#endif
+}
+
+#endif /* GK_CORE_STREAM_H */
