@@ -68,8 +68,14 @@ struct gk_map_job {
     bool stream;
 };
 
-static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_moved)
+/* Runs an element-wise job moving `bytes_moved` in all; `out_bytes` of output, streamed when the
+ * op may stream (its family, and its part function is GK_MAP_PART_STREAMED) and the output is a
+ * separate array too large for the cache. */
+static void gk_run_map(
+    gk_pool_fn part, struct gk_map_job *job, size_t bytes_moved, size_t out_bytes, bool may_stream)
 {
+    job->stream =
+        may_stream && job->out != job->in0 && job->out != job->in1 && gk_stream_output(out_bytes);
     if (bytes_moved < GK_PARALLEL_MIN_BYTES)
         part(job, 0, gk_part_count(job->n));
     else
@@ -122,14 +128,9 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
     {                                                                                              \
         GK_TRY(gk_validate_cvt("gk_" #op, src_ptr, sizeof *src_ptr, dst_ptr, sizeof *dst_ptr, n)); \
         if (n == 0) return GK_OK;                                                                  \
-        struct gk_map_job job = {gk_kernels_active(),                                              \
-                                 src_ptr,                                                          \
-                                 NULL,                                                             \
-                                 dst_ptr,                                                          \
-                                 0.0f,                                                             \
-                                 n,                                                                \
-                                 GK_STREAMS_##family && gk_stream_output(n * sizeof *dst_ptr)};    \
-        gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr));                  \
+        struct gk_map_job job = {gk_kernels_active(), src_ptr, NULL, dst_ptr, 0.0f, n, false};     \
+        gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr),                   \
+                   n * sizeof *dst_ptr, GK_STREAMS_##family);                                      \
         return GK_OK;                                                                              \
     }
 
@@ -143,35 +144,22 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
     {                                                                                        \
         GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                    \
         if (n == 0) return GK_OK;                                                            \
-        struct gk_map_job job = {gk_kernels_active(),                                        \
-                                 a,                                                          \
-                                 b,                                                          \
-                                 out,                                                        \
-                                 0.0f,                                                       \
-                                 n,                                                          \
-                                 GK_STREAMS_##family && out != a && out != b &&              \
-                                     gk_stream_output(n * sizeof *out)};                     \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out);                               \
+        struct gk_map_job job = {gk_kernels_active(), a, b, out, 0.0f, n, false};            \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, n * sizeof *out,               \
+                   GK_STREAMS_##family);                                                     \
         return GK_OK;                                                                        \
     }
 
-#define GK_ENTRY_UNARY(op, family, src, dst)                                                \
-    GK_MAP_PART_STREAMED(                                                                   \
-        op, dst, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0), out, end - first)) \
-    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)                 \
-    {                                                                                       \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));               \
-        if (n == 0) return GK_OK;                                                           \
-        struct gk_map_job job = {gk_kernels_active(),                                       \
-                                 x,                                                         \
-                                 NULL,                                                      \
-                                 y,                                                         \
-                                 0.0f,                                                      \
-                                 n,                                                         \
-                                 GK_STREAMS_##family && y != x &&                           \
-                                     gk_stream_output(n * sizeof *y)};                      \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y);                                \
-        return GK_OK;                                                                       \
+#define GK_ENTRY_UNARY(op, family, src, dst)                                                     \
+    GK_MAP_PART_STREAMED(                                                                        \
+        op, dst, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0), out, end - first))      \
+    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)                      \
+    {                                                                                            \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                    \
+        if (n == 0) return GK_OK;                                                                \
+        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n, false};               \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, n * sizeof *y, GK_STREAMS_##family); \
+        return GK_OK;                                                                            \
     }
 
 #define GK_ENTRY_SCALE(op, family, src, dst)                                                     \
@@ -181,7 +169,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "x", x, sizeof *x, n));                    \
         if (n == 0) return GK_OK;                                                                \
         struct gk_map_job job = {gk_kernels_active(), NULL, NULL, x, s, n, false};               \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x);                                     \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x, n * sizeof *x, false);               \
         return GK_OK;                                                                            \
     }
 
@@ -193,7 +181,7 @@ static void gk_run_map(gk_pool_fn part, struct gk_map_job *job, size_t bytes_mov
         GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));             \
         if (n == 0) return GK_OK;                                                         \
         struct gk_map_job job = {gk_kernels_active(), x, NULL, y, a, n, false};           \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y);                              \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y, n * sizeof *y, false);        \
         return GK_OK;                                                                     \
     }
 
@@ -313,18 +301,17 @@ struct gk_rows_job {
     bool stream; /* rows go out through a row buffer (core/stream.h) */
 };
 
-/* Whether a row-wise op streams its output: a separate output too large for the cache, in rows
- * that fit the row buffer. */
-static bool gk_rows_stream(const void *x, const void *y, size_t rows, size_t cols, size_t elem)
+/* Runs a row-wise job of elements of `elem` bytes; `may_stream`: the op's family streams. The
+ * output streams when it is a separate array too large for the cache, in rows that fit the row
+ * buffer. */
+static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem, bool may_stream)
 {
-    return x != y && cols * elem <= GK_STREAM_ROW_BYTES && gk_stream_output(rows * cols * elem);
-}
-
-static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_moved)
-{
+    const size_t bytes = job->rows * job->cols * elem;
+    job->stream = may_stream && job->x != job->y && job->cols * elem <= GK_STREAM_ROW_BYTES &&
+                  gk_stream_output(bytes);
     job->rows_per_part = job->cols >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / job->cols;
     const size_t n_parts = (job->rows + job->rows_per_part - 1) / job->rows_per_part;
-    if (bytes_moved < GK_PARALLEL_MIN_BYTES || n_parts < 2)
+    if (2 * bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
         part(job, 0, n_parts);
     else
         gk_pool_run(part, job, n_parts);
@@ -371,18 +358,9 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_m
     {                                                                                           \
         GK_TRY(gk_validate_rows("gk_" #op, x, y, weight, NULL, sizeof *x, rows, cols, eps));    \
         if (rows == 0 || cols == 0) return GK_OK;                                               \
-        struct gk_rows_job job = {gk_kernels_active(),                                          \
-                                  x,                                                            \
-                                  weight,                                                       \
-                                  NULL,                                                         \
-                                  y,                                                            \
-                                  rows,                                                         \
-                                  cols,                                                         \
-                                  0,                                                            \
-                                  eps,                                                          \
-                                  GK_STREAMS_##family &&                                        \
-                                      gk_rows_stream(x, y, rows, cols, sizeof *x)};             \
-        gk_run_rows(gk_##op##_part, &job, 2 * rows * cols * sizeof *x);                         \
+        struct gk_rows_job job = {                                                              \
+            gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps, false};                \
+        gk_run_rows(gk_##op##_part, &job, sizeof *x, GK_STREAMS_##family);                      \
         return GK_OK;                                                                           \
     }
 
@@ -397,18 +375,9 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_m
     {                                                                                          \
         GK_TRY(gk_validate_rows("gk_" #op, x, y, gamma, beta, sizeof *x, rows, cols, eps));    \
         if (rows == 0 || cols == 0) return GK_OK;                                              \
-        struct gk_rows_job job = {gk_kernels_active(),                                         \
-                                  x,                                                           \
-                                  gamma,                                                       \
-                                  beta,                                                        \
-                                  y,                                                           \
-                                  rows,                                                        \
-                                  cols,                                                        \
-                                  0,                                                           \
-                                  eps,                                                         \
-                                  GK_STREAMS_##family &&                                       \
-                                      gk_rows_stream(x, y, rows, cols, sizeof *x)};            \
-        gk_run_rows(gk_##op##_part, &job, 2 * rows * cols * sizeof *x);                        \
+        struct gk_rows_job job = {                                                             \
+            gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps, false};                \
+        gk_run_rows(gk_##op##_part, &job, sizeof *x, GK_STREAMS_##family);                     \
         return GK_OK;                                                                          \
     }
 
@@ -419,18 +388,9 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t bytes_m
     {                                                                                          \
         GK_TRY(gk_validate_rows("gk_" #op, x, y, NULL, NULL, sizeof *x, rows, cols, 0.0f));    \
         if (rows == 0 || cols == 0) return GK_OK;                                              \
-        struct gk_rows_job job = {gk_kernels_active(),                                         \
-                                  x,                                                           \
-                                  NULL,                                                        \
-                                  NULL,                                                        \
-                                  y,                                                           \
-                                  rows,                                                        \
-                                  cols,                                                        \
-                                  0,                                                           \
-                                  0.0f,                                                        \
-                                  GK_STREAMS_##family &&                                       \
-                                      gk_rows_stream(x, y, rows, cols, sizeof *x)};            \
-        gk_run_rows(gk_##op##_part, &job, 2 * rows * cols * sizeof *x);                        \
+        struct gk_rows_job job = {                                                             \
+            gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f, false};                \
+        gk_run_rows(gk_##op##_part, &job, sizeof *x, GK_STREAMS_##family);                     \
         return GK_OK;                                                                          \
     }
 
