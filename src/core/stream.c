@@ -10,6 +10,8 @@
 
 enum { GK_STREAM_FALLBACK_LLC = 32 << 20 };
 
+_Thread_local bool gk_stream_stores;
+
 /* 0 until first use, then the threshold in bytes. */
 static _Atomic size_t gk_stream_threshold;
 

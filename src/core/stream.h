@@ -9,16 +9,18 @@
  * last-level cache (CPUID; 32 MiB when unknown), or GK_STREAM_MIN_BYTES from the environment
  * (read once).
  *
- * How: the kernel writes a chunk of its output into a buffer on the stack (in L1), and the tier's
- * stream_copy kernel (core/kernels.h) moves the chunk to its destination with non-temporal
- * stores. Kernels stay as they are; the bits are the same either way. Every part function that
- * streamed ends with gk_stream_fence(), before the pool reports the part done, because
- * non-temporal stores are weakly ordered on x86. */
+ * How: the element-wise kernels (CVT, BINARY, UNARY) store whole vectors with vf_stream_<t> while
+ * gk_stream_stores is set (src/kernels/generic/stream.inc). Row-wise ops and the dequantizers
+ * write a chunk of their output into a buffer on the stack (in L1), and the tier's stream_copy
+ * kernel (core/kernels.h) moves it to its destination with non-temporal stores. The bits are the
+ * same either way. Every part function that streamed ends with gk_stream_fence(), before the pool
+ * reports the part done, because non-temporal stores are weakly ordered on x86. */
 #ifndef GK_CORE_STREAM_H
 #define GK_CORE_STREAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gllmk/types.h"
 
@@ -32,6 +34,19 @@ size_t gk_stream_min_bytes(void);
 /* Sets that threshold (tests force streaming with 1 and turn it off with SIZE_MAX); 0 restores
  * the default. Not thread-safe against running calls: set it between calls. */
 void gk_stream_set_min_bytes(size_t bytes);
+
+/* Set by an entry point around an element-wise kernel call whose output streams, false otherwise.
+ * A thread-local rather than a parameter: the kernel signatures are shared with the scalar
+ * references that the JIT reads (src/scalar_ops), which have no use for it. */
+extern _Thread_local bool gk_stream_stores;
+
+/* The elements before p reaches the alignment of a whole-vector store of vec_bytes, or SIZE_MAX
+ * if it never does (p not aligned to its element size `elem`). */
+static inline size_t gk_stream_head(const void *p, size_t elem, size_t vec_bytes)
+{
+    const size_t off = (uintptr_t)p % vec_bytes;
+    return off % elem ? SIZE_MAX : (vec_bytes - off) % vec_bytes / elem;
+}
 
 /* True when an output of `bytes` goes through the streaming path. */
 static inline bool gk_stream_output(size_t bytes)

@@ -69,7 +69,7 @@ struct gk_map_job {
 };
 
 /* Runs an element-wise job moving `bytes_moved` in all; `out_bytes` of output, streamed when the
- * op may stream (its family, and its part function is GK_MAP_PART_STREAMED) and the output is a
+ * op may stream (its family, and its kernel streams: CVT, BINARY, UNARY) and the output is a
  * separate array too large for the cache. */
 static void gk_run_map(
     gk_pool_fn part, struct gk_map_job *job, size_t bytes_moved, size_t out_bytes, bool may_stream)
@@ -82,48 +82,26 @@ static void gk_run_map(
         gk_pool_run(part, job, gk_part_count(job->n));
 }
 
-/* Defines gk_<op>_part: the kernel call `call` on elements [first, end) of the job. */
+/* Defines gk_<op>_part: the kernel call `call` on elements [first, end) of the job, with
+ * non-temporal stores when the job streams (the kernels read gk_stream_stores). */
 #define GK_MAP_PART(op, call)                                                                 \
     static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                 \
     {                                                                                         \
         const struct gk_map_job *job = ctx;                                                   \
         const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
+        gk_stream_stores = job->stream;                                                       \
         call;                                                                                 \
+        if (job->stream) {                                                                    \
+            gk_stream_stores = false;                                                         \
+            gk_stream_fence();                                                                \
+        }                                                                                     \
     }
 
 #define GK_AT(type, ptr) ((type *)(ptr) + first)
 
-/* Defines gk_<op>_part for an op whose output (element type `dst`) may be streamed: `call` is the
- * kernel call on elements [first, end) writing to `out`, which is the destination itself or, when
- * the job streams, a chunk buffer that stream_copy then moves to the destination. */
-#define GK_MAP_PART_STREAMED(op, dst, call)                                                     \
-    static void gk_##op##_range(const struct gk_map_job *job, size_t first, size_t end,         \
-                                gk_ctype_##dst *out)                                            \
-    {                                                                                           \
-        call;                                                                                   \
-    }                                                                                           \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                   \
-    {                                                                                           \
-        const struct gk_map_job *job = ctx;                                                     \
-        const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n);   \
-        gk_ctype_##dst *dst_ptr = (gk_ctype_##dst *)job->out;                                   \
-        if (!job->stream) {                                                                     \
-            gk_##op##_range(job, first, end, dst_ptr + first);                                  \
-            return;                                                                             \
-        }                                                                                       \
-        union gk_stream_buffer buf;                                                             \
-        const size_t chunk = sizeof buf.dst / sizeof buf.dst[0];                                \
-        for (size_t i = first; i < end; i += chunk) {                                           \
-            const size_t chunk_end = end - i < chunk ? end : i + chunk;                         \
-            gk_##op##_range(job, i, chunk_end, buf.dst);                                        \
-            job->kernels->stream_copy(dst_ptr + i, buf.dst, (chunk_end - i) * sizeof *dst_ptr); \
-        }                                                                                       \
-        gk_stream_fence();                                                                      \
-    }
-
 #define GK_ENTRY_CVT(op, family, src, dst)                                                         \
-    GK_MAP_PART_STREAMED(                                                                          \
-        op, dst, job->kernels->op(GK_AT(const gk_ctype_##src, job->in0), out, end - first))        \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##src, job->in0),                        \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first))                \
     gk_status gk_##op(const gk_ctype_##src *src_ptr, gk_ctype_##dst *dst_ptr, size_t n)            \
     {                                                                                              \
         GK_TRY(gk_validate_cvt("gk_" #op, src_ptr, sizeof *src_ptr, dst_ptr, sizeof *dst_ptr, n)); \
@@ -135,10 +113,9 @@ static void gk_run_map(
     }
 
 #define GK_ENTRY_BINARY(op, family, src, dst)                                                \
-    GK_MAP_PART_STREAMED(op, dst,                                                            \
-                         job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),             \
-                                          GK_AT(const gk_ctype_##dst, job->in1), out,        \
-                                          end - first))                                      \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                  \
+                                     GK_AT(const gk_ctype_##dst, job->in1),                  \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first))          \
     gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out, \
                       size_t n)                                                              \
     {                                                                                        \
@@ -151,8 +128,8 @@ static void gk_run_map(
     }
 
 #define GK_ENTRY_UNARY(op, family, src, dst)                                                     \
-    GK_MAP_PART_STREAMED(                                                                        \
-        op, dst, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0), out, end - first))      \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                      \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first))              \
     gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)                      \
     {                                                                                            \
         GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                    \

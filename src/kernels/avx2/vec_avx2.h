@@ -124,6 +124,22 @@ static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
     _mm_storeu_si128((__m128i *)p, gk_avx2_to_bf16x8(v));
 }
 
+/* Non-temporal stores (vec_scalar.h); p aligned to 32 (f32) or 16 (f16, bf16) bytes. */
+static inline void vf_stream_f32(float *p, gk_vf v)
+{
+    _mm256_stream_ps(p, v);
+}
+
+static inline void vf_stream_f16(gk_f16 *p, gk_vf v)
+{
+    _mm_stream_si128((__m128i *)(void *)p, gk_avx2_to_f16x8(v));
+}
+
+static inline void vf_stream_bf16(gk_bf16 *p, gk_vf v)
+{
+    _mm_stream_si128((__m128i *)(void *)p, gk_avx2_to_bf16x8(v));
+}
+
 /* 16-bit tails go through a small buffer: AVX2 has no 16-bit masked load or store. */
 static inline __m128i gk_avx2_load_u16_n(const void *p, size_t n)
 {

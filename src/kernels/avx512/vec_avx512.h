@@ -134,6 +134,22 @@ static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
     _mm256_storeu_si256((__m256i *)p, _mm512_cvtepi32_epi16(gk_avx512_to_bf16x16_wide(v)));
 }
 
+/* Non-temporal stores (vec_scalar.h); p aligned to 64 (f32) or 32 (f16, bf16) bytes. */
+static inline void vf_stream_f32(float *p, gk_vf v)
+{
+    _mm512_stream_ps(p, v);
+}
+
+static inline void vf_stream_f16(gk_f16 *p, gk_vf v)
+{
+    _mm256_stream_si256((__m256i *)(void *)p, gk_avx512_to_f16x16(v));
+}
+
+static inline void vf_stream_bf16(gk_bf16 *p, gk_vf v)
+{
+    _mm256_stream_si256((__m256i *)(void *)p, _mm512_cvtepi32_epi16(gk_avx512_to_bf16x16_wide(v)));
+}
+
 static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
 {
     return gk_avx512_from_bf16x16(_mm256_maskz_loadu_epi16(gk_avx512_lanes_below(n), p));

@@ -144,6 +144,22 @@ static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
     vst1_u16((uint16_t *)p, gk_neon_to_bf16x4(v));
 }
 
+/* Non-temporal stores (vec_scalar.h): plain stores here (STNP is only a hint, and pairs). */
+static inline void vf_stream_f32(float *p, gk_vf v)
+{
+    vf_store_f32(p, v);
+}
+
+static inline void vf_stream_f16(gk_f16 *p, gk_vf v)
+{
+    vf_store_f16(p, v);
+}
+
+static inline void vf_stream_bf16(gk_bf16 *p, gk_vf v)
+{
+    vf_store_bf16(p, v);
+}
+
 static inline gk_vf vf_load_bf16_n(const gk_bf16 *p, size_t n)
 {
     return gk_neon_from_bf16x4(gk_neon_load_u16_n(p, n));

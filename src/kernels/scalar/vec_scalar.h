@@ -59,6 +59,24 @@ static inline void vf_store_bf16(gk_bf16 *p, gk_vf v)
     gk_store_bf16(p, v);
 }
 
+/* vf_stream_<t>: vf_store_<t> with a non-temporal store where the tier has one (the line is not
+ * read first and not kept in cache; src/core/stream.h). p is aligned to a whole vector's bytes,
+ * GK_VLANES * sizeof *p. Here, and on NEON, a plain store. */
+static inline void vf_stream_f32(float *p, gk_vf v)
+{
+    vf_store_f32(p, v);
+}
+
+static inline void vf_stream_f16(gk_f16 *p, gk_vf v)
+{
+    vf_store_f16(p, v);
+}
+
+static inline void vf_stream_bf16(gk_bf16 *p, gk_vf v)
+{
+    vf_store_bf16(p, v);
+}
+
 static inline gk_vf vf_quiet_nans(gk_vf v)
 {
     return v != v ? gk_f32_from_bits(gk_f32_bits(v) | 0x00400000u) : v;
