@@ -40,25 +40,6 @@ static size_t gk_part_end(size_t end_part, size_t n)
  * (core/stream.h); an in-place call already has its lines in cache, and SCALE and AXPY are
  * always in place. */
 
-/* Which families stream (GK_STREAMS_<family>). Streaming adds a copy out of L1 per element: it
- * pays where the kernel is cheaper than the memory traffic it saves (Zen 3, 64 MiB arrays, one
- * thread: relu and vec_add f32 25-28% faster, layer_norm and softmax f32 about 10%), and cost 5-8%
- * where the kernel's arithmetic is the limit: the transcendental activations. */
-#define GK_STREAMS_cvt        1
-#define GK_STREAMS_vec_add    1
-#define GK_STREAMS_vec_sub    1
-#define GK_STREAMS_vec_mul    1
-#define GK_STREAMS_relu       1
-#define GK_STREAMS_rms_norm   1
-#define GK_STREAMS_layer_norm 1
-#define GK_STREAMS_softmax    1
-#define GK_STREAMS_exp        0
-#define GK_STREAMS_tanh       0
-#define GK_STREAMS_silu       0
-#define GK_STREAMS_gelu       0
-#define GK_STREAMS_gelu_erf   0
-#define GK_STREAMS_swiglu     0
-
 struct gk_map_job {
     const struct gk_kernels *kernels;
     const void *in0, *in1;
@@ -69,8 +50,8 @@ struct gk_map_job {
 };
 
 /* Runs an element-wise job moving `bytes_moved` in all; `out_bytes` of output, streamed when the
- * op may stream (its family, and its kernel streams: CVT, BINARY, UNARY) and the output is a
- * separate array too large for the cache. */
+ * op may stream (CVT, BINARY, UNARY: their kernels do) and the output is a separate array too
+ * large for the cache. */
 static void gk_run_map(
     gk_pool_fn part, struct gk_map_job *job, size_t bytes_moved, size_t out_bytes, bool may_stream)
 {
@@ -108,7 +89,7 @@ static void gk_run_map(
         if (n == 0) return GK_OK;                                                                  \
         struct gk_map_job job = {gk_kernels_active(), src_ptr, NULL, dst_ptr, 0.0f, n, false};     \
         gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr),                   \
-                   n * sizeof *dst_ptr, GK_STREAMS_##family);                                      \
+                   n * sizeof *dst_ptr, true);                                                     \
         return GK_OK;                                                                              \
     }
 
@@ -122,21 +103,20 @@ static void gk_run_map(
         GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                    \
         if (n == 0) return GK_OK;                                                            \
         struct gk_map_job job = {gk_kernels_active(), a, b, out, 0.0f, n, false};            \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, n * sizeof *out,               \
-                   GK_STREAMS_##family);                                                     \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, n * sizeof *out, true);        \
         return GK_OK;                                                                        \
     }
 
-#define GK_ENTRY_UNARY(op, family, src, dst)                                                     \
-    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                      \
-                                     GK_AT(gk_ctype_##dst, job->out), end - first))              \
-    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)                      \
-    {                                                                                            \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                    \
-        if (n == 0) return GK_OK;                                                                \
-        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n, false};               \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, n * sizeof *y, GK_STREAMS_##family); \
-        return GK_OK;                                                                            \
+#define GK_ENTRY_UNARY(op, family, src, dst)                                        \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),         \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first)) \
+    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)         \
+    {                                                                               \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));       \
+        if (n == 0) return GK_OK;                                                   \
+        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n, false};  \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, n * sizeof *y, true);   \
+        return GK_OK;                                                               \
     }
 
 #define GK_ENTRY_SCALE(op, family, src, dst)                                                     \
@@ -278,14 +258,13 @@ struct gk_rows_job {
     bool stream; /* rows go out through a row buffer (core/stream.h) */
 };
 
-/* Runs a row-wise job of elements of `elem` bytes; `may_stream`: the op's family streams. The
- * output streams when it is a separate array too large for the cache, in rows that fit the row
- * buffer. */
-static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem, bool may_stream)
+/* Runs a row-wise job of elements of `elem` bytes. The output streams when it is a separate array
+ * too large for the cache, in rows that fit the row buffer. */
+static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
 {
     const size_t bytes = job->rows * job->cols * elem;
-    job->stream = may_stream && job->x != job->y && job->cols * elem <= GK_STREAM_ROW_BYTES &&
-                  gk_stream_output(bytes);
+    job->stream =
+        job->x != job->y && job->cols * elem <= GK_STREAM_ROW_BYTES && gk_stream_output(bytes);
     job->rows_per_part = job->cols >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / job->cols;
     const size_t n_parts = (job->rows + job->rows_per_part - 1) / job->rows_per_part;
     if (2 * bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
@@ -337,7 +316,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem, b
         if (rows == 0 || cols == 0) return GK_OK;                                               \
         struct gk_rows_job job = {                                                              \
             gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps, false};                \
-        gk_run_rows(gk_##op##_part, &job, sizeof *x, GK_STREAMS_##family);                      \
+        gk_run_rows(gk_##op##_part, &job, sizeof *x);                                           \
         return GK_OK;                                                                           \
     }
 
@@ -354,7 +333,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem, b
         if (rows == 0 || cols == 0) return GK_OK;                                              \
         struct gk_rows_job job = {                                                             \
             gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps, false};                \
-        gk_run_rows(gk_##op##_part, &job, sizeof *x, GK_STREAMS_##family);                     \
+        gk_run_rows(gk_##op##_part, &job, sizeof *x);                                          \
         return GK_OK;                                                                          \
     }
 
@@ -367,7 +346,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem, b
         if (rows == 0 || cols == 0) return GK_OK;                                              \
         struct gk_rows_job job = {                                                             \
             gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f, false};                \
-        gk_run_rows(gk_##op##_part, &job, sizeof *x, GK_STREAMS_##family);                     \
+        gk_run_rows(gk_##op##_part, &job, sizeof *x);                                          \
         return GK_OK;                                                                          \
     }
 
