@@ -10,9 +10,10 @@
  * (read once).
  *
  * How: the element-wise kernels (CVT, BINARY, UNARY) store whole vectors with vf_stream_<t> while
- * gk_stream_stores is set (src/kernels/generic/stream.inc). Row-wise ops and the dequantizers
- * write a chunk of their output into a buffer on the stack (in L1), and the tier's stream_copy
- * kernel (core/kernels.h) moves it to its destination with non-temporal stores. The bits are the
+ * gk_stream_stores is set (src/kernels/generic/stream.inc). Row-wise ops and the f32
+ * dequantizers write a chunk of their output into a buffer on the stack (in L1), and the tier's
+ * stream_copy kernel (core/kernels.h) moves it to its destination with non-temporal stores; f16
+ * and bf16 dequantization streams through the conversion kernels. The bits are the
  * same either way. Every part function that streamed ends with gk_stream_fence(), before the pool
  * reports the part done, because non-temporal stores are weakly ordered on x86. */
 #ifndef GK_CORE_STREAM_H
@@ -54,21 +55,18 @@ static inline bool gk_stream_output(size_t bytes)
     return bytes >= gk_stream_min_bytes();
 }
 
-/* Chunk buffers. Element-wise outputs go out in small chunks, so that the kernel's reads and the
- * copy's stores of neighbouring chunks overlap (Zen 3, relu over 64 MiB: 16 KiB chunks gained
- * nothing, 1 KiB chunks about 25%). Row-wise ops need whole rows: they stream only rows of up to
- * GK_STREAM_ROW_BYTES. */
+/* Chunks that go through stream_copy. The dequantizers write 1 KiB at a time, so that the reads
+ * of one chunk and the stores of the last overlap (Zen 3, over 64 MiB: 16 KiB chunks gained
+ * nothing, 1 KiB chunks 25-50%). Row-wise ops need whole rows: they stream only rows of up to
+ * GK_STREAM_ROW_BYTES, through gk_stream_row_buffer. */
 enum { GK_STREAM_CHUNK_BYTES = 1 << 10, GK_STREAM_ROW_BYTES = 16 << 10 };
 
-#define GK_STREAM_BUFFER(name, size)              \
-    union name {                                  \
-        float f32[(size) / sizeof(float)];        \
-        gk_f16 f16[(size) / sizeof(gk_f16)];      \
-        gk_bf16 bf16[(size) / sizeof(gk_bf16)];   \
-        _Alignas(64) unsigned char bytes[(size)]; \
-    }
-GK_STREAM_BUFFER(gk_stream_buffer, GK_STREAM_CHUNK_BYTES);
-GK_STREAM_BUFFER(gk_stream_row_buffer, GK_STREAM_ROW_BYTES);
+union gk_stream_row_buffer {
+    float f32[GK_STREAM_ROW_BYTES / sizeof(float)];
+    gk_f16 f16[GK_STREAM_ROW_BYTES / sizeof(gk_f16)];
+    gk_bf16 bf16[GK_STREAM_ROW_BYTES / sizeof(gk_bf16)];
+    _Alignas(64) unsigned char bytes[GK_STREAM_ROW_BYTES];
+};
 
 /* Orders this thread's non-temporal stores before its later stores (the pool's completion flag). */
 static inline void gk_stream_fence(void)

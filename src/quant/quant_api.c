@@ -16,6 +16,10 @@
 /* Values per part: 128 KiB of f32 output, a multiple of every block size. */
 enum { GK_QPART_ELEMS = 1 << 15, GK_QCHUNK_ELEMS = 1024 };
 
+_Static_assert(GK_STREAM_CHUNK_BYTES / sizeof(float) % 256 == 0 &&
+                   GK_STREAM_CHUNK_BYTES / sizeof(gk_f16) <= GK_QCHUNK_ELEMS,
+               "a streamed chunk is whole blocks of every format and fits the f32 buffer");
+
 size_t gk_qtype_block_elems(gk_qtype t)
 {
     const struct gk_qtraits *tr = gk_qtraits_of(t);
@@ -120,33 +124,31 @@ static void gk_dequant_part(void *ctx, size_t first_part, size_t end_part)
         job->dequant(src, (float *)job->dst + first * elems, end - first);
         return;
     }
-    /* Chunk by chunk: decode to f32 on the stack; f16 / bf16 round it with the dispatch table's
-     * conversion kernel (round to nearest even, as every conversion of the library); a streamed
-     * output then leaves the chunk with non-temporal stores. Streamed chunks are small (1 KiB of
-     * output), so that reading the blocks and writing the output overlap: with 16 KiB chunks the
-     * two alternate and the streaming gained nothing on Zen 3. Every chunk is whole blocks. */
+    /* Chunk by chunk: decode to f32 on the stack, then f16 / bf16 round it with the dispatch
+     * table's conversion kernel (round to nearest even, as every conversion of the library), and a
+     * streamed f32 output leaves through stream_copy. Streamed chunks are small (1 KiB of output),
+     * so that reading the blocks and writing the output overlap: with 16 KiB chunks the two
+     * alternate and streaming gained nothing on Zen 3. Every chunk is whole blocks. */
     float tmp[GK_QCHUNK_ELEMS];
-    union gk_stream_buffer narrow;
     const size_t dst_elem = job->dst_type == GK_DTYPE_F32 ? sizeof(float) : sizeof(gk_f16);
     const size_t chunk_blocks =
-        (job->stream ? sizeof narrow.bytes / dst_elem : (size_t)GK_QCHUNK_ELEMS) / elems;
+        (job->stream ? GK_STREAM_CHUNK_BYTES / dst_elem : (size_t)GK_QCHUNK_ELEMS) / elems;
+    gk_stream_stores = job->stream; /* the conversion kernels stream themselves */
     for (size_t b = first; b < end; b += chunk_blocks) {
         const size_t nb = end - b < chunk_blocks ? end - b : chunk_blocks, count = nb * elems;
-        char *dst = (char *)job->dst + b * elems * dst_elem;
+        void *dst = (char *)job->dst + b * elems * dst_elem;
         job->dequant((const uint8_t *)job->src + b * bytes, tmp, nb);
-        if (job->dst_type == GK_DTYPE_F32) {
+        if (job->dst_type == GK_DTYPE_F32)
             job->kernels->stream_copy(dst, tmp, count * dst_elem);
-            continue;
-        }
-        if (job->dst_type == GK_DTYPE_F16)
-            job->kernels->cvt_f32_to_f16(tmp, job->stream ? narrow.f16 : (gk_f16 *)(void *)dst,
-                                         count);
+        else if (job->dst_type == GK_DTYPE_F16)
+            job->kernels->cvt_f32_to_f16(tmp, dst, count);
         else
-            job->kernels->cvt_f32_to_bf16(tmp, job->stream ? narrow.bf16 : (gk_bf16 *)(void *)dst,
-                                          count);
-        if (job->stream) job->kernels->stream_copy(dst, narrow.bytes, count * dst_elem);
+            job->kernels->cvt_f32_to_bf16(tmp, dst, count);
     }
-    if (job->stream) gk_stream_fence();
+    if (job->stream) {
+        gk_stream_stores = false;
+        gk_stream_fence();
+    }
 }
 
 static gk_status gk_dequantize_any(
