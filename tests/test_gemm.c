@@ -275,6 +275,37 @@ static void test_blocks(void)
     free(c0);
 }
 
+/* The small-m path with B stored k x n (m <= GK_GEMM_SMALL_M): column blocks of
+ * min(4096, 16384 / m rounded down to a multiple of 192) columns walked down k in depth chunks of
+ * 8 rows, tiles of 4 x 3, 3 x 4, 2 x 6 and 1 x 4 vectors. Each shape crosses a block boundary with
+ * a tail that is neither a whole tile nor a whole vector, k leaves a partial chunk (or none), ldb
+ * is odd, and f16/bf16 B goes through the same tiles. */
+static void test_small_kn(void)
+{
+    gk_rng rng = gk_rng_seeded(7);
+    const bool small = gk_test_sweep(10) < 10;
+    const size_t shapes[][3] = {
+        {1, 4096 + 101, 9},     {2, 4096 + 51, 17}, {5, 3264 + 1, 31},
+        {8, 2 * 1920 + 29, 16}, {16, 960 + 31, 49}, {3, 4096 + 33, 12},
+        {4, 4096 + 23, 8},      {7, 2304 + 95, 19}, {13, 1152 + 47, 18},
+    };
+    const size_t n_shapes = small ? 5 : sizeof shapes / sizeof shapes[0];
+    const gk_dtype types[] = {GK_DTYPE_F32, GK_DTYPE_F16, GK_DTYPE_BF16};
+    for (size_t s = 0; s < n_shapes; s++) {
+        const struct case_opts o = {types[s % 3],
+                                    GK_DTYPE_F32,
+                                    false,
+                                    false,
+                                    s % 2 == 0,
+                                    s % 3,
+                                    2 * s + 1,
+                                    s % 2,
+                                    s % 4 == 1 ? -0.5f : 1.0f,
+                                    s % 3 == 2 ? 0.75f : 0.0f};
+        run_case(&rng, shapes[s][0], shapes[s][1], shapes[s][2], &o);
+    }
+}
+
 /* The microkernel directly: k from 0 to a few unrolls, overwrite (garbage in C) and accumulate
  * modes, with and without bias, alpha != 1. */
 static void test_microkernel(void)
@@ -635,6 +666,7 @@ int main(void)
     test_sweep();
     test_half_types();
     test_blocks();
+    test_small_kn();
     test_prepacked();
     test_threads();
 #if defined(__x86_64__)
