@@ -57,7 +57,7 @@ static inline bool gk_stream_output(size_t bytes)
 
 /* Chunks that go through stream_copy. The dequantizers write 1 KiB at a time, so that the reads
  * of one chunk and the stores of the last overlap (Zen 3, over 64 MiB: 16 KiB chunks gained
- * nothing, 1 KiB chunks 25-50%). Row-wise ops need whole rows: they stream only rows of up to
+ * nothing, 1 KiB chunks 25-50%). Row-wise ops need whole rows: they stream only f32 rows of up to
  * GK_STREAM_ROW_BYTES, through gk_stream_row_buffer. */
 enum { GK_STREAM_CHUNK_BYTES = 1 << 10, GK_STREAM_ROW_BYTES = 16 << 10 };
 
