@@ -36,7 +36,8 @@ size_t gk_stream_min_bytes(void);
  * the default. Not thread-safe against running calls: set it between calls. */
 void gk_stream_set_min_bytes(size_t bytes);
 
-/* Set by an entry point around an element-wise kernel call whose output streams, false otherwise.
+/* Set by an entry point around an element-wise kernel call whose output streams, false otherwise
+ * (only streaming calls touch it: in a shared library each access to a thread-local costs a call).
  * A thread-local rather than a parameter: the kernel signatures are shared with the scalar
  * references that the JIT reads (src/scalar_ops), which have no use for it. */
 extern _Thread_local bool gk_stream_stores;

@@ -70,12 +70,14 @@ static void gk_run_map(
     {                                                                                         \
         const struct gk_map_job *job = ctx;                                                   \
         const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
-        gk_stream_stores = job->stream;                                                       \
-        call;                                                                                 \
-        if (job->stream) {                                                                    \
-            gk_stream_stores = false;                                                         \
-            gk_stream_fence();                                                                \
+        if (!job->stream) {                                                                   \
+            call;                                                                             \
+            return;                                                                           \
         }                                                                                     \
+        gk_stream_stores = true;                                                              \
+        call;                                                                                 \
+        gk_stream_stores = false;                                                             \
+        gk_stream_fence();                                                                    \
     }
 
 #define GK_AT(type, ptr) ((type *)(ptr) + first)

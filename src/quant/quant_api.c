@@ -133,7 +133,7 @@ static void gk_dequant_part(void *ctx, size_t first_part, size_t end_part)
     const size_t dst_elem = job->dst_type == GK_DTYPE_F32 ? sizeof(float) : sizeof(gk_f16);
     const size_t chunk_blocks =
         (job->stream ? GK_STREAM_CHUNK_BYTES / dst_elem : (size_t)GK_QCHUNK_ELEMS) / elems;
-    gk_stream_stores = job->stream; /* the conversion kernels stream themselves */
+    if (job->stream) gk_stream_stores = true; /* the conversion kernels stream themselves */
     for (size_t b = first; b < end; b += chunk_blocks) {
         const size_t nb = end - b < chunk_blocks ? end - b : chunk_blocks, count = nb * elems;
         void *dst = (char *)job->dst + b * elems * dst_elem;
