@@ -7,6 +7,9 @@
  *   vf_load_<t>_n(p, n)       the first n < GK_VLANES elements (other lanes 0); reads nothing
  *                             past p + n
  *   vf_store_<t>_n(p, v, n)   the first n < GK_VLANES lanes; writes nothing past p + n
+ *   vf_load2_<t>, vf_store2_<t>, vf_stream2_<t>
+ *                             two vectors at once, lanes in a tier-chosen order (optional: the
+ *                             defaults are in kernels/generic/pair.inc)
  *   vf_add/vf_sub/vf_mul(a, b) lane-wise IEEE single-precision arithmetic
  *   vf_quiet_nans(v)          v with the quiet bit set in its NaN lanes
  * for <t> in f32, f16, bf16. Conversions are exactly those of src/core/half.h, with one freedom:
