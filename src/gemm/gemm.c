@@ -237,6 +237,55 @@ struct gk_gemm_slice_job {
     atomic_bool failed; /* a thread found no slot and could not allocate one */
 };
 
+/* The source of the B slice a thread packs next, read ahead while it multiplies the current one:
+ * packing reads B in short runs (one run of KC values per column when B stored n x k), which the
+ * hardware prefetchers follow poorly. Measured on Zen 3, m = 128, n = k = 4096, B stored n x k,
+ * 1 thread: 52.1 ms per call instead of 53.5 (48.9 with B prepacked). The region is `runs` runs
+ * of `run_bytes` bytes, `stride` bytes apart; each tile of the current slice issues the next
+ * `per_tile` cache lines' prefetches, spreading them over the slice's multiplication. */
+struct gk_gemm_ahead {
+    const char *base;
+    size_t runs, run_bytes, stride;
+    size_t run, offset; /* the next line to prefetch */
+    size_t per_tile;
+};
+
+enum { GK_CACHE_LINE = 64 };
+
+static void gk_gemm_ahead_start(
+    struct gk_gemm_ahead *ah, const struct gk_gemm_plan *p, size_t j0, size_t pc, size_t tiles)
+{
+    const struct gk_gemm_view *b = &p->b;
+    const size_t esize = b->dtype == GK_DTYPE_F32 ? 4 : 2;
+    const size_t nc = gk_min(GK_GEMM_SLICE_PANELS * p->g->nr, p->n - j0);
+    const size_t kc = gk_min(p->kc, p->k - pc);
+    ah->base = (const char *)b->ptr + (j0 * b->lane_stride + pc * b->depth_stride) * esize;
+    if (b->lane_stride == 1) { /* B stored k x n: a run per depth row */
+        ah->runs = kc;
+        ah->run_bytes = nc * esize;
+        ah->stride = b->depth_stride * esize;
+    } else { /* B stored n x k: a run per column */
+        ah->runs = nc;
+        ah->run_bytes = kc * esize;
+        ah->stride = b->lane_stride * esize;
+    }
+    ah->run = ah->offset = 0;
+    const size_t lines = ah->runs * ((ah->run_bytes + GK_CACHE_LINE - 1) / GK_CACHE_LINE);
+    ah->per_tile = (lines + tiles - 1) / tiles;
+}
+
+static void gk_gemm_ahead_step(struct gk_gemm_ahead *ah)
+{
+    for (size_t q = 0; q < ah->per_tile && ah->run < ah->runs; q++) {
+        __builtin_prefetch(ah->base + ah->run * ah->stride + ah->offset, 0, 3);
+        ah->offset += GK_CACHE_LINE;
+        if (ah->offset >= ah->run_bytes) {
+            ah->offset = 0;
+            ah->run++;
+        }
+    }
+}
+
 static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
 {
     struct gk_gemm_slice_job *job = ctx;
@@ -263,6 +312,14 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
         g->pack(a_buf, &va, p->m, g->mr, kc_cur);
         for (size_t part = first; part < end; part++) {
             const size_t j0 = part * slice_cols, nc_cur = gk_min(slice_cols, p->n - j0);
+            /* the slice after this one: the next of the range, or the range's first of the next
+             * KC block */
+            struct gk_gemm_ahead ahead = {0};
+            const size_t tiles = ((nc_cur + g->nr - 1) / g->nr) * ((p->m + g->mr - 1) / g->mr);
+            if (!p->prepacked && part + 1 < end)
+                gk_gemm_ahead_start(&ahead, p, j0 + slice_cols, pc, tiles);
+            else if (!p->prepacked && pc + p->kc < p->k)
+                gk_gemm_ahead_start(&ahead, p, first * slice_cols, pc + p->kc, tiles);
             const float *b_block;
             if (p->prepacked) {
                 b_block = p->prepacked + pc * p->n_pad + j0 * kc_cur;
@@ -276,7 +333,7 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
             for (size_t j = 0; j < nc_cur; j += g->nr) {
                 const struct gk_gemm_epilogue ep =
                     gk_block_epilogue(p, pc, kc_cur, p->bias ? p->bias + j0 + j : NULL);
-                for (size_t i = 0; i < p->m; i += g->mr)
+                for (size_t i = 0; i < p->m; i += g->mr, gk_gemm_ahead_step(&ahead))
                     gk_gemm_tile(g, kc_cur, a_buf + i * kc_cur, b_block + j * kc_cur,
                                  p->c + i * p->ldc + j0 + j, p->ldc, gk_min(g->mr, p->m - i),
                                  gk_min(g->nr, nc_cur - j), &ep);
