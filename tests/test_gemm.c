@@ -241,8 +241,11 @@ static void test_blocks(void)
         {17, g->nc + g->nr + 3, 9},
         {g->mc * 16 + g->mr + 1, 5, 21},
         {2, 300, g->kc + 1},
+        /* one MC block whose packed A (mc x k f32) exceeds gemm.c's GK_GEMM_A_PASS_BYTES (8 MiB):
+         * two depth passes, the second ending in a partial KC block */
+        {g->mc, g->nr + 3, (8u << 20) / (g->mc * 4) + g->kc + 5},
     };
-    for (size_t s = 0; s < 4; s++) {
+    for (size_t s = 0; s < 5; s++) {
         for (int tb = 0; tb < 2; tb++) {
             const struct case_opts o = {
                 GK_DTYPE_F32, GK_DTYPE_F32,    false, tb != 0, tb != 0, 1, 0, 0,
