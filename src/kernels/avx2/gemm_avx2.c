@@ -51,17 +51,19 @@ static void gk_gemm_pack_transpose_avx2(
         const size_t g = width - lg < 8 ? width - lg : 8;
         const size_t rows = lg >= nl ? 0 : nl - lg < g ? nl - lg : g; /* real rows of the group */
         size_t d0 = 0;
-        if (src->dtype == GK_DTYPE_F32 && rows == 8) {
-            /* whole f32 blocks without the per-load type and length tests, which made this pack
-             * take about 9% of the time of a call with B stored n x k (m = 128, 1 thread) */
+        if (src->dtype == GK_DTYPE_F32 && rows == g) {
+            /* whole f32 blocks of full groups (8 rows of a B panel, the 6 rows of an A panel)
+             * without the per-load type and length tests, which made this pack take about 9% of
+             * the time of a call with B stored n x k (m = 128, 1 thread) */
             const float *s = (const float *)src->ptr + (l0 + lg) * src->lane_stride;
             for (; d0 + 8 <= depth; d0 += 8) {
                 __m256 r[8];
                 for (size_t i = 0; i < 8; i++)
-                    r[i] = _mm256_loadu_ps(s + i * src->lane_stride + d0);
+                    r[i] = i < g ? _mm256_loadu_ps(s + i * src->lane_stride + d0)
+                                 : _mm256_setzero_ps();
                 gk_avx2_transpose8(r);
                 for (size_t t = 0; t < 8; t++)
-                    _mm256_storeu_ps(dst + (d0 + t) * width + lg, r[t]);
+                    gk_avx2_store_first(dst + (d0 + t) * width + lg, r[t], g);
             }
         }
         for (; d0 < depth; d0 += 8) {
