@@ -42,6 +42,32 @@ static inline void gk_avx2_store_first(float *p, __m256 v, size_t g)
     }
 }
 
+/* Whole 8 x 8 blocks of a full group of g rows (8 rows of a B panel, the 6 rows of an A panel)
+ * starting at `row`, for depth [0, depth rounded down to 8), without the per-load type and length
+ * tests of the general loop: those made this pack take about 9% of the time of a call with B
+ * stored n x k (m = 128, 1 thread). dtype is a constant at each call. Returns the depth done. */
+static inline __attribute__((always_inline)) size_t
+gk_avx2_pack_transpose_full(float *dst,
+                            const struct gk_gemm_view *src,
+                            size_t row,
+                            size_t g,
+                            size_t width,
+                            size_t depth,
+                            const gk_dtype dtype)
+{
+    size_t d0 = 0;
+    for (; d0 + 8 <= depth; d0 += 8) {
+        __m256 r[8];
+        for (size_t i = 0; i < 8; i++)
+            r[i] = i < g ? gk_gemm_vload(src->ptr, dtype, (row + i) * src->lane_stride + d0, 8)
+                         : _mm256_setzero_ps();
+        gk_avx2_transpose8(r);
+        for (size_t t = 0; t < 8; t++)
+            gk_avx2_store_first(dst + (d0 + t) * width, r[t], g);
+    }
+    return d0;
+}
+
 /* Depth-contiguous source: lanes in groups of 8 rows, depth in steps of 8, each 8 x 8 block
  * loaded (and widened) row by row, transposed, and stored as 8 depth rows of the panel. */
 static void gk_gemm_pack_transpose_avx2(
@@ -51,19 +77,20 @@ static void gk_gemm_pack_transpose_avx2(
         const size_t g = width - lg < 8 ? width - lg : 8;
         const size_t rows = lg >= nl ? 0 : nl - lg < g ? nl - lg : g; /* real rows of the group */
         size_t d0 = 0;
-        if (src->dtype == GK_DTYPE_F32 && rows == g) {
-            /* whole f32 blocks of full groups (8 rows of a B panel, the 6 rows of an A panel)
-             * without the per-load type and length tests, which made this pack take about 9% of
-             * the time of a call with B stored n x k (m = 128, 1 thread) */
-            const float *s = (const float *)src->ptr + (l0 + lg) * src->lane_stride;
-            for (; d0 + 8 <= depth; d0 += 8) {
-                __m256 r[8];
-                for (size_t i = 0; i < 8; i++)
-                    r[i] = i < g ? _mm256_loadu_ps(s + i * src->lane_stride + d0)
-                                 : _mm256_setzero_ps();
-                gk_avx2_transpose8(r);
-                for (size_t t = 0; t < 8; t++)
-                    gk_avx2_store_first(dst + (d0 + t) * width + lg, r[t], g);
+        if (rows == g) {
+            switch (src->dtype) {
+            case GK_DTYPE_F16:
+                d0 = gk_avx2_pack_transpose_full(dst + lg, src, l0 + lg, g, width, depth,
+                                                 GK_DTYPE_F16);
+                break;
+            case GK_DTYPE_BF16:
+                d0 = gk_avx2_pack_transpose_full(dst + lg, src, l0 + lg, g, width, depth,
+                                                 GK_DTYPE_BF16);
+                break;
+            default:
+                d0 = gk_avx2_pack_transpose_full(dst + lg, src, l0 + lg, g, width, depth,
+                                                 GK_DTYPE_F32);
+                break;
             }
         }
         for (; d0 < depth; d0 += 8) {
