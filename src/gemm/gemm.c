@@ -534,12 +534,27 @@ static float gk_load_as_f32(const void *p, gk_dtype t, size_t i)
     }
 }
 
-static void gk_store_from_f32(void *p, gk_dtype t, size_t i, float v)
+/* The rows of an f16/bf16 C (row stride ldc) widened into the f32 workspace (row stride n), and
+ * back, through the active tier's conversion kernels: the bits of gk_cvt_*, at vector speed. */
+static void gk_gemm_c_to_f32(const gk_gemm_args *x, float *c32)
 {
-    switch (t) {
-    case GK_DTYPE_F16: ((gk_f16 *)p)[i].bits = gk_f16_bits_from_f32(v); break;
-    case GK_DTYPE_BF16: ((gk_bf16 *)p)[i].bits = gk_bf16_bits_from_f32(v); break;
-    default: ((float *)p)[i] = v; break;
+    const struct gk_kernels *k = gk_kernels_active();
+    for (size_t i = 0; i < x->m; i++) {
+        if (x->c_dtype == GK_DTYPE_F16)
+            k->cvt_f16_to_f32((const gk_f16 *)x->c + i * x->ldc, c32 + i * x->n, x->n);
+        else
+            k->cvt_bf16_to_f32((const gk_bf16 *)x->c + i * x->ldc, c32 + i * x->n, x->n);
+    }
+}
+
+static void gk_gemm_c_from_f32(const gk_gemm_args *x, const float *c32)
+{
+    const struct gk_kernels *k = gk_kernels_active();
+    for (size_t i = 0; i < x->m; i++) {
+        if (x->c_dtype == GK_DTYPE_F16)
+            k->cvt_f32_to_f16(c32 + i * x->n, (gk_f16 *)x->c + i * x->ldc, x->n);
+        else
+            k->cvt_f32_to_bf16(c32 + i * x->n, (gk_bf16 *)x->c + i * x->ldc, x->n);
     }
 }
 
@@ -666,10 +681,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     } else {
         p.c = gk_ws_at(base, ws.c_off);
         p.ldc = x->n;
-        if (x->beta != 0.0f)
-            for (size_t i = 0; i < x->m; i++)
-                for (size_t j = 0; j < x->n; j++)
-                    p.c[i * x->n + j] = gk_load_as_f32(x->c, x->c_dtype, i * x->ldc + j);
+        if (x->beta != 0.0f) gk_gemm_c_to_f32(x, p.c);
     }
 
     if (x->k == 0) {
@@ -693,10 +705,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
         gk_gemm_packed_path(&p);
     }
 
-    if (!c_f32 && status == GK_OK)
-        for (size_t i = 0; i < x->m; i++)
-            for (size_t j = 0; j < x->n; j++)
-                gk_store_from_f32(x->c, x->c_dtype, i * x->ldc + j, p.c[i * x->n + j]);
+    if (!c_f32 && status == GK_OK) gk_gemm_c_from_f32(x, p.c);
     gk_ws_release(base);
     GK_CHECK(status == GK_OK, status, api, "no memory for a thread's packing buffer");
     return GK_OK;
