@@ -39,6 +39,8 @@ enum { GKB_N_SUITES = sizeof gkb_suites / sizeof gkb_suites[0] };
 enum { GKB_MAX_ROWS = 4096 };
 static struct gkb_row gkb_rows[GKB_MAX_ROWS];
 static char gkb_row_suite[GKB_MAX_ROWS][16];
+/* each kept row's op name: callers may build it in a buffer of their own (the GEMM peers' rows) */
+static char gkb_row_op[GKB_MAX_ROWS][32];
 static int gkb_n_rows;
 static const char *gkb_current_suite = "";
 
@@ -53,7 +55,10 @@ void gkb_report(const struct gkb_row *row)
     fflush(stdout);
     if (gkb_n_rows < GKB_MAX_ROWS) {
         snprintf(gkb_row_suite[gkb_n_rows], sizeof gkb_row_suite[0], "%s", gkb_current_suite);
-        gkb_rows[gkb_n_rows++] = *row;
+        snprintf(gkb_row_op[gkb_n_rows], sizeof gkb_row_op[0], "%s", row->op);
+        gkb_rows[gkb_n_rows] = *row;
+        gkb_rows[gkb_n_rows].op = gkb_row_op[gkb_n_rows];
+        gkb_n_rows++;
     }
 }
 
