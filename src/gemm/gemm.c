@@ -243,7 +243,7 @@ struct gk_gemm_slice_job {
  * pass, KC block after KC block, while its part of C stays in L2 and its source rows of B are read
  * in order; with one KC block per pass instead, C went through L3 once per block and B was read 1
  * KiB per column per block (m = 128, n = 4096, k = 11008, B stored n x k, 1 thread: 158.7 ms per
- * call, 141.4 ms with the whole depth in one pass). The pass is bounded so that the packed A stays
+ * call, 138.3 ms with the whole depth in one pass). The pass is bounded so that the packed A stays
  * under GK_GEMM_A_PASS_BYTES per thread. */
 static size_t gk_gemm_slice_k_pass(const struct gk_gemm_plan *p)
 {
