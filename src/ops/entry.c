@@ -257,7 +257,8 @@ struct gk_rows_job {
     void *y;
     size_t rows, cols, rows_per_part;
     float eps;
-    bool stream; /* rows go out through a row buffer (core/stream.h) */
+    bool stream;         /* the output streams (core/stream.h) */
+    bool kernel_streams; /* the kernel streams it itself; else through a row buffer */
 };
 
 /* Runs a row-wise job of elements of `elem` bytes. An f32 output streams when it is a separate
@@ -268,8 +269,9 @@ struct gk_rows_job {
 static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
 {
     const size_t bytes = job->rows * job->cols * elem;
-    job->stream = elem == sizeof(float) && job->x != job->y &&
-                  job->cols * elem <= GK_STREAM_ROW_BYTES && gk_stream_output(bytes);
+    job->stream = job->x != job->y && gk_stream_output(bytes) &&
+                  (job->kernel_streams ||
+                   (elem == sizeof(float) && job->cols * elem <= GK_STREAM_ROW_BYTES));
     job->rows_per_part = job->cols >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / job->cols;
     const size_t n_parts = (job->rows + job->rows_per_part - 1) / job->rows_per_part;
     if (2 * bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
@@ -293,9 +295,14 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         size_t end_row = end_part * job->rows_per_part;                                   \
         if (end_row > job->rows) end_row = job->rows;                                     \
         gk_ctype_##dst *dst_ptr = (gk_ctype_##dst *)job->y;                               \
-        if (!job->stream) {                                                               \
+        if (!job->stream || job->kernel_streams) {                                        \
             const size_t first = first_row * job->cols;                                   \
+            if (job->stream) gk_stream_stores = true;                                     \
             gk_##op##_rows(job, first, end_row - first_row, dst_ptr + first);             \
+            if (job->stream) {                                                            \
+                gk_stream_stores = false;                                                 \
+                gk_stream_fence();                                                        \
+            }                                                                             \
             return;                                                                       \
         }                                                                                 \
         union gk_stream_row_buffer buf;                                                   \
@@ -320,7 +327,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         GK_TRY(gk_validate_rows("gk_" #op, x, y, weight, NULL, sizeof *x, rows, cols, eps));    \
         if (rows == 0 || cols == 0) return GK_OK;                                               \
         struct gk_rows_job job = {                                                              \
-            gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps, false};                \
+            gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps, false, true};          \
         gk_run_rows(gk_##op##_part, &job, sizeof *x);                                           \
         return GK_OK;                                                                           \
     }
@@ -337,7 +344,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         GK_TRY(gk_validate_rows("gk_" #op, x, y, gamma, beta, sizeof *x, rows, cols, eps));    \
         if (rows == 0 || cols == 0) return GK_OK;                                              \
         struct gk_rows_job job = {                                                             \
-            gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps, false};                \
+            gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps, false, true};          \
         gk_run_rows(gk_##op##_part, &job, sizeof *x);                                          \
         return GK_OK;                                                                          \
     }
@@ -350,7 +357,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         GK_TRY(gk_validate_rows("gk_" #op, x, y, NULL, NULL, sizeof *x, rows, cols, 0.0f));    \
         if (rows == 0 || cols == 0) return GK_OK;                                              \
         struct gk_rows_job job = {                                                             \
-            gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f, false};                \
+            gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f, false, false};         \
         gk_run_rows(gk_##op##_part, &job, sizeof *x);                                          \
         return GK_OK;                                                                          \
     }

@@ -185,6 +185,37 @@ bool gk_test_same_bits(
     return true;
 }
 
+static bool gk_is_nan_of(const unsigned char *p, gk_dtype type)
+{
+    if (type == GK_DTYPE_F32) {
+        uint32_t u;
+        memcpy(&u, p, sizeof u);
+        return (u & 0x7FFFFFFFu) > 0x7F800000u;
+    }
+    uint16_t h;
+    memcpy(&h, p, sizeof h);
+    return type == GK_DTYPE_F16 ? (h & 0x7FFFu) > 0x7C00u : (h & 0x7FFFu) > 0x7F80u;
+}
+
+bool gk_test_same_values(
+    const char *what, const void *got, const void *want, size_t n, gk_dtype type)
+{
+    const size_t elem_bytes = type == GK_DTYPE_F32 ? 4 : 2;
+    const unsigned char *g = got, *w = want;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *gi = g + i * elem_bytes, *wi = w + i * elem_bytes;
+        if (memcmp(gi, wi, elem_bytes) == 0) continue;
+        if (gk_is_nan_of(gi, type) && gk_is_nan_of(wi, type)) continue;
+        uint32_t gv = 0, wv = 0;
+        memcpy(&gv, gi, elem_bytes);
+        memcpy(&wv, wi, elem_bytes);
+        gk_test_fail(__FILE__, __LINE__, "%s: element %zu of %zu: got bits 0x%x, want 0x%x", what,
+                     i, n, (unsigned)gv, (unsigned)wv);
+        return false;
+    }
+    return true;
+}
+
 /* Distance in representable floats, with -0 and +0 one apart. */
 static uint64_t gk_ulp_distance(float a, float b)
 {

@@ -76,6 +76,11 @@ size_t gk_test_special_floats(float *out, size_t cap);
 bool gk_test_same_bits(
     const char *what, const void *got, const void *want, size_t n, size_t elem_bytes);
 
+/* Bitwise equality of n elements of `type`, except that any NaN matches any NaN: which NaN a
+ * kernel returns when two meet (x * scale with both NaN) is the compiler's operand order. */
+bool gk_test_same_values(
+    const char *what, const void *got, const void *want, size_t n, gk_dtype type);
+
 /* |got - want| <= max_ulp units in the last place (NaN matches NaN; 0 matches -0 only if
  * max_ulp >= 1). */
 bool gk_test_close_ulp(
