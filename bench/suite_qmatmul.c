@@ -11,9 +11,9 @@
  * token: the kernels are compute-bound), GFLOP/s counting 2 m n k, % of the widest f32 FMA
  * peak measured by `limits`.
  * Weights come from quantizing random data (formats without a quantizer: random blocks).
- * Formats with a packed layout (gk_qpack: Q4_0..Q5_1, IQ4_NL, Q2_K..Q6_K, IQ4_XS) also run from
- * packed weights
- * ("_packed" rows). GKB_QTYPES=IQ4_NL,Q4_K (environment) limits qgemv to the formats named. */
+ * Formats with a packed layout (gk_qpack: Q4_0..Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K and the IQ
+ * formats) also run from packed weights ("_packed" rows). GKB_QTYPES=IQ4_NL,Q4_K (environment)
+ * limits qgemv to the formats named. */
 #include <gllmk/gllmk.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,6 +14,10 @@
  *   - on NEON, both builds of each dot kernel (baseline and SDOT, where the CPU has ASIMDDP)
  *     called directly, bit for bit equal to the scalar kernel, and gk_qgemm's choice of build;
  *   - gk_qgemm_ex: leading dimensions, bias, beta 0 (Y not read: NaN does not leak) and 1;
+ *   - packed weights (gk_qpack, gk_qgemm_packed) of every format with a packed layout: the
+ *     bound, the bits of the scalar tier, of token-by-token calls and of 1 and 3 threads (the
+ *     K-quants, TQ2_0 and IQ4_XS: of gk_qgemv), the IQ grid formats also against the exact
+ *     arithmetic of their layout (a decoding error in one weight fails), stale headers;
  *   - named wrappers; every error path, with Y untouched. */
 #include <math.h>
 #include <stdbool.h>
@@ -452,7 +456,9 @@ static void test_neon_dot_builds(void)
     } packed[] = {{GK_QTYPE_Q4_0, gk_qdot8_q4_0_neon, gk_qdot8_q4_0_neon_dotprod},
                   {GK_QTYPE_IQ4_NL, gk_qdot8_iq4_nl_neon, gk_qdot8_iq4_nl_neon_dotprod},
                   {GK_QTYPE_Q5_K, gk_qdot8_q5_k_neon, gk_qdot8_q5_k_neon_dotprod},
-                  {GK_QTYPE_Q6_K, gk_qdot8_q6_k_neon, gk_qdot8_q6_k_neon_dotprod}};
+                  {GK_QTYPE_Q6_K, gk_qdot8_q6_k_neon, gk_qdot8_q6_k_neon_dotprod},
+                  {GK_QTYPE_IQ1_M, gk_qdot8_iq1_m_neon, gk_qdot8_iq1_m_neon_dotprod},
+                  {GK_QTYPE_IQ3_S, gk_qdot8_iq3_s_neon, gk_qdot8_iq3_s_neon_dotprod}};
 
     for (size_t pi = 0; pi < sizeof packed / sizeof packed[0]; pi++) {
         const gk_qtype t = packed[pi].t;
@@ -541,11 +547,61 @@ static const struct {
     gk_qtype type;
     size_t column;
 } packed_formats[] = {
-    {GK_QTYPE_TQ1_0, 528},   {GK_QTYPE_Q4_0, 144},   {GK_QTYPE_Q4_1, 160},  {GK_QTYPE_Q5_0, 176},
-    {GK_QTYPE_Q5_1, 192},    {GK_QTYPE_IQ4_NL, 144}, {GK_QTYPE_Q2_K, 672},  {GK_QTYPE_Q3_K, 912},
-    {GK_QTYPE_Q4_K, 1184},   {GK_QTYPE_Q5_K, 1440},  {GK_QTYPE_Q6_K, 1680}, {GK_QTYPE_TQ2_0, 528},
-    {GK_QTYPE_IQ4_XS, 1104},
+    {GK_QTYPE_TQ1_0, 528},    {GK_QTYPE_Q4_0, 144},   {GK_QTYPE_Q4_1, 160},
+    {GK_QTYPE_Q5_0, 176},     {GK_QTYPE_Q5_1, 192},   {GK_QTYPE_IQ4_NL, 144},
+    {GK_QTYPE_Q2_K, 672},     {GK_QTYPE_Q3_K, 912},   {GK_QTYPE_Q4_K, 1184},
+    {GK_QTYPE_Q5_K, 1440},    {GK_QTYPE_Q6_K, 1680},  {GK_QTYPE_TQ2_0, 528},
+    {GK_QTYPE_IQ4_XS, 1104},  {GK_QTYPE_IQ1_S, 848},  {GK_QTYPE_IQ1_M, 848},
+    {GK_QTYPE_IQ2_XXS, 848},  {GK_QTYPE_IQ2_XS, 848}, {GK_QTYPE_IQ2_S, 848},
+    {GK_QTYPE_IQ3_XXS, 1104}, {GK_QTYPE_IQ3_S, 1104},
 };
+
+/* The grid formats, whose packed layout holds codes of values decoded at pack time (qpack.h). */
+static bool packed_iq_grid(gk_qtype t)
+{
+    return t == GK_QTYPE_IQ1_S || t == GK_QTYPE_IQ1_M || t == GK_QTYPE_IQ2_XXS ||
+           t == GK_QTYPE_IQ2_XS || t == GK_QTYPE_IQ2_S || t == GK_QTYPE_IQ3_XXS ||
+           t == GK_QTYPE_IQ3_S;
+}
+
+/* A grid format's packed product y (m x n) against the one its arithmetic computes (qpack.h),
+ * evaluated in double from the dequantized weights wf and the Q8_K activations: per super-block
+ * sum of wf * xq (exact: the weights of a block are integer multiples of one d * factor) times
+ * d_x. The packed kernels' integer sums are exact, so y differs from it only by the f32 steps:
+ * at most 3 roundings per block and one per addition, (n_blocks + 3) 2^-24 of the sum of the
+ * blocks' magnitudes (a decoding error in one weight is far larger, unlike against
+ * check_bound's activation-quantization bound). */
+static void check_packed_iq_exact(
+    gk_qtype t, const float *wf, const float *x, const float *y, size_t m, size_t n, size_t k)
+{
+    struct gk_qmm_kernels qk;
+    GK_EXPECT(gk_qmm_kernels_of(t, GK_ISA_SCALAR, &qk) && qk.act == GK_QTYPE_Q8_K, "%s: Q8_K",
+              gk_qtype_name(t));
+    const size_t n_blocks = k / GK_QK_K;
+    gk_block_q8_k *xq = malloc(n_blocks * sizeof *xq);
+    for (size_t tk = 0; tk < m; tk++) {
+        qk.quantize(x + tk * k, xq, n_blocks);
+        for (size_t r = 0; r < n; r++) {
+            double want = 0.0, magnitude = 0.0;
+            for (size_t b = 0; b < n_blocks; b++) {
+                double dot = 0.0;
+                for (size_t e = 0; e < GK_QK_K; e++)
+                    dot += (double)wf[r * k + b * GK_QK_K + e] * xq[b].qs[e];
+                want += dot * (double)xq[b].d;
+                magnitude += fabs(dot * (double)xq[b].d);
+            }
+            const double bound = (double)(n_blocks + 3) * 0x1p-24 * magnitude;
+            const double got = (double)y[tk * n + r];
+            if (!(fabs(got - want) <= bound)) {
+                GK_EXPECT(false,
+                          "packed %s m=%zu n=%zu k=%zu: y[%zu][%zu] = %.9g, want %.9g (+-%.3g)",
+                          gk_qtype_name(t), m, n, k, tk, r, got, want, bound);
+                break;
+            }
+        }
+    }
+    free(xq);
+}
 
 /* One shape: the packed product is within the bound of the exact one, the same for any number of
  * tokens per call, thread count and ISA level (the scalar kernel's bits). */
@@ -564,7 +620,9 @@ static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t column, size_t m, 
     GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
     GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, m, n, k), GK_OK);
     check_bound("packed", t, wf, x, y, m, n, k, act_elems_of(t));
-    if (elems != 32 && t != GK_QTYPE_TQ1_0) { /* the unpacked kernels' integer and f32 steps */
+    if (packed_iq_grid(t)) check_packed_iq_exact(t, wf, x, y, m, n, k);
+    /* the unpacked kernels' integer and f32 steps (not the grid formats': qpack.h) */
+    if (elems != 32 && t != GK_QTYPE_TQ1_0 && !packed_iq_grid(t)) {
         for (size_t tk = 0; tk < m; tk++)
             GK_EXPECT_STATUS(gk_qgemv(t, w, x + tk * k, y2 + tk * n, n, k), GK_OK);
         GK_EXPECT(gk_test_same_bits("packed vs unpacked", y, y2, m * n, sizeof(float)),
@@ -662,9 +720,35 @@ static void test_packed_errors(void)
     free(packed);
 }
 
+/* A grid format's packed buffer: the stale-header checks (another n or k, a damaged header). */
+static void test_packed_iq_stale(gk_qtype t)
+{
+    const size_t n = 9, k = 2 * GK_QK_K, p_bytes = gk_qpack_size(t, n, k);
+    unsigned char *w = calloc(gk_qtype_row_bytes(t, k), n), *packed = malloc(p_bytes);
+    float *x = calloc(2 * (k + GK_QK_K), sizeof(float)), y[2 * 10], sentinel[2 * 10];
+    for (size_t i = 0; i < 2 * 10; i++)
+        sentinel[i] = y[i] = -7.0f;
+    GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n + 1, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n - 1, k), GK_EINVAL);
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k + GK_QK_K), GK_EINVAL);
+    for (size_t byte = 0; byte < 40; byte += 3) {
+        packed[byte] ^= 0x10;
+        GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k), GK_EINVAL);
+        packed[byte] ^= 0x10;
+    }
+    GK_EXPECT(memcmp(y, sentinel, sizeof y) == 0, "packed %s: written on error", gk_qtype_name(t));
+    GK_EXPECT_STATUS(gk_qgemm_packed(packed, x, y, 2, n, k), GK_OK);
+    free(w);
+    free(packed);
+    free(x);
+}
+
 static void test_packed(void)
 {
     test_packed_errors();
+    for (size_t i = 0; i < sizeof packed_formats / sizeof packed_formats[0]; i++)
+        if (packed_iq_grid(packed_formats[i].type)) test_packed_iq_stale(packed_formats[i].type);
     /* exactly the formats of the table have a packed layout */
     for (int t = 0; t < GK_QTYPE_COUNT; t++) {
         bool listed = false;

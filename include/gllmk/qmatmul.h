@@ -77,14 +77,19 @@ typedef struct gk_qgemm_args {
 GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
- * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K, IQ4_XS:
- * their one-row kernels are bound by decoding, the packed ones much less; the IQ1..IQ3 formats,
- * bound by their grid lookups, and Q8_0, already memory-bound, have no packed layout). The layout
- * is private (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic,
- * version, type, n, k and their checksum) lets gk_qgemm_packed reject a buffer that is not one,
- * or is for other sizes. Packed Q4_0..Q5_1, IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than
- * W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3% and IQ4_XS 1.5% more (their scales are stored
- * decoded); TQ1_0 is decoded into TQ2_0's 2-bit codes, 22% more bytes, for half the time.
+ * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K and
+ * every IQ format: their one-row kernels are bound by decoding, the packed ones much less; Q8_0,
+ * already memory-bound, has no packed layout). The layout is private (src/quant/qpack.h) and the
+ * same on every ISA level; a 64-byte header (magic, version, type, n, k and their checksum) lets
+ * gk_qgemm_packed reject a buffer that is not one, or is for other sizes. Packed Q4_0..Q5_1,
+ * IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3%
+ * and IQ4_XS 1.5% more (their scales are stored decoded); TQ1_0 is decoded into TQ2_0's 2-bit
+ * codes, 22% more bytes, for half the time. IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and
+ * IQ3_S are decoded into small integer values (their grid lookups done once): IQ1/IQ2 into a 2-bit
+ * magnitude and a sign bit per weight, 106 bytes per 256 weights (IQ1_S 2.12x, IQ1_M 1.89x,
+ * IQ2_XXS 1.61x, IQ2_XS 1.43x, IQ2_S 1.29x the bytes of W), IQ3 into 4-bit codes, 138 bytes per
+ * 256 weights (IQ3_XXS 1.41x, IQ3_S 1.25x), for 2.3x to 4.2x less time than gk_qgemv (1 thread,
+ * Zen 3).
  *
  * gk_qpack_size: the bytes gk_qpack writes for n x k weights of type t; 0 if t has no packed
  * layout, k is not a multiple of its block or the size overflows.
@@ -95,8 +100,9 @@ GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
  * gk_qgemm_packed: Y[m x n] = X[m x k] W^T from packed W. Results are identical on every ISA
  * level and thread count and within gk_qgemv's bound of the exact product. Packed K-quants, TQ2_0
  * and IQ4_XS give exactly gk_qgemv's bits; packed TQ1_0 sums its blocks in one f32 chain, not
- * gk_qgemv's four, and the packed 32-value formats accumulate the per-block sums
- * with fused multiply-adds, so they may differ from gk_qgemm in the last bits. GK_EINVAL: packed is
+ * gk_qgemv's four, packed IQ1_S..IQ3_S too (gk_qgemv keeps 8 or 4 partial sums), and the packed
+ * 32-value formats accumulate the per-block sums with fused multiply-adds, so they may differ
+ * from gk_qgemm in the last bits. GK_EINVAL: packed is
  * NULL, not a packed buffer, or packed for other n or k; x or y is NULL (m, n, k > 0); an
  * activation is not finite. GK_EALIAS: y overlaps packed or x. */
 GK_API size_t gk_qpack_size(gk_qtype t, size_t n, size_t k);

@@ -48,6 +48,13 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     case GK_QTYPE_Q5_K: return GK_QPACK_Q5_K_COLUMN;
     case GK_QTYPE_Q6_K: return GK_QPACK_Q6_K_COLUMN;
     case GK_QTYPE_IQ4_XS: return GK_QPACK_IQ4_XS_COLUMN;
+    case GK_QTYPE_IQ1_S:
+    case GK_QTYPE_IQ1_M:
+    case GK_QTYPE_IQ2_XXS:
+    case GK_QTYPE_IQ2_XS:
+    case GK_QTYPE_IQ2_S: return GK_QPACK_IQ_SM_COLUMN;
+    case GK_QTYPE_IQ3_XXS:
+    case GK_QTYPE_IQ3_S: return GK_QPACK_IQ_GRID_COLUMN;
     default: return 0;
     }
 }
@@ -231,13 +238,166 @@ static void gk_qpack_iq4_xs_column(const char *first, size_t row_bytes, size_t r
     }
 }
 
+/* One super-block of a grid format decoded the way the decoders of iq.h decode it (iq_dequant_body
+ * .inc), into integers: *d the f16 bits of its scale, s[i] the 4-bit scale of its weights 16 i ..
+ * 16 i + 15, v[e] the value of weight e over d * factor * (2 s + 1) (qpack.h). */
+struct gk_qpack_iq_block {
+    uint16_t d;
+    uint8_t s[16];
+    int8_t v[GK_QK_K];
+};
+
+/* Eight weights from one grid entry (bytes: magnitudes) and 8 sign bits (set: negative). */
+static void gk_qpack_iq_put8(int8_t *v, uint64_t grid, unsigned signs)
+{
+    for (unsigned j = 0; j < 8; j++) {
+        const int magnitude = (int)(grid >> (8 * j) & 0xFF);
+        v[j] = (int8_t)(signs >> j & 1u ? -magnitude : magnitude);
+    }
+}
+
+/* Eight IQ1 weights: 8 q + 8 delta, q the grid entry's int8 bytes (-1, 0, 1), the delta sign bit
+ * `negative`. */
+static void gk_qpack_iq1_put8(int8_t *v, uint64_t grid, unsigned negative)
+{
+    for (unsigned j = 0; j < 8; j++)
+        v[j] = (int8_t)(8 * (int8_t)(grid >> (8 * j) & 0xFF) + (negative ? -1 : 1));
+}
+
+static void gk_qpack_iq_decode(gk_qtype t, const uint8_t *block, struct gk_qpack_iq_block *o)
+{
+    for (unsigned g = 0; g < 8; g++) { /* groups of 32 weights */
+        int8_t *v = o->v + 32 * g;
+        switch (t) {
+        case GK_QTYPE_IQ2_XXS: {
+            const gk_block_iq2_xxs *b = (const gk_block_iq2_xxs *)(const void *)block;
+            const uint8_t *q = b->qs + 8 * g;
+            const uint32_t w = gk_iq_u32(q + 4);
+            o->d = gk_iq_u16(b->d);
+            o->s[2 * g] = o->s[2 * g + 1] = (uint8_t)(w >> 28);
+            for (unsigned l = 0; l < 4; l++)
+                gk_qpack_iq_put8(v + 8 * l, gk_iq2xxs_grid[q[l]], gk_iq_ksigns[w >> (7 * l) & 127]);
+            break;
+        }
+        case GK_QTYPE_IQ2_XS: {
+            const gk_block_iq2_xs *b = (const gk_block_iq2_xs *)(const void *)block;
+            o->d = gk_iq_u16(b->d);
+            for (unsigned l = 0; l < 4; l++) {
+                const uint16_t q = gk_iq_u16(b->qs + 8 * g + 2 * l);
+                gk_qpack_iq_put8(v + 8 * l, gk_iq2xs_grid[q & 511u], gk_iq_ksigns[q >> 9]);
+                o->s[2 * g + l / 2] = (uint8_t)(b->scales[g] >> (4 * (l / 2)) & 15u);
+            }
+            break;
+        }
+        case GK_QTYPE_IQ2_S: {
+            const gk_block_iq2_s *b = (const gk_block_iq2_s *)(const void *)block;
+            o->d = gk_iq_u16(b->d);
+            for (unsigned l = 0; l < 4; l++) {
+                const unsigned index = b->qs[4 * g + l] | (b->qh[g] >> (2 * l) & 3u) << 8;
+                gk_qpack_iq_put8(v + 8 * l, gk_iq2s_grid[index], b->qs[32 + 4 * g + l]);
+                o->s[2 * g + l / 2] = (uint8_t)(b->scales[g] >> (4 * (l / 2)) & 15u);
+            }
+            break;
+        }
+        case GK_QTYPE_IQ3_XXS: {
+            const gk_block_iq3_xxs *b = (const gk_block_iq3_xxs *)(const void *)block;
+            const uint8_t *q = b->qs + 8 * g;
+            const uint32_t w = gk_iq_u32(b->qs + 64 + 4 * g);
+            o->d = gk_iq_u16(b->d);
+            o->s[2 * g] = o->s[2 * g + 1] = (uint8_t)(w >> 28);
+            for (unsigned l = 0; l < 4; l++)
+                gk_qpack_iq_put8(v + 8 * l,
+                                 gk_iq3xxs_grid[q[2 * l]] | (uint64_t)gk_iq3xxs_grid[q[2 * l + 1]]
+                                                                << 32,
+                                 gk_iq_ksigns[w >> (7 * l) & 127]);
+            break;
+        }
+        case GK_QTYPE_IQ3_S: {
+            const gk_block_iq3_s *b = (const gk_block_iq3_s *)(const void *)block;
+            uint32_t entry[8];
+            for (unsigned i = 0; i < 8; i++)
+                entry[i] = gk_iq3s_grid[b->qs[8 * g + i] | (b->qh[g] >> i & 1u) << 8];
+            o->d = gk_iq_u16(b->d);
+            o->s[2 * g] = o->s[2 * g + 1] = (uint8_t)(b->scales[g / 2] >> (4 * (g % 2)) & 15u);
+            for (unsigned l = 0; l < 4; l++)
+                gk_qpack_iq_put8(v + 8 * l, entry[2 * l] | (uint64_t)entry[2 * l + 1] << 32,
+                                 b->signs[4 * g + l]);
+            break;
+        }
+        case GK_QTYPE_IQ1_S: {
+            const gk_block_iq1_s *b = (const gk_block_iq1_s *)(const void *)block;
+            const unsigned h = gk_iq_u16(b->qh + 2 * g);
+            o->d = gk_iq_u16(b->d);
+            o->s[2 * g] = o->s[2 * g + 1] = (uint8_t)(h >> 12 & 7u);
+            for (unsigned l = 0; l < 4; l++)
+                gk_qpack_iq1_put8(
+                    v + 8 * l, gk_iq1s_grid[b->qs[4 * g + l] | (h >> (3 * l) & 7u) << 8], h >> 15);
+            break;
+        }
+        default: { /* IQ1_M */
+            const gk_block_iq1_m *b = (const gk_block_iq1_m *)(const void *)block;
+            const unsigned w = gk_iq_u16(b->scales + 2 * (g / 2)) >> (6 * (g % 2));
+            o->d = gk_iq1_m_scale_bits(b);
+            for (unsigned l = 0; l < 4; l++) {
+                /* qh byte 2 g + l / 2: its nibble l % 2 has 3 index bits and the delta sign */
+                const unsigned h = b->qh[2 * g + l / 2] >> (4 * (l % 2));
+                gk_qpack_iq1_put8(v + 8 * l, gk_iq1s_grid[b->qs[4 * g + l] | (h & 7u) << 8],
+                                  h >> 3 & 1u);
+                o->s[2 * g + l / 2] = (uint8_t)(w >> (3 * (l / 2)) & 7u);
+            }
+            break;
+        }
+        }
+    }
+}
+
+/* The index of v among the first n of values (every value the decoders produce is there, qpack.h;
+ * the test of the packed products against the dequantized weights checks it). */
+static unsigned gk_qpack_iq_index(const int8_t *values, unsigned n, int v)
+{
+    unsigned i = 0;
+    while (i + 1 < n && values[i] != v)
+        i++;
+    return i;
+}
+
+/* One block column of a grid format t from the blocks of `rows` rows, row r's at
+ * first + r * row_bytes (the others: zero d, scales and codes). */
+static void
+gk_qpack_iq_column(gk_qtype t, const char *first, size_t row_bytes, size_t rows, uint8_t *out)
+{
+    const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
+    memset(out, 0, gk_qpack_column_bytes(t));
+    for (unsigned r = 0; r < rows; r++) {
+        struct gk_qpack_iq_block blk;
+        gk_qpack_iq_decode(t, (const uint8_t *)first + r * row_bytes, &blk);
+        out[2 * r] = (uint8_t)(blk.d & 0xFF);
+        out[2 * r + 1] = (uint8_t)(blk.d >> 8);
+        for (unsigned g = 0; g < 8; g++)
+            out[16 + 8 * g + r] = (uint8_t)(blk.s[2 * g] | blk.s[2 * g + 1] << 4);
+        for (unsigned e = 0; e < GK_QK_K; e++) {
+            const int v = blk.v[e];
+            if (iq.sign_magnitude) {
+                const unsigned a = e / 16, l = e % 16 / 4, j = e % 4;
+                const unsigned magnitude = gk_qpack_iq_index(iq.values, 3, v < 0 ? -v : v);
+                out[80 + 32 * a + 4 * r + j] |= (uint8_t)(magnitude << (2 * l));
+                out[592 + 32 * (a / 2) + 4 * r + j] |= (uint8_t)((v < 0) << (4 * (a % 2) + l));
+            } else {
+                const unsigned g = e / 32, half = e % 32 / 16, u = e % 16 / 4, j = e % 4;
+                out[80 + 128 * g + 32 * u + 4 * r + j] |=
+                    (uint8_t)(gk_qpack_iq_index(iq.values, 16, v) << (4 * half));
+            }
+        }
+    }
+}
+
 gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, size_t packed_bytes)
 {
     const char *api = "gk_qpack";
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
     GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, TQ1_0, TQ2_0, IQ4_NL and IQ4_XS "
+             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, TQ1_0, TQ2_0 and the IQ formats "
              "have one)",
              gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
@@ -273,6 +433,8 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
                 gk_qpack_q45_k_column(first, row_bytes, rows, t == GK_QTYPE_Q5_K, out);
             else if (t == GK_QTYPE_Q6_K)
                 gk_qpack_q6_k_column(first, row_bytes, rows, out);
+            else if (t != GK_QTYPE_IQ4_XS)
+                gk_qpack_iq_column(t, first, row_bytes, rows, out);
             else
                 gk_qpack_iq4_xs_column(first, row_bytes, rows, out);
             out += gk_qpack_column_bytes(t);
@@ -338,6 +500,13 @@ gk_status gk_qpack_open(const char *api,
         GK_QP_ROW(tq2_0,  TQ1_0,  NULL),
         GK_QP_ROW(tq2_0,  TQ2_0,  NULL),
         GK_QP_ROW(iq4_xs, IQ4_XS, NULL),
+        GK_QP_ROW(iq1_s,   IQ1_S,   NULL),
+        GK_QP_ROW(iq1_m,   IQ1_M,   NULL),
+        GK_QP_ROW(iq2_xxs, IQ2_XXS, NULL),
+        GK_QP_ROW(iq2_xs,  IQ2_XS,  NULL),
+        GK_QP_ROW(iq2_s,   IQ2_S,   NULL),
+        GK_QP_ROW(iq3_xxs, IQ3_XXS, NULL),
+        GK_QP_ROW(iq3_s,   IQ3_S,   NULL),
     };
 
     /* clang-format on */
@@ -572,3 +741,56 @@ void gk_qdot8_iq4_xs_scalar(
     }
     memcpy(out, acc, sizeof acc);
 }
+
+/* The value of element e of row r in a grid format's block column (qpack.h). */
+static int
+gk_qpack_iq_value(const uint8_t *col, const struct gk_qpack_iq *iq, unsigned r, unsigned e)
+{
+    if (iq->sign_magnitude) {
+        const unsigned a = e / 16, l = e % 16 / 4, j = e % 4;
+        const int magnitude = iq->values[col[80 + 32 * a + 4 * r + j] >> (2 * l) & 3];
+        return col[592 + 32 * (a / 2) + 4 * r + j] >> (4 * (a % 2) + l) & 1 ? -magnitude
+                                                                            : magnitude;
+    }
+    const unsigned g = e / 32, half = e % 32 / 16, u = e % 16 / 4, j = e % 4;
+    return iq->values[col[80 + 128 * g + 32 * u + 4 * r + j] >> (4 * half) & 0xF];
+}
+
+/* The grid formats' group kernel (t: which one; qpack.h). */
+static void gk_qdot8_iq_grid_scalar(
+    const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+{
+    const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
+    const size_t column = gk_qpack_column_bytes(t);
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0;
+            for (unsigned sub = 0; sub < 16; sub++) { /* the weights 16 sub .. 16 sub + 15 */
+                int32_t part = 0;
+                for (unsigned e = 16 * sub; e < 16 * sub + 16; e++)
+                    part += gk_qpack_iq_value(col, &iq, r, e) * x[b].qs[e];
+                const unsigned s = col[16 + 8 * (sub / 2) + r] >> (4 * (sub % 2)) & 0xF;
+                isum += (int32_t)(2 * s + 1) * part;
+            }
+            gk_f16 d;
+            memcpy(&d, col + 2 * r, sizeof d);
+            acc[r] = gk_qpack_iq_step(acc[r], gk_f32_from_f16(d), iq.factor, x[b].d, isum);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+GK_QDOT8_SHARED(gk_qdot8_iq1_s_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ1_S)
+
+GK_QDOT8_SHARED(gk_qdot8_iq1_m_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ1_M)
+
+GK_QDOT8_SHARED(gk_qdot8_iq2_xxs_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ2_XXS)
+
+GK_QDOT8_SHARED(gk_qdot8_iq2_xs_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ2_XS)
+
+GK_QDOT8_SHARED(gk_qdot8_iq2_s_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ2_S)
+
+GK_QDOT8_SHARED(gk_qdot8_iq3_xxs_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ3_XXS)
+
+GK_QDOT8_SHARED(gk_qdot8_iq3_s_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ3_S)

@@ -61,6 +61,37 @@
  * masks give codes 0..2 and three shifts code 3: cheaper than the GGUF split of low nibbles and
  * high bit pairs, in the same bytes.
  *
+ * The grid formats IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and IQ3_S have layouts in which
+ * gk_qpack has done the grid lookups: every weight is d * factor * (2 s + 1) * value, d the row's
+ * f16 super-scale (IQ1_M: the one assembled from its scale words), s the 4-bit scale of its 16
+ * weights (the formats with one scale per 32 weights repeat it), value a small integer
+ * (gk_qpack_iq_of). The values and factors, from the decoders of iq.h (each grid's entries are
+ * the magnitudes named; a sign bit negates):
+ *   IQ2_XXS, IQ2_XS, IQ2_S: d (0.5 + s) / 4 * grid, grid in {8, 25, 43}: factor 1/8, values
+ *     +-8, +-25, +-43;
+ *   IQ1_S, IQ1_M: d (2 s + 1) (q + delta), q in {-1, 0, 1}, delta = +-1/8 (IQ1_S per 32
+ *     weights, IQ1_M per 8): factor 1/8, values 8 q + 8 delta, in {-9, -7, -1, 1, 7, 9} = +-1,
+ *     +-7, +-9;
+ *   IQ3_XXS: d (0.5 + s) / 2 * grid, grid in {4, 12, 20, ..., 52, 62}: factor 1/4, values
+ *     +-4, +-12, ..., +-52, +-62;
+ *   IQ3_S: d (2 s + 1) * grid, grid odd in 1..15: factor 1, values +-1, +-3, ..., +-15.
+ * Both layouts start a block column with the rows' f16 d (16 bytes) and the scales, byte
+ * 16 + 8 g + r holding in its low nibble s of the weights 32 g .. 32 g + 15 of row r and in its
+ * high nibble s of 32 g + 16 .. 32 g + 31 (64 bytes).
+ * IQ1 and IQ2 (6 values: 3 magnitudes and a sign), the sign-magnitude layout
+ * (GK_QPACK_IQ_SM_COLUMN = 848 bytes for 8 super-blocks of 400 (IQ1_S) to 656 (IQ2_S) bytes):
+ * then the magnitudes, byte 80 + 32 a + 4 r + j holding in bits 2 l, 2 l + 1 the index (0..2,
+ * into the type's 3 magnitudes) of element 16 a + 4 l + j of row r (a = 0..15, 512 bytes); then
+ * the signs, byte 592 + 32 v + 4 r + j holding in bit 4 h + l the sign (set: negative) of element
+ * 16 (2 v + h) + 4 l + j (v = 0..7, 256 bytes).
+ * IQ3_XXS and IQ3_S (16 values), the 4-bit layout (GK_QPACK_IQ_GRID_COLUMN = 1104 bytes for 8
+ * super-blocks of 784 (IQ3_XXS) or 880 (IQ3_S) bytes): then the codes as IQ4_XS's, byte
+ * 80 + 128 g + 32 u + 4 r + j holding in its low nibble the code (index into the 16 values) of
+ * element 32 g + 4 u + j and in its high nibble that of 32 g + 16 + 4 u + j.
+ * The packed buffer is 848 / 656 = 1.29x (IQ2_S) to 848 / 400 = 2.12x (IQ1_S), 1104 / 880 =
+ * 1.25x (IQ3_S) and 1104 / 784 = 1.41x (IQ3_XXS) the size of the weights: the grid lookups that
+ * make the unpacked kernels compute-bound are not done again.
+ *
  * The kernels: one group of rows dotted with one activation row (Q8_0 for Q4_0, Q8_K for the rest):
  *   void gk_qdot8_<kern>_<tier>(const void *group, const void *xq, const int32_t *xsum,
  *                               size_t n_blocks, float out[GK_QPACK_ROWS]);
@@ -74,7 +105,14 @@
  * so every tier gives the same bits (the fused multiply-add is one rounding everywhere).
  * K-quants, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of
  * the unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on
- * every tier. */
+ * every tier.
+ * The grid formats (against Q8_K, no xsum): per row and super-block the exact integer
+ *   isum = sum over the 16 sub-blocks of (2 s + 1) * sum of value * xq
+ * (|isum| <= 256 * 31 * 62 * 127 < 2^26: exact in int32 on every tier, whatever the order), then
+ *   acc_r = acc_r + ((f16(d_r) * factor) * d_x) * (float)isum   (gk_qpack_iq_step)
+ * from acc_r = 0, the same operations on every tier: every tier gives the same bits. They are not
+ * those of the unpacked IQ kernels, which keep eight (IQ2) or four (IQ1, IQ3) partial sums per row
+ * (qdot.h); both are within the bound of gllmk/qmatmul.h. */
 #ifndef GK_QUANT_QPACK_H
 #define GK_QUANT_QPACK_H
 
@@ -95,8 +133,42 @@ enum {
     GK_QPACK_Q4_K_COLUMN = 1184,
     GK_QPACK_Q5_K_COLUMN = 1440,
     GK_QPACK_Q6_K_COLUMN = 1680,
-    GK_QPACK_IQ4_XS_COLUMN = 1104
+    GK_QPACK_IQ4_XS_COLUMN = 1104,
+    GK_QPACK_IQ_GRID_COLUMN = 1104,
+    GK_QPACK_IQ_SM_COLUMN = 848
 };
+
+/* A grid format's packed values and factor: sign_magnitude (IQ1, IQ2), values[0..2] the three
+ * magnitudes; else values[code], ascending. */
+struct gk_qpack_iq {
+    int8_t values[16];
+    float factor;
+    bool sign_magnitude;
+};
+
+/* The values and factor of t, one of the grid formats of the layouts above (inline: the kernels'
+ * constants). The values are those the decoders of iq.h produce, over d * factor * (2 s + 1). */
+static inline struct gk_qpack_iq gk_qpack_iq_of(gk_qtype t)
+{
+    switch (t) {
+    case GK_QTYPE_IQ3_XXS:
+        return (struct gk_qpack_iq){
+            {-62, -52, -44, -36, -28, -20, -12, -4, 4, 12, 20, 28, 36, 44, 52, 62}, 0.25f, false};
+    case GK_QTYPE_IQ3_S:
+        return (struct gk_qpack_iq){
+            {-15, -13, -11, -9, -7, -5, -3, -1, 1, 3, 5, 7, 9, 11, 13, 15}, 1.0f, false};
+    case GK_QTYPE_IQ1_S:
+    case GK_QTYPE_IQ1_M: return (struct gk_qpack_iq){{1, 7, 9}, 0.125f, true};
+    default: return (struct gk_qpack_iq){{8, 25, 43}, 0.125f, true}; /* IQ2_* */
+    }
+}
+
+/* The f32 step of a grid format's super-block (see above), shared by the scalar kernel and
+ * spelled out per lane by the others. */
+static inline float gk_qpack_iq_step(float acc, float d_w, float factor, float d_x, int32_t isum)
+{
+    return acc + d_w * factor * d_x * (float)isum;
+}
 
 typedef void (*gk_qdot8_fn)(const void *group,
                             const void *xq,
@@ -110,9 +182,28 @@ typedef void (*gk_qdot8_fn)(const void *group,
     void gk_qdot8_##kern##_##tier(const void *group, const void *xq, const int32_t *xsum, \
                                   size_t n_blocks, float *out);
 /* The formats with a packed layout: X(kern). Every one has scalar, AVX2 and NEON kernels. */
+/* clang-format off */
 #define GK_QPACK_FORMATS(X) \
-    X(q4_0)                 \
-    X(q4_1) X(q5_0) X(q5_1) X(iq4_nl) X(q2_k) X(q3_k) X(q4_k) X(q5_k) X(q6_k) X(tq2_0) X(iq4_xs)
+    X(q4_0)    \
+    X(q4_1)    \
+    X(q5_0)    \
+    X(q5_1)    \
+    X(iq4_nl)  \
+    X(q2_k)    \
+    X(q3_k)    \
+    X(q4_k)    \
+    X(q5_k)    \
+    X(q6_k)    \
+    X(tq2_0)   \
+    X(iq4_xs)  \
+    X(iq1_s)   \
+    X(iq1_m)   \
+    X(iq2_xxs) \
+    X(iq2_xs)  \
+    X(iq2_s)   \
+    X(iq3_xxs) \
+    X(iq3_s)
+/* clang-format on */
 #define GK_QDOT8_SCALAR(kern) GK_QDOT8_PROTO(kern, scalar)
 #define GK_QDOT8_AVX2(kern)   GK_QDOT8_PROTO(kern, avx2)
 #define GK_QDOT8_NEON(kern)   GK_QDOT8_PROTO(kern, neon) GK_QDOT8_PROTO(kern, neon_dotprod)
@@ -129,7 +220,7 @@ GK_QPACK_FORMATS(GK_QDOT8_NEON)
 #undef GK_QDOT8_PROTO
 
 /* Defines the group kernel `name` as inner(group, xq, n_blocks, flag, out): the formats whose
- * kernels share one body (Q2_K/Q3_K, Q4_K/Q5_K) on a tier. */
+ * kernels share one body (Q2_K/Q3_K, Q4_K/Q5_K, the grid formats) on a tier. */
 #define GK_QDOT8_SHARED(name, inner, flag)                                                         \
     void name(const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out) \
     {                                                                                              \

@@ -490,3 +490,176 @@ void gk_qdot8x4_q5_k_avx2(const void *group,
     (void)xsum;
     gk_qp_q45_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, true, out);
 }
+
+/* ---- the grid formats IQ1_S .. IQ3_S (qpack.h) ------------------------------------------------
+ */
+
+/* The rows' scales 2 s + 1 of the weights 32 g + 0..15 (scale[0]) and 32 g + 16..31 (scale[1]),
+ * each in both 16-bit halves of its lane (vpmaddwd multipliers); lo_hi: the two as lo | hi << 16.
+ */
+static inline void gk_qp_iq_scales(const uint8_t *col, unsigned g, __m256i scale[2], __m256i *lo_hi)
+{
+    const __m256i ones = _mm256_set1_epi32(1);
+    const __m256i s = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(col + 16 + 8 * g)));
+    const __m256i lo =
+        _mm256_add_epi32(_mm256_slli_epi32(_mm256_and_si256(s, _mm256_set1_epi32(0xF)), 1), ones);
+    const __m256i hi = _mm256_add_epi32(_mm256_slli_epi32(_mm256_srli_epi32(s, 4), 1), ones);
+    scale[0] = _mm256_or_si256(lo, _mm256_slli_epi32(lo, 16));
+    scale[1] = _mm256_or_si256(hi, _mm256_slli_epi32(hi, 16));
+    *lo_hi = _mm256_or_si256(lo, _mm256_slli_epi32(hi, 16));
+}
+
+/* gk_qpack_iq_step per lane: acc + ((d factor) d_x) isum, d the rows' f16 scales at col. */
+static inline __m256
+gk_qp_iq_step(__m256 acc, const uint8_t *col, float factor, float dx, __m256i isum)
+{
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
+    const __m256 dd = _mm256_mul_ps(_mm256_mul_ps(d, _mm256_set1_ps(factor)), _mm256_set1_ps(dx));
+    return _mm256_add_ps(acc, _mm256_mul_ps(dd, _mm256_cvtepi32_ps(isum)));
+}
+
+/* IQ1 and IQ2, the sign-magnitude layout (t: which format). A nibble of
+ * a magnitude byte holds two fields; vpshufb reads its low four bits, so two tables (field 2 i:
+ * magnitude of bits 0-1, field 2 i + 1: of bits 2-3) take the field without a shift. The sign
+ * goes onto the activation by vpsignb: sign bit m of a byte is brought to bit 7 by doubling the
+ * byte 7 - m times (bits taken from the highest down, one vpaddb per field), the byte made
+ * non-zero by | 1 first. Then vpmaddubsw: a pair of magnitudes <= 43 by |x| <= 127 is at most
+ * 10922, and the pairs of two fields of the same sub-block (IQ1, magnitudes <= 9: of all four) are
+ * added in int16 before vpmaddwd by the scale. Exact integers, those of the scalar kernel. */
+static inline void
+gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+{
+    const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
+    int8_t by_low[16], by_high[16]; /* nibble i -> magnitude of its bits 0-1 / 2-3 */
+    for (unsigned i = 0; i < 16; i++) {
+        by_low[i] = iq.values[i & 3];
+        by_high[i] = iq.values[i >> 2];
+    }
+    const __m256i magnitude[2] = {
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)by_low)),
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)by_high))};
+    const __m256i low_mask = _mm256_set1_epi8(0x0F), ones8 = _mm256_set1_epi8(1);
+    const bool small = iq.values[2] <= 9; /* IQ1's magnitudes 1, 7, 9 */
+    /* byte r of a broadcast 8 bytes to both 16-bit halves of lane r (zero-extended) */
+    const __m256i row_pairs =
+        _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, 4, -1, 4, -1, 5,
+                         -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_SM_COLUMN) {
+        for (unsigned line = 0; line < GK_QPACK_IQ_SM_COLUMN; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        /* the scales 2 s + 1 of the whole column as bytes: lo[8 g + r] of row r's weights
+         * 32 g + 0..15, hi[8 g + r] of 32 g + 16..31 */
+        uint8_t lo[64], hi[64];
+        for (unsigned i = 0; i < 64; i += 32) {
+            const __m256i s = _mm256_loadu_si256((const __m256i *)(col + 16 + i));
+            const __m256i s_lo = _mm256_and_si256(s, low_mask);
+            const __m256i s_hi = _mm256_and_si256(_mm256_srli_epi16(s, 4), low_mask);
+            _mm256_storeu_si256((__m256i *)(lo + i),
+                                _mm256_add_epi8(_mm256_add_epi8(s_lo, s_lo), ones8));
+            _mm256_storeu_si256((__m256i *)(hi + i),
+                                _mm256_add_epi8(_mm256_add_epi8(s_hi, s_hi), ones8));
+        }
+        __m256i isum = _mm256_setzero_si256();
+        for (unsigned v = 0; v < 8; v++) {
+            /* sign bit m = 4 h + l of the weights 16 (2 v + h) + 4 l + j, m = 7 first: the
+             * bytes | 1 doubled 7 - m times (the 1 keeps them non-zero), but for m = 0, whose bit
+             * the 1 took: the bytes moved up by 7, | 1 */
+            const __m256i sign_bits = _mm256_loadu_si256((const __m256i *)(col + 592 + 32 * v));
+            __m256i signs = _mm256_or_si256(sign_bits, ones8);
+            int64_t lo8, hi8;
+            memcpy(&lo8, lo + 8 * v, sizeof lo8);
+            memcpy(&hi8, hi + 8 * v, sizeof hi8);
+            const __m256i scale[2] = {_mm256_shuffle_epi8(_mm256_set1_epi64x(lo8), row_pairs),
+                                      _mm256_shuffle_epi8(_mm256_set1_epi64x(hi8), row_pairs)};
+            for (unsigned h = 2; h-- > 0;) { /* the weights 16 a .. 16 a + 15, a = 2 v + h */
+                const unsigned a = 2 * v + h;
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(col + 80 + 32 * a));
+                const __m256i nibbles[2] = {_mm256_and_si256(q, low_mask),
+                                            _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask)};
+                __m256i pairs[2];
+                for (unsigned l = 4; l-- > 0;) {
+                    const __m256i w = _mm256_shuffle_epi8(magnitude[l % 2], nibbles[l / 2]);
+                    int32_t x4;
+                    memcpy(&x4, x[b].qs + 16 * a + 4 * l, sizeof x4);
+                    const __m256i xs = _mm256_sign_epi8(
+                        _mm256_set1_epi32(x4),
+                        h || l ? signs : _mm256_or_si256(_mm256_slli_epi16(sign_bits, 7), ones8));
+                    signs = _mm256_add_epi8(signs, signs);
+                    const __m256i p = _mm256_maddubs_epi16(w, xs);
+                    pairs[l / 2] = l % 2 ? p : _mm256_add_epi16(pairs[l / 2], p);
+                }
+                if (small) { /* IQ1: the four fields' pairs, at most 4 * 2286, in int16 */
+                    isum = _mm256_add_epi32(
+                        isum, _mm256_madd_epi16(_mm256_add_epi16(pairs[0], pairs[1]), scale[h]));
+                    continue;
+                }
+                isum =
+                    _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(pairs[0], scale[h]),
+                                                            _mm256_madd_epi16(pairs[1], scale[h])));
+            }
+        }
+        acc = gk_qp_iq_step(acc, col, iq.factor, x[b].d, isum);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+/* IQ3_XXS and IQ3_S, the 4-bit layout (t: which format, constant after inlining). The values are
+ * made unsigned, value + c with c = -values[0] = the largest magnitude (at most 62, so
+ * value + c <= 124 and a vpmaddubsw pair of two of them by |x| <= 128 stays below 32767), and
+ * c * sum of (2 s + 1) * (the 16 activations' sum) is taken off at the end: the exact integers of
+ * the scalar kernel (the unsigned sum is at most 256 * 31 * 124 * 127 < 2^31), without vpsignb. */
+static inline void
+gk_qp_iq_grid(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+{
+    const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
+    const int offset = -iq.values[0];
+    const __m256i values = _mm256_broadcastsi128_si256(
+        _mm_add_epi8(_mm_loadu_si128((const __m128i *)iq.values), _mm_set1_epi8((char)offset)));
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_GRID_COLUMN) {
+        for (unsigned line = 0; line < GK_QPACK_IQ_GRID_COLUMN; line += 64)
+            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        __m256i isum = _mm256_setzero_si256(), sums = _mm256_setzero_si256();
+        for (unsigned g = 0; g < 8; g++) {
+            __m256i scale[2], lo_hi;
+            gk_qp_iq_scales(col, g, scale, &lo_hi);
+            /* sum of (2 s + 1) times the activation's two 16-value sums */
+            int32_t bsums;
+            memcpy(&bsums, x[b].bsums + 2 * g, sizeof bsums);
+            sums = _mm256_add_epi32(sums, _mm256_madd_epi16(lo_hi, _mm256_set1_epi32(bsums)));
+            for (unsigned u = 0; u < 4; u++) {
+                const __m256i q =
+                    _mm256_loadu_si256((const __m256i *)(col + 80 + 128 * g + 32 * u));
+                int32_t x_lo, x_hi;
+                memcpy(&x_lo, x[b].qs + 32 * g + 4 * u, sizeof x_lo);
+                memcpy(&x_hi, x[b].qs + 32 * g + 16 + 4 * u, sizeof x_hi);
+                const __m256i v_lo = _mm256_shuffle_epi8(values, _mm256_and_si256(q, low_mask));
+                const __m256i v_hi = _mm256_shuffle_epi8(
+                    values, _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask));
+                const __m256i p_lo = _mm256_maddubs_epi16(v_lo, _mm256_set1_epi32(x_lo));
+                const __m256i p_hi = _mm256_maddubs_epi16(v_hi, _mm256_set1_epi32(x_hi));
+                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale[0]),
+                                                               _mm256_madd_epi16(p_hi, scale[1])));
+            }
+        }
+        isum = _mm256_sub_epi32(isum, _mm256_mullo_epi32(sums, _mm256_set1_epi32(offset)));
+        acc = gk_qp_iq_step(acc, col, iq.factor, x[b].d, isum);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+GK_QDOT8_SHARED(gk_qdot8_iq1_s_avx2, gk_qp_iq_sm, GK_QTYPE_IQ1_S)
+
+GK_QDOT8_SHARED(gk_qdot8_iq1_m_avx2, gk_qp_iq_sm, GK_QTYPE_IQ1_M)
+
+GK_QDOT8_SHARED(gk_qdot8_iq2_xxs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XXS)
+
+GK_QDOT8_SHARED(gk_qdot8_iq2_xs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XS)
+
+GK_QDOT8_SHARED(gk_qdot8_iq2_s_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_S)
+
+GK_QDOT8_SHARED(gk_qdot8_iq3_xxs_avx2, gk_qp_iq_grid, GK_QTYPE_IQ3_XXS)
+
+GK_QDOT8_SHARED(gk_qdot8_iq3_s_avx2, gk_qp_iq_grid, GK_QTYPE_IQ3_S)

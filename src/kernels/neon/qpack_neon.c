@@ -413,3 +413,112 @@ void GK_QPN_KERNEL(iq4_xs)(
     vst1q_f32(out, acc[0]);
     vst1q_f32(out + 4, acc[1]);
 }
+
+/* ---- the grid formats IQ1_S .. IQ3_S (qpack.h) ---- */
+
+/* The rows' scales 2 s + 1 of the weights 16 sub .. 16 sub + 15 (a nibble of byte
+ * 16 + 8 (sub / 2) + r). */
+static inline gk_qpn_i32x8 gk_qpn_iq_scale(const uint8_t *col, unsigned sub)
+{
+    const uint8x8_t s = vld1_u8(col + 16 + 8 * (sub / 2));
+    const uint8x8_t nibble = sub % 2 ? vshr_n_u8(s, 4) : vand_u8(s, vdup_n_u8(0x0F));
+    return gk_qpn_u8x8(vadd_u8(vshl_n_u8(nibble, 1), vdup_n_u8(1)));
+}
+
+/* gk_qpack_iq_step per lane: acc + ((d factor) d_x) isum, d the rows' f16 scales at col. */
+static inline void gk_qpn_iq_step(
+    float32x4_t acc[2], const uint8_t *col, float factor, float dx, const int32x4_t isum[2])
+{
+    float32x4_t d[2];
+    gk_qpn_f16x8(col, &d[0], &d[1]);
+    for (unsigned h = 0; h < 2; h++) {
+        const float32x4_t dd = vmulq_n_f32(vmulq_n_f32(d[h], factor), dx);
+        acc[h] = vaddq_f32(acc[h], vmulq_f32(dd, vcvtq_f32_s32(isum[h])));
+    }
+}
+
+/* IQ1 and IQ2, the sign-magnitude layout (t: which format). */
+static inline void
+gk_qpn_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+{
+    const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
+    const uint8x16_t two_bits = vdupq_n_u8(3);
+    const int8x16_t magnitudes = vld1q_s8(iq.values);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_SM_COLUMN) {
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned a = 0; a < 16; a++) { /* the weights 16 a .. 16 a + 15 */
+            int32x4_t part[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (unsigned half = 0; half < 2; half++) {
+                const uint8x16_t q = vld1q_u8(col + 80 + 32 * a + 16 * half);
+                const uint8x16_t signs = vld1q_u8(col + 592 + 32 * (a / 2) + 16 * half);
+                for (unsigned l = 0; l < 4; l++) {
+                    const uint8x16_t index =
+                        vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * (int)l))), two_bits);
+                    /* negative where the sign bit 4 (a % 2) + l is set: (m ^ -1) - (-1) = -m */
+                    const int8x16_t negative = vreinterpretq_s8_u8(
+                        vtstq_u8(signs, vdupq_n_u8((uint8_t)(1u << (4 * (a % 2) + l)))));
+                    const int8x16_t w =
+                        vsubq_s8(veorq_s8(vqtbl1q_s8(magnitudes, index), negative), negative);
+                    part[half] = gk_qpn_dot4(part[half], w, gk_qpn_x4(x[b].qs + 16 * a + 4 * l));
+                }
+            }
+            const gk_qpn_i32x8 sc = gk_qpn_iq_scale(col, a);
+            isum[0] = vmlaq_s32(isum[0], part[0], sc.r0);
+            isum[1] = vmlaq_s32(isum[1], part[1], sc.r4);
+        }
+        gk_qpn_iq_step(acc, col, iq.factor, x[b].d, isum);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+/* IQ3_XXS and IQ3_S, the 4-bit layout (t: which format). */
+static inline void
+gk_qpn_iq_grid(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+{
+    const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
+    const uint8x16_t low_mask = vdupq_n_u8(0x0F);
+    const int8x16_t values = vld1q_s8(iq.values);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_GRID_COLUMN) {
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned g = 0; g < 8; g++) {
+            /* weights 32 g + 0..15 (low nibbles) and 32 g + 16..31 (high nibbles) */
+            int32x4_t part_lo[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            int32x4_t part_hi[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (unsigned u = 0; u < 4; u++) {
+                const int8x16_t x_lo = gk_qpn_x4(x[b].qs + 32 * g + 4 * u);
+                const int8x16_t x_hi = gk_qpn_x4(x[b].qs + 32 * g + 16 + 4 * u);
+                for (unsigned half = 0; half < 2; half++) {
+                    const uint8x16_t q = vld1q_u8(col + 80 + 128 * g + 32 * u + 16 * half);
+                    part_lo[half] =
+                        gk_qpn_dot4(part_lo[half], vqtbl1q_s8(values, vandq_u8(q, low_mask)), x_lo);
+                    part_hi[half] =
+                        gk_qpn_dot4(part_hi[half], vqtbl1q_s8(values, vshrq_n_u8(q, 4)), x_hi);
+                }
+            }
+            const gk_qpn_i32x8 lo = gk_qpn_iq_scale(col, 2 * g),
+                               hi = gk_qpn_iq_scale(col, 2 * g + 1);
+            isum[0] = vmlaq_s32(vmlaq_s32(isum[0], part_lo[0], lo.r0), part_hi[0], hi.r0);
+            isum[1] = vmlaq_s32(vmlaq_s32(isum[1], part_lo[1], lo.r4), part_hi[1], hi.r4);
+        }
+        gk_qpn_iq_step(acc, col, iq.factor, x[b].d, isum);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq1_s), gk_qpn_iq_sm, GK_QTYPE_IQ1_S)
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq1_m), gk_qpn_iq_sm, GK_QTYPE_IQ1_M)
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq2_xxs), gk_qpn_iq_sm, GK_QTYPE_IQ2_XXS)
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq2_xs), gk_qpn_iq_sm, GK_QTYPE_IQ2_XS)
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq2_s), gk_qpn_iq_sm, GK_QTYPE_IQ2_S)
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq3_xxs), gk_qpn_iq_grid, GK_QTYPE_IQ3_XXS)
+
+GK_QDOT8_SHARED(GK_QPN_KERNEL(iq3_s), gk_qpn_iq_grid, GK_QTYPE_IQ3_S)
