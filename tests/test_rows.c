@@ -195,6 +195,8 @@ typedef struct rows_case {
     bool with_p1, with_p2, in_place;
     float eps, offset, spread; /* x = offset + spread * uniform(-1, 1) */
     float special;             /* if nonzero: put this value into some elements of each row */
+    bool special_odd_rows;     /* ... of the odd rows only (ops that carry a row's statistic
+                                  into the next row's pass must restart after a special row) */
 } rows_case;
 
 /* Checks `got` (rows x cols of c's type, computed from x, p1, p2 of c's type). */
@@ -265,7 +267,7 @@ static void run_case(const rows_op *c, const rows_case *k, gk_rng *rng)
         fx[i] = k->offset + k->spread * gk_rng_uniform(rng, -1.0f, 1.0f);
     if (k->special != 0.0f)
         for (size_t i = 0; i < n; i += 1 + gk_rng_u32(rng) % 5)
-            fx[i] = k->special;
+            if (!k->special_odd_rows || i / k->cols % 2 == 1) fx[i] = k->special;
     for (size_t i = 0; i < k->cols; i++) {
         f1[i] = gk_rng_uniform(rng, -2.0f, 2.0f);
         f2[i] = gk_rng_uniform(rng, -1.0f, 1.0f);
@@ -351,6 +353,12 @@ static void test_shapes(const rows_op *c)
     for (size_t v = 0; v < 3; v++) {
         const rows_case k = {.rows = 5, .cols = 37, .spread = 3.0f, .special = specials[v]};
         run_case(c, &k, &rng);
+        const rows_case some = {.rows = 6,
+                                .cols = 300,
+                                .spread = 3.0f,
+                                .special = specials[v],
+                                .special_odd_rows = true};
+        run_case(c, &some, &rng);
     }
     const rows_case all_minus_inf = {.rows = 2, .cols = 19, .spread = 0.0f, .offset = -INFINITY};
     run_case(c, &all_minus_inf, &rng);

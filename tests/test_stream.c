@@ -29,12 +29,17 @@ static void fill_bytes(void *p, size_t bytes)
         b[i] = (unsigned char)gk_rng_u32(&rng);
 }
 
-static void fill_f32(float *x, size_t n)
+/* Uniform values with special ones (NaN, Inf, subnormals, ...) at every 7th element; with
+ * `cols`, only in the rows r % 3 == 1, so that row-wise ops see ordinary rows next to special
+ * ones. */
+static void fill_f32(float *x, size_t n, size_t cols)
 {
     float specials[128];
     const size_t n_special = gk_test_special_floats(specials, 128);
-    for (size_t i = 0; i < n; i++)
-        x[i] = i % 7 == 3 ? specials[(i / 7) % n_special] : gk_rng_uniform(&rng, -8.0f, 8.0f);
+    for (size_t i = 0; i < n; i++) {
+        const bool special = i % 7 == 3 && (cols == 0 || i / cols % 3 == 1);
+        x[i] = special ? specials[(i / 7) % n_special] : gk_rng_uniform(&rng, -8.0f, 8.0f);
+    }
 }
 
 /* ---- the stream_copy kernel ------------------------------------------------------------ */
@@ -64,8 +69,8 @@ static void test_stream_copy(void)
 static const size_t map_lengths[] = {1, 7, 255, 256, 257, 511, 512, 513, 1000, 33000, 70001};
 /* Output offsets in elements: aligned, and off the 32-byte alignment of the copy's middle. */
 static const size_t out_offsets[] = {0, 1, 3};
-/* Rows x cols: cols past the row buffer (16 KiB), which softmax does not stream and the norms
- * stream from their kernels, must be right too. */
+/* Rows x cols: rows of one vector or less, tails, rows past softmax's 4096-column scratch (f32:
+ * kept in y, which then does not stream; 16-bit: recomputed), several rows per thread part. */
 static const size_t row_shapes[][2] = {{1, 1},    {3, 5},    {9, 64},  {5, 1000},
                                        {2, 4096}, {40, 257}, {3, 5000}};
 
@@ -158,16 +163,16 @@ static void run_map_call(void *ctx)
 #define GK_EACH_SOFTMAX    CALL_SOFTMAX
 #include "ops/each_op.inc"
 
-/* Random inputs: f32 values (converted for 16-bit types by the library's own conversion, so
- * they are ordinary values of the type) and raw bits for the rest. */
-static void *random_input(size_t n, size_t elem)
+/* Random inputs as fill_f32 makes them (rows of `cols` for row-wise ops, else 0), converted to
+ * bf16 by the library for 16-bit types. */
+static void *random_input(size_t n, size_t elem, size_t cols)
 {
     void *p = malloc(n * elem + 64);
     if (elem == 4) {
-        fill_f32(p, n);
+        fill_f32(p, n, cols);
     } else {
         float *f = malloc(n * sizeof(float) + 4);
-        fill_f32(f, n);
+        fill_f32(f, n, cols);
         GK_EXPECT(gk_cvt_f32_to_bf16(f, p, n) == GK_OK, "input conversion failed");
         free(f);
     }
@@ -189,7 +194,8 @@ static void test_op(const char *name,
         const size_t n_rows = rows ? row_shapes[c][0] : 1;
         const size_t cols = rows ? row_shapes[c][1] : map_lengths[c];
         const size_t n = n_rows * cols;
-        void *a = random_input(n, in_elem), *b = random_input(n, in_elem);
+        void *a = random_input(n, in_elem, rows ? cols : 0);
+        void *b = random_input(n, in_elem, rows ? cols : 0);
         for (size_t o = 0; o < sizeof out_offsets / sizeof out_offsets[0]; o++) {
             void *out = gk_guarded_alloc(n * out_elem, out_offsets[o] * out_elem, 0);
             struct map_call mc = {a, b, out, n, n_rows, cols, call};

@@ -58,16 +58,8 @@ static inline bool gk_stream_output(size_t bytes)
 
 /* Chunks that go through stream_copy. The dequantizers write 1 KiB at a time, so that the reads
  * of one chunk and the stores of the last overlap (Zen 3, over 64 MiB: 16 KiB chunks gained
- * nothing, 1 KiB chunks 25-50%). Row-wise ops need whole rows: they stream only f32 rows of up to
- * GK_STREAM_ROW_BYTES, through gk_stream_row_buffer. */
-enum { GK_STREAM_CHUNK_BYTES = 1 << 10, GK_STREAM_ROW_BYTES = 16 << 10 };
-
-union gk_stream_row_buffer {
-    float f32[GK_STREAM_ROW_BYTES / sizeof(float)];
-    gk_f16 f16[GK_STREAM_ROW_BYTES / sizeof(gk_f16)];
-    gk_bf16 bf16[GK_STREAM_ROW_BYTES / sizeof(gk_bf16)];
-    _Alignas(64) unsigned char bytes[GK_STREAM_ROW_BYTES];
-};
+ * nothing, 1 KiB chunks 25-50%). The row-wise ops stream from their kernels. */
+enum { GK_STREAM_CHUNK_BYTES = 1 << 10 };
 
 /* Orders this thread's non-temporal stores before its later stores (the pool's completion flag). */
 static inline void gk_stream_fence(void)

@@ -257,21 +257,16 @@ struct gk_rows_job {
     void *y;
     size_t rows, cols, rows_per_part;
     float eps;
-    bool stream;         /* the output streams (core/stream.h) */
-    bool kernel_streams; /* the kernel streams it itself; else through a row buffer */
+    bool stream; /* the output streams (core/stream.h): the kernels' stores are non-temporal */
 };
 
-/* Runs a row-wise job of elements of `elem` bytes. An f32 output streams when it is a separate
- * array too large for the cache, in rows that fit the row buffer. 16-bit rows do not: their
- * kernels' arithmetic is the limit, and the copy out of the row buffer cost more than it saved
- * (Zen 3, 64 MiB, 2 threads: softmax_bf16 17% slower, rms_norm_bf16 3%; rms_norm_f32 35% faster).
- */
+/* Runs a row-wise job of elements of `elem` bytes. The output streams when it is a separate array
+ * too large for the cache; the kernels store it themselves, reading the next row while they write
+ * this one (norm.inc, softmax.inc). */
 static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
 {
     const size_t bytes = job->rows * job->cols * elem;
-    job->stream = job->x != job->y && gk_stream_output(bytes) &&
-                  (job->kernel_streams ||
-                   (elem == sizeof(float) && job->cols * elem <= GK_STREAM_ROW_BYTES));
+    job->stream = job->x != job->y && gk_stream_output(bytes);
     job->rows_per_part = job->cols >= GK_PART_ELEMS ? 1 : GK_PART_ELEMS / job->cols;
     const size_t n_parts = (job->rows + job->rows_per_part - 1) / job->rows_per_part;
     if (2 * bytes < GK_PARALLEL_MIN_BYTES || n_parts < 2)
@@ -281,39 +276,26 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
 }
 
 /* Defines gk_<op>_part: the kernel call `call` on the `count` rows from element `first` of the
- * job, writing to `out`: the destination, or the row buffer that stream_copy moves out. */
-#define GK_ROWS_PART(op, dst, call)                                                       \
-    static void gk_##op##_rows(const struct gk_rows_job *job, size_t first, size_t count, \
-                               gk_ctype_##dst *out)                                       \
-    {                                                                                     \
-        call;                                                                             \
-    }                                                                                     \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)             \
-    {                                                                                     \
-        const struct gk_rows_job *job = ctx;                                              \
-        const size_t first_row = first_part * job->rows_per_part;                         \
-        size_t end_row = end_part * job->rows_per_part;                                   \
-        if (end_row > job->rows) end_row = job->rows;                                     \
-        gk_ctype_##dst *dst_ptr = (gk_ctype_##dst *)job->y;                               \
-        if (!job->stream || job->kernel_streams) {                                        \
-            const size_t first = first_row * job->cols;                                   \
-            if (job->stream) gk_stream_stores = true;                                     \
-            gk_##op##_rows(job, first, end_row - first_row, dst_ptr + first);             \
-            if (job->stream) {                                                            \
-                gk_stream_stores = false;                                                 \
-                gk_stream_fence();                                                        \
-            }                                                                             \
-            return;                                                                       \
-        }                                                                                 \
-        union gk_stream_row_buffer buf;                                                   \
-        const size_t chunk = sizeof buf.dst / sizeof buf.dst[0] / job->cols;              \
-        for (size_t r = first_row; r < end_row; r += chunk) {                             \
-            const size_t count = end_row - r < chunk ? end_row - r : chunk;               \
-            gk_##op##_rows(job, r * job->cols, count, buf.dst);                           \
-            job->kernels->stream_copy(dst_ptr + r * job->cols, buf.dst,                   \
-                                      count * job->cols * sizeof *dst_ptr);               \
-        }                                                                                 \
-        gk_stream_fence();                                                                \
+ * job, writing to `out`. */
+#define GK_ROWS_PART(op, dst, call)                                                        \
+    static void gk_##op##_rows(const struct gk_rows_job *job, size_t first, size_t count,  \
+                               gk_ctype_##dst *out)                                        \
+    {                                                                                      \
+        call;                                                                              \
+    }                                                                                      \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)              \
+    {                                                                                      \
+        const struct gk_rows_job *job = ctx;                                               \
+        const size_t first_row = first_part * job->rows_per_part;                          \
+        size_t end_row = end_part * job->rows_per_part;                                    \
+        if (end_row > job->rows) end_row = job->rows;                                      \
+        const size_t first = first_row * job->cols;                                        \
+        gk_stream_stores = job->stream;                                                    \
+        gk_##op##_rows(job, first, end_row - first_row, (gk_ctype_##dst *)job->y + first); \
+        if (job->stream) {                                                                 \
+            gk_stream_stores = false;                                                      \
+            gk_stream_fence();                                                             \
+        }                                                                                  \
     }
 
 #define GK_ENTRY_RMS_NORM(op, family, src, dst)                                                 \
@@ -327,7 +309,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         GK_TRY(gk_validate_rows("gk_" #op, x, y, weight, NULL, sizeof *x, rows, cols, eps));    \
         if (rows == 0 || cols == 0) return GK_OK;                                               \
         struct gk_rows_job job = {                                                              \
-            gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps, false, true};          \
+            gk_kernels_active(), x, weight, NULL, y, rows, cols, 0, eps, false};                \
         gk_run_rows(gk_##op##_part, &job, sizeof *x);                                           \
         return GK_OK;                                                                           \
     }
@@ -344,7 +326,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         GK_TRY(gk_validate_rows("gk_" #op, x, y, gamma, beta, sizeof *x, rows, cols, eps));    \
         if (rows == 0 || cols == 0) return GK_OK;                                              \
         struct gk_rows_job job = {                                                             \
-            gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps, false, true};          \
+            gk_kernels_active(), x, gamma, beta, y, rows, cols, 0, eps, false};                \
         gk_run_rows(gk_##op##_part, &job, sizeof *x);                                          \
         return GK_OK;                                                                          \
     }
@@ -357,7 +339,7 @@ static void gk_run_rows(gk_pool_fn part, struct gk_rows_job *job, size_t elem)
         GK_TRY(gk_validate_rows("gk_" #op, x, y, NULL, NULL, sizeof *x, rows, cols, 0.0f));    \
         if (rows == 0 || cols == 0) return GK_OK;                                              \
         struct gk_rows_job job = {                                                             \
-            gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f, false, false};         \
+            gk_kernels_active(), x, NULL, NULL, y, rows, cols, 0, 0.0f, false};                \
         gk_run_rows(gk_##op##_part, &job, sizeof *x);                                          \
         return GK_OK;                                                                          \
     }
