@@ -470,6 +470,30 @@ enum { EN = 64 };
     }
 #include "ops/each_op.inc"
 
+/* Which NaN a 16-bit op returns: relu passes a signalling bf16 NaN through, and the store must
+ * quiet it and keep its payload (src/core/half.h) on every path of the tier (pairs, single
+ * vectors, tails); same_or_both_nan above accepts any NaN. */
+static void test_bf16_nan_bits(void)
+{
+    enum { N = 40 };
+
+    gk_bf16 x[N], y[N];
+    for (size_t n = 1; n <= N; n++) {
+        for (size_t at = 0; at < n; at++) {
+            for (size_t i = 0; i < n; i++)
+                x[i].bits = (uint16_t)(0x3F80u + i); /* 1 + i/128: relu keeps it */
+            x[at].bits = (uint16_t)(at % 2 ? 0xFF81u : 0x7F81u);
+            GK_EXPECT_STATUS(gk_relu_bf16(x, y, n), GK_OK);
+            for (size_t i = 0; i < n; i++) {
+                const uint16_t want = (uint16_t)(i == at ? x[i].bits | 0x0040u : x[i].bits);
+                GK_EXPECT(y[i].bits == want,
+                          "relu_bf16 n=%zu NaN at %zu: y[%zu] = 0x%04x, want 0x%04x", n, at, i,
+                          y[i].bits, want);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     gk_test_require_isa();
@@ -483,5 +507,6 @@ int main(void)
 #define GK_EACH_SCALE(op, family, src, t, tol)  GK_RUN(op)
 #define GK_EACH_AXPY(op, family, src, t, tol)   GK_RUN(op)
 #include "ops/each_op.inc"
+    test_bf16_nan_bits();
     return gk_test_finish("test_ops");
 }

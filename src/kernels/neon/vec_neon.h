@@ -87,17 +87,17 @@ static inline gk_vf gk_neon_from_bf16x4(uint16x4_t b)
     return vreinterpretq_f32_u32(vshll_n_u16(b, 16));
 }
 
-/* Round to nearest even by adding 0x7FFF plus the lowest kept bit; NaN lanes keep their top bits
- * with the quiet bit set (src/core/half.h). */
+/* Round to nearest even by adding 0x7FFF plus the lowest kept bit (vaddhn adds and keeps the high
+ * halves in one instruction); NaN lanes keep their top bits with the quiet bit set
+ * (src/core/half.h). */
 static inline uint16x4_t gk_neon_to_bf16x4(gk_vf v)
 {
     const uint32x4_t u = vreinterpretq_u32_f32(v);
-    const uint32x4_t high = vshrq_n_u32(u, 16);
-    const uint32x4_t lsb = vandq_u32(high, vdupq_n_u32(1));
-    const uint32x4_t rounded = vshrq_n_u32(vaddq_u32(vaddq_u32(u, vdupq_n_u32(0x7FFF)), lsb), 16);
-    const uint32x4_t quiet_nan = vorrq_u32(high, vdupq_n_u32(0x0040));
-    const uint32x4_t is_nan = vmvnq_u32(vceqq_f32(v, v));
-    return vmovn_u32(vbslq_u32(is_nan, quiet_nan, rounded));
+    const uint32x4_t lsb = vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1));
+    const uint16x4_t rounded = vaddhn_u32(u, vaddq_u32(lsb, vdupq_n_u32(0x7FFF)));
+    const uint16x4_t quiet_nan = vorr_u16(vshrn_n_u32(u, 16), vdup_n_u16(0x0040));
+    const uint16x4_t is_number = vmovn_u32(vceqq_f32(v, v));
+    return vbsl_u16(is_number, rounded, quiet_nan);
 }
 
 static inline uint16x4_t gk_neon_load_u16_n(const void *p, size_t n)
