@@ -85,11 +85,12 @@ GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
  * IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3%
  * and IQ4_XS 1.5% more (their scales are stored decoded); TQ1_0 is decoded into TQ2_0's 2-bit
  * codes, 22% more bytes, for half the time. IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and
- * IQ3_S are decoded into small integer values (their grid lookups done once): IQ1/IQ2 into a 2-bit
- * magnitude and a sign bit per weight, 106 bytes per 256 weights (IQ1_S 2.12x, IQ1_M 1.89x,
- * IQ2_XXS 1.61x, IQ2_XS 1.43x, IQ2_S 1.29x the bytes of W), IQ3 into 4-bit codes, 138 bytes per
- * 256 weights (IQ3_XXS 1.41x, IQ3_S 1.25x), for 2.3x to 4.2x less time than gk_qgemv (1 thread,
- * Zen 3).
+ * IQ3_S are decoded into small integer values (their grid lookups done once): IQ1 into a 2-bit
+ * grid code per weight and its group's delta sign, 75 (IQ1_S) or 78 (IQ1_M) bytes per 256
+ * weights (IQ1_S 1.50x, IQ1_M 1.39x the bytes of W), IQ2 into a 2-bit magnitude and a sign bit
+ * per weight, 106 bytes per 256 weights (IQ2_XXS 1.61x, IQ2_XS 1.43x, IQ2_S 1.29x), IQ3 into
+ * 4-bit codes, 138 bytes per 256 weights (IQ3_XXS 1.41x, IQ3_S 1.25x), for 2.3x to 4.3x less
+ * time than gk_qgemv (1 thread, Zen 3).
  *
  * gk_qpack_size: the bytes gk_qpack writes for n x k weights of type t; 0 if t has no packed
  * layout, k is not a multiple of its block or the size overflows.

@@ -166,8 +166,10 @@ struct gk_qmm_job {
     gk_qdot8_fn dot8;     /* packed weights (qpack.h): w holds groups of group_bytes, or NULL */
     gk_qdot8x4_fn dot8x4; /* packed weights, four tokens at a time, or NULL */
     size_t group_bytes;
-    const int32_t *xsum; /* packed path: per token, the sum of each activation block's codes */
-    const char *xq;      /* m quantized activation rows of act_row_bytes (integer path) */
+    const int32_t *xsum; /* packed path: per token, the sum of each activation block's codes
+                          * (IQ1_S, IQ1_M: gk_qpack_iq1_xsum's words), xsum_stride words */
+    size_t xsum_stride;
+    const char *xq; /* m quantized activation rows of act_row_bytes (integer path) */
     size_t act_row_bytes;
     gk_dequant_fn dequant; /* f32 path */
     size_t block_elems, block_bytes;
@@ -229,7 +231,7 @@ static void gk_qmm_packed_tile(const struct gk_qmm_job *job, size_t r0, size_t r
                 float dots[GK_QDOT8X4_TOKENS][GK_QPACK_ROWS];
                 job->dot8x4(job->w + (r0 + g) / GK_QPACK_ROWS * job->group_bytes,
                             job->xq + t * job->act_row_bytes, job->act_row_bytes,
-                            job->xsum ? job->xsum + t * job->n_blocks : NULL, job->n_blocks,
+                            job->xsum ? job->xsum + t * job->xsum_stride : NULL, job->n_blocks,
                             &dots[0][0]);
                 for (size_t u = 0; u < GK_QDOT8X4_TOKENS; u++)
                     gk_qmm_store(job, t + u, r0 + g,
@@ -240,7 +242,7 @@ static void gk_qmm_packed_tile(const struct gk_qmm_job *job, size_t r0, size_t r
             float dots[GK_QPACK_ROWS];
             job->dot8(job->w + (r0 + g) / GK_QPACK_ROWS * job->group_bytes,
                       job->xq + t * job->act_row_bytes,
-                      job->xsum ? job->xsum + t * job->n_blocks : NULL, job->n_blocks, dots);
+                      job->xsum ? job->xsum + t * job->xsum_stride : NULL, job->n_blocks, dots);
             gk_qmm_store(job, t, r0 + g, rows - g < GK_QPACK_ROWS ? rows - g : GK_QPACK_ROWS, dots);
         }
     }
@@ -400,10 +402,13 @@ gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn dot8, gk_qdot8x4
         job.dot8x4 = dot8x4;
         job.act_row_bytes = act_blocks * qk.act_block_bytes;
         size_t xq_bytes = 0, xsum_bytes = 0;
+        const bool iq1 = a->type == GK_QTYPE_IQ1_S || a->type == GK_QTYPE_IQ1_M;
+        job.xsum_stride = act_blocks * (iq1 ? GK_QPACK_IQ1_XSUM : 1);
         /* the code sums of the packed path follow the quantized rows, 64-byte aligned */
         GK_CHECK(gk_mul_size(a->m, job.act_row_bytes, &xq_bytes) &&
                      gk_add_size(xq_bytes, 63, &xq_bytes) &&
-                     gk_mul_size(a->m, act_blocks * sizeof(int32_t), &xsum_bytes) &&
+                     gk_mul_size(a->m, job.xsum_stride, &xsum_bytes) &&
+                     gk_mul_size(xsum_bytes, sizeof(int32_t), &xsum_bytes) &&
                      gk_add_size(xq_bytes / 64 * 64, dot8 ? xsum_bytes : 0, &xq_bytes),
                  GK_EOVERFLOW, api, "activation buffer overflows");
         xq = gk_aligned_alloc(xq_bytes, 64);
@@ -420,6 +425,13 @@ gk_qmm_run(const char *api, const gk_qgemm_args *a, gk_qdot8_fn dot8, gk_qdot8x4
                     sum += xb[i].qs[j];
                 xsum[i] = sum;
             }
+            job.xsum = xsum;
+        }
+        if (dot8 && iq1) { /* the IQ1 kernels' delta terms (qpack.h) */
+            int32_t *xsum = (int32_t *)((char *)xq + xq_bytes - xsum_bytes);
+            for (size_t t = 0; t < a->m; t++)
+                gk_qpack_iq1_xsum((const char *)xq + t * job.act_row_bytes, act_blocks,
+                                  xsum + t * job.xsum_stride);
             job.xsum = xsum;
         }
         if (dot8) job.group_bytes = gk_qpack_group_bytes(a->type, a->k);

@@ -16,7 +16,7 @@
 #include "quant/qpack.h"
 
 #define GK_QPACK_MAGIC   0x50514b47u /* "GKQP" */
-#define GK_QPACK_VERSION 1u
+#define GK_QPACK_VERSION 2u          /* 2: the IQ1 layout (codes and delta signs) */
 
 struct gk_qpack_header {
     uint32_t magic, version, type, rows;
@@ -48,8 +48,8 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
     case GK_QTYPE_Q5_K: return GK_QPACK_Q5_K_COLUMN;
     case GK_QTYPE_Q6_K: return GK_QPACK_Q6_K_COLUMN;
     case GK_QTYPE_IQ4_XS: return GK_QPACK_IQ4_XS_COLUMN;
-    case GK_QTYPE_IQ1_S:
-    case GK_QTYPE_IQ1_M:
+    case GK_QTYPE_IQ1_S: return GK_QPACK_IQ1_S_COLUMN;
+    case GK_QTYPE_IQ1_M: return GK_QPACK_IQ1_M_COLUMN;
     case GK_QTYPE_IQ2_XXS:
     case GK_QTYPE_IQ2_XS:
     case GK_QTYPE_IQ2_S: return GK_QPACK_IQ_SM_COLUMN;
@@ -377,7 +377,19 @@ gk_qpack_iq_column(gk_qtype t, const char *first, size_t row_bytes, size_t rows,
             out[16 + 8 * g + r] = (uint8_t)(blk.s[2 * g] | blk.s[2 * g + 1] << 4);
         for (unsigned e = 0; e < GK_QK_K; e++) {
             const int v = blk.v[e];
-            if (iq.sign_magnitude) {
+            if (t == GK_QTYPE_IQ1_S || t == GK_QTYPE_IQ1_M) {
+                /* v = 8 q + 1 - 2 n: code q + 1 and the group's delta sign n (iq1_put8 gives all
+                 * of a group the same, so writing it once per weight sets the same bit) */
+                const unsigned a = e / 16, l = e % 16 / 4, j = e % 4;
+                const int q = (v + (v < 0 ? -4 : 4)) / 8;
+                const unsigned negative = v - 8 * q < 0;
+                out[80 + 32 * a + 4 * r + j] |= (uint8_t)((unsigned)(q + 1) << (2 * l));
+                if (t == GK_QTYPE_IQ1_M)
+                    out[592 + 4 * r + 2 * (e % 16 / 8) + 1 - a / 8] |=
+                        (uint8_t)(negative << (7 - a % 8));
+                else
+                    out[592 + r] |= (uint8_t)(negative << (7 - e / 32));
+            } else if (iq.sign_magnitude) {
                 const unsigned a = e / 16, l = e % 16 / 4, j = e % 4;
                 const unsigned magnitude = gk_qpack_iq_index(iq.values, 3, v < 0 ? -v : v);
                 out[80 + 32 * a + 4 * r + j] |= (uint8_t)(magnitude << (2 * l));
@@ -756,6 +768,63 @@ gk_qpack_iq_value(const uint8_t *col, const struct gk_qpack_iq *iq, unsigned r, 
     return iq->values[col[80 + 128 * g + 32 * u + 4 * r + j] >> (4 * half) & 0xF];
 }
 
+void gk_qpack_iq1_xsum(const void *xq, size_t n_blocks, int32_t *xsum)
+{
+    const gk_block_q8_k *x = xq;
+    for (size_t b = 0; b < n_blocks; b++, xsum += GK_QPACK_IQ1_XSUM) {
+        for (unsigned a = 0; a < 16; a++) {
+            int32_t half[2] = {0, 0}; /* X_2a, X_2a+1 */
+            for (unsigned e = 0; e < 16; e++)
+                half[e / 8] += x[b].qs[16 * a + e];
+            /* |9 X| <= 9 * 1024: the pairs are exact int16 */
+            for (unsigned m = 0; m < 2; m++) {
+                const int32_t times = m ? -9 : -7;
+                xsum[16 * m + a] = (int32_t)((uint32_t)(uint16_t)(int16_t)(times * half[0]) |
+                                             (uint32_t)(uint16_t)(int16_t)(times * half[1]) << 16);
+            }
+        }
+    }
+}
+
+/* The IQ1_S and IQ1_M group kernel (group: the weights per delta, 32 or 8; qpack.h). */
+static void gk_qdot8_iq1_scalar(const uint8_t *col,
+                                const gk_block_q8_k *x,
+                                const int32_t *xsum,
+                                size_t n_blocks,
+                                unsigned group,
+                                float *out)
+{
+    const size_t column = group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+    float acc[GK_QPACK_ROWS] = {0};
+    for (size_t b = 0; b < n_blocks; b++, col += column, xsum += GK_QPACK_IQ1_XSUM) {
+        for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {
+            int32_t isum = 0;
+            for (unsigned a = 0; a < 16; a++) { /* the weights 16 a .. 16 a + 15 */
+                int32_t codes = 0, deltas = 0;
+                for (unsigned e = 16 * a; e < 16 * a + 16; e++)
+                    codes +=
+                        (col[80 + 32 * a + 4 * r + e % 4] >> (2 * (e % 16 / 4)) & 3) * x[b].qs[e];
+                for (unsigned h = 0; h < 2; h++) {
+                    const unsigned negative = group == 8
+                                                  ? (unsigned)(col[592 + 4 * r + 2 * h] |
+                                                               col[592 + 4 * r + 2 * h + 1] << 8) >>
+                                                            (15 - a) &
+                                                        1u
+                                                  : col[592 + r] >> (7 - a / 2) & 1u;
+                    /* -(7 + 2 n) X_2a+h, half h of word a (n = 0) or 16 + a (n = 1) */
+                    deltas += (int16_t)(uint16_t)((uint32_t)xsum[16 * negative + a] >> (16 * h));
+                }
+                const unsigned s = col[16 + 8 * (a / 2) + r] >> (4 * (a % 2)) & 0xF;
+                isum += (int32_t)(2 * s + 1) * (8 * codes + deltas);
+            }
+            gk_f16 d;
+            memcpy(&d, col + 2 * r, sizeof d);
+            acc[r] = gk_qpack_iq_step(acc[r], gk_f32_from_f16(d), 0.125f, x[b].d, isum);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
 /* The grid formats' group kernel (t: which one; qpack.h). */
 static void gk_qdot8_iq_grid_scalar(
     const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
@@ -781,9 +850,9 @@ static void gk_qdot8_iq_grid_scalar(
     memcpy(out, acc, sizeof acc);
 }
 
-GK_QDOT8_SHARED(gk_qdot8_iq1_s_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ1_S)
+GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_s_scalar, gk_qdot8_iq1_scalar, 32)
 
-GK_QDOT8_SHARED(gk_qdot8_iq1_m_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ1_M)
+GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_m_scalar, gk_qdot8_iq1_scalar, 8)
 
 GK_QDOT8_SHARED(gk_qdot8_iq2_xxs_scalar, gk_qdot8_iq_grid_scalar, GK_QTYPE_IQ2_XXS)
 

@@ -78,8 +78,20 @@
  * Both layouts start a block column with the rows' f16 d (16 bytes) and the scales, byte
  * 16 + 8 g + r holding in its low nibble s of the weights 32 g .. 32 g + 15 of row r and in its
  * high nibble s of 32 g + 16 .. 32 g + 31 (64 bytes).
- * IQ1 and IQ2 (6 values: 3 magnitudes and a sign), the sign-magnitude layout
- * (GK_QPACK_IQ_SM_COLUMN = 848 bytes for 8 super-blocks of 400 (IQ1_S) to 656 (IQ2_S) bytes):
+ * IQ1_S and IQ1_M, the IQ1 layout (GK_QPACK_IQ1_S_COLUMN = 600 bytes for 8 super-blocks of 400,
+ * GK_QPACK_IQ1_M_COLUMN = 624 for 448): a weight's value 8 q + 8 delta is split into its grid
+ * entry q (-1, 0, 1) and its group's delta sign, value = 8 c - 7 - 2 n with the 2-bit code
+ * c = q + 1 (0..2) and n = 1 where delta = -1/8. Then the codes, byte 80 + 32 a + 4 r + j holding
+ * in bits 2 l, 2 l + 1 the code c of element 16 a + 4 l + j of row r (a = 0..15, 512 bytes, the
+ * places of the sign-magnitude layout's magnitudes); then the delta signs n: IQ1_M (a delta per 8
+ * weights), the 16-bit little-endian word at 592 + 4 r + 2 h holds in bit 15 - a the n of the
+ * weights 16 a + 8 h .. 16 a + 8 h + 7 of row r (h = 0, 1; 32 bytes); IQ1_S (a delta per 32),
+ * byte 592 + r holds in bit 7 - g the n of the weights 32 g .. 32 g + 31 (8 bytes). Per sub-block
+ * a the kernels take sum of value * xq = 8 * sum(c * xq) - sum over its two halves h of
+ * (7 + 2 n) * X_h, X_h the sum of the activation's 8 codes 16 a + 8 h .. 16 a + 8 h + 7 (in xsum,
+ * computed once per token, see below): the codes need no sign, the deltas one select per half.
+ * IQ2 (6 values: 3 magnitudes and a sign), the sign-magnitude layout
+ * (GK_QPACK_IQ_SM_COLUMN = 848 bytes for 8 super-blocks of 528 (IQ2_XXS) to 656 (IQ2_S) bytes):
  * then the magnitudes, byte 80 + 32 a + 4 r + j holding in bits 2 l, 2 l + 1 the index (0..2,
  * into the type's 3 magnitudes) of element 16 a + 4 l + j of row r (a = 0..15, 512 bytes); then
  * the signs, byte 592 + 32 v + 4 r + j holding in bit 4 h + l the sign (set: negative) of element
@@ -88,7 +100,8 @@
  * super-blocks of 784 (IQ3_XXS) or 880 (IQ3_S) bytes): then the codes as IQ4_XS's, byte
  * 80 + 128 g + 32 u + 4 r + j holding in its low nibble the code (index into the 16 values) of
  * element 32 g + 4 u + j and in its high nibble that of 32 g + 16 + 4 u + j.
- * The packed buffer is 848 / 656 = 1.29x (IQ2_S) to 848 / 400 = 2.12x (IQ1_S), 1104 / 880 =
+ * The packed buffer is 848 / 656 = 1.29x (IQ2_S) to 848 / 528 = 1.61x (IQ2_XXS), 600 / 400 =
+ * 1.50x (IQ1_S), 624 / 448 = 1.39x (IQ1_M), 1104 / 880 =
  * 1.25x (IQ3_S) and 1104 / 784 = 1.41x (IQ3_XXS) the size of the weights: the grid lookups that
  * make the unpacked kernels compute-bound are not done again.
  *
@@ -106,7 +119,7 @@
  * K-quants, IQ4_XS: xsum is not used; per row the integer sums and gk_qdot_kquant_step of
  * the unpacked kernels (src/quant/qdot.h), so packed and unpacked weights give the same bits on
  * every tier.
- * The grid formats (against Q8_K, no xsum): per row and super-block the exact integer
+ * The grid formats (against Q8_K; xsum only for IQ1, GK_QPACK_IQ1_XSUM): per row and super-block
  *   isum = sum over the 16 sub-blocks of (2 s + 1) * sum of value * xq
  * (|isum| <= 256 * 31 * 62 * 127 < 2^26: exact in int32 on every tier, whatever the order), then
  *   acc_r = acc_r + ((f16(d_r) * factor) * d_x) * (float)isum   (gk_qpack_iq_step)
@@ -135,11 +148,14 @@ enum {
     GK_QPACK_Q6_K_COLUMN = 1680,
     GK_QPACK_IQ4_XS_COLUMN = 1104,
     GK_QPACK_IQ_GRID_COLUMN = 1104,
-    GK_QPACK_IQ_SM_COLUMN = 848
+    GK_QPACK_IQ_SM_COLUMN = 848,
+    GK_QPACK_IQ1_S_COLUMN = 600,
+    GK_QPACK_IQ1_M_COLUMN = 624
 };
 
 /* A grid format's packed values and factor: sign_magnitude (IQ1, IQ2), values[0..2] the three
- * magnitudes; else values[code], ascending. */
+ * magnitudes (IQ1's values; its layout stores codes and delta signs instead); else values[code],
+ * ascending. */
 struct gk_qpack_iq {
     int8_t values[16];
     float factor;
@@ -219,6 +235,15 @@ GK_QPACK_FORMATS(GK_QDOT8_NEON)
 #undef GK_QDOT8_NEON
 #undef GK_QDOT8_PROTO
 
+/* IQ1_S, IQ1_M: xsum holds GK_QPACK_IQ1_XSUM words per Q8_K super-block b of the activation, at
+ * xsum + GK_QPACK_IQ1_XSUM b: word a (a = 0..15) the int16 pair -7 X_2a | -7 X_2a+1 << 16 (low
+ * half first), word 16 + a the pair -9 X_2a | -9 X_2a+1 << 16, X_c the sum of the super-block's
+ * codes 8 c .. 8 c + 7 (the delta terms of the IQ1 layout above, for both signs; computed once
+ * per token by gk_qpack_iq1_xsum, not once per group of rows). */
+enum { GK_QPACK_IQ1_XSUM = 32 };
+
+void gk_qpack_iq1_xsum(const void *xq, size_t n_blocks, int32_t *xsum);
+
 /* Defines the group kernel `name` as inner(group, xq, n_blocks, flag, out): the formats whose
  * kernels share one body (Q2_K/Q3_K, Q4_K/Q5_K, the grid formats) on a tier. */
 #define GK_QDOT8_SHARED(name, inner, flag)                                                         \
@@ -226,6 +251,13 @@ GK_QPACK_FORMATS(GK_QDOT8_NEON)
     {                                                                                              \
         (void)xsum;                                                                                \
         inner(group, xq, n_blocks, flag, out);                                                     \
+    }
+
+/* The same for the IQ1 kernels, inner(group, xq, xsum, n_blocks, flag, out). */
+#define GK_QDOT8_SHARED_XSUM(name, inner, flag)                                                    \
+    void name(const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out) \
+    {                                                                                              \
+        inner(group, xq, xsum, n_blocks, flag, out);                                               \
     }
 
 /* Where the parts of a 32-value format's block column lie (offsets in bytes; 0: absent). */

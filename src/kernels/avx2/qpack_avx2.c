@@ -518,14 +518,105 @@ gk_qp_iq_step(__m256 acc, const uint8_t *col, float factor, float dx, __m256i is
     return _mm256_add_ps(acc, _mm256_mul_ps(dd, _mm256_cvtepi32_ps(isum)));
 }
 
-/* IQ1 and IQ2, the sign-magnitude layout (t: which format). A nibble of
+/* The rows' scales 2 s + 1 of the whole column as bytes: lo[8 g + r] of row r's weights
+ * 32 g + 0..15, hi[8 g + r] of 32 g + 16..31. */
+static inline void gk_qp_iq_scale_bytes(const uint8_t *col, uint8_t lo[64], uint8_t hi[64])
+{
+    const __m256i low_mask = _mm256_set1_epi8(0x0F), ones8 = _mm256_set1_epi8(1);
+    for (unsigned i = 0; i < 64; i += 32) {
+        const __m256i s = _mm256_loadu_si256((const __m256i *)(col + 16 + i));
+        const __m256i s_lo = _mm256_and_si256(s, low_mask);
+        const __m256i s_hi = _mm256_and_si256(_mm256_srli_epi16(s, 4), low_mask);
+        _mm256_storeu_si256((__m256i *)(lo + i),
+                            _mm256_add_epi8(_mm256_add_epi8(s_lo, s_lo), ones8));
+        _mm256_storeu_si256((__m256i *)(hi + i),
+                            _mm256_add_epi8(_mm256_add_epi8(s_hi, s_hi), ones8));
+    }
+}
+
+/* IQ1_S and IQ1_M, the IQ1 layout (group: weights per delta, 32 or 8). Per sub-block a, one
+ * vpmaddubsw per field of 8 c (0, 8, 16; two tables as in gk_qp_iq_sm take a nibble's fields) by
+ * the activation, the four fields added in int16: lane (r, h) (the 16-bit halves of row r's
+ * 32-bit lane) gets -(7 + 2 n) X, the delta term of the half h of the sub-block, selected by
+ * vpblendvb between -7 X and -9 X (xsum, qpack.h) with the sign word's bit
+ * brought to bit 15 (IQ1_M: the word of lane (r, h) itself; IQ1_S: byte r in both halves, moved
+ * every second sub-block). Whatever the lane's halves hold, vpmaddwd by 2 s + 1 adds them: the
+ * sub-block's exact sum (at most 8 * 16 * 128 + 9 * 1024 < 2^15 in a lane), that of the scalar
+ * kernel. */
+static inline void gk_qp_iq1(const uint8_t *col,
+                             const gk_block_q8_k *x,
+                             const int32_t *xsum,
+                             size_t n_blocks,
+                             unsigned group,
+                             float *out)
+{
+    const size_t column = group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+    int8_t by_low[16], by_high[16]; /* nibble i -> 8 c of its bits 0-1 / 2-3 */
+    for (unsigned i = 0; i < 16; i++) {
+        by_low[i] = (int8_t)(8 * (i & 3));
+        by_high[i] = (int8_t)(8 * (i >> 2));
+    }
+    const __m256i code8[2] = {
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)by_low)),
+        _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)by_high))};
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
+    /* byte r of a broadcast 8 bytes to both 16-bit halves of lane r: zero-extended (scales), in
+     * the high byte (IQ1_S's delta signs) */
+    const __m256i row_pairs =
+        _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, 4, -1, 4, -1, 5,
+                         -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
+    const __m256i row_high =
+        _mm256_setr_epi8(-1, 0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, 4, -1, 4, -1,
+                         5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += column) {
+        for (unsigned line = 0; line < column; line += 64)
+            _mm_prefetch((const char *)col + 2048 + line, _MM_HINT_T0);
+        const int32_t *minus7 = xsum + GK_QPACK_IQ1_XSUM * b, *minus9 = minus7 + 16;
+        uint8_t lo[64], hi[64];
+        gk_qp_iq_scale_bytes(col, lo, hi);
+        int64_t signs8;
+        memcpy(&signs8, col + 592, sizeof signs8);
+        __m256i signs = group == 8 ? _mm256_loadu_si256((const __m256i *)(col + 592))
+                                   : _mm256_shuffle_epi8(_mm256_set1_epi64x(signs8), row_high);
+        __m256i isum = _mm256_setzero_si256();
+        for (unsigned v = 0; v < 8; v++) {
+            int64_t lo8, hi8;
+            memcpy(&lo8, lo + 8 * v, sizeof lo8);
+            memcpy(&hi8, hi + 8 * v, sizeof hi8);
+            const __m256i scale[2] = {_mm256_shuffle_epi8(_mm256_set1_epi64x(lo8), row_pairs),
+                                      _mm256_shuffle_epi8(_mm256_set1_epi64x(hi8), row_pairs)};
+            for (unsigned h = 0; h < 2; h++) { /* the weights 16 a .. 16 a + 15, a = 2 v + h */
+                const unsigned a = 2 * v + h;
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(col + 80 + 32 * a));
+                const __m256i nibbles[2] = {_mm256_and_si256(q, low_mask),
+                                            _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask)};
+                __m256i pairs =
+                    _mm256_blendv_epi8(_mm256_set1_epi32(minus7[a]), _mm256_set1_epi32(minus9[a]),
+                                       _mm256_srai_epi16(signs, 15));
+                if (group == 8 || h == 1) signs = _mm256_add_epi16(signs, signs);
+                for (unsigned l = 0; l < 4; l++) {
+                    int32_t x4;
+                    memcpy(&x4, x[b].qs + 16 * a + 4 * l, sizeof x4);
+                    const __m256i w = _mm256_shuffle_epi8(code8[l % 2], nibbles[l / 2]);
+                    pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(w, _mm256_set1_epi32(x4)));
+                }
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, scale[h]));
+            }
+        }
+        acc = gk_qp_iq_step(acc, col, 0.125f, x[b].d, isum);
+    }
+    _mm256_storeu_ps(out, acc);
+}
+
+/* IQ2, the sign-magnitude layout (t: which format). A nibble of
  * a magnitude byte holds two fields; vpshufb reads its low four bits, so two tables (field 2 i:
  * magnitude of bits 0-1, field 2 i + 1: of bits 2-3) take the field without a shift. The sign
  * goes onto the activation by vpsignb: sign bit m of a byte is brought to bit 7 by doubling the
  * byte 7 - m times (bits taken from the highest down, one vpaddb per field), the byte made
  * non-zero by | 1 first. Then vpmaddubsw: a pair of magnitudes <= 43 by |x| <= 127 is at most
- * 10922, and the pairs of two fields of the same sub-block (IQ1, magnitudes <= 9: of all four) are
- * added in int16 before vpmaddwd by the scale. Exact integers, those of the scalar kernel. */
+ * 10922, and the pairs of two fields of the same sub-block are added in int16 before vpmaddwd by
+ * the scale. Exact integers, those of the scalar kernel. */
 static inline void
 gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
 {
@@ -539,7 +630,6 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)by_low)),
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)by_high))};
     const __m256i low_mask = _mm256_set1_epi8(0x0F), ones8 = _mm256_set1_epi8(1);
-    const bool small = iq.values[2] <= 9; /* IQ1's magnitudes 1, 7, 9 */
     /* byte r of a broadcast 8 bytes to both 16-bit halves of lane r (zero-extended) */
     const __m256i row_pairs =
         _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, 4, -1, 4, -1, 5,
@@ -548,18 +638,8 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_SM_COLUMN) {
         for (unsigned line = 0; line < GK_QPACK_IQ_SM_COLUMN; line += 64)
             _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
-        /* the scales 2 s + 1 of the whole column as bytes: lo[8 g + r] of row r's weights
-         * 32 g + 0..15, hi[8 g + r] of 32 g + 16..31 */
         uint8_t lo[64], hi[64];
-        for (unsigned i = 0; i < 64; i += 32) {
-            const __m256i s = _mm256_loadu_si256((const __m256i *)(col + 16 + i));
-            const __m256i s_lo = _mm256_and_si256(s, low_mask);
-            const __m256i s_hi = _mm256_and_si256(_mm256_srli_epi16(s, 4), low_mask);
-            _mm256_storeu_si256((__m256i *)(lo + i),
-                                _mm256_add_epi8(_mm256_add_epi8(s_lo, s_lo), ones8));
-            _mm256_storeu_si256((__m256i *)(hi + i),
-                                _mm256_add_epi8(_mm256_add_epi8(s_hi, s_hi), ones8));
-        }
+        gk_qp_iq_scale_bytes(col, lo, hi);
         __m256i isum = _mm256_setzero_si256();
         for (unsigned v = 0; v < 8; v++) {
             /* sign bit m = 4 h + l of the weights 16 (2 v + h) + 4 l + j, m = 7 first: the
@@ -588,11 +668,6 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
                     signs = _mm256_add_epi8(signs, signs);
                     const __m256i p = _mm256_maddubs_epi16(w, xs);
                     pairs[l / 2] = l % 2 ? p : _mm256_add_epi16(pairs[l / 2], p);
-                }
-                if (small) { /* IQ1: the four fields' pairs, at most 4 * 2286, in int16 */
-                    isum = _mm256_add_epi32(
-                        isum, _mm256_madd_epi16(_mm256_add_epi16(pairs[0], pairs[1]), scale[h]));
-                    continue;
                 }
                 isum =
                     _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(pairs[0], scale[h]),
@@ -650,9 +725,9 @@ gk_qp_iq_grid(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qt
     _mm256_storeu_ps(out, acc);
 }
 
-GK_QDOT8_SHARED(gk_qdot8_iq1_s_avx2, gk_qp_iq_sm, GK_QTYPE_IQ1_S)
+GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_s_avx2, gk_qp_iq1, 32)
 
-GK_QDOT8_SHARED(gk_qdot8_iq1_m_avx2, gk_qp_iq_sm, GK_QTYPE_IQ1_M)
+GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_m_avx2, gk_qp_iq1, 8)
 
 GK_QDOT8_SHARED(gk_qdot8_iq2_xxs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XXS)
 

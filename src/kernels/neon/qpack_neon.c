@@ -437,7 +437,61 @@ static inline void gk_qpn_iq_step(
     }
 }
 
-/* IQ1 and IQ2, the sign-magnitude layout (t: which format). */
+/* IQ1_S and IQ1_M, the IQ1 layout (group: weights per delta, 32 or 8): per row and sub-block,
+ * 8 * sum of c * xq less the halves' (7 + 2 n) X, selected by the delta sign bit; the exact
+ * integers of the scalar kernel. */
+static inline void gk_qpn_iq1(const uint8_t *col,
+                              const gk_block_q8_k *x,
+                              const int32_t *xsum,
+                              size_t n_blocks,
+                              unsigned group,
+                              float *out)
+{
+    const size_t column = group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+    const uint8x16_t two_bits = vdupq_n_u8(3);
+    float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (size_t b = 0; b < n_blocks; b++, col += column, xsum += GK_QPACK_IQ1_XSUM) {
+        /* the rows' sign bits, one 32-bit lane a row: IQ1_M the two words (bit 15 - a, h = 0;
+         * 31 - a, h = 1), IQ1_S its byte (bit 7 - a / 2 for both halves) */
+        uint32x4_t signs[2];
+        if (group == 8) {
+            signs[0] = vreinterpretq_u32_u8(vld1q_u8(col + 592)); /* little-endian words */
+            signs[1] = vreinterpretq_u32_u8(vld1q_u8(col + 608));
+        } else {
+            const uint16x8_t bytes = vmovl_u8(vld1_u8(col + 592));
+            signs[0] = vmovl_u16(vget_low_u16(bytes));
+            signs[1] = vmovl_u16(vget_high_u16(bytes));
+        }
+        int32x4_t isum[2] = {vdupq_n_s32(0), vdupq_n_s32(0)};
+        for (unsigned a = 0; a < 16; a++) { /* the weights 16 a .. 16 a + 15 */
+            const gk_qpn_i32x8 sc = gk_qpn_iq_scale(col, a);
+            for (unsigned half = 0; half < 2; half++) {
+                const uint8x16_t q = vld1q_u8(col + 80 + 32 * a + 16 * half);
+                int32x4_t codes = vdupq_n_s32(0);
+                for (unsigned l = 0; l < 4; l++) {
+                    const int8x16_t c = vreinterpretq_s8_u8(
+                        vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * (int)l))), two_bits));
+                    codes = gk_qpn_dot4(codes, c, gk_qpn_x4(x[b].qs + 16 * a + 4 * l));
+                }
+                int32x4_t part = vshlq_n_s32(codes, 3);
+                for (unsigned h = 0; h < 2; h++) {
+                    const uint32_t bit = group == 8 ? 1u << (15 - a + 16 * h) : 1u << (7 - a / 2);
+                    /* -(7 + 2 n) X_2a+h: half h of xsum's words a and 16 + a */
+                    const int32_t minus7 = (int16_t)(uint16_t)((uint32_t)xsum[a] >> (16 * h));
+                    const int32_t minus9 = (int16_t)(uint16_t)((uint32_t)xsum[16 + a] >> (16 * h));
+                    part = vaddq_s32(part, vbslq_s32(vtstq_u32(signs[half], vdupq_n_u32(bit)),
+                                                     vdupq_n_s32(minus9), vdupq_n_s32(minus7)));
+                }
+                isum[half] = vmlaq_s32(isum[half], part, half ? sc.r4 : sc.r0);
+            }
+        }
+        gk_qpn_iq_step(acc, col, 0.125f, x[b].d, isum);
+    }
+    vst1q_f32(out, acc[0]);
+    vst1q_f32(out + 4, acc[1]);
+}
+
+/* IQ2, the sign-magnitude layout (t: which format). */
 static inline void
 gk_qpn_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
 {
@@ -509,9 +563,9 @@ gk_qpn_iq_grid(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_q
     vst1q_f32(out + 4, acc[1]);
 }
 
-GK_QDOT8_SHARED(GK_QPN_KERNEL(iq1_s), gk_qpn_iq_sm, GK_QTYPE_IQ1_S)
+GK_QDOT8_SHARED_XSUM(GK_QPN_KERNEL(iq1_s), gk_qpn_iq1, 32)
 
-GK_QDOT8_SHARED(GK_QPN_KERNEL(iq1_m), gk_qpn_iq_sm, GK_QTYPE_IQ1_M)
+GK_QDOT8_SHARED_XSUM(GK_QPN_KERNEL(iq1_m), gk_qpn_iq1, 8)
 
 GK_QDOT8_SHARED(GK_QPN_KERNEL(iq2_xxs), gk_qpn_iq_sm, GK_QTYPE_IQ2_XXS)
 
