@@ -794,7 +794,7 @@ static void gk_qdot8_iq1_scalar(const uint8_t *col,
                                 unsigned group,
                                 float *out)
 {
-    const size_t column = group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+    const size_t column = gk_qpack_iq1_column(group);
     float acc[GK_QPACK_ROWS] = {0};
     for (size_t b = 0; b < n_blocks; b++, col += column, xsum += GK_QPACK_IQ1_XSUM) {
         for (unsigned r = 0; r < GK_QPACK_ROWS; r++) {

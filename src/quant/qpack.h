@@ -153,6 +153,12 @@ enum {
     GK_QPACK_IQ1_M_COLUMN = 624
 };
 
+/* The bytes of an IQ1 block column for `group` weights per delta sign (8: IQ1_M, 32: IQ1_S). */
+static inline size_t gk_qpack_iq1_column(unsigned group)
+{
+    return group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+}
+
 /* A grid format's packed values and factor: sign_magnitude (IQ1, IQ2), values[0..2] the three
  * magnitudes (IQ1's values; its layout stores codes and delta signs instead); else values[code],
  * ascending. */

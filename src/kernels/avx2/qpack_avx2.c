@@ -550,7 +550,7 @@ static inline void gk_qp_iq1(const uint8_t *col,
                              unsigned group,
                              float *out)
 {
-    const size_t column = group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+    const size_t column = gk_qpack_iq1_column(group);
     int8_t by_low[16], by_high[16]; /* nibble i -> 8 c of its bits 0-1 / 2-3 */
     for (unsigned i = 0; i < 16; i++) {
         by_low[i] = (int8_t)(8 * (i & 3));

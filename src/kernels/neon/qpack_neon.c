@@ -447,7 +447,7 @@ static inline void gk_qpn_iq1(const uint8_t *col,
                               unsigned group,
                               float *out)
 {
-    const size_t column = group == 8 ? GK_QPACK_IQ1_M_COLUMN : GK_QPACK_IQ1_S_COLUMN;
+    const size_t column = gk_qpack_iq1_column(group);
     const uint8x16_t two_bits = vdupq_n_u8(3);
     float32x4_t acc[2] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
     for (size_t b = 0; b < n_blocks; b++, col += column, xsum += GK_QPACK_IQ1_XSUM) {
