@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Streamed outputs (src/core/stream.h) on the tier under test: outputs larger than the cache go
- * out through a chunk buffer and the tier's non-temporal stream_copy. The path must change
- * nothing but speed, so every check here is bit equality with the same call unstreamed:
+ * out through a chunk buffer and the tier's non-temporal stream_copy, and jobs that do not
+ * stream visit their parts interleaved (src/ops/entry.c). The paths must change nothing but
+ * speed, so every check here is bit equality with the same call below the threshold:
  *   - the stream_copy kernel against memcpy, every length 0..200 at every destination offset
  *     0..63 (its aligned middle and both plain ends), guard bytes intact;
  *   - every op that can stream (CVT, BINARY, UNARY, RMS_NORM, LAYER_NORM, SOFTMAX), forced with
  *     a threshold of 1 byte, at lengths that end inside a chunk, on a chunk boundary and past a
  *     pool part, output misaligned, on 1 and 2 threads, and in place;
+ *   - SCALE and AXPY (in place: interleaved, never streamed) the same way;
+ *   - the reductions interleaved: vec_max bit-equal, the sums within 1e-6 of the sum of the
+ *     terms' magnitudes (their chunks' results are combined in double, so the bits change),
+ *     the same bits on 1 and 2 threads, NaN propagated;
  *   - gk_dequantize / _f16 / _bf16 of every format, the same way.
  * The unstreamed results are themselves checked against the references by the other tests. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +71,10 @@ static void test_stream_copy(void)
 
 /* ---- ops: one runner per signature class ------------------------------------------------ */
 
-/* Lengths around the 1 KiB chunk (256 f32 / 512 16-bit elements) and past a 32K-element part. */
-static const size_t map_lengths[] = {1, 7, 255, 256, 257, 511, 512, 513, 1000, 33000, 70001};
+/* Lengths around the 1 KiB chunk (256 f32 / 512 16-bit elements) and past a 32K-element part;
+ * 4 parts are interleaved at a time: 3 and 5 parts leave a partial group. */
+static const size_t map_lengths[] = {1,   7,   255,  256,   257,   511,
+                                     512, 513, 1000, 33000, 70001, 131073};
 /* Output offsets in elements: aligned, and off the 32-byte alignment of the copy's middle. */
 static const size_t out_offsets[] = {0, 1, 3};
 /* Rows x cols: rows of one vector or less, tails, rows past softmax's 4096-column scratch (f32:
@@ -240,6 +248,208 @@ static void test_ops(void)
 #include "ops/each_op.inc"
 }
 
+/* ---- in-place ops and reductions: interleaved parts --------------------------------------- */
+
+struct scalar_call {
+    void *x;
+    const void *a;
+    size_t n;
+    void (*call)(const struct scalar_call *c);
+};
+
+static void run_scalar_call(void *ctx)
+{
+    const struct scalar_call *c = ctx;
+    c->call(c);
+}
+
+#define CALL_SCALE(op, family, src, dst, tol)                                            \
+    static void call_##op(const struct scalar_call *c)                                   \
+    {                                                                                    \
+        GK_EXPECT(gk_##op((gk_ctype_##dst *)c->x, 0.75f, c->n) == GK_OK, #op " failed"); \
+    }
+#define CALL_AXPY(op, family, src, dst, tol)                                                    \
+    static void call_##op(const struct scalar_call *c)                                          \
+    {                                                                                           \
+        GK_EXPECT(gk_##op((gk_ctype_##dst *)c->x, -1.5f, (const gk_ctype_##dst *)c->a, c->n) == \
+                      GK_OK,                                                                    \
+                  #op " failed");                                                               \
+    }
+#define GK_EACH_SCALE CALL_SCALE
+#define GK_EACH_AXPY  CALL_AXPY
+#include "ops/each_op.inc"
+
+/* An in-place op: x is reset from `start` before each run, so every run sees the same input. */
+struct in_place_run {
+    struct scalar_call call;
+    const void *start;
+    size_t bytes;
+};
+
+static void run_in_place(void *ctx)
+{
+    struct in_place_run *r = ctx;
+    memcpy(r->call.x, r->start, r->bytes);
+    run_scalar_call(&r->call);
+}
+
+static void
+test_in_place(const char *name, void (*call)(const struct scalar_call *), size_t elem, gk_dtype t)
+{
+    for (size_t c = 0; c < sizeof map_lengths / sizeof map_lengths[0]; c++) {
+        const size_t n = map_lengths[c];
+        void *start = random_input(n, elem, 0), *a = random_input(n, elem, 0);
+        void *x = gk_guarded_alloc(n * elem, elem, 0);
+        struct in_place_run r = {{x, a, n, call}, start, n * elem};
+        char what[96];
+        snprintf(what, sizeof what, "%s n %zu", name, n);
+        compare_streamed(what, run_in_place, &r, x, n, t);
+        gk_guarded_free(x);
+        free(start);
+        free(a);
+    }
+}
+
+/* The reductions: `call` stores the op's result on a and b (b only for the dot). */
+struct reduce_call {
+    const void *a, *b;
+    size_t n;
+    float out;
+    void (*call)(struct reduce_call *c);
+};
+
+#define CALL_REDUCE(op, family, src, dst, tol)                                                   \
+    static void call_##op(struct reduce_call *c)                                                 \
+    {                                                                                            \
+        GK_EXPECT(gk_##op((const gk_ctype_##dst *)c->a, c->n, &c->out) == GK_OK, #op " failed"); \
+    }
+#define CALL_DOT(op, family, src, dst, tol)                                                 \
+    static void call_##op(struct reduce_call *c)                                            \
+    {                                                                                       \
+        GK_EXPECT(gk_##op((const gk_ctype_##dst *)c->a, (const gk_ctype_##dst *)c->b, c->n, \
+                          &c->out) == GK_OK,                                                \
+                  #op " failed");                                                           \
+    }
+#define GK_EACH_REDUCE CALL_REDUCE
+#define GK_EACH_DOT    CALL_DOT
+#include "ops/each_op.inc"
+
+/* n values of `type` at p as f32. */
+static float *as_f32(const void *p, size_t n, gk_dtype type)
+{
+    float *f = malloc(n * sizeof(float) + 4);
+    if (type == GK_DTYPE_F32)
+        memcpy(f, p, n * sizeof(float));
+    else if (type == GK_DTYPE_F16)
+        GK_EXPECT(gk_cvt_f16_to_f32(p, f, n) == GK_OK, "conversion failed");
+    else
+        GK_EXPECT(gk_cvt_bf16_to_f32(p, f, n) == GK_OK, "conversion failed");
+    return f;
+}
+
+/* The result of c below the threshold on 1 thread, then interleaved on 1 and 2 threads: equal
+ * bits on both thread counts; vec_max (exact) equal to the plain result, the others within 1e-6
+ * of `magnitude`, the sum of the terms' magnitudes. */
+static void compare_reduce(const char *what, struct reduce_call *c, bool exact, double magnitude)
+{
+    gk_stream_set_min_bytes(SIZE_MAX);
+    gk_set_num_threads(1);
+    c->call(c);
+    const float plain = c->out;
+    float interleaved[2];
+    for (int threads = 1; threads <= 2; threads++) {
+        gk_stream_set_min_bytes(1);
+        gk_set_num_threads(threads);
+        c->out = 12345.0f;
+        c->call(c);
+        interleaved[threads - 1] = c->out;
+    }
+    gk_stream_set_min_bytes(0);
+    gk_set_num_threads(0);
+    char label[160];
+    snprintf(label, sizeof label, "%s interleaved, 1 and 2 threads", what);
+    GK_EXPECT(gk_test_same_values(label, &interleaved[1], &interleaved[0], 1, GK_DTYPE_F32),
+              "%s differ", label);
+    snprintf(label, sizeof label, "%s interleaved against plain", what);
+    if (exact || plain != plain)
+        GK_EXPECT(gk_test_same_values(label, &interleaved[0], &plain, 1, GK_DTYPE_F32),
+                  "%s: %g, plain %g", label, (double)interleaved[0], (double)plain);
+    else
+        GK_EXPECT(fabs((double)interleaved[0] - (double)plain) <= 1e-6 * magnitude + 1e-30,
+                  "%s: %.9g, plain %.9g (magnitude %g)", label, (double)interleaved[0],
+                  (double)plain, magnitude);
+}
+
+static void test_reduce(const char *name,
+                        void (*call)(struct reduce_call *),
+                        size_t elem,
+                        gk_dtype t,
+                        bool exact,
+                        bool dot,
+                        bool squares)
+{
+    for (size_t c = 0; c < sizeof map_lengths / sizeof map_lengths[0]; c++) {
+        const size_t n = map_lengths[c];
+        float *fa = malloc(n * sizeof(float) + 4), *fb = malloc(n * sizeof(float) + 4);
+        for (size_t i = 0; i < n; i++) {
+            fa[i] = gk_rng_uniform(&rng, -8.0f, 8.0f);
+            fb[i] = gk_rng_uniform(&rng, -8.0f, 8.0f);
+        }
+        void *a = malloc(n * elem + 4), *b = malloc(n * elem + 4);
+        for (int which = 0; which < 2; which++) {
+            const float *f = which ? fb : fa;
+            void *dst = which ? b : a;
+            if (t == GK_DTYPE_F32)
+                memcpy(dst, f, n * sizeof(float));
+            else if (t == GK_DTYPE_F16)
+                GK_EXPECT(gk_cvt_f32_to_f16(f, dst, n) == GK_OK, "conversion failed");
+            else
+                GK_EXPECT(gk_cvt_f32_to_bf16(f, dst, n) == GK_OK, "conversion failed");
+        }
+        float *va = as_f32(a, n, t), *vb = as_f32(b, n, t);
+        double magnitude = 0.0;
+        for (size_t i = 0; i < n; i++)
+            magnitude += dot       ? fabs((double)va[i] * (double)vb[i])
+                         : squares ? (double)va[i] * (double)va[i]
+                                   : fabs((double)va[i]);
+        struct reduce_call rc = {a, b, n, 0.0f, call};
+        char what[96];
+        snprintf(what, sizeof what, "%s n %zu", name, n);
+        compare_reduce(what, &rc, exact, magnitude);
+        /* a NaN in the last element: every path returns NaN */
+        float nan_f = NAN;
+        if (t == GK_DTYPE_F32)
+            memcpy((char *)a + (n - 1) * elem, &nan_f, sizeof nan_f);
+        else
+            memset((char *)a + (n - 1) * elem, 0xFF, 2);
+        snprintf(what, sizeof what, "%s n %zu, NaN last", name, n);
+        compare_reduce(what, &rc, exact, magnitude);
+        GK_EXPECT(rc.out != rc.out, "%s: %g is not NaN", what, (double)rc.out);
+        free(fa);
+        free(fb);
+        free(a);
+        free(b);
+        free(va);
+        free(vb);
+    }
+}
+
+static void test_interleaved(void)
+{
+#define TEST_IN_PLACE(op, family, src, dst, tol) \
+    test_in_place(#op, call_##op, sizeof(gk_ctype_##dst), (gk_dtype)dtype_##dst);
+#define TEST_REDUCE(op, family, src, dst, tol)                                 \
+    test_reduce(#op, call_##op, sizeof(gk_ctype_##dst), (gk_dtype)dtype_##dst, \
+                strcmp(#tol, "EXACT") == 0, false, strcmp(#family, "vec_sum_squares") == 0);
+#define TEST_DOT(op, family, src, dst, tol) \
+    test_reduce(#op, call_##op, sizeof(gk_ctype_##dst), (gk_dtype)dtype_##dst, false, true, false);
+#define GK_EACH_SCALE  TEST_IN_PLACE
+#define GK_EACH_AXPY   TEST_IN_PLACE
+#define GK_EACH_REDUCE TEST_REDUCE
+#define GK_EACH_DOT    TEST_DOT
+#include "ops/each_op.inc"
+}
+
 /* ---- dequantization ---------------------------------------------------------------------- */
 
 struct dequant_call {
@@ -298,6 +508,7 @@ int main(void)
     rng = gk_rng_seeded(0x57AEA3);
     test_stream_copy();
     test_ops();
+    test_interleaved();
     test_dequant();
     /* the threshold comes back to its default after the forced runs */
     gk_stream_set_min_bytes(0);

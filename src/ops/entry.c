@@ -46,17 +46,62 @@ struct gk_map_job {
     void *out;
     float scalar;
     size_t n;
-    bool stream;
+    bool stream;  /* the output streams (core/stream.h) */
+    size_t chunk; /* elements per kernel call when the job interleaves its parts, else 0 */
 };
+
+/* Jobs that move at least the last-level cache's size (core/stream.h) and do not stream their
+ * output visit their parts GK_INTERLEAVE at a time, GK_INTERLEAVE_BYTES of the widest array of
+ * each in turn. One core's DRAM reads are faster over several interleaved streams than over one:
+ * the hardware prefetcher keeps more lines in flight. Zen 3, 64 MiB, 1 thread, a plain read loop:
+ * 16-17 GB/s sequential, 23-26 over 4 streams 512 bytes at a time (4 KiB at a time: no gain);
+ * gk_vec_max_f32 16.7 -> 22.5 GB/s, gk_vec_sum_bf16 15.4 -> 18.9, gk_vec_scale_f32 34 -> 40.
+ * Non-temporal stores lost 20-30% this way (vec_add, relu: a kernel call per chunk and 8-12
+ * interleaved streams), so streaming jobs stay sequential. */
+enum { GK_INTERLEAVE = 4, GK_INTERLEAVE_BYTES = 512 };
+
+/* Chunks per part at most: elements are at most 4 bytes (the chunk then 128 elements). */
+#define GK_MAX_CHUNKS (GK_PART_ELEMS / (GK_INTERLEAVE_BYTES / 4))
+_Static_assert(GK_PART_ELEMS % (GK_INTERLEAVE_BYTES / 2) == 0, "parts are whole chunks");
+
+/* The elements of job->chunk per call for a job whose widest array has elements of `widest`
+ * bytes moving `bytes` in all, or 0 when it runs each range in one call. */
+static size_t gk_interleave_chunk(size_t bytes, size_t widest)
+{
+    return gk_stream_output(bytes) ? GK_INTERLEAVE_BYTES / widest : 0;
+}
+
+/* Runs `body` on the chunks of parts [group, group + parts) of a job of n elements: chunk c of
+ * each part in turn, then chunk c + 1. The body sees the part `p`, the chunk's index `c` within
+ * its part and its elements [first, end). */
+#define GK_FOR_INTERLEAVED(group, parts, n, chunk, body)                    \
+    for (size_t c = 0; c * (chunk) < GK_PART_ELEMS; c++)                    \
+        for (size_t p = (group); p < (group) + (parts); p++) {              \
+            const size_t first = p * GK_PART_ELEMS + c * (chunk);           \
+            if (first >= (n)) break;                                        \
+            const size_t end = (n)-first < (chunk) ? (n) : first + (chunk); \
+            body;                                                           \
+        }
+
+/* The number of parts of the group starting at `group` (GK_INTERLEAVE, or those left). */
+static size_t gk_group_parts(size_t group, size_t end_part)
+{
+    return end_part - group < GK_INTERLEAVE ? end_part - group : GK_INTERLEAVE;
+}
 
 /* Runs an element-wise job moving `bytes_moved` in all; `out_bytes` of output, streamed when the
  * op may stream (CVT, BINARY, UNARY: their kernels do) and the output is a separate array too
- * large for the cache. */
-static void gk_run_map(
-    gk_pool_fn part, struct gk_map_job *job, size_t bytes_moved, size_t out_bytes, bool may_stream)
+ * large for the cache; `widest` is the largest element size of its arrays. */
+static void gk_run_map(gk_pool_fn part,
+                       struct gk_map_job *job,
+                       size_t bytes_moved,
+                       size_t out_bytes,
+                       bool may_stream,
+                       size_t widest)
 {
     job->stream =
         may_stream && job->out != job->in0 && job->out != job->in1 && gk_stream_output(out_bytes);
+    job->chunk = job->stream ? 0 : gk_interleave_chunk(bytes_moved, widest);
     if (bytes_moved < GK_PARALLEL_MIN_BYTES)
         part(job, 0, gk_part_count(job->n));
     else
@@ -65,19 +110,23 @@ static void gk_run_map(
 
 /* Defines gk_<op>_part: the kernel call `call` on elements [first, end) of the job, with
  * non-temporal stores when the job streams (the kernels read gk_stream_stores). */
-#define GK_MAP_PART(op, call)                                                                 \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                 \
-    {                                                                                         \
-        const struct gk_map_job *job = ctx;                                                   \
-        const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
-        if (!job->stream) {                                                                   \
-            call;                                                                             \
-            return;                                                                           \
-        }                                                                                     \
-        gk_stream_stores = true;                                                              \
-        call;                                                                                 \
-        gk_stream_stores = false;                                                             \
-        gk_stream_fence();                                                                    \
+#define GK_MAP_PART(op, call)                                                                     \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                     \
+    {                                                                                             \
+        const struct gk_map_job *job = ctx;                                                       \
+        gk_stream_stores = job->stream;                                                           \
+        if (job->chunk) {                                                                         \
+            for (size_t group = first_part; group < end_part; group += GK_INTERLEAVE)             \
+                GK_FOR_INTERLEAVED(group, gk_group_parts(group, end_part), job->n, job->chunk,    \
+                                   call);                                                         \
+        } else {                                                                                  \
+            const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
+            call;                                                                                 \
+        }                                                                                         \
+        if (job->stream) {                                                                        \
+            gk_stream_stores = false;                                                             \
+            gk_stream_fence();                                                                    \
+        }                                                                                         \
     }
 
 #define GK_AT(type, ptr) ((type *)(ptr) + first)
@@ -89,9 +138,10 @@ static void gk_run_map(
     {                                                                                              \
         GK_TRY(gk_validate_cvt("gk_" #op, src_ptr, sizeof *src_ptr, dst_ptr, sizeof *dst_ptr, n)); \
         if (n == 0) return GK_OK;                                                                  \
-        struct gk_map_job job = {gk_kernels_active(), src_ptr, NULL, dst_ptr, 0.0f, n, false};     \
+        struct gk_map_job job = {gk_kernels_active(), src_ptr, NULL, dst_ptr, 0.0f, n, false, 0};  \
         gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr),                   \
-                   n * sizeof *dst_ptr, true);                                                     \
+                   n * sizeof *dst_ptr, true,                                                      \
+                   sizeof *src_ptr > sizeof *dst_ptr ? sizeof *src_ptr : sizeof *dst_ptr);         \
         return GK_OK;                                                                              \
     }
 
@@ -104,21 +154,23 @@ static void gk_run_map(
     {                                                                                        \
         GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                    \
         if (n == 0) return GK_OK;                                                            \
-        struct gk_map_job job = {gk_kernels_active(), a, b, out, 0.0f, n, false};            \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, n * sizeof *out, true);        \
+        struct gk_map_job job = {gk_kernels_active(), a, b, out, 0.0f, n, false, 0};         \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, n * sizeof *out,               \
+                   gk_family_streams_##family, sizeof *out);                                 \
         return GK_OK;                                                                        \
     }
 
-#define GK_ENTRY_UNARY(op, family, src, dst)                                        \
-    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),         \
-                                     GK_AT(gk_ctype_##dst, job->out), end - first)) \
-    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)         \
-    {                                                                               \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));       \
-        if (n == 0) return GK_OK;                                                   \
-        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n, false};  \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, n * sizeof *y, true);   \
-        return GK_OK;                                                               \
+#define GK_ENTRY_UNARY(op, family, src, dst)                                          \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),           \
+                                     GK_AT(gk_ctype_##dst, job->out), end - first))   \
+    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)           \
+    {                                                                                 \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));         \
+        if (n == 0) return GK_OK;                                                     \
+        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n, false, 0}; \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, n * sizeof *y,            \
+                   gk_family_streams_##family, sizeof *y);                            \
+        return GK_OK;                                                                 \
     }
 
 #define GK_ENTRY_SCALE(op, family, src, dst)                                                     \
@@ -127,21 +179,21 @@ static void gk_run_map(
     {                                                                                            \
         GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "x", x, sizeof *x, n));                    \
         if (n == 0) return GK_OK;                                                                \
-        struct gk_map_job job = {gk_kernels_active(), NULL, NULL, x, s, n, false};               \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x, n * sizeof *x, false);               \
+        struct gk_map_job job = {gk_kernels_active(), NULL, NULL, x, s, n, false, 0};            \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x, n * sizeof *x, false, sizeof *x);    \
         return GK_OK;                                                                            \
     }
 
-#define GK_ENTRY_AXPY(op, family, src, dst)                                               \
-    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar,        \
-                                     GK_AT(const gk_ctype_##dst, job->in0), end - first)) \
-    gk_status gk_##op(gk_ctype_##dst *y, float a, const gk_ctype_##dst *x, size_t n)      \
-    {                                                                                     \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));             \
-        if (n == 0) return GK_OK;                                                         \
-        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, a, n, false};           \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y, n * sizeof *y, false);        \
-        return GK_OK;                                                                     \
+#define GK_ENTRY_AXPY(op, family, src, dst)                                                   \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar,            \
+                                     GK_AT(const gk_ctype_##dst, job->in0), end - first))     \
+    gk_status gk_##op(gk_ctype_##dst *y, float a, const gk_ctype_##dst *x, size_t n)          \
+    {                                                                                         \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                 \
+        if (n == 0) return GK_OK;                                                             \
+        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, a, n, false, 0};            \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y, n * sizeof *y, false, sizeof *y); \
+        return GK_OK;                                                                         \
     }
 
 /* ---- reductions: REDUCE, DOT -------------------------------------------------------------
@@ -153,6 +205,7 @@ struct gk_reduce_job {
     const void *a, *b;
     size_t n;
     double *partials; /* one per part */
+    size_t chunk;     /* elements per kernel call when the parts interleave, else 0 */
 };
 
 static double gk_combine_sum(const double *partials, size_t n_parts)
@@ -189,6 +242,7 @@ static double gk_combine_max(const double *partials, size_t n_parts)
 static gk_status gk_run_reduce(gk_pool_fn part,
                                struct gk_reduce_job *job,
                                size_t bytes_read,
+                               size_t elem,
                                double (*combine)(const double *, size_t),
                                double *result)
 {
@@ -197,6 +251,7 @@ static gk_status gk_run_reduce(gk_pool_fn part,
     double local[GK_LOCAL_PARTIALS];
     const size_t n_parts = gk_part_count(job->n);
     job->partials = n_parts <= GK_LOCAL_PARTIALS ? local : malloc(n_parts * sizeof(double));
+    job->chunk = gk_interleave_chunk(bytes_read, elem);
     if (!job->partials) return GK_ENOMEM;
     if (bytes_read < GK_PARALLEL_MIN_BYTES)
         part(job, 0, n_parts);
@@ -207,45 +262,62 @@ static gk_status gk_run_reduce(gk_pool_fn part,
     return GK_OK;
 }
 
-/* Defines gk_<op>_part: partials[p] = the kernel call `call` on part p. */
-#define GK_REDUCE_PART(op, call)                                                      \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)         \
-    {                                                                                 \
-        struct gk_reduce_job *job = ctx;                                              \
-        for (size_t p = first_part; p < end_part; p++) {                              \
-            const size_t first = p * GK_PART_ELEMS, end = gk_part_end(p + 1, job->n); \
-            job->partials[p] = call;                                                  \
-        }                                                                             \
+/* Defines gk_<op>_part: partials[p] = the kernel call `call` on part p; interleaved (job->chunk),
+ * the combination by `combine` of the kernel's results on the part's chunks in order. */
+#define GK_REDUCE_PART(op, call, combine)                                                       \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                   \
+    {                                                                                           \
+        struct gk_reduce_job *job = ctx;                                                        \
+        if (!job->chunk) {                                                                      \
+            for (size_t p = first_part; p < end_part; p++) {                                    \
+                const size_t first = p * GK_PART_ELEMS, end = gk_part_end(p + 1, job->n);       \
+                job->partials[p] = call;                                                        \
+            }                                                                                   \
+            return;                                                                             \
+        }                                                                                       \
+        double results[GK_INTERLEAVE][GK_MAX_CHUNKS];                                           \
+        for (size_t group = first_part; group < end_part; group += GK_INTERLEAVE) {             \
+            const size_t parts = gk_group_parts(group, end_part);                               \
+            GK_FOR_INTERLEAVED(group, parts, job->n, job->chunk, results[p - group][c] = call); \
+            for (size_t p = group; p < group + parts; p++) {                                    \
+                const size_t elems = gk_part_end(p + 1, job->n) - p * GK_PART_ELEMS;            \
+                job->partials[p] =                                                              \
+                    combine(results[p - group], (elems + job->chunk - 1) / job->chunk);         \
+            }                                                                                   \
+        }                                                                                       \
     }
 
 /* Finishes an entry point: empty input gives the identity, else reduce and store as float. */
-#define GK_REDUCE_FINISH(op, family, bytes_read)                                           \
-    if (n == 0) {                                                                          \
-        *out = GK_EMPTY_##family;                                                          \
-        return GK_OK;                                                                      \
-    }                                                                                      \
-    double result = 0.0;                                                                   \
-    GK_TRY(gk_run_reduce(gk_##op##_part, &job, bytes_read, GK_COMBINE_##family, &result)); \
-    *out = (float)result;                                                                  \
+#define GK_REDUCE_FINISH(op, family, bytes_read, elem)                                           \
+    if (n == 0) {                                                                                \
+        *out = GK_EMPTY_##family;                                                                \
+        return GK_OK;                                                                            \
+    }                                                                                            \
+    double result = 0.0;                                                                         \
+    GK_TRY(gk_run_reduce(gk_##op##_part, &job, bytes_read, elem, GK_COMBINE_##family, &result)); \
+    *out = (float)result;                                                                        \
     return GK_OK;
 
 #define GK_ENTRY_REDUCE(op, family, src, dst)                                              \
-    GK_REDUCE_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->a), end - first)) \
+    GK_REDUCE_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->a), end - first), \
+                   GK_COMBINE_##family)                                                    \
     gk_status gk_##op(const gk_ctype_##dst *x, size_t n, float *out)                       \
     {                                                                                      \
         GK_TRY(gk_validate_reduce("gk_" #op, x, x, out, sizeof *x, n));                    \
-        struct gk_reduce_job job = {gk_kernels_active(), x, NULL, n, NULL};                \
-        GK_REDUCE_FINISH(op, family, n * sizeof *x)                                        \
+        struct gk_reduce_job job = {gk_kernels_active(), x, NULL, n, NULL, 0};             \
+        GK_REDUCE_FINISH(op, family, n * sizeof *x, sizeof *x)                             \
     }
 
 #define GK_ENTRY_DOT(op, family, src, dst)                                                    \
-    GK_REDUCE_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->a),                  \
-                                        GK_AT(const gk_ctype_##dst, job->b), end - first))    \
+    GK_REDUCE_PART(op,                                                                        \
+                   job->kernels->op(GK_AT(const gk_ctype_##dst, job->a),                      \
+                                    GK_AT(const gk_ctype_##dst, job->b), end - first),        \
+                   GK_COMBINE_##family)                                                       \
     gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, size_t n, float *out) \
     {                                                                                         \
         GK_TRY(gk_validate_reduce("gk_" #op, a, b, out, sizeof *a, n));                       \
-        struct gk_reduce_job job = {gk_kernels_active(), a, b, n, NULL};                      \
-        GK_REDUCE_FINISH(op, family, 2 * n * sizeof *a)                                       \
+        struct gk_reduce_job job = {gk_kernels_active(), a, b, n, NULL, 0};                   \
+        GK_REDUCE_FINISH(op, family, 2 * n * sizeof *a, sizeof *a)                            \
     }
 
 /* ---- row-wise classes: RMS_NORM, LAYER_NORM, SOFTMAX ------------------------------------
