@@ -45,14 +45,21 @@ struct gkb_pattern {
 
 extern const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT];
 
+/* How a DRAM bandwidth limit was reached: GKB_HOW_NT, non-temporal stores (patterns with a
+ * separate output); GKB_HOW_INTERLEAVED, each thread's arrays read as GKB_INTERLEAVE parts, 512
+ * bytes of each in turn (one core keeps more lines in flight over several streams than over one;
+ * src/ops/entry.c does the same). */
+enum { GKB_HOW_NT = 1, GKB_HOW_INTERLEAVED = 2, GKB_INTERLEAVE = 4 };
+
 struct gkb_limits {
     int n_configs;                       /* thread counts measured */
     int threads[GKB_MAX_THREAD_CONFIGS]; /* e.g. {1, 2} */
     size_t level_bytes[GKB_LEVEL_COUNT]; /* working set per thread (DRAM: in all) per level */
     /* bytes read + bytes written per second, GB/s, per thread config, pattern and level */
     double bw_gbs[GKB_MAX_THREAD_CONFIGS][GKB_PATTERN_COUNT][GKB_LEVEL_COUNT];
-    /* true where non-temporal stores gave that figure (DRAM, patterns with a separate output) */
-    bool bw_nt[GKB_MAX_THREAD_CONFIGS][GKB_PATTERN_COUNT][GKB_LEVEL_COUNT];
+    /* how that figure was reached at DRAM sizes (GKB_HOW_*): non-temporal stores, interleaved
+     * streams */
+    unsigned char bw_how[GKB_MAX_THREAD_CONFIGS][GKB_PATTERN_COUNT][GKB_LEVEL_COUNT];
     int n_fma;
     const char *fma_name[4]; /* "avx512 zmm fma", ... */
     double fma_gflops[GKB_MAX_THREAD_CONFIGS][4];

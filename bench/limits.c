@@ -153,7 +153,8 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
  * per ISA through target attributes. Integer xor stands in for the op: it costs nothing, and
  * keeps the compiler from dropping or merging the loads. `steps` counts vectors of the output
  * (or of the input, for `read`). Buffers are 64-byte aligned and sized in whole steps. `nt`:
- * the output is written with non-temporal stores (COPY, NARROW, WIDEN, BINARY). */
+ * the output is written with non-temporal stores (COPY, NARROW, WIDEN, BINARY; the caller
+ * fences). */
 #define GKB_STREAM_KERNELS(suffix, attr, bytes)                                               \
     typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                     \
     attr static void gkb_nt_##suffix(int pattern, char *const *in, char *out, size_t steps)   \
@@ -181,7 +182,6 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
                 GKB_NT_STORE_##suffix(&y[i], a[i] ^ b[i]);                                    \
             break;                                                                            \
         }                                                                                     \
-        GKB_NT_FENCE();                                                                       \
     }                                                                                         \
     attr static int32_t gkb_stream_##suffix(int pattern, bool nt, char *const *in, char *out, \
                                             size_t steps)                                     \
@@ -245,17 +245,38 @@ struct gkb_bw_job {
     char *in[64][2], *out[64]; /* per thread */
     size_t steps;              /* per thread and pass */
     size_t passes;             /* repeat small buffers so one sample lasts long enough */
+    size_t chunk_steps;        /* interleaved: steps per kernel call (GKB_HOW_INTERLEAVED), or 0 */
+    size_t in_step_bytes, out_step_bytes;
     int32_t (*kernel)(int pattern, bool nt, char *const *in, char *out, size_t steps);
     volatile int32_t sink[64];
 };
+
+/* One pass: the whole arrays in one call, or GKB_INTERLEAVE quarters chunk by chunk. */
+static int32_t gkb_bw_pass(const struct gkb_bw_job *job, int thread_idx)
+{
+    char *const *in = job->in[thread_idx];
+    char *out = job->out[thread_idx];
+    if (!job->chunk_steps) return job->kernel(job->pattern, job->nt, in, out, job->steps);
+    int32_t acc = 0;
+    const size_t quarter = job->steps / GKB_INTERLEAVE;
+    for (size_t at = 0; at < quarter; at += job->chunk_steps)
+        for (size_t q = 0; q < GKB_INTERLEAVE; q++) {
+            const size_t step = q * quarter + at;
+            char *const from[2] = {in[0] + step * job->in_step_bytes,
+                                   in[1] + step * job->in_step_bytes};
+            acc ^= job->kernel(job->pattern, job->nt, from, out + step * job->out_step_bytes,
+                               job->chunk_steps);
+        }
+    return acc;
+}
 
 static void gkb_bw_run(void *ctx, int thread_idx)
 {
     struct gkb_bw_job *job = ctx;
     int32_t acc = 0;
     for (size_t pass = 0; pass < job->passes; pass++)
-        acc ^= job->kernel(job->pattern, job->nt, job->in[thread_idx], job->out[thread_idx],
-                           job->steps);
+        acc ^= gkb_bw_pass(job, thread_idx);
+    if (job->nt) GKB_NT_FENCE();
     job->sink[thread_idx] = acc;
 }
 
@@ -277,23 +298,30 @@ static size_t gkb_pick_stream_kernel(struct gkb_bw_job *job)
 }
 
 /* Bandwidth (bytes read + written per second, in GB/s) of `pattern` with `threads` threads, each
- * with a working set of `set_bytes` split over its streams. */
+ * with a working set of `set_bytes` split over its streams, reached `how` (GKB_HOW_*). */
 static double gkb_measure_pattern(
-    int pattern, bool nt, size_t set_bytes, int threads, bool dram, bool smoke, int reps)
+    int pattern, unsigned how, size_t set_bytes, int threads, bool dram, bool smoke, int reps)
 {
     const struct gkb_pattern *p = &gkb_patterns[pattern];
     struct gkb_bw_job job;
     memset(&job, 0, sizeof job);
     job.pattern = pattern;
-    job.nt = nt;
+    job.nt = how & GKB_HOW_NT;
     const size_t vec = gkb_pick_stream_kernel(&job);
     /* bytes per step: each input stream reads `reads` vectors, the output gets `writes` */
     const size_t step_bytes = vec * (p->reads * (size_t)p->in_streams + p->writes);
     /* update writes back what it read: twice the bytes of its one stream are moved */
     const size_t moved_step_bytes = pattern == GKB_UPDATE ? 2 * step_bytes : step_bytes;
-    job.steps = set_bytes / step_bytes / 4 * 4; /* a multiple of 4, for the unrolled read */
-    if (job.steps < 4) job.steps = 4;
-    const size_t in_bytes = job.steps * vec * p->reads, out_bytes = job.steps * vec * p->writes;
+    job.in_step_bytes = vec * p->reads;
+    job.out_step_bytes = vec * p->writes;
+    /* interleaved: 512 bytes of output (of the input, for `read`) per call, the steps a whole
+     * number of chunks in each quarter; else a multiple of 4, for the unrolled read */
+    job.chunk_steps = how & GKB_HOW_INTERLEAVED ? 512 / vec : 0;
+    const size_t whole = job.chunk_steps ? GKB_INTERLEAVE * job.chunk_steps : 4;
+    job.steps = set_bytes / step_bytes / whole * whole;
+    if (job.steps < whole) job.steps = whole;
+    const size_t in_bytes = job.steps * job.in_step_bytes,
+                 out_bytes = job.steps * job.out_step_bytes;
     const double moved_per_pass = (double)job.steps * (double)moved_step_bytes;
     job.passes = dram || smoke ? 1 : (size_t)((64u << 20) / moved_per_pass) + 1;
     for (int t = 0; t < threads; t++) {
@@ -315,18 +343,32 @@ static double gkb_measure_pattern(
     return moved_per_pass * (double)job.passes * threads / ns;
 }
 
-/* The better of plain and, at DRAM sizes for the patterns with a separate output, non-temporal
- * stores; *nt tells which. */
+/* The best of the ways to run `pattern`: plain; at DRAM sizes also interleaved, and for the
+ * patterns with a separate output with non-temporal stores, sequential and interleaved. *how
+ * tells which won (GKB_HOW_*). */
 static double gkb_measure_best(
-    int pattern, size_t set_bytes, int threads, bool dram, bool smoke, int reps, bool *nt)
+    int pattern, size_t set_bytes, int threads, bool dram, bool smoke, int reps, unsigned char *how)
 {
-    const double plain = gkb_measure_pattern(pattern, false, set_bytes, threads, dram, smoke, reps);
-    *nt = false;
-    if (!dram || pattern == GKB_READ || pattern == GKB_UPDATE) return plain;
-    const double streamed =
-        gkb_measure_pattern(pattern, true, set_bytes, threads, dram, smoke, reps);
-    *nt = streamed > plain;
-    return *nt ? streamed : plain;
+    double best = gkb_measure_pattern(pattern, 0, set_bytes, threads, dram, smoke, reps);
+    *how = 0;
+    if (!dram) return best;
+    const bool separate_output = pattern != GKB_READ && pattern != GKB_UPDATE;
+    for (unsigned h = 1; h <= (GKB_HOW_NT | GKB_HOW_INTERLEAVED); h++) {
+        if ((h & GKB_HOW_NT) && !separate_output) continue;
+        const double gbs = gkb_measure_pattern(pattern, h, set_bytes, threads, dram, smoke, reps);
+        if (gbs > best) {
+            best = gbs;
+            *how = (unsigned char)h;
+        }
+    }
+    return best;
+}
+
+/* "-nt", "-4s" or "-nt-4s" for a limit reached `how`. */
+static const char *gkb_how_suffix(unsigned how)
+{
+    static const char *const suffix[4] = {"", "-nt", "-4s", "-nt-4s"};
+    return suffix[how & 3];
 }
 
 static size_t gkb_clamp(size_t v, size_t lo, size_t hi)
@@ -392,7 +434,7 @@ void gkb_measure_limits(struct gkb_limits *out, const int *threads, int n_config
             const size_t set = dram ? out->level_bytes[level] / (size_t)t : out->level_bytes[level];
             for (int p = 0; p < GKB_PATTERN_COUNT; p++)
                 out->bw_gbs[c][p][level] =
-                    gkb_measure_best(p, set, t, dram, smoke, reps, &out->bw_nt[c][p][level]);
+                    gkb_measure_best(p, set, t, dram, smoke, reps, &out->bw_how[c][p][level]);
         }
     }
 }
@@ -426,16 +468,16 @@ double gkb_bandwidth_limit(const struct gkb_limits *lim,
     if (gkb_n_cached_limits == GKB_MAX_CACHED_LIMITS) return -1;
     const enum gkb_level level = gkb_level_for(lim, set_bytes_per_thread);
     const bool smoke = lim->level_bytes[GKB_DRAM] < (64u << 20);
-    bool nt = false;
+    unsigned char how = 0;
     const double gbs = gkb_measure_best((int)pattern, set_bytes_per_thread, threads,
-                                        level == GKB_DRAM, smoke, smoke ? 1 : 7, &nt);
+                                        level == GKB_DRAM, smoke, smoke ? 1 : 7, &how);
     const int i = gkb_n_cached_limits++;
     gkb_cached_limits[i].pattern = (int)pattern;
     gkb_cached_limits[i].threads = threads;
     gkb_cached_limits[i].set_bytes = set_bytes_per_thread;
     gkb_cached_limits[i].gbs = gbs;
     snprintf(gkb_cached_limits[i].name, sizeof gkb_cached_limits[i].name, "%s%s %s",
-             gkb_patterns[pattern].name, nt ? "-nt" : "", gkb_level_name(level));
+             gkb_patterns[pattern].name, gkb_how_suffix(how), gkb_level_name(level));
     *what = gkb_cached_limits[i].name;
     return gbs;
 }
@@ -465,11 +507,13 @@ void gkb_suite_limits(const struct gkb_context *ctx)
                                       .rate = lim->bw_gbs[c][p][level],
                                       .pct_limit = -1,
                                       .peer_ratio = -1};
-                snprintf(row.shape, sizeof row.shape, "%s %zu KiB/thread%s", gkb_level_name(level),
-                         (level == GKB_DRAM ? lim->level_bytes[level] / (size_t)lim->threads[c]
-                                            : lim->level_bytes[level]) >>
-                             10,
-                         lim->bw_nt[c][p][level] ? " nt" : "");
+                snprintf(
+                    row.shape, sizeof row.shape, "%s %zu KiB/thread%s%s", gkb_level_name(level),
+                    (level == GKB_DRAM ? lim->level_bytes[level] / (size_t)lim->threads[c]
+                                       : lim->level_bytes[level]) >>
+                        10,
+                    lim->bw_how[c][p][level] ? " " : "",
+                    lim->bw_how[c][p][level] ? gkb_how_suffix(lim->bw_how[c][p][level]) + 1 : "");
                 gkb_report(&row);
             }
         }
