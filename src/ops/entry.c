@@ -50,14 +50,14 @@ struct gk_map_job {
     size_t chunk; /* elements per kernel call when the job interleaves its parts, else 0 */
 };
 
-/* Jobs that move at least the last-level cache's size (core/stream.h) and do not stream their
- * output visit their parts GK_INTERLEAVE at a time, GK_INTERLEAVE_BYTES of the widest array of
- * each in turn. One core's DRAM reads are faster over several interleaved streams than over one:
- * the hardware prefetcher keeps more lines in flight. Zen 3, 64 MiB, 1 thread, a plain read loop:
- * 16-17 GB/s sequential, 23-26 over 4 streams 512 bytes at a time (4 KiB at a time: no gain);
- * gk_vec_max_f32 16.7 -> 22.5 GB/s, gk_vec_sum_bf16 15.4 -> 18.9, gk_vec_scale_f32 34 -> 40.
- * Non-temporal stores lost 20-30% this way (vec_add, relu: a kernel call per chunk and 8-12
- * interleaved streams), so streaming jobs stay sequential. */
+/* Jobs that move at least the last-level cache's size (core/stream.h) visit their parts
+ * GK_INTERLEAVE at a time, GK_INTERLEAVE_BYTES of the widest array of each in turn: one core's
+ * DRAM traffic is faster over several interleaved streams than over one (the hardware prefetcher
+ * keeps more lines in flight). Zen 3, 64 MiB arrays, 1 thread, before -> after in alternating
+ * runs: vec_max f32 16.7 -> 22.5 GB/s, vec_sum bf16 15.4 -> 18.9, vec_scale f32 34 -> 40, relu
+ * f32 19-22 -> 26-32 (non-temporal stores), cvt f32 -> bf16 16-17 -> 24-25; 4 KiB at a time
+ * gained nothing in a plain read loop. Binary ops (three arrays, twelve streams) gained nothing
+ * and lost up to 15% on two threads, so they run sequentially. */
 enum { GK_INTERLEAVE = 4, GK_INTERLEAVE_BYTES = 512 };
 
 /* Chunks per part at most: elements are at most 4 bytes (the chunk then 128 elements). */
@@ -101,7 +101,7 @@ static void gk_run_map(gk_pool_fn part,
 {
     job->stream =
         may_stream && job->out != job->in0 && job->out != job->in1 && gk_stream_output(out_bytes);
-    job->chunk = job->stream ? 0 : gk_interleave_chunk(bytes_moved, widest);
+    job->chunk = job->in1 ? 0 : gk_interleave_chunk(bytes_moved, widest);
     if (bytes_moved < GK_PARALLEL_MIN_BYTES)
         part(job, 0, gk_part_count(job->n));
     else
