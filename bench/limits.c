@@ -149,88 +149,118 @@ const struct gkb_pattern gkb_patterns[GKB_PATTERN_COUNT] = {
 #    define GKB_NT_FENCE()         ((void)0)
 #endif
 
+/* One pass of a bandwidth job over one thread's arrays. */
+struct gkb_pass_args {
+    int pattern;
+    bool nt;
+    char *const *in;
+    char *out;
+    size_t steps;       /* per pass */
+    size_t chunk_steps; /* interleaved: steps per chunk (GKB_HOW_INTERLEAVED), or 0 */
+    size_t in_step_bytes, out_step_bytes;
+};
+
 /* One kernel per pattern and vector width, written with GCC/Clang vector extensions and compiled
  * per ISA through target attributes. Integer xor stands in for the op: it costs nothing, and
  * keeps the compiler from dropping or merging the loads. `steps` counts vectors of the output
  * (or of the input, for `read`). Buffers are 64-byte aligned and sized in whole steps. `nt`:
  * the output is written with non-temporal stores (COPY, NARROW, WIDEN, BINARY; the caller
  * fences). */
-#define GKB_STREAM_KERNELS(suffix, attr, bytes)                                               \
-    typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                     \
-    attr static void gkb_nt_##suffix(int pattern, char *const *in, char *out, size_t steps)   \
-    {                                                                                         \
-        typedef gkb_vec_##suffix vec;                                                         \
-        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];           \
-        vec *y = (vec *)(void *)out;                                                          \
-        switch (pattern) {                                                                    \
-        case GKB_COPY:                                                                        \
-            for (size_t i = 0; i < steps; i++)                                                \
-                GKB_NT_STORE_##suffix(&y[i], a[i]);                                           \
-            break;                                                                            \
-        case GKB_NARROW:                                                                      \
-            for (size_t i = 0; i < steps; i++)                                                \
-                GKB_NT_STORE_##suffix(&y[i], a[2 * i] ^ a[2 * i + 1]);                        \
-            break;                                                                            \
-        case GKB_WIDEN:                                                                       \
-            for (size_t i = 0; i < steps; i++) {                                              \
-                GKB_NT_STORE_##suffix(&y[2 * i], a[i]);                                       \
-                GKB_NT_STORE_##suffix(&y[2 * i + 1], ~a[i]);                                  \
-            }                                                                                 \
-            break;                                                                            \
-        default: /* GKB_BINARY */                                                             \
-            for (size_t i = 0; i < steps; i++)                                                \
-                GKB_NT_STORE_##suffix(&y[i], a[i] ^ b[i]);                                    \
-            break;                                                                            \
-        }                                                                                     \
-    }                                                                                         \
-    attr static int32_t gkb_stream_##suffix(int pattern, bool nt, char *const *in, char *out, \
-                                            size_t steps)                                     \
-    {                                                                                         \
-        typedef gkb_vec_##suffix vec;                                                         \
-        if (nt) {                                                                             \
-            gkb_nt_##suffix(pattern, in, out, steps);                                         \
-            return 0;                                                                         \
-        }                                                                                     \
-        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];           \
-        vec *y = (vec *)(void *)out;                                                          \
-        vec acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};                                   \
-        switch (pattern) {                                                                    \
-        case GKB_READ: /* four chains, so the loads, not the xor latency, set the pace */     \
-            for (size_t i = 0; i < steps; i += 4) {                                           \
-                acc0 ^= a[i];                                                                 \
-                acc1 ^= a[i + 1];                                                             \
-                acc2 ^= a[i + 2];                                                             \
-                acc3 ^= a[i + 3];                                                             \
-            }                                                                                 \
-            break;                                                                            \
-        case GKB_COPY:                                                                        \
-            for (size_t i = 0; i < steps; i++)                                                \
-                y[i] = a[i];                                                                  \
-            break;                                                                            \
-        case GKB_NARROW:                                                                      \
-            for (size_t i = 0; i < steps; i++)                                                \
-                y[i] = a[2 * i] ^ a[2 * i + 1];                                               \
-            break;                                                                            \
-        case GKB_WIDEN:                                                                       \
-            for (size_t i = 0; i < steps; i++) {                                              \
-                y[2 * i] = a[i];                                                              \
-                y[2 * i + 1] = ~a[i];                                                         \
-            }                                                                                 \
-            break;                                                                            \
-        case GKB_UPDATE: /* bytes counted as read + written */                                \
-            for (size_t i = 0; i < steps; i++)                                                \
-                ((vec *)(void *)in[0])[i] = a[i] ^ (int32_t)steps;                            \
-            break;                                                                            \
-        default:                                                                              \
-            for (size_t i = 0; i < steps; i++)                                                \
-                y[i] = a[i] ^ b[i];                                                           \
-            break;                                                                            \
-        }                                                                                     \
-        acc0 ^= acc1 ^ acc2 ^ acc3;                                                           \
-        int32_t r = 0;                                                                        \
-        for (size_t l = 0; l < (bytes) / 4; l++)                                              \
-            r ^= acc0[l];                                                                     \
-        return r;                                                                             \
+#define GKB_STREAM_KERNELS(suffix, attr, bytes)                                                 \
+    typedef int32_t gkb_vec_##suffix __attribute__((vector_size(bytes)));                       \
+    attr static inline __attribute__((always_inline)) void gkb_nt_##suffix(                     \
+        int pattern, char *const *in, char *out, size_t steps)                                  \
+    {                                                                                           \
+        typedef gkb_vec_##suffix vec;                                                           \
+        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];             \
+        vec *y = (vec *)(void *)out;                                                            \
+        switch (pattern) {                                                                      \
+        case GKB_COPY:                                                                          \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                GKB_NT_STORE_##suffix(&y[i], a[i]);                                             \
+            break;                                                                              \
+        case GKB_NARROW:                                                                        \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                GKB_NT_STORE_##suffix(&y[i], a[2 * i] ^ a[2 * i + 1]);                          \
+            break;                                                                              \
+        case GKB_WIDEN:                                                                         \
+            for (size_t i = 0; i < steps; i++) {                                                \
+                GKB_NT_STORE_##suffix(&y[2 * i], a[i]);                                         \
+                GKB_NT_STORE_##suffix(&y[2 * i + 1], ~a[i]);                                    \
+            }                                                                                   \
+            break;                                                                              \
+        default: /* GKB_BINARY */                                                               \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                GKB_NT_STORE_##suffix(&y[i], a[i] ^ b[i]);                                      \
+            break;                                                                              \
+        }                                                                                       \
+    }                                                                                           \
+    attr static inline __attribute__((always_inline))                                           \
+    int32_t gkb_stream_##suffix(int pattern, bool nt, char *const *in, char *out, size_t steps) \
+    {                                                                                           \
+        typedef gkb_vec_##suffix vec;                                                           \
+        if (nt) {                                                                               \
+            gkb_nt_##suffix(pattern, in, out, steps);                                           \
+            return 0;                                                                           \
+        }                                                                                       \
+        const vec *a = (const vec *)(void *)in[0], *b = (const vec *)(void *)in[1];             \
+        vec *y = (vec *)(void *)out;                                                            \
+        vec acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};                                     \
+        switch (pattern) {                                                                      \
+        case GKB_READ: /* four chains, so the loads, not the xor latency, set the pace */       \
+            for (size_t i = 0; i < steps; i += 4) {                                             \
+                acc0 ^= a[i];                                                                   \
+                acc1 ^= a[i + 1];                                                               \
+                acc2 ^= a[i + 2];                                                               \
+                acc3 ^= a[i + 3];                                                               \
+            }                                                                                   \
+            break;                                                                              \
+        case GKB_COPY:                                                                          \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                y[i] = a[i];                                                                    \
+            break;                                                                              \
+        case GKB_NARROW:                                                                        \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                y[i] = a[2 * i] ^ a[2 * i + 1];                                                 \
+            break;                                                                              \
+        case GKB_WIDEN:                                                                         \
+            for (size_t i = 0; i < steps; i++) {                                                \
+                y[2 * i] = a[i];                                                                \
+                y[2 * i + 1] = ~a[i];                                                           \
+            }                                                                                   \
+            break;                                                                              \
+        case GKB_UPDATE: /* bytes counted as read + written */                                  \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                ((vec *)(void *)in[0])[i] = a[i] ^ (int32_t)steps;                              \
+            break;                                                                              \
+        default:                                                                                \
+            for (size_t i = 0; i < steps; i++)                                                  \
+                y[i] = a[i] ^ b[i];                                                             \
+            break;                                                                              \
+        }                                                                                       \
+        acc0 ^= acc1 ^ acc2 ^ acc3;                                                             \
+        int32_t r = 0;                                                                          \
+        for (size_t l = 0; l < (bytes) / 4; l++)                                                \
+            r ^= acc0[l];                                                                       \
+        return r;                                                                               \
+    }                                                                                           \
+    /* one pass, sequential (chunk_steps 0) or over GKB_INTERLEAVE quarters a chunk at a time,  \
+     * the chunk loop inlined so that calls do not set the pace */                              \
+    attr static int32_t gkb_pass_##suffix(const struct gkb_pass_args *p)                        \
+    {                                                                                           \
+        if (!p->chunk_steps)                                                                    \
+            return gkb_stream_##suffix(p->pattern, p->nt, p->in, p->out, p->steps);             \
+        int32_t acc = 0;                                                                        \
+        const size_t quarter = p->steps / GKB_INTERLEAVE;                                       \
+        for (size_t at = 0; at < quarter; at += p->chunk_steps)                                 \
+            for (size_t q = 0; q < GKB_INTERLEAVE; q++) {                                       \
+                const size_t step = q * quarter + at;                                           \
+                char *const from[2] = {p->in[0] + step * p->in_step_bytes,                      \
+                                       p->in[1] + step * p->in_step_bytes};                     \
+                acc ^= gkb_stream_##suffix(p->pattern, p->nt, from,                             \
+                                           p->out + step * p->out_step_bytes, p->chunk_steps);  \
+            }                                                                                   \
+        return acc;                                                                             \
     }
 
 GKB_STREAM_KERNELS(v16, , 16)
@@ -245,37 +275,21 @@ struct gkb_bw_job {
     char *in[64][2], *out[64]; /* per thread */
     size_t steps;              /* per thread and pass */
     size_t passes;             /* repeat small buffers so one sample lasts long enough */
-    size_t chunk_steps;        /* interleaved: steps per kernel call (GKB_HOW_INTERLEAVED), or 0 */
+    size_t chunk_steps;        /* interleaved: steps per chunk (GKB_HOW_INTERLEAVED), or 0 */
     size_t in_step_bytes, out_step_bytes;
-    int32_t (*kernel)(int pattern, bool nt, char *const *in, char *out, size_t steps);
+    int32_t (*pass)(const struct gkb_pass_args *p);
     volatile int32_t sink[64];
 };
-
-/* One pass: the whole arrays in one call, or GKB_INTERLEAVE quarters chunk by chunk. */
-static int32_t gkb_bw_pass(const struct gkb_bw_job *job, int thread_idx)
-{
-    char *const *in = job->in[thread_idx];
-    char *out = job->out[thread_idx];
-    if (!job->chunk_steps) return job->kernel(job->pattern, job->nt, in, out, job->steps);
-    int32_t acc = 0;
-    const size_t quarter = job->steps / GKB_INTERLEAVE;
-    for (size_t at = 0; at < quarter; at += job->chunk_steps)
-        for (size_t q = 0; q < GKB_INTERLEAVE; q++) {
-            const size_t step = q * quarter + at;
-            char *const from[2] = {in[0] + step * job->in_step_bytes,
-                                   in[1] + step * job->in_step_bytes};
-            acc ^= job->kernel(job->pattern, job->nt, from, out + step * job->out_step_bytes,
-                               job->chunk_steps);
-        }
-    return acc;
-}
 
 static void gkb_bw_run(void *ctx, int thread_idx)
 {
     struct gkb_bw_job *job = ctx;
+    const struct gkb_pass_args args = {
+        job->pattern, job->nt,          job->in[thread_idx], job->out[thread_idx],
+        job->steps,   job->chunk_steps, job->in_step_bytes,  job->out_step_bytes};
     int32_t acc = 0;
     for (size_t pass = 0; pass < job->passes; pass++)
-        acc ^= gkb_bw_pass(job, thread_idx);
+        acc ^= job->pass(&args);
     if (job->nt) GKB_NT_FENCE();
     job->sink[thread_idx] = acc;
 }
@@ -283,14 +297,14 @@ static void gkb_bw_run(void *ctx, int thread_idx)
 /* The widest vectors the CPU has, and their size in bytes. */
 static size_t gkb_pick_stream_kernel(struct gkb_bw_job *job)
 {
-    job->kernel = gkb_stream_v16;
+    job->pass = gkb_pass_v16;
 #if defined(__x86_64__)
     if (gk_cpu_has_feature("avx512f")) {
-        job->kernel = gkb_stream_v64;
+        job->pass = gkb_pass_v64;
         return 64;
     }
     if (gk_cpu_has_feature("avx2")) {
-        job->kernel = gkb_stream_v32;
+        job->pass = gkb_pass_v32;
         return 32;
     }
 #endif
