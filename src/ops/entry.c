@@ -55,7 +55,7 @@ struct gk_map_job {
  * DRAM traffic is faster over several interleaved streams than over one (the hardware prefetcher
  * keeps more lines in flight). Zen 3, 64 MiB arrays, 1 thread, before -> after in alternating
  * runs: vec_max f32 16.7 -> 22.5 GB/s, vec_sum bf16 15.4 -> 18.9, vec_scale f32 34 -> 40, relu
- * f32 19-22 -> 26-32 (non-temporal stores), cvt f32 -> bf16 16-17 -> 24-25; 4 KiB at a time
+ * f32 19-22 -> 26-32 (non-temporal stores), cvt f32 -> bf16 16 -> 24; 4 KiB at a time
  * gained nothing in a plain read loop. Binary ops (three arrays, twelve streams) gained nothing
  * and lost up to 15% on two threads, so they run sequentially. */
 enum { GK_INTERLEAVE = 4, GK_INTERLEAVE_BYTES = 512 };
