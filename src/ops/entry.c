@@ -114,7 +114,8 @@ static void gk_run_map(gk_pool_fn part,
     static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                     \
     {                                                                                             \
         const struct gk_map_job *job = ctx;                                                       \
-        gk_stream_stores = job->stream;                                                           \
+        if (job->stream)                                                                          \
+            gk_stream_stores = true; /* only streaming calls touch the thread-local */            \
         if (job->chunk) {                                                                         \
             for (size_t group = first_part; group < end_part; group += GK_INTERLEAVE)             \
                 GK_FOR_INTERLEAVED(group, gk_group_parts(group, end_part), job->n, job->chunk,    \
