@@ -270,13 +270,9 @@ GKB_STREAM_KERNELS(v64, GKB_AVX512, 64)
 #endif
 
 struct gkb_bw_job {
-    int pattern;
-    bool nt;                   /* non-temporal stores */
-    char *in[64][2], *out[64]; /* per thread */
-    size_t steps;              /* per thread and pass */
-    size_t passes;             /* repeat small buffers so one sample lasts long enough */
-    size_t chunk_steps;        /* interleaved: steps per chunk (GKB_HOW_INTERLEAVED), or 0 */
-    size_t in_step_bytes, out_step_bytes;
+    struct gkb_pass_args shape; /* every thread's pass but its arrays (in, out: NULL here) */
+    char *in[64][2], *out[64];  /* per thread */
+    size_t passes;              /* repeat small buffers so one sample lasts long enough */
     int32_t (*pass)(const struct gkb_pass_args *p);
     volatile int32_t sink[64];
 };
@@ -284,13 +280,13 @@ struct gkb_bw_job {
 static void gkb_bw_run(void *ctx, int thread_idx)
 {
     struct gkb_bw_job *job = ctx;
-    const struct gkb_pass_args args = {
-        job->pattern, job->nt,          job->in[thread_idx], job->out[thread_idx],
-        job->steps,   job->chunk_steps, job->in_step_bytes,  job->out_step_bytes};
+    struct gkb_pass_args args = job->shape;
+    args.in = job->in[thread_idx];
+    args.out = job->out[thread_idx];
     int32_t acc = 0;
     for (size_t pass = 0; pass < job->passes; pass++)
         acc ^= job->pass(&args);
-    if (job->nt) GKB_NT_FENCE();
+    if (args.nt) GKB_NT_FENCE();
     job->sink[thread_idx] = acc;
 }
 
@@ -319,24 +315,24 @@ static double gkb_measure_pattern(
     const struct gkb_pattern *p = &gkb_patterns[pattern];
     struct gkb_bw_job job;
     memset(&job, 0, sizeof job);
-    job.pattern = pattern;
-    job.nt = how & GKB_HOW_NT;
+    job.shape.pattern = pattern;
+    job.shape.nt = how & GKB_HOW_NT;
     const size_t vec = gkb_pick_stream_kernel(&job);
     /* bytes per step: each input stream reads `reads` vectors, the output gets `writes` */
     const size_t step_bytes = vec * (p->reads * (size_t)p->in_streams + p->writes);
     /* update writes back what it read: twice the bytes of its one stream are moved */
     const size_t moved_step_bytes = pattern == GKB_UPDATE ? 2 * step_bytes : step_bytes;
-    job.in_step_bytes = vec * p->reads;
-    job.out_step_bytes = vec * p->writes;
+    job.shape.in_step_bytes = vec * p->reads;
+    job.shape.out_step_bytes = vec * p->writes;
     /* interleaved: 512 bytes of output (of the input, for `read`) per call, the steps a whole
      * number of chunks in each quarter; else a multiple of 4, for the unrolled read */
-    job.chunk_steps = how & GKB_HOW_INTERLEAVED ? 512 / vec : 0;
-    const size_t whole = job.chunk_steps ? GKB_INTERLEAVE * job.chunk_steps : 4;
-    job.steps = set_bytes / step_bytes / whole * whole;
-    if (job.steps < whole) job.steps = whole;
-    const size_t in_bytes = job.steps * job.in_step_bytes,
-                 out_bytes = job.steps * job.out_step_bytes;
-    const double moved_per_pass = (double)job.steps * (double)moved_step_bytes;
+    job.shape.chunk_steps = how & GKB_HOW_INTERLEAVED ? 512 / vec : 0;
+    const size_t whole = job.shape.chunk_steps ? GKB_INTERLEAVE * job.shape.chunk_steps : 4;
+    job.shape.steps = set_bytes / step_bytes / whole * whole;
+    if (job.shape.steps < whole) job.shape.steps = whole;
+    const size_t in_bytes = job.shape.steps * job.shape.in_step_bytes,
+                 out_bytes = job.shape.steps * job.shape.out_step_bytes;
+    const double moved_per_pass = (double)job.shape.steps * (double)moved_step_bytes;
     job.passes = dram || smoke ? 1 : (size_t)((64u << 20) / moved_per_pass) + 1;
     for (int t = 0; t < threads; t++) {
         for (int s = 0; s < 2; s++) {
