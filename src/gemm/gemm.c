@@ -113,18 +113,17 @@ static void gk_gemm_pack_b_part(void *ctx, size_t first, size_t end)
     }
 }
 
-/* Packing A: part q packs the q-th MR panel of the M pass. */
+/* Packing A: part q packs the q-th MR panel of the M pass; a range of parts is one call, so that
+ * the pack can read the next panel's source ahead. */
 static void gk_gemm_pack_a_part(void *ctx, size_t first, size_t end)
 {
     const struct gk_gemm_plan *p = ctx;
     const struct gk_gemm_kernels *g = p->g;
-    for (size_t part = first; part < end; part++) {
-        const size_t i = part * g->mr;
-        struct gk_gemm_view v = p->a;
-        v.ptr = (const char *)v.ptr + (((p->ic0 + i) * v.lane_stride + p->pc * v.depth_stride) *
-                                       (v.dtype == GK_DTYPE_F32 ? 4 : 2));
-        g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(g->mr, p->m_pass - i), g->mr, p->kc_cur);
-    }
+    const size_t i = first * g->mr;
+    struct gk_gemm_view v = p->a;
+    v.ptr = (const char *)v.ptr + (((p->ic0 + i) * v.lane_stride + p->pc * v.depth_stride) *
+                                   (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+    g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(end * g->mr, p->m_pass) - i, g->mr, p->kc_cur);
 }
 
 /* One MR x NR tile of C at `c` (row stride ldc); an edge tile goes through a buffer so the
@@ -329,6 +328,7 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
                 (const char *)va.ptr + pc * va.depth_stride * (va.dtype == GK_DTYPE_F32 ? 4 : 2);
             g->pack(a_pass + (pc - kp) * m_pad, &va, p->m, g->mr, gk_min(p->kc, p->k - pc));
         }
+        bool ahead_next = false; /* the block packed next was read ahead */
         for (size_t part = first; part < end; part++) {
             const size_t j0 = part * slice_cols, nc_cur = gk_min(slice_cols, p->n - j0);
             for (size_t pc = kp; pc < kp_end; pc += p->kc) {
@@ -338,6 +338,8 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
                  * first of this pass */
                 struct gk_gemm_ahead ahead = {0};
                 const size_t tiles = ((nc_cur + g->nr - 1) / g->nr) * (m_pad / g->mr);
+                const bool ahead_started = ahead_next;
+                ahead_next = !p->prepacked && (pc + p->kc < kp_end || part + 1 < end);
                 if (!p->prepacked && pc + p->kc < kp_end)
                     gk_gemm_ahead_start(&ahead, p, j0, pc + p->kc, tiles);
                 else if (!p->prepacked && part + 1 < end)
@@ -347,6 +349,7 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
                     b_block = p->prepacked + pc * p->n_pad + j0 * kc_cur;
                 } else {
                     struct gk_gemm_view vb = p->b;
+                    vb.cached = ahead_started;
                     vb.ptr = (const char *)vb.ptr + ((j0 * vb.lane_stride + pc * vb.depth_stride) *
                                                      (vb.dtype == GK_DTYPE_F32 ? 4 : 2));
                     g->pack(b_buf, &vb, nc_cur, g->nr, kc_cur);
@@ -628,8 +631,10 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     p.m = x->m;
     p.n = x->n;
     p.k = x->k;
-    p.a = (struct gk_gemm_view){x->a, x->a_dtype, x->trans_a ? 1 : x->lda, x->trans_a ? x->lda : 1};
-    p.b = (struct gk_gemm_view){x->b, x->b_dtype, x->trans_b ? x->ldb : 1, x->trans_b ? 1 : x->ldb};
+    p.a = (struct gk_gemm_view){x->a, x->a_dtype, x->trans_a ? 1 : x->lda, x->trans_a ? x->lda : 1,
+                                false};
+    p.b = (struct gk_gemm_view){x->b, x->b_dtype, x->trans_b ? x->ldb : 1, x->trans_b ? 1 : x->ldb,
+                                false};
     p.alpha = x->alpha;
     p.beta = x->beta;
     p.prepacked = prepacked;
@@ -813,7 +818,7 @@ gk_status gk_pack_b_f32(const float *b, void *packed_b, size_t n, size_t k)
     float *panels = gk_ws_at(packed_b, GK_PACKED_B_HEADER_BYTES);
     const size_t n_pad = gk_round_up(n, g->nr);
     for (size_t pc = 0; pc < k; pc += g->kc) {
-        const struct gk_gemm_view v = {b + pc * n, GK_DTYPE_F32, 1, n};
+        const struct gk_gemm_view v = {b + pc * n, GK_DTYPE_F32, 1, n, false};
         g->pack(panels + pc * n_pad, &v, n, g->nr, gk_min(g->kc, k - pc));
     }
     return GK_OK;
