@@ -368,10 +368,11 @@ static void test_prepacked(void)
 {
     gk_rng rng = gk_rng_seeded(5);
     const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
-    const size_t ns[] = {1, 15, 16, 17, 40, 100}, ks[] = {1, 7, 257, 2 * g->kc + 5};
+    /* k = 4 KC + 3: m = 1 takes four whole KC blocks at once, then the partial one */
+    const size_t ns[] = {1, 15, 16, 17, 40, 100}, ks[] = {1, 7, 257, 2 * g->kc + 5, 4 * g->kc + 3};
     const size_t ms[] = {1, 5, 40, g->mc + 7}; /* small m, one MC block, several */
     for (size_t ni = 0; ni < 6; ni++)
-        for (size_t ki = 0; ki < 4; ki++) {
+        for (size_t ki = 0; ki < 5; ki++) {
             const size_t n = ns[ni], k = ks[ki];
             float *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
             const size_t bytes = gk_pack_b_size_f32(n, k);
