@@ -15,6 +15,15 @@ uint64_t gkb_now_ns(void);
  * nanoseconds. The minimum is the figure least disturbed by a shared, noisy machine. */
 double gkb_min_time_ns(void (*fn)(void *ctx), void *ctx, int warmup, int reps);
 
+/* The minimum time of one call of fn(ctxs[i]) for each of n candidates (the library and its peers
+ * on the same case), measured in `rounds` rounds that visit every candidate in turn: one untimed
+ * call (caches; a peer's threads still spinning from the previous candidate), then its share of
+ * `reps` timed calls. A disturbance of the shared machine then falls on every candidate's rounds
+ * alike rather than on whichever one it overlapped, which made single-run ratios swing by 10-40%
+ * (one run measured the library 0.57x a peer on a shape where it is 1.0-1.1x). */
+void gkb_min_time_rounds_ns(
+    void (*fn)(void *ctx), void *const *ctxs, int n, int rounds, int reps, double *ns);
+
 /* Runs fn(ctx, thread_idx) on n_threads threads at once (this one included), started together
  * behind a barrier; returns the minimum over reps of the slowest thread's time, in ns. */
 double gkb_parallel_min_time_ns(

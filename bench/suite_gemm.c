@@ -143,18 +143,26 @@ static void gkb_gemm_case(const struct gkb_context *ctx, const struct gkb_gemm_s
         gk_set_num_threads(threads);
         gkb_progress("gemm %zu,%zu,%zu %s, %d thread(s)", s->m, s->n, s->k, gkb_gemm_op(s->layout),
                      threads);
-        struct gkb_gemm_job job = {s, GK_DTYPE_F32, a, b, packed, c, NULL};
-        const double ns = gkb_min_time_ns(gkb_gemm_call, &job, 1, reps);
-        /* The peers: the prepacked rows compare with the same peers on the unpacked weights
-         * (none of them has a public prepacked f32 interface with that layout). */
-        double peer_ns[8];
-        int fastest = -1;
-        for (int p = 0; p < n_peers && p < 8; p++) {
+
+        /* The library (job 0) and the peers, timed in alternating rounds. The prepacked rows
+         * compare with the same peers on the unpacked weights (none of them has a public
+         * prepacked f32 interface with that layout). */
+        enum { MAX_PEERS = 8 };
+
+        const int np = n_peers < MAX_PEERS ? n_peers : MAX_PEERS;
+        struct gkb_gemm_job jobs[MAX_PEERS + 1] = {{s, GK_DTYPE_F32, a, b, packed, c, NULL}};
+        void *job_ptrs[MAX_PEERS + 1] = {&jobs[0]};
+        for (int p = 0; p < np; p++) {
             peers[p].set_threads(&peers[p], threads);
-            struct gkb_gemm_job pj = {s, GK_DTYPE_F32, a, b, NULL, c, &peers[p]};
-            peer_ns[p] = gkb_min_time_ns(gkb_gemm_call, &pj, 1, reps);
-            if (fastest < 0 || peer_ns[p] < peer_ns[fastest]) fastest = p;
+            jobs[p + 1] = (struct gkb_gemm_job){s, GK_DTYPE_F32, a, b, NULL, c, &peers[p]};
+            job_ptrs[p + 1] = &jobs[p + 1];
         }
+        double times[MAX_PEERS + 1];
+        gkb_min_time_rounds_ns(gkb_gemm_call, job_ptrs, np + 1, ctx->smoke ? 1 : 3, reps, times);
+        const double ns = times[0], *peer_ns = times + 1;
+        int fastest = -1;
+        for (int p = 0; p < np; p++)
+            if (fastest < 0 || peer_ns[p] < peer_ns[fastest]) fastest = p;
         const char *peak_name;
         const double peak = gkb_gemm_peak(
             ctx->limits,
@@ -177,7 +185,7 @@ static void gkb_gemm_case(const struct gkb_context *ctx, const struct gkb_gemm_s
             row.peer = peers[fastest].name;
         }
         gkb_report(&row);
-        for (int p = 0; p < n_peers && p < 8; p++) {
+        for (int p = 0; p < np; p++) {
             char op[32];
             snprintf(op, sizeof op, "  sgemm:%s", peers[p].name);
             struct gkb_row pr = row;

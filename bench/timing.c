@@ -31,6 +31,20 @@ double gkb_min_time_ns(void (*fn)(void *ctx), void *ctx, int warmup, int reps)
     return best > 0 ? best : 1;
 }
 
+void gkb_min_time_rounds_ns(
+    void (*fn)(void *ctx), void *const *ctxs, int n, int rounds, int reps, double *ns)
+{
+    const int per_round = (reps + rounds - 1) / rounds;
+    for (int i = 0; i < n; i++)
+        ns[i] = 1e300;
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < n; i++) {
+            const double t = gkb_min_time_ns(fn, ctxs[i], 1, per_round);
+            if (t < ns[i]) ns[i] = t;
+        }
+    }
+}
+
 enum { GKB_MAX_THREADS = 64 };
 
 struct gkb_team {
