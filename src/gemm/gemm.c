@@ -30,8 +30,8 @@ enum {
      * row of B in runs of 8 KiB and still splits a 4096-column B over two threads. */
     GK_GEMM_SMALL_PART_COLS_M1 = 2048,
     GK_GEMM_SMALL_PART_COLS_MIN = 256,
-    /* Panels of B per part of the one-MC-block path (128 columns for NR = 16: a KC x 128 slice
-     * of packed B, 128 KiB, next to the MC x KC block of A in L2). */
+    /* Panels of B per part of the one-MC-block path (128 columns for NR = 16: the slice's part of
+     * C, 64 KiB at m = 128, stays in L2 over a depth pass). */
     GK_GEMM_SLICE_PANELS = 8,
     /* packed A per thread in one depth pass of the one-MC-block path (gk_gemm_slice_k_pass) */
     GK_GEMM_A_PASS_BYTES = 8 << 20,
@@ -225,9 +225,10 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
  * for the slowest thread: on a shared machine, a thread that loses its CPU for one time slice
  * stalls them all. Here one job covers the call: parts are slices of GK_GEMM_SLICE_PANELS
  * panels of columns, each thread takes a contiguous range of slices, packs A a depth pass at a
- * time (gk_gemm_slice_k_pass) into its own buffer, then packs and multiplies each slice over the
- * pass's KC blocks. The KC blocks and the microkernel calls of each element, in their order, are
- * the same as in the packed path, so results do not depend on the thread count. */
+ * time (gk_gemm_slice_k_pass) into its own buffer, then runs each slice over the pass's KC
+ * blocks, packing and multiplying one panel of B at a time while it reads the next one ahead. The
+ * KC blocks and the microkernel calls of each element, in their order, are the same as in the
+ * packed path, so results do not depend on the thread count. */
 
 struct gk_gemm_slice_job {
     const struct gk_gemm_plan *p;
@@ -251,12 +252,15 @@ static size_t gk_gemm_slice_k_pass(const struct gk_gemm_plan *p)
     return blocks == 0 ? p->kc : gk_min(blocks * p->kc, gk_round_up(p->k, p->kc));
 }
 
-/* The source of the B slice a thread packs next, read ahead while it multiplies the current one:
- * packing reads B in short runs (one run of KC values per column when B stored n x k), which the
- * hardware prefetchers follow poorly. Measured on Zen 3, m = 128, n = k = 4096, B stored n x k,
- * 1 thread: 52.1 ms per call instead of 53.5 (48.9 with B prepacked). The region is `runs` runs
- * of `run_bytes` bytes, `stride` bytes apart; each tile of the current slice issues the next
- * `per_tile` cache lines' prefetches, spreading them over the slice's multiplication. */
+/* The B panel a thread reads next (its source, or the prepacked panel), read ahead while it
+ * multiplies the current one: packing reads B in short runs (one run of KC values per column when
+ * B stored n x k), which the hardware prefetchers follow poorly, and a prepacked panel is a new
+ * run every 16 KiB. Measured on Zen 3, m = 128, n = k = 4096, 1 thread: a slice's next source
+ * read ahead took 52.1 ms per call instead of 53.5; one panel ahead instead of a slice (one panel
+ * packed at a time) was 1.4-6% faster again than that for B n x k, B k x n and prepacked at
+ * m = 32..200 (two builds in one process, alternating calls). The region is `runs` runs of
+ * `run_bytes` bytes, `stride` bytes apart; each tile of the current panel issues the next
+ * `per_tile` cache lines' prefetches, spreading them over the panel's multiplication. */
 struct gk_gemm_ahead {
     const char *base;
     size_t runs, run_bytes, stride;
@@ -266,15 +270,24 @@ struct gk_gemm_ahead {
 
 enum { GK_CACHE_LINE = 64 };
 
-static void gk_gemm_ahead_start(
-    struct gk_gemm_ahead *ah, const struct gk_gemm_plan *p, size_t j0, size_t pc, size_t tiles)
+static void gk_gemm_ahead_start(struct gk_gemm_ahead *ah,
+                                const struct gk_gemm_plan *p,
+                                size_t j0,
+                                size_t pc,
+                                size_t cols,
+                                size_t tiles)
 {
     const struct gk_gemm_view *b = &p->b;
     const size_t esize = b->dtype == GK_DTYPE_F32 ? 4 : 2;
-    const size_t nc = gk_min(GK_GEMM_SLICE_PANELS * p->g->nr, p->n - j0);
+    const size_t nc = gk_min(cols, p->n - j0);
     const size_t kc = gk_min(p->kc, p->k - pc);
     ah->base = (const char *)b->ptr + (j0 * b->lane_stride + pc * b->depth_stride) * esize;
-    if (b->lane_stride == 1) { /* B stored k x n: a run per depth row */
+    if (p->prepacked) { /* packed panels: one run */
+        ah->base = (const char *)(p->prepacked + pc * p->n_pad + j0 * kc);
+        ah->runs = 1;
+        ah->run_bytes = gk_round_up(nc, p->g->nr) * kc * sizeof(float);
+        ah->stride = 0;
+    } else if (b->lane_stride == 1) { /* B stored k x n: a run per depth row */
         ah->runs = kc;
         ah->run_bytes = nc * esize;
         ah->stride = b->depth_stride * esize;
@@ -328,40 +341,43 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
                 (const char *)va.ptr + pc * va.depth_stride * (va.dtype == GK_DTYPE_F32 ? 4 : 2);
             g->pack(a_pass + (pc - kp) * m_pad, &va, p->m, g->mr, gk_min(p->kc, p->k - pc));
         }
-        bool ahead_next = false; /* the block packed next was read ahead */
+        bool ahead_next = false; /* the panel packed next was read ahead */
         for (size_t part = first; part < end; part++) {
             const size_t j0 = part * slice_cols, nc_cur = gk_min(slice_cols, p->n - j0);
             for (size_t pc = kp; pc < kp_end; pc += p->kc) {
                 const size_t kc_cur = gk_min(p->kc, p->k - pc);
                 const float *a_buf = a_pass + (pc - kp) * m_pad;
-                /* the block packed next: the same slice's next KC block, or the next slice's
-                 * first of this pass */
-                struct gk_gemm_ahead ahead = {0};
-                const size_t tiles = ((nc_cur + g->nr - 1) / g->nr) * (m_pad / g->mr);
-                const bool ahead_started = ahead_next;
-                ahead_next = !p->prepacked && (pc + p->kc < kp_end || part + 1 < end);
-                if (!p->prepacked && pc + p->kc < kp_end)
-                    gk_gemm_ahead_start(&ahead, p, j0, pc + p->kc, tiles);
-                else if (!p->prepacked && part + 1 < end)
-                    gk_gemm_ahead_start(&ahead, p, j0 + slice_cols, kp, tiles);
-                const float *b_block;
-                if (p->prepacked) {
-                    b_block = p->prepacked + pc * p->n_pad + j0 * kc_cur;
-                } else {
-                    struct gk_gemm_view vb = p->b;
-                    vb.cached = ahead_started;
-                    vb.ptr = (const char *)vb.ptr + ((j0 * vb.lane_stride + pc * vb.depth_stride) *
-                                                     (vb.dtype == GK_DTYPE_F32 ? 4 : 2));
-                    g->pack(b_buf, &vb, nc_cur, g->nr, kc_cur);
-                    b_block = b_buf;
-                }
                 for (size_t j = 0; j < nc_cur; j += g->nr) {
+                    /* the panel read next: the slice's next one, else the first of the slice's
+                     * next KC block, else the next slice's first of this pass */
+                    struct gk_gemm_ahead ahead = {0};
+                    const size_t tiles = m_pad / g->mr, nr = g->nr;
+                    const bool ahead_started = ahead_next;
+                    ahead_next = j + nr < nc_cur || pc + p->kc < kp_end || part + 1 < end;
+                    if (j + nr < nc_cur)
+                        gk_gemm_ahead_start(&ahead, p, j0 + j + nr, pc, nr, tiles);
+                    else if (pc + p->kc < kp_end)
+                        gk_gemm_ahead_start(&ahead, p, j0, pc + p->kc, nr, tiles);
+                    else if (part + 1 < end)
+                        gk_gemm_ahead_start(&ahead, p, j0 + slice_cols, kp, nr, tiles);
+                    const float *b_panel;
+                    if (p->prepacked) {
+                        b_panel = p->prepacked + pc * p->n_pad + (j0 + j) * kc_cur;
+                    } else {
+                        struct gk_gemm_view vb = p->b;
+                        vb.cached = ahead_started;
+                        vb.ptr = (const char *)vb.ptr +
+                                 (((j0 + j) * vb.lane_stride + pc * vb.depth_stride) *
+                                  (vb.dtype == GK_DTYPE_F32 ? 4 : 2));
+                        g->pack(b_buf, &vb, gk_min(nr, nc_cur - j), nr, kc_cur);
+                        b_panel = b_buf;
+                    }
                     const struct gk_gemm_epilogue ep =
                         gk_block_epilogue(p, pc, kc_cur, p->bias ? p->bias + j0 + j : NULL);
                     for (size_t i = 0; i < p->m; i += g->mr, gk_gemm_ahead_step(&ahead))
-                        gk_gemm_tile(g, kc_cur, a_buf + i * kc_cur, b_block + j * kc_cur,
+                        gk_gemm_tile(g, kc_cur, a_buf + i * kc_cur, b_panel,
                                      p->c + i * p->ldc + j0 + j, p->ldc, gk_min(g->mr, p->m - i),
-                                     gk_min(g->nr, nc_cur - j), &ep);
+                                     gk_min(nr, nc_cur - j), &ep);
                 }
             }
         }
@@ -369,12 +385,11 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
     gk_aligned_free(own);
 }
 
-/* Floats of one thread's slot: packed A (all m rows) and one slice of packed B. */
+/* Floats of one thread's slot: packed A (all m rows) and one panel of packed B. */
 static size_t gk_gemm_slice_slot_floats(const struct gk_gemm_plan *p)
 {
     const size_t kc = gk_min(p->kc, p->k);
-    const size_t floats = gk_round_up(p->m, p->g->mr) * gk_gemm_slice_k_pass(p) +
-                          GK_GEMM_SLICE_PANELS * p->g->nr * kc;
+    const size_t floats = gk_round_up(p->m, p->g->mr) * gk_gemm_slice_k_pass(p) + p->g->nr * kc;
     return gk_round_up(floats, GK_GEMM_ALIGN / sizeof(float));
 }
 
