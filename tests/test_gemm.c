@@ -363,6 +363,56 @@ static void test_microkernel(void)
     }
 }
 
+/* The edge kernel (tiles of 1..GK_GEMM_EDGE_ROWS rows, up to NR columns, written straight to C)
+ * gives the microkernel's bits on the rows and columns it owns and touches nothing else. */
+static void test_edge_tiles(void)
+{
+    gk_rng rng = gk_rng_seeded(14);
+    const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
+    const size_t mr = g->mr, nr = g->nr, ldc = nr + 3, ks[] = {0, 1, 7, 13, 300};
+    for (size_t ki = 0; ki < 5; ki++) {
+        const size_t k = ks[ki];
+        float *a = gk_aligned_alloc((k + 1) * mr * 4, 64),
+              *b = gk_aligned_alloc((k + 1) * nr * 4, 64);
+        float full[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], c[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)];
+        float c0[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], bias[GK_GEMM_MAX_NR];
+        for (size_t i = 0; i < k * mr; i++)
+            a[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+        for (size_t i = 0; i < k * nr; i++)
+            b[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+        for (size_t j = 0; j < nr; j++)
+            bias[j] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+        const size_t cols_list[] = {nr, nr - 1, 1};
+        for (size_t rows = 1; rows <= GK_GEMM_EDGE_ROWS; rows++)
+            for (size_t ci = 0; ci < 3; ci++)
+                for (int mode = 0; mode < 4; mode++) {
+                    const size_t cols = cols_list[ci];
+                    const float beta = (mode & 1) ? 0.75f : 0.0f;
+                    const struct gk_gemm_epilogue ep = {-1.25f, beta, (mode & 2) ? bias : NULL};
+                    for (size_t i = 0; i < mr * ldc; i++)
+                        full[i] = c[i] = c0[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+                    g->ukr(k, a, b, full, ldc, &ep);
+                    g->edge(k, a, mr, b, nr, c, ldc, rows, cols, &ep);
+                    size_t wrong = 0, outside = 0;
+                    for (size_t i = 0; i < mr; i++)
+                        for (size_t j = 0; j < ldc; j++) {
+                            const bool owned = i < rows && j < cols;
+                            const float *want = owned ? &full[i * ldc + j] : &c0[i * ldc + j];
+                            if (memcmp(&c[i * ldc + j], want, 4) != 0) {
+                                wrong += owned;
+                                outside += !owned;
+                            }
+                        }
+                    GK_EXPECT(wrong == 0 && outside == 0,
+                              "edge k %zu rows %zu cols %zu mode %d: %zu elements differ from the "
+                              "microkernel's, %zu written outside the tile",
+                              k, rows, cols, mode, wrong, outside);
+                }
+        gk_aligned_free(a);
+        gk_aligned_free(b);
+    }
+}
+
 /* Prepacked B: results, and every way a packed buffer can be stale or foreign. */
 static void test_prepacked(void)
 {
@@ -666,6 +716,7 @@ int main(void)
     gk_test_require_isa();
     test_errors();
     test_microkernel();
+    test_edge_tiles();
     test_specials();
     test_sweep();
     test_half_types();

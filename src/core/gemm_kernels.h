@@ -85,6 +85,24 @@ typedef void (*gk_gemm_small_packed_fn)(const float *a,
                                         size_t j1,
                                         const struct gk_gemm_epilogue *ep);
 
+/* A tile of rows < MR (at most GK_GEMM_EDGE_ROWS) and cols <= NR of C from the microkernel's
+ * packed panels (a: k steps of `mr` floats, b: k steps of `nr` floats), written straight to C.
+ * Every element is the microkernel's: an FMA chain over p = 0..k-1 from zero, then its epilogue,
+ * so the bits are those of a microkernel call through a buffer, which would also multiply the
+ * missing rows (zero padding) at the full tile's cost. */
+enum { GK_GEMM_EDGE_ROWS = 3 };
+
+typedef void (*gk_gemm_edge_fn)(size_t k,
+                                const float *a,
+                                size_t mr,
+                                const float *b,
+                                size_t nr,
+                                float *c,
+                                size_t ldc,
+                                size_t rows,
+                                size_t cols,
+                                const struct gk_gemm_epilogue *ep);
+
 struct gk_gemm_kernels {
     gk_ukr_gemm_f32_fn ukr;
     const char *ukr_name;
@@ -93,6 +111,7 @@ struct gk_gemm_kernels {
     gk_gemm_small_fn small;
     const char *small_name;
     gk_gemm_small_packed_fn small_packed;
+    gk_gemm_edge_fn edge;
     size_t mr, nr;     /* the microkernel's tile */
     size_t mc, kc, nc; /* block sizes (set by gk_gemm_blocking_fill after the tier's fill) */
 };

@@ -142,6 +142,10 @@ static void gk_gemm_tile(const struct gk_gemm_kernels *g,
         g->ukr(kc, a_panel, b_panel, c, ldc, ep);
         return;
     }
+    if (mr_cur <= GK_GEMM_EDGE_ROWS) {
+        g->edge(kc, a_panel, g->mr, b_panel, g->nr, c, ldc, mr_cur, nr_cur, ep);
+        return;
+    }
     _Alignas(GK_GEMM_ALIGN) float tile[GK_GEMM_MAX_MR * GK_GEMM_MAX_NR];
     if (ep->beta != 0.0f) {
         for (size_t r = 0; r < mr_cur; r++)

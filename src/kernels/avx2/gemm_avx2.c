@@ -166,4 +166,5 @@ void gk_gemm_fill_avx2(struct gk_gemm_kernels *g)
     g->small = gk_gemm_small_avx2;
     g->small_name = "gk_gemm_small_avx2";
     g->small_packed = gk_gemm_small_packed_avx2;
+    g->edge = gk_gemm_edge_avx2;
 }

@@ -18,4 +18,5 @@ void gk_gemm_fill_avx512(struct gk_gemm_kernels *g)
     g->small = gk_gemm_small_avx512;
     g->small_name = "gk_gemm_small_avx512";
     g->small_packed = gk_gemm_small_packed_avx512;
+    g->edge = gk_gemm_edge_avx512;
 }

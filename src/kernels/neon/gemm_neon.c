@@ -18,4 +18,5 @@ void gk_gemm_fill_neon(struct gk_gemm_kernels *g)
     g->small = gk_gemm_small_neon;
     g->small_name = "gk_gemm_small_neon";
     g->small_packed = gk_gemm_small_packed_neon;
+    g->edge = gk_gemm_edge_neon;
 }

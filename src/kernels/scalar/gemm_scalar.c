@@ -42,4 +42,5 @@ void gk_gemm_fill_scalar(struct gk_gemm_kernels *g)
     g->small = gk_gemm_small_scalar;
     g->small_name = "gk_gemm_small_scalar";
     g->small_packed = gk_gemm_small_packed_scalar;
+    g->edge = gk_gemm_edge_scalar;
 }
