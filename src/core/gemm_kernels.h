@@ -85,12 +85,13 @@ typedef void (*gk_gemm_small_packed_fn)(const float *a,
                                         size_t j1,
                                         const struct gk_gemm_epilogue *ep);
 
-/* A tile of rows < MR (at most GK_GEMM_EDGE_ROWS) and cols <= NR of C from the microkernel's
+/* A tile of rows < MR (at most GK_GEMM_EDGE_ROWS; larger edges go through a buffer) and
+ * cols <= NR of C from the microkernel's
  * packed panels (a: k steps of `mr` floats, b: k steps of `nr` floats), written straight to C.
  * Every element is the microkernel's: an FMA chain over p = 0..k-1 from zero, then its epilogue,
  * so the bits are those of a microkernel call through a buffer, which would also multiply the
  * missing rows (zero padding) at the full tile's cost. */
-enum { GK_GEMM_EDGE_ROWS = 3 };
+enum { GK_GEMM_EDGE_ROWS = 5 };
 
 typedef void (*gk_gemm_edge_fn)(size_t k,
                                 const float *a,

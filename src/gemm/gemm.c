@@ -142,7 +142,7 @@ static void gk_gemm_tile(const struct gk_gemm_kernels *g,
         g->ukr(kc, a_panel, b_panel, c, ldc, ep);
         return;
     }
-    if (mr_cur <= GK_GEMM_EDGE_ROWS) {
+    if (mr_cur < g->mr && mr_cur <= GK_GEMM_EDGE_ROWS) {
         g->edge(kc, a_panel, g->mr, b_panel, g->nr, c, ldc, mr_cur, nr_cur, ep);
         return;
     }
