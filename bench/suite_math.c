@@ -179,11 +179,23 @@ static void gkb_math_call(void *ctx)
     }
 }
 
-/* Minimum time of one call on n elements, in ns. */
-static double gkb_math_time(const struct gkb_context *ctx, struct gkb_math_job *job)
+/* Minimum time of one call on n elements, in ns, for the library's job and, if not NULL, the
+ * peer's, timed in alternating rounds (gkb_min_time_rounds_ns). */
+static void gkb_math_time(const struct gkb_context *ctx,
+                          struct gkb_math_job *job,
+                          struct gkb_math_job *peer_job,
+                          double *ns,
+                          double *peer_ns)
 {
-    job->passes = ctx->smoke ? 1 : (int)((1u << 22) / job->n); /* about 4M elements a sample */
-    return gkb_min_time_ns(gkb_math_call, job, 1, ctx->smoke ? 1 : 9) / job->passes;
+    const int passes = ctx->smoke ? 1 : (int)((1u << 22) / job->n); /* ~4M elements a sample */
+    job->passes = passes;
+    void *jobs[2] = {job, peer_job};
+    double t[2];
+    if (peer_job) peer_job->passes = passes;
+    gkb_min_time_rounds_ns(gkb_math_call, jobs, peer_job ? 2 : 1, ctx->smoke ? 1 : 3,
+                           ctx->smoke ? 1 : 9, t);
+    *ns = t[0] / passes;
+    *peer_ns = peer_job ? t[1] / passes : -1;
 }
 
 /* Which SLEEF loops the active tier is compared with: 1 = AVX-512, 0 = AVX2, -1 = none. */
@@ -218,12 +230,9 @@ void gkb_suite_math(const struct gkb_context *ctx)
         for (size_t k = 0; k < sizeof gkb_math_cases / sizeof gkb_math_cases[0]; k++) {
             const struct gkb_math_case *c = &gkb_math_cases[k];
             struct gkb_math_job job = {c->run, NULL, x, y, n, 1};
-            const double ns = gkb_math_time(ctx, &job);
-            double peer_ns = -1;
-            if (sleef >= 0 && c->peer[sleef]) {
-                struct gkb_math_job peer_job = {NULL, c->peer[sleef], x, y, n, 1};
-                peer_ns = gkb_math_time(ctx, &peer_job);
-            }
+            struct gkb_math_job peer_job = {NULL, sleef >= 0 ? c->peer[sleef] : NULL, x, y, n, 1};
+            double ns, peer_ns;
+            gkb_math_time(ctx, &job, peer_job.loop ? &peer_job : NULL, &ns, &peer_ns);
             struct gkb_row row = {.op = c->op,
                                   .dtype = "f32",
                                   .threads = 1,
