@@ -144,7 +144,7 @@ static void gk_gemm_pack_transpose_avx2(float *dst,
 static void gk_gemm_pack_tr8_avx2(
     float *dst, const struct gk_gemm_view *src, size_t n_lanes, size_t width, size_t depth)
 {
-    if (src->lane_stride == 1) {
+    if (src->lane_stride == 1 || width == 1) { /* a copy, not a transpose */
         gk_gemm_pack_avx2(dst, src, n_lanes, width, depth);
         return;
     }
