@@ -311,22 +311,32 @@ static void test_small_kn(void)
 
 /* The microkernel directly: k from 0 to a few unrolls, overwrite (garbage in C) and accumulate
  * modes, with and without bias, alpha != 1. */
+/* n values uniform in [-1, 1). */
+static void fill_uniform(gk_rng *rng, float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = gk_rng_uniform(rng, -1.0f, 1.0f);
+}
+
+/* A packed panel of `steps` depth steps of `width` random floats (64-byte aligned, one spare
+ * step so that k = 0 still allocates). */
+static float *random_panel(gk_rng *rng, size_t steps, size_t width)
+{
+    float *p = gk_aligned_alloc((steps + 1) * width * 4, 64);
+    fill_uniform(rng, p, steps * width);
+    return p;
+}
+
 static void test_microkernel(void)
 {
     gk_rng rng = gk_rng_seeded(4);
     const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
     const size_t mr = g->mr, nr = g->nr, ldc = nr + 3;
     for (size_t k = 0; k <= 13; k++) {
-        float *a = gk_aligned_alloc((k + 1) * mr * 4, 64),
-              *b = gk_aligned_alloc((k + 1) * nr * 4, 64);
+        float *a = random_panel(&rng, k, mr), *b = random_panel(&rng, k, nr);
         float c[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], c0[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)];
         float bias[GK_GEMM_MAX_NR];
-        for (size_t i = 0; i < k * mr; i++)
-            a[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
-        for (size_t i = 0; i < k * nr; i++)
-            b[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
-        for (size_t j = 0; j < nr; j++)
-            bias[j] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+        fill_uniform(&rng, bias, nr);
         for (int mode = 0; mode < 4; mode++) {
             const float beta = (mode & 1) ? 0.75f : 0.0f;
             const struct gk_gemm_epilogue ep = {-1.25f, beta, (mode & 2) ? bias : NULL};
@@ -372,16 +382,10 @@ static void test_edge_tiles(void)
     const size_t mr = g->mr, nr = g->nr, ldc = nr + 3, ks[] = {0, 1, 7, 13, 300};
     for (size_t ki = 0; ki < 5; ki++) {
         const size_t k = ks[ki];
-        float *a = gk_aligned_alloc((k + 1) * mr * 4, 64),
-              *b = gk_aligned_alloc((k + 1) * nr * 4, 64);
+        float *a = random_panel(&rng, k, mr), *b = random_panel(&rng, k, nr);
         float full[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], c[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)];
         float c0[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], bias[GK_GEMM_MAX_NR];
-        for (size_t i = 0; i < k * mr; i++)
-            a[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
-        for (size_t i = 0; i < k * nr; i++)
-            b[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
-        for (size_t j = 0; j < nr; j++)
-            bias[j] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+        fill_uniform(&rng, bias, nr);
         const size_t cols_list[] = {nr, nr - 1, 1};
         for (size_t rows = 1; rows <= GK_GEMM_EDGE_ROWS && rows < mr; rows++)
             for (size_t ci = 0; ci < 3; ci++)
