@@ -86,8 +86,8 @@ typedef void (*gk_gemm_small_packed_fn)(const float *a,
                                         const struct gk_gemm_epilogue *ep);
 
 /* A tile of rows < MR (at most GK_GEMM_EDGE_ROWS; larger edges go through a buffer) and
- * cols <= NR of C from the microkernel's
- * packed panels (a: k steps of `mr` floats, b: k steps of `nr` floats), written straight to C.
+ * cols <= NR of C from the microkernel's packed panels (a: k steps of `mr` floats, b: k steps of
+ * `nr` floats), written straight to C.
  * Every element is the microkernel's: an FMA chain over p = 0..k-1 from zero, then its epilogue,
  * so the bits are those of a microkernel call through a buffer, which would also multiply the
  * missing rows (zero padding) at the full tile's cost. */

@@ -285,9 +285,10 @@ static void gk_gemm_ahead_start(struct gk_gemm_ahead *ah,
     const size_t esize = b->dtype == GK_DTYPE_F32 ? 4 : 2;
     const size_t nc = gk_min(cols, p->n - j0);
     const size_t kc = gk_min(p->kc, p->k - pc);
-    ah->base = (const char *)b->ptr + (j0 * b->lane_stride + pc * b->depth_stride) * esize;
+    ah->base = p->prepacked
+                   ? (const char *)(p->prepacked + pc * p->n_pad + j0 * kc)
+                   : (const char *)b->ptr + (j0 * b->lane_stride + pc * b->depth_stride) * esize;
     if (p->prepacked) { /* packed panels: one run */
-        ah->base = (const char *)(p->prepacked + pc * p->n_pad + j0 * kc);
         ah->runs = 1;
         ah->run_bytes = gk_round_up(nc, p->g->nr) * kc * sizeof(float);
         ah->stride = 0;
