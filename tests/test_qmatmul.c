@@ -35,15 +35,19 @@
 
 /* n rows of k weights of type t from random bytes, each block redrawn until it decodes to
  * finite values of magnitude below 1e4 (random f16 scales can be NaN, Inf or huge); the
- * dequantized weights go to wf. */
-static void random_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, void *w, float *wf)
+ * dequantized weights go to wf. With `saturate`, 3 bytes in 4 are 0xFF: codes at their largest
+ * (unsigned) value nearly everywhere, the case that overflows a kernel's int16 sums first. */
+static void
+draw_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, bool saturate, void *w, float *wf)
 {
     const size_t be = gk_qtype_block_elems(t), bb = gk_qtype_block_bytes(t);
     unsigned char *bytes = w;
     for (size_t b = 0; b < n * k / be; b++) {
         for (int tries = 0;; tries++) {
-            for (size_t i = 0; i < bb; i++)
-                bytes[b * bb + i] = (unsigned char)gk_rng_u32(rng);
+            for (size_t i = 0; i < bb; i++) {
+                const uint32_t r = gk_rng_u32(rng);
+                bytes[b * bb + i] = saturate && r % 4 != 0 ? 0xFF : (unsigned char)(r >> 8);
+            }
             GK_EXPECT(gk_dequantize(t, bytes + b * bb, wf + b * be, be) == GK_OK, "%s decode",
                       gk_qtype_name(t));
             bool ok = true;
@@ -56,6 +60,11 @@ static void random_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, void *w,
             }
         }
     }
+}
+
+static void random_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, void *w, float *wf)
+{
+    draw_weights(rng, t, n, k, false, w, wf);
 }
 
 /* The same from quantizing N(0,1)-like data (formats with a quantizer; false otherwise). */
@@ -604,17 +613,21 @@ static void check_packed_iq_exact(
 }
 
 /* One shape: the packed product is within the bound of the exact one, the same for any number of
- * tokens per call, thread count and ISA level (the scalar kernel's bits). */
-static void test_packed_shape(gk_rng *rng, gk_qtype t, size_t column, size_t m, size_t n, size_t k)
+ * tokens per call, thread count and ISA level (the scalar kernel's bits). With `saturate`, the
+ * weights' codes are nearly all at their largest and every token's activation is one constant
+ * (+1 or -1: all its quantized codes at +-127), so integer sums reach their bounds. */
+static void test_packed_shape(
+    gk_rng *rng, gk_qtype t, size_t column, size_t m, size_t n, size_t k, bool saturate)
 {
     const size_t elems = gk_qtype_block_elems(t);
     const size_t w_bytes = gk_qtype_row_bytes(t, k) * n, p_bytes = gk_qpack_size(t, n, k);
     void *w = malloc(w_bytes), *packed = malloc(p_bytes);
     float *wf = malloc(n * k * sizeof(float)), *x = malloc(m * k * sizeof(float));
     float *y = malloc(m * n * sizeof(float)), *y2 = malloc(m * n * sizeof(float));
-    random_weights(rng, t, n, k, w, wf);
+    draw_weights(rng, t, n, k, saturate, w, wf);
     for (size_t i = 0; i < m * k; i++)
-        x[i] = gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
+        x[i] = saturate ? (i / k % 2 ? -1.0f : 1.0f)
+                        : gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
     GK_EXPECT(p_bytes == 64 + (n + 7) / 8 * (k / elems) * column,
               "gk_qpack_size(%s, %zu, %zu) = %zu", gk_qtype_name(t), n, k, p_bytes);
     GK_EXPECT_STATUS(gk_qpack(t, w, n, k, packed, p_bytes), GK_OK);
@@ -767,10 +780,12 @@ static void test_packed(void)
         const size_t elems = gk_qtype_block_elems(t);
         for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
             for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
-                test_packed_shape(&rng, t, column, ms[(ni + ki) % 3], ns[ni], ks[ki] * elems);
-        /* enough rows to use the pool; the longest rows */
-        test_packed_shape(&rng, t, column, 5, 16 * 40 + 5, 1024);
-        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, column, 6, 33, 16384);
+                test_packed_shape(&rng, t, column, ms[(ni + ki) % 3], ns[ni], ks[ki] * elems,
+                                  false);
+        /* enough rows to use the pool; the longest rows; integer sums at their bounds */
+        test_packed_shape(&rng, t, column, 5, 16 * 40 + 5, 1024, false);
+        if (gk_test_sweep(10) == 10) test_packed_shape(&rng, t, column, 6, 33, 16384, false);
+        test_packed_shape(&rng, t, column, 2, 17, 16 * elems, true);
     }
 }
 

@@ -10,6 +10,20 @@
 #include "quant/qdot.h"
 #include "quant/qpack.h"
 
+/* The weights stream from memory once: every line of the block column `bytes` long at col is
+ * prefetched `ahead` bytes before its use. How far pays depends on the kernel's speed (Zen 3, W
+ * 4096 x 4096 from DRAM, one thread, 1 KiB against 4 KiB): the kernels that take longer per
+ * byte than DRAM needs to deliver it gain from 4 KiB (TQ2_0 +3.6% over 2 KiB and +11-12% over
+ * 1 KiB; Q2_K +8-11%, Q3_K +16-21%, IQ2_XXS +10-26%, IQ3_S +5-12%, IQ4_XS +0-17%), the ones that
+ * keep up with DRAM lose (Q4_K -3..-12%, Q6_K -11..-13%; the Q4_0 family unchanged). */
+enum { GK_QP_AHEAD_NEAR = 1024, GK_QP_AHEAD_FAR = 4096 };
+
+static inline void gk_qp_prefetch_column(const uint8_t *col, size_t bytes, size_t ahead)
+{
+    for (size_t line = 0; line < bytes; line += 64)
+        _mm_prefetch((const char *)col + ahead + line, _MM_HINT_T0);
+}
+
 /* The eight bytes at p (one per row) as int32 lanes holding the byte in both 16-bit halves: the
  * multiplier of vpmaddwd for a row's two int16 partial sums. */
 static inline __m256i gk_qp_row_pairs(const uint8_t *p)
@@ -53,9 +67,7 @@ static inline void gk_qp_q32(gk_qtype t,
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += lay.column) {
-        /* the weights stream from memory once: every line of the column, 1 KiB ahead */
-        for (unsigned line = 0; line < lay.column; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, lay.column, GK_QP_AHEAD_NEAR);
         const uint8_t *xb = (const uint8_t *)xq + b * x_bytes;
         const int8_t *x = (const int8_t *)(xb + x_bytes - 32);
         const __m256i fifth = lay.fifth ? _mm256_loadu_si256((const __m256i *)(col + lay.fifth))
@@ -142,8 +154,7 @@ gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool th
     const __m256i two_bits = _mm256_set1_epi8(3), low_mask = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += column) {
-        for (unsigned line = 0; line < column; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, column, GK_QP_AHEAD_FAR);
         /* scale (and Q2_K min) pairs of sub-blocks 2 q, 2 q + 1 per row; msum = sum of min * bsum
          * (Q2_K), or the codes' offset sum of scale * bsum (Q3_K: codes stored + 4) */
         __m256i scale_pairs[8], msum = _mm256_setzero_si256();
@@ -232,8 +243,7 @@ static inline void gk_qp_q45_k(const uint8_t *col,
     for (unsigned t = 0; t < tokens; t++)
         acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += column) {
-        for (unsigned line = 0; line < column; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, column, GK_QP_AHEAD_NEAR);
         const gk_block_q8_k *x[MAX_TOKENS];
         __m256i isum[MAX_TOKENS];
         for (unsigned t = 0; t < tokens; t++) {
@@ -347,8 +357,7 @@ void gk_qdot8_q6_k_avx2(
     const gk_block_q8_k *x = xq;
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
-        for (unsigned line = 0; line < GK_QPACK_Q6_K_COLUMN; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, GK_QPACK_Q6_K_COLUMN, GK_QP_AHEAD_NEAR);
         /* isum = sum of scale * code * x over the sub-blocks, offset = sum of scale * bsum: the
          * codes' -32 is applied once, isum - 32 offset (exact integers, as the scalar tier's) */
         __m256i isum = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
@@ -391,34 +400,61 @@ void gk_qdot8_tq2_0_avx2(
     (void)xsum;
     const uint8_t *col = group;
     const gk_block_q8_k *x = xq;
-    const __m256i two_bits = _mm256_set1_epi8(3), ones16 = _mm256_set1_epi16(1);
+    const __m256i bits01 = _mm256_set1_epi8(0x03), bits23 = _mm256_set1_epi8(0x0C);
+    const __m256i ones16 = _mm256_set1_epi16(1);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_TQ2_0_COLUMN) {
-        for (unsigned line = 0; line < GK_QPACK_TQ2_0_COLUMN; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
-        /* codes 0..2 taken unsigned, their -1 through the activation's sum (the bsums); int16
-         * lanes gather 2 products of at most 2 * 127 per code vector, 32 vectors per half:
-         * below 32767 */
+        gk_qp_prefetch_column(col, GK_QPACK_TQ2_0_COLUMN, GK_QP_AHEAD_FAR);
+        /* Codes 0..3 taken unsigned, their -1 through the activation's sum (the bsums). Of a
+         * byte's four codes, those at bits 0-1 and 4-5 are masked in place after one shift by 4,
+         * those at bits 2-3 and 6-7 masked as 4 * code (no shift) into int16 sums of their own,
+         * divided by 4 (exact: every term is a multiple of 4) after four code vectors. int16
+         * lanes: a product pair is at most 2 * 12 * 127 = 3048, so after four vectors each sum
+         * is at most 8 * 3048 = 24384, and a half's eight vectors add up to at most 24384. */
         __m256i isum = _mm256_setzero_si256();
+        /* unrolled whole: with h and u constants every address is an offset */
+#pragma GCC unroll 2
         for (unsigned h = 0; h < 2; h++) {
-            __m256i pairs = _mm256_setzero_si256();
-            for (unsigned u = 8 * h; u < 8 * h + 8; u++) {
-                const __m256i v = _mm256_loadu_si256((const __m256i *)(col + 16 + 32 * u));
-                for (unsigned l = 0; l < 4; l++) {
-                    int32_t x4;
-                    memcpy(&x4, x[b].qs + 128 * h + 32 * l + 4 * (u % 8), sizeof x4);
-                    const __m256i code =
-                        _mm256_and_si256(_mm256_srli_epi16(v, (int)(2 * l)), two_bits);
+            __m256i half = _mm256_setzero_si256();
+#pragma GCC unroll 2
+            for (unsigned quarter = 0; quarter < 2; quarter++) {
+                __m256i pairs = _mm256_setzero_si256(), pairs4 = _mm256_setzero_si256();
+#pragma GCC unroll 4
+                for (unsigned u = 4 * quarter; u < 4 * quarter + 4; u++) {
+                    const __m256i v =
+                        _mm256_loadu_si256((const __m256i *)(col + 16 + 32 * (8 * h + u)));
+                    const __m256i v4 = _mm256_srli_epi16(v, 4);
+                    const int8_t *xu = x[b].qs + 128 * h + 4 * u;
+                    int32_t x4[4];
+                    for (unsigned l = 0; l < 4; l++)
+                        memcpy(&x4[l], xu + 32 * l, sizeof x4[l]);
                     pairs =
-                        _mm256_add_epi16(pairs, _mm256_maddubs_epi16(code, _mm256_set1_epi32(x4)));
+                        _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(v, bits01),
+                                                                     _mm256_set1_epi32(x4[0])));
+                    pairs4 =
+                        _mm256_add_epi16(pairs4, _mm256_maddubs_epi16(_mm256_and_si256(v, bits23),
+                                                                      _mm256_set1_epi32(x4[1])));
+                    pairs =
+                        _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(v4, bits01),
+                                                                     _mm256_set1_epi32(x4[2])));
+                    pairs4 =
+                        _mm256_add_epi16(pairs4, _mm256_maddubs_epi16(_mm256_and_si256(v4, bits23),
+                                                                      _mm256_set1_epi32(x4[3])));
+                    /* keeps the compiler from re-associating the two chains into a tree of sums,
+                     * which spilled its 16 partial products to the stack */
+                    __asm__("" : "+x"(pairs), "+x"(pairs4));
                 }
+                half =
+                    _mm256_add_epi16(half, _mm256_add_epi16(pairs, _mm256_srai_epi16(pairs4, 2)));
             }
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, ones16));
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(half, ones16));
         }
-        int32_t x_sum = 0;
-        for (unsigned g = 0; g < 16; g++)
-            x_sum += x[b].bsums[g];
-        isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(x_sum));
+        /* the activation's sum: its 16 bsums in int32 pairs, summed across the lanes */
+        __m256i x_sum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[b].bsums), ones16);
+        x_sum = _mm256_add_epi32(x_sum, _mm256_permute2x128_si256(x_sum, x_sum, 1));
+        x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(1, 0, 3, 2)));
+        x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(2, 3, 0, 1)));
+        isum = _mm256_sub_epi32(isum, x_sum);
         acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     _mm256_storeu_ps(out, acc);
@@ -435,8 +471,7 @@ void gk_qdot8_iq4_xs_avx2(
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ4_XS_COLUMN) {
-        for (unsigned line = 0; line < GK_QPACK_IQ4_XS_COLUMN; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, GK_QPACK_IQ4_XS_COLUMN, GK_QP_AHEAD_FAR);
         __m256i isum = _mm256_setzero_si256();
         for (unsigned sub = 0; sub < 8; sub++) {
             /* the rows' signed scales, each in both 16-bit halves of its lane */
@@ -570,8 +605,7 @@ static inline void gk_qp_iq1(const uint8_t *col,
                          5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += column) {
-        for (unsigned line = 0; line < column; line += 64)
-            _mm_prefetch((const char *)col + 2048 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, column, GK_QP_AHEAD_FAR);
         const int32_t *minus7 = xsum + GK_QPACK_IQ1_XSUM * b, *minus9 = minus7 + 16;
         uint8_t lo[64], hi[64];
         gk_qp_iq_scale_bytes(col, lo, hi);
@@ -636,8 +670,7 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
                          -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_SM_COLUMN) {
-        for (unsigned line = 0; line < GK_QPACK_IQ_SM_COLUMN; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, GK_QPACK_IQ_SM_COLUMN, GK_QP_AHEAD_FAR);
         uint8_t lo[64], hi[64];
         gk_qp_iq_scale_bytes(col, lo, hi);
         __m256i isum = _mm256_setzero_si256();
@@ -694,8 +727,7 @@ gk_qp_iq_grid(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qt
     const __m256i low_mask = _mm256_set1_epi8(0x0F);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_GRID_COLUMN) {
-        for (unsigned line = 0; line < GK_QPACK_IQ_GRID_COLUMN; line += 64)
-            _mm_prefetch((const char *)col + 1024 + line, _MM_HINT_T0);
+        gk_qp_prefetch_column(col, GK_QPACK_IQ_GRID_COLUMN, GK_QP_AHEAD_FAR);
         __m256i isum = _mm256_setzero_si256(), sums = _mm256_setzero_si256();
         for (unsigned g = 0; g < 8; g++) {
             __m256i scale[2], lo_hi;
