@@ -24,6 +24,10 @@ double gkb_min_time_ns(void (*fn)(void *ctx), void *ctx, int warmup, int reps);
 void gkb_min_time_rounds_ns(
     void (*fn)(void *ctx), void *const *ctxs, int n, int rounds, int reps, double *ns);
 
+/* x[0, n) uniform in [lo, hi) from a fixed sequence for each seed: inputs whose values vary, so
+ * that kernels with value-dependent paths run their common one. */
+void gkb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed);
+
 /* Runs fn(ctx, thread_idx) on n_threads threads at once (this one included), started together
  * behind a barrier; returns the minimum over reps of the slowest thread's time, in ns. */
 double gkb_parallel_min_time_ns(

@@ -112,12 +112,7 @@ static const char *gkb_gemm_op(int layout)
 static float *gkb_random_f32(size_t n, unsigned seed)
 {
     float *p = gk_aligned_alloc(n * sizeof(float), 64);
-    if (!p) return NULL;
-    uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < n; i++) {
-        x = x * 1664525u + 1013904223u;
-        p[i] = (float)(x >> 8) * 0x1p-24f - 0.5f;
-    }
+    if (p) gkb_fill_uniform(p, n, -0.5f, 0.5f, seed);
     return p;
 }
 

@@ -222,11 +222,7 @@ void gkb_suite_math(const struct gkb_context *ctx)
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         const size_t n = sizes[s], bytes = 2 * n * sizeof(float);
         float *x = gk_aligned_alloc(n * sizeof *x, 64), *y = gk_aligned_alloc(n * sizeof *y, 64);
-        uint64_t state = 0x9E3779B97F4A7C15u;
-        for (size_t i = 0; i < n; i++) {
-            state = state * 6364136223846793005u + 1442695040888963407u;
-            x[i] = -5.0f + 10.0f * (float)(state >> 40) * 0x1p-24f;
-        }
+        gkb_fill_uniform(x, n, -5.0f, 5.0f, 1);
         for (size_t k = 0; k < sizeof gkb_math_cases / sizeof gkb_math_cases[0]; k++) {
             const struct gkb_math_case *c = &gkb_math_cases[k];
             struct gkb_math_job job = {c->run, NULL, x, y, n, 1};

@@ -5,7 +5,9 @@
  * size: binary (two inputs, one output), copy (one in, one out), update (in place: read and
  * written back, no write-allocate), read (reductions). vec_axpy (x read, y updated) is compared
  * with binary, which pays a write-allocate read that axpy does not.
- * Row-wise ops run rows of 4096 columns; RoPE runs tokens of 32 heads of 128. */
+ * Row-wise ops run rows of 4096 columns; RoPE runs tokens of 32 heads of 128. Inputs are uniform
+ * in [-5, 5] (as the `math` suite's): constant inputs, used before, let the transcendental
+ * kernels take their value-dependent shortcuts on every vector. */
 #include <gllmk/gllmk.h>
 #include <string.h>
 
@@ -152,6 +154,24 @@ static const struct gkb_ops_case gkb_ops_cases[] = {
     {"rope", "f32", 4, 2, GKB_UPDATE, gkb_rope_f32},
 };
 
+/* n elements of dtype ("f32", "f16", "bf16") uniform in [-5, 5], through f32 chunks. */
+static void gkb_fill_inputs(void *p, size_t n, const char *dtype, uint64_t seed)
+{
+    enum { CHUNK = 4096 };
+
+    float chunk[CHUNK];
+    for (size_t i = 0; i < n; i += CHUNK) {
+        const size_t len = n - i < CHUNK ? n - i : CHUNK;
+        gkb_fill_uniform(chunk, len, -5.0f, 5.0f, seed * 1000003u + i / CHUNK);
+        if (strcmp(dtype, "f32") == 0)
+            memcpy((float *)p + i, chunk, len * sizeof(float));
+        else if (strcmp(dtype, "f16") == 0)
+            gk_cvt_f32_to_f16(chunk, (gk_f16 *)p + i, len);
+        else
+            gk_cvt_f32_to_bf16(chunk, (gk_bf16 *)p + i, len);
+    }
+}
+
 void gkb_suite_ops(const struct gkb_context *ctx)
 {
     /* 64K elements: 256 KiB per f32 array, L2; DRAM: 64 MiB per array whatever the type */
@@ -163,10 +183,9 @@ void gkb_suite_ops(const struct gkb_context *ctx)
             const size_t n = sizes[s], array = n * c->elem_bytes;
             void *a = gk_aligned_alloc(array, 64), *b = gk_aligned_alloc(array, 64);
             void *out = gk_aligned_alloc(array, 64);
-            /* 0x3C3C...: 0.0115 as f32, 1.06 as f16/bf16: finite, no overflow when summed */
-            memset(a, 0x3C, array);
-            memset(b, 0x3C, array);
-            memset(out, 0x3C, array);
+            gkb_fill_inputs(a, n, c->dtype, 1);
+            gkb_fill_inputs(b, n, c->dtype, 2);
+            gkb_fill_inputs(out, n, c->dtype, 3);
             struct gkb_ops_job job = {a, b, out, n};
             gkb_report_stream_case(ctx, c->op, c->dtype, n, (size_t)c->arrays * array, c->pattern,
                                    c->call, &job);

@@ -111,6 +111,15 @@ double gkb_parallel_min_time_ns(
     return best > 0 ? best : 1;
 }
 
+void gkb_fill_uniform(float *x, size_t n, float lo, float hi, uint64_t seed)
+{
+    uint64_t state = seed * 0x9E3779B97F4A7C15u + 1;
+    for (size_t i = 0; i < n; i++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        x[i] = lo + (hi - lo) * ((float)(state >> 40) * 0x1p-24f);
+    }
+}
+
 void gkb_progress(const char *fmt, ...)
 {
     fputs("[gk-bench] ", stderr);
