@@ -30,22 +30,33 @@
 #    include <xmmintrin.h>
 #endif
 
-/* Which element-wise op families stream: non-temporal stores pay only in loops that write about
- * as fast as DRAM takes the data. Measured on Zen 3 (1 thread, 64 MiB arrays): relu and vec_add
- * run 15-35% faster streamed, the transcendental families slower (silu bf16 1.3 G elements/s
- * streamed against 2.0 with plain stores, exp bf16 1.7 against 2.4, gelu f32 0.9 against 1.2,
- * swiglu bf16 0.7 against 0.9; exp and tanh f32 about even), so they do not stream. */
-enum {
-    gk_family_streams_relu = 1,
-    gk_family_streams_vec_add = 1,
-    gk_family_streams_vec_sub = 1,
-    gk_family_streams_vec_mul = 1,
-    gk_family_streams_exp = 0,
-    gk_family_streams_tanh = 0,
-    gk_family_streams_silu = 0,
-    gk_family_streams_gelu = 0,
-    gk_family_streams_gelu_erf = 0,
-    gk_family_streams_swiglu = 0,
+/* How the output of each element-wise op family (BINARY, UNARY) leaves when it streams.
+ * GK_STREAM_BY_KERNEL: the kernel's own non-temporal stores, which pay only in loops that write
+ * about as fast as DRAM takes the data (Zen 3, 1 thread, 64 MiB arrays: relu and vec_add 15-35%
+ * faster; silu bf16 1.3 G elements/s against 2.0 with plain stores, exp bf16 1.7 against 2.4,
+ * gelu f32 0.9 against 1.2: slower loops leave part-filled lines in the write-combining buffers).
+ * GK_STREAM_STAGED: f32 outputs are written by the kernel in 512 B - 1 KiB chunks to a buffer in
+ * L1, and stream_copy moves them out in whole lines (src/ops/entry.c); 16-bit ones get plain
+ * stores. For the transcendental loops fast enough that the write-allocate reads of plain stores
+ * slow them: Zen 3, 64 MiB arrays, inputs uniform in [-5, 5], alternating builds, exp f32
+ * +26-37% at 2 threads and +7-10% at 1, silu f32 +19-25% at 2 threads and even at 1; exp and
+ * silu bf16 lost 4-8% (half the bytes per element: the copy costs more than it saves).
+ * GK_STREAM_NONE: plain stores, for the loops too slow for DRAM to matter (staged, tanh f32 lost
+ * 4-8%, swiglu f32 was even). */
+enum gk_stream_way {
+    GK_STREAM_NONE,
+    GK_STREAM_BY_KERNEL,
+    GK_STREAM_STAGED,
+    gk_family_stream_relu = GK_STREAM_BY_KERNEL,
+    gk_family_stream_vec_add = GK_STREAM_BY_KERNEL,
+    gk_family_stream_vec_sub = GK_STREAM_BY_KERNEL,
+    gk_family_stream_vec_mul = GK_STREAM_BY_KERNEL,
+    gk_family_stream_exp = GK_STREAM_STAGED,
+    gk_family_stream_silu = GK_STREAM_STAGED,
+    gk_family_stream_swiglu = GK_STREAM_NONE,
+    gk_family_stream_tanh = GK_STREAM_NONE,
+    gk_family_stream_gelu = GK_STREAM_NONE,
+    gk_family_stream_gelu_erf = GK_STREAM_NONE,
 };
 
 /* The smallest output, in bytes, that the entry points stream. */

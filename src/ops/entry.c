@@ -46,8 +46,10 @@ struct gk_map_job {
     void *out;
     float scalar;
     size_t n;
-    bool stream;  /* the output streams (core/stream.h) */
-    size_t chunk; /* elements per kernel call when the job interleaves its parts, else 0 */
+    bool stream;     /* the kernel streams the output itself (core/stream.h) */
+    bool staged;     /* the kernel writes chunks to a buffer on the stack, stream_copy moves them */
+    size_t out_elem; /* bytes per output element */
+    size_t chunk;    /* elements per kernel call when the job interleaves its parts, else 0 */
 };
 
 /* Jobs that move at least the last-level cache's size (core/stream.h) visit their parts
@@ -89,18 +91,24 @@ static size_t gk_group_parts(size_t group, size_t end_part)
     return end_part - group < GK_INTERLEAVE ? end_part - group : GK_INTERLEAVE;
 }
 
-/* Runs an element-wise job moving `bytes_moved` in all; `out_bytes` of output, streamed when the
- * op may stream (CVT, BINARY, UNARY: their kernels do) and the output is a separate array too
- * large for the cache; `widest` is the largest element size of its arrays. */
+/* Runs an element-wise job moving `bytes_moved` in all; n output elements of `out_elem` bytes,
+ * which leave as `output` says (core/stream.h) when they are a separate array too large for the
+ * cache: SCALE and AXPY never stream (always in place), CVT streams from its kernels, BINARY and
+ * UNARY as their family's gk_family_stream_<family>. Staged: the kernel writes each chunk to a
+ * buffer on the stack, in L1, and stream_copy moves it out in whole lines. `widest` is the
+ * largest element size of the job's arrays. */
 static void gk_run_map(gk_pool_fn part,
                        struct gk_map_job *job,
                        size_t bytes_moved,
-                       size_t out_bytes,
-                       bool may_stream,
+                       size_t out_elem,
+                       enum gk_stream_way output,
                        size_t widest)
 {
-    job->stream =
-        may_stream && job->out != job->in0 && job->out != job->in1 && gk_stream_output(out_bytes);
+    const bool large = job->out != job->in0 && job->out != job->in1 && output != GK_STREAM_NONE &&
+                       gk_stream_output(job->n * out_elem);
+    job->stream = large && output == GK_STREAM_BY_KERNEL;
+    job->staged = large && output == GK_STREAM_STAGED && out_elem == sizeof(float);
+    job->out_elem = out_elem;
     job->chunk = job->in1 ? 0 : gk_interleave_chunk(bytes_moved, widest);
     if (bytes_moved < GK_PARALLEL_MIN_BYTES)
         part(job, 0, gk_part_count(job->n));
@@ -108,40 +116,68 @@ static void gk_run_map(gk_pool_fn part,
         gk_pool_run(part, job, gk_part_count(job->n));
 }
 
+_Static_assert((size_t)GK_INTERLEAVE_BYTES <= (size_t)GK_STREAM_CHUNK_BYTES,
+               "an interleaved chunk fits the stage");
+
+/* Where the kernel call for elements [first, ...) writes: the job's output, or the stage. */
+static inline void *gk_map_dst(const struct gk_map_job *job, void *stage, size_t first)
+{
+    return job->staged ? stage : (char *)job->out + first * job->out_elem;
+}
+
+/* The kernel call `call` on elements [first, end), then a staged chunk's way out. */
+#define GK_MAP_CALL(call)                                                              \
+    do {                                                                               \
+        call;                                                                          \
+        if (job->staged)                                                               \
+            job->kernels->stream_copy((char *)job->out + first * job->out_elem, stage, \
+                                      (end - first) * job->out_elem);                  \
+    } while (0)
+
 /* Defines gk_<op>_part: the kernel call `call` on elements [first, end) of the job, with
- * non-temporal stores when the job streams (the kernels read gk_stream_stores). */
-#define GK_MAP_PART(op, call)                                                                     \
-    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                     \
-    {                                                                                             \
-        const struct gk_map_job *job = ctx;                                                       \
-        if (job->stream)                                                                          \
-            gk_stream_stores = true; /* only streaming calls touch the thread-local */            \
-        if (job->chunk) {                                                                         \
-            for (size_t group = first_part; group < end_part; group += GK_INTERLEAVE)             \
-                GK_FOR_INTERLEAVED(group, gk_group_parts(group, end_part), job->n, job->chunk,    \
-                                   call);                                                         \
-        } else {                                                                                  \
-            const size_t first = first_part * GK_PART_ELEMS, end = gk_part_end(end_part, job->n); \
-            call;                                                                                 \
-        }                                                                                         \
-        if (job->stream) {                                                                        \
-            gk_stream_stores = false;                                                             \
-            gk_stream_fence();                                                                    \
-        }                                                                                         \
+ * non-temporal stores when the job streams (the kernels read gk_stream_stores), through the
+ * stage when it is staged (chunks of at most GK_STREAM_CHUNK_BYTES of output). */
+#define GK_MAP_PART(op, call)                                                                  \
+    static void gk_##op##_part(void *ctx, size_t first_part, size_t end_part)                  \
+    {                                                                                          \
+        const struct gk_map_job *job = ctx;                                                    \
+        _Alignas(64) unsigned char stage[GK_STREAM_CHUNK_BYTES];                               \
+        if (job->stream)                                                                       \
+            gk_stream_stores = true; /* only streaming calls touch the thread-local */         \
+        if (job->chunk) {                                                                      \
+            for (size_t group = first_part; group < end_part; group += GK_INTERLEAVE)          \
+                GK_FOR_INTERLEAVED(group, gk_group_parts(group, end_part), job->n, job->chunk, \
+                                   GK_MAP_CALL(call));                                         \
+        } else {                                                                               \
+            const size_t part_first = first_part * GK_PART_ELEMS;                              \
+            const size_t part_end = gk_part_end(end_part, job->n);                             \
+            const size_t step =                                                                \
+                job->staged ? GK_STREAM_CHUNK_BYTES / job->out_elem : part_end - part_first;   \
+            for (size_t first = part_first; first < part_end; first += step) {                 \
+                const size_t end = part_end - first < step ? part_end : first + step;          \
+                GK_MAP_CALL(call);                                                             \
+            }                                                                                  \
+        }                                                                                      \
+        if (job->stream || job->staged) {                                                      \
+            gk_stream_stores = false;                                                          \
+            gk_stream_fence();                                                                 \
+        }                                                                                      \
     }
 
 #define GK_AT(type, ptr) ((type *)(ptr) + first)
+#define GK_DST(type)     ((type *)gk_map_dst(job, stage, first))
 
 #define GK_ENTRY_CVT(op, family, src, dst)                                                         \
     GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##src, job->in0),                        \
-                                     GK_AT(gk_ctype_##dst, job->out), end - first))                \
+                                     GK_DST(gk_ctype_##dst), end - first))                         \
     gk_status gk_##op(const gk_ctype_##src *src_ptr, gk_ctype_##dst *dst_ptr, size_t n)            \
     {                                                                                              \
         GK_TRY(gk_validate_cvt("gk_" #op, src_ptr, sizeof *src_ptr, dst_ptr, sizeof *dst_ptr, n)); \
         if (n == 0) return GK_OK;                                                                  \
-        struct gk_map_job job = {gk_kernels_active(), src_ptr, NULL, dst_ptr, 0.0f, n, false, 0};  \
-        gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr),                   \
-                   n * sizeof *dst_ptr, true,                                                      \
+        struct gk_map_job job = {                                                                  \
+            .kernels = gk_kernels_active(), .in0 = src_ptr, .out = dst_ptr, .n = n};               \
+        gk_run_map(gk_##op##_part, &job, n *(sizeof *src_ptr + sizeof *dst_ptr), sizeof *dst_ptr,  \
+                   GK_STREAM_BY_KERNEL,                                                            \
                    sizeof *src_ptr > sizeof *dst_ptr ? sizeof *src_ptr : sizeof *dst_ptr);         \
         return GK_OK;                                                                              \
     }
@@ -149,52 +185,54 @@ static void gk_run_map(gk_pool_fn part,
 #define GK_ENTRY_BINARY(op, family, src, dst)                                                \
     GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                  \
                                      GK_AT(const gk_ctype_##dst, job->in1),                  \
-                                     GK_AT(gk_ctype_##dst, job->out), end - first))          \
+                                     GK_DST(gk_ctype_##dst), end - first))                   \
     gk_status gk_##op(const gk_ctype_##dst *a, const gk_ctype_##dst *b, gk_ctype_##dst *out, \
                       size_t n)                                                              \
     {                                                                                        \
         GK_TRY(gk_validate_binary("gk_" #op, a, b, out, sizeof *out, n));                    \
         if (n == 0) return GK_OK;                                                            \
-        struct gk_map_job job = {gk_kernels_active(), a, b, out, 0.0f, n, false, 0};         \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, n * sizeof *out,               \
-                   gk_family_streams_##family, sizeof *out);                                 \
+        struct gk_map_job job = {                                                            \
+            .kernels = gk_kernels_active(), .in0 = a, .in1 = b, .out = out, .n = n};         \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *out, sizeof *out,                   \
+                   gk_family_stream_##family, sizeof *out);                                  \
         return GK_OK;                                                                        \
     }
 
-#define GK_ENTRY_UNARY(op, family, src, dst)                                          \
-    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),           \
-                                     GK_AT(gk_ctype_##dst, job->out), end - first))   \
-    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)           \
-    {                                                                                 \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));         \
-        if (n == 0) return GK_OK;                                                     \
-        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, 0.0f, n, false, 0}; \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, n * sizeof *y,            \
-                   gk_family_streams_##family, sizeof *y);                            \
-        return GK_OK;                                                                 \
+#define GK_ENTRY_UNARY(op, family, src, dst)                                                      \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(const gk_ctype_##dst, job->in0),                       \
+                                     GK_DST(gk_ctype_##dst), end - first))                        \
+    gk_status gk_##op(const gk_ctype_##dst *x, gk_ctype_##dst *y, size_t n)                       \
+    {                                                                                             \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                     \
+        if (n == 0) return GK_OK;                                                                 \
+        struct gk_map_job job = {.kernels = gk_kernels_active(), .in0 = x, .out = y, .n = n};     \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *y, sizeof *y, gk_family_stream_##family, \
+                   sizeof *y);                                                                    \
+        return GK_OK;                                                                             \
     }
 
-#define GK_ENTRY_SCALE(op, family, src, dst)                                                     \
-    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar, end - first)) \
-    gk_status gk_##op(gk_ctype_##dst *x, float s, size_t n)                                      \
-    {                                                                                            \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "x", x, sizeof *x, n));                    \
-        if (n == 0) return GK_OK;                                                                \
-        struct gk_map_job job = {gk_kernels_active(), NULL, NULL, x, s, n, false, 0};            \
-        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x, n * sizeof *x, false, sizeof *x);    \
-        return GK_OK;                                                                            \
+#define GK_ENTRY_SCALE(op, family, src, dst)                                                       \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar, end - first))   \
+    gk_status gk_##op(gk_ctype_##dst *x, float s, size_t n)                                        \
+    {                                                                                              \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "x", x, sizeof *x, n));                      \
+        if (n == 0) return GK_OK;                                                                  \
+        struct gk_map_job job = {.kernels = gk_kernels_active(), .out = x, .scalar = s, .n = n};   \
+        gk_run_map(gk_##op##_part, &job, 2 * n * sizeof *x, sizeof *x, GK_STREAM_NONE, sizeof *x); \
+        return GK_OK;                                                                              \
     }
 
-#define GK_ENTRY_AXPY(op, family, src, dst)                                                   \
-    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar,            \
-                                     GK_AT(const gk_ctype_##dst, job->in0), end - first))     \
-    gk_status gk_##op(gk_ctype_##dst *y, float a, const gk_ctype_##dst *x, size_t n)          \
-    {                                                                                         \
-        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                 \
-        if (n == 0) return GK_OK;                                                             \
-        struct gk_map_job job = {gk_kernels_active(), x, NULL, y, a, n, false, 0};            \
-        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y, n * sizeof *y, false, sizeof *y); \
-        return GK_OK;                                                                         \
+#define GK_ENTRY_AXPY(op, family, src, dst)                                                        \
+    GK_MAP_PART(op, job->kernels->op(GK_AT(gk_ctype_##dst, job->out), job->scalar,                 \
+                                     GK_AT(const gk_ctype_##dst, job->in0), end - first))          \
+    gk_status gk_##op(gk_ctype_##dst *y, float a, const gk_ctype_##dst *x, size_t n)               \
+    {                                                                                              \
+        GK_TRY(gk_validate_inplace("gk_" #op, "x", x, "y", y, sizeof *y, n));                      \
+        if (n == 0) return GK_OK;                                                                  \
+        struct gk_map_job job = {                                                                  \
+            .kernels = gk_kernels_active(), .in0 = x, .out = y, .scalar = a, .n = n};              \
+        gk_run_map(gk_##op##_part, &job, 3 * n * sizeof *y, sizeof *y, GK_STREAM_NONE, sizeof *y); \
+        return GK_OK;                                                                              \
     }
 
 /* ---- reductions: REDUCE, DOT -------------------------------------------------------------
