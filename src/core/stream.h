@@ -41,12 +41,17 @@
  * slow them: Zen 3, 64 MiB arrays, inputs uniform in [-5, 5], alternating builds, exp f32
  * +26-37% at 2 threads and +7-10% at 1, silu f32 +19-25% at 2 threads and even at 1; exp and
  * silu bf16 lost 4-8% (half the bytes per element: the copy costs more than it saves).
+ * Only x86 stages: elsewhere stream_copy is a plain copy, which would only add work.
  * GK_STREAM_NONE: plain stores, for the loops too slow for DRAM to matter (staged, tanh f32 lost
  * 4-8%, swiglu f32 was even). */
 enum gk_stream_way {
     GK_STREAM_NONE,
     GK_STREAM_BY_KERNEL,
+#if defined(__x86_64__)
     GK_STREAM_STAGED,
+#else
+    GK_STREAM_STAGED = GK_STREAM_NONE,
+#endif
     gk_family_stream_relu = GK_STREAM_BY_KERNEL,
     gk_family_stream_vec_add = GK_STREAM_BY_KERNEL,
     gk_family_stream_vec_sub = GK_STREAM_BY_KERNEL,
