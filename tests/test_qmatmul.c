@@ -36,7 +36,9 @@
 /* n rows of k weights of type t from random bytes, each block redrawn until it decodes to
  * finite values of magnitude below 1e4 (random f16 scales can be NaN, Inf or huge); the
  * dequantized weights go to wf. With `saturate`, 3 bytes in 4 are 0xFF: codes at their largest
- * (unsigned) value nearly everywhere, the case that overflows a kernel's int16 sums first. */
+ * (unsigned) value nearly everywhere, the case that overflows a kernel's int16 sums first (a
+ * block that never decodes finite that way, as SQUEEZE's f16 table, is drawn plainly after 500
+ * tries). */
 static void
 draw_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, bool saturate, void *w, float *wf)
 {
@@ -46,7 +48,8 @@ draw_weights(gk_rng *rng, gk_qtype t, size_t n, size_t k, bool saturate, void *w
         for (int tries = 0;; tries++) {
             for (size_t i = 0; i < bb; i++) {
                 const uint32_t r = gk_rng_u32(rng);
-                bytes[b * bb + i] = saturate && r % 4 != 0 ? 0xFF : (unsigned char)(r >> 8);
+                bytes[b * bb + i] =
+                    saturate && tries < 500 && r % 4 != 0 ? 0xFF : (unsigned char)(r >> 8);
             }
             GK_EXPECT(gk_dequantize(t, bytes + b * bb, wf + b * be, be) == GK_OK, "%s decode",
                       gk_qtype_name(t));
@@ -142,7 +145,12 @@ static bool same_bits_on_every_tier(gk_qtype t)
 
 /* ---- one shape of one format ---------------------------------------------------------------- */
 
-static void test_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k, bool from_quantizer)
+/* Where a shape's weights come from: random blocks, quantized data, or saturated blocks (codes at
+ * their largest nearly everywhere, every token's activation one constant: draw_weights). */
+enum weight_source { RANDOM_BLOCKS, QUANTIZED, SATURATED };
+
+static void
+test_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k, enum weight_source src)
 {
     const size_t w_bytes = gk_qtype_row_bytes(t, k) * n;
     void *w = malloc(w_bytes);
@@ -150,18 +158,21 @@ static void test_shape(gk_rng *rng, gk_qtype t, size_t m, size_t n, size_t k, bo
     float *x = malloc(m * k * sizeof(float));
     float *y = malloc(m * n * sizeof(float));
     float *y2 = malloc(m * n * sizeof(float));
-    if (from_quantizer) {
+    if (src == QUANTIZED) {
         if (!quantized_weights(rng, t, n, k, w, wf)) goto done;
     } else {
-        random_weights(rng, t, n, k, w, wf);
+        draw_weights(rng, t, n, k, src == SATURATED, w, wf);
     }
     for (size_t i = 0; i < m * k; i++)
-        x[i] = gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
+        x[i] = src == SATURATED ? (i / k % 2 ? -1.0f : 1.0f)
+                                : gk_rng_uniform(rng, -2.0f, 2.0f) * (i % 97 == 0 ? 50.0f : 1.0f);
 
     GK_EXPECT_STATUS(gk_qgemm(t, w, x, y, m, n, k), GK_OK);
     const bool gemm_path = gk_qmm_uses_gemm(t, gk_kernels_active()->isa, m);
-    check_bound(from_quantizer ? "quantized" : "random", t, wf, x, y, m, n, k,
-                gemm_path ? 0 : act_elems_of(t));
+    check_bound(src == QUANTIZED   ? "quantized"
+                : src == SATURATED ? "saturated"
+                                   : "random",
+                t, wf, x, y, m, n, k, gemm_path ? 0 : act_elems_of(t));
     if (gemm_path) goto done; /* the checks below are of the quantized-activation path */
 
     /* gk_qgemm is m gk_qgemv calls, bit for bit */
@@ -197,17 +208,18 @@ static void test_formats(void)
         const gk_qtype t = (gk_qtype)ti;
         if (!gk_qtraits_of(t)->dequant[GK_ISA_SCALAR]) continue; /* not in this build */
         const size_t be = gk_qtype_block_elems(t);
-        test_shape(&rng, t, 1, 1, be, false);
-        test_shape(&rng, t, 7, 17, 2 * be, false);
-        test_shape(&rng, t, 1, 33, 4096, true);
-        test_shape(&rng, t, 7, 16, 4096, false);
-        test_shape(&rng, t, 3, 5, 7 * be, false); /* block counts that are not a multiple of 4 */
+        test_shape(&rng, t, 1, 1, be, RANDOM_BLOCKS);
+        test_shape(&rng, t, 7, 17, 2 * be, RANDOM_BLOCKS);
+        test_shape(&rng, t, 1, 33, 4096, QUANTIZED);
+        test_shape(&rng, t, 7, 16, 4096, RANDOM_BLOCKS);
+        test_shape(&rng, t, 3, 5, 7 * be, RANDOM_BLOCKS); /* block counts not a multiple of 4 */
+        test_shape(&rng, t, 2, 9, 16 * be, SATURATED);    /* integer sums at their bounds */
         if (!small) {
-            test_shape(&rng, t, 32, 37, 4096, true);
-            test_shape(&rng, t, 1, 19, 16384, false);
+            test_shape(&rng, t, 32, 37, 4096, QUANTIZED);
+            test_shape(&rng, t, 1, 19, 16384, RANDOM_BLOCKS);
         }
         if (!small && (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q8_0 || t == GK_QTYPE_IQ4_XS))
-            test_shape(&rng, t, 100, 23, 1024, true);
+            test_shape(&rng, t, 100, 23, 1024, QUANTIZED);
     }
 }
 
