@@ -10,6 +10,7 @@
 
 #include "core/half.h"
 #include "kernels/avx2/kquant_scales_x86.h"
+#include "kernels/avx2/tq2_avx2.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
@@ -578,34 +579,23 @@ GK_QA_ROWS4(q6_k, gk_block_q6_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4
 
 /* ---- ternary and 128-value formats ------------------------------------------------------ */
 
-/* TQ2_0: runs l of 32 codes (qs[32 h + m] >> 2 l) & 3 against activation bytes 128 h + 32 l;
- * the -1 offset of the codes comes out through the activation's total. Runs 0 and 2 are masked
- * in place after one shift by 4, runs 1 and 3 as 4 x code without a shift into int16 sums of
- * their own, divided by 4 (exact: every term is a multiple of 4) at the end of the block. int16
- * lanes: a product pair is at most 2 * 3 * 127 = 762, times 4 for runs 1 and 3, four pairs per
- * sum: 3048 and 12192. One horizontal sum per block, of the codes' and the activation's int32
- * sums together (3.4x fewer vector operations than a vpmaddwd and a sum per run). */
+/* TQ2_0: runs l of 32 codes (qs[32 h + m] >> 2 l) & 3 against activation bytes 128 h + 32 l
+ * (gk_avx2_tq2_codes; two calls per block: int16 sums of at most 3048 and 12192); the -1 offset of
+ * the codes comes out through the activation's total. One horizontal sum per block, of the codes'
+ * and the activation's int32 sums together (3.4x fewer vector operations than a vpmaddwd and a
+ * sum per run). */
 static inline float gk_qa_tq2_0_block(const gk_block_tq2_0 *b, const gk_block_q8_k *x, float acc)
 {
     const __m256i ones16 = _mm256_set1_epi16(1);
-    const __m256i bits01 = _mm256_set1_epi8(0x03), bits23 = _mm256_set1_epi8(0x0C);
     __m256i pairs = _mm256_setzero_si256(), pairs4 = _mm256_setzero_si256();
     for (int h = 0; h < 2; h++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * h));
-        const __m256i q4 = _mm256_srli_epi16(q, 4);
         const int8_t *xh = x->qs + 128 * h;
-        pairs =
-            _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(q, bits01),
-                                                         _mm256_loadu_si256((const __m256i *)xh)));
-        pairs4 = _mm256_add_epi16(
-            pairs4, _mm256_maddubs_epi16(_mm256_and_si256(q, bits23),
-                                         _mm256_loadu_si256((const __m256i *)(xh + 32))));
-        pairs = _mm256_add_epi16(
-            pairs, _mm256_maddubs_epi16(_mm256_and_si256(q4, bits01),
-                                        _mm256_loadu_si256((const __m256i *)(xh + 64))));
-        pairs4 = _mm256_add_epi16(
-            pairs4, _mm256_maddubs_epi16(_mm256_and_si256(q4, bits23),
-                                         _mm256_loadu_si256((const __m256i *)(xh + 96))));
+        const __m256i xs[4] = {_mm256_loadu_si256((const __m256i *)xh),
+                               _mm256_loadu_si256((const __m256i *)(xh + 32)),
+                               _mm256_loadu_si256((const __m256i *)(xh + 64)),
+                               _mm256_loadu_si256((const __m256i *)(xh + 96))};
+        gk_avx2_tq2_codes(_mm256_loadu_si256((const __m256i *)(b->qs + 32 * h)), xs, &pairs,
+                          &pairs4);
     }
     const __m256i codes =
         _mm256_madd_epi16(_mm256_add_epi16(pairs, _mm256_srai_epi16(pairs4, 2)), ones16);

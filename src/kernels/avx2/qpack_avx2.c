@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "kernels/avx2/tq2_avx2.h"
 #include "quant/blocks.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
@@ -400,17 +401,14 @@ void gk_qdot8_tq2_0_avx2(
     (void)xsum;
     const uint8_t *col = group;
     const gk_block_q8_k *x = xq;
-    const __m256i bits01 = _mm256_set1_epi8(0x03), bits23 = _mm256_set1_epi8(0x0C);
     const __m256i ones16 = _mm256_set1_epi16(1);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_TQ2_0_COLUMN) {
         gk_qp_prefetch_column(col, GK_QPACK_TQ2_0_COLUMN, GK_QP_AHEAD_FAR);
-        /* Codes 0..3 taken unsigned, their -1 through the activation's sum (the bsums). Of a
-         * byte's four codes, those at bits 0-1 and 4-5 are masked in place after one shift by 4,
-         * those at bits 2-3 and 6-7 masked as 4 * code (no shift) into int16 sums of their own,
-         * divided by 4 (exact: every term is a multiple of 4) after four code vectors. int16
-         * lanes: a product pair is at most 2 * 12 * 127 = 3048, so after four vectors each sum
-         * is at most 8 * 3048 = 24384, and a half's eight vectors add up to at most 24384. */
+        /* Codes 0..3 taken unsigned (gk_avx2_tq2_codes), their -1 through the activation's sum
+         * (the bsums). int16 lanes: four code vectors add at most 4 * 6096 = 24384 to pairs4
+         * (divided by 4 then: 6096) and 4 * 1524 = 6096 to pairs, so a half's eight vectors sum
+         * to at most 2 * (6096 + 6096) = 24384. */
         __m256i isum = _mm256_setzero_si256();
         /* unrolled whole: with h and u constants every address is an offset */
 #pragma GCC unroll 2
@@ -423,23 +421,14 @@ void gk_qdot8_tq2_0_avx2(
                 for (unsigned u = 4 * quarter; u < 4 * quarter + 4; u++) {
                     const __m256i v =
                         _mm256_loadu_si256((const __m256i *)(col + 16 + 32 * (8 * h + u)));
-                    const __m256i v4 = _mm256_srli_epi16(v, 4);
                     const int8_t *xu = x[b].qs + 128 * h + 4 * u;
-                    int32_t x4[4];
-                    for (unsigned l = 0; l < 4; l++)
-                        memcpy(&x4[l], xu + 32 * l, sizeof x4[l]);
-                    pairs =
-                        _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(v, bits01),
-                                                                     _mm256_set1_epi32(x4[0])));
-                    pairs4 =
-                        _mm256_add_epi16(pairs4, _mm256_maddubs_epi16(_mm256_and_si256(v, bits23),
-                                                                      _mm256_set1_epi32(x4[1])));
-                    pairs =
-                        _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(v4, bits01),
-                                                                     _mm256_set1_epi32(x4[2])));
-                    pairs4 =
-                        _mm256_add_epi16(pairs4, _mm256_maddubs_epi16(_mm256_and_si256(v4, bits23),
-                                                                      _mm256_set1_epi32(x4[3])));
+                    __m256i xs[4];
+                    for (unsigned l = 0; l < 4; l++) {
+                        int32_t x4;
+                        memcpy(&x4, xu + 32 * l, sizeof x4);
+                        xs[l] = _mm256_set1_epi32(x4);
+                    }
+                    gk_avx2_tq2_codes(v, xs, &pairs, &pairs4);
                     /* keeps the compiler from re-associating the two chains into a tree of sums,
                      * which spilled its 16 partial products to the stack */
                     __asm__("" : "+x"(pairs), "+x"(pairs4));
