@@ -6,7 +6,8 @@
  * active tier uses (same thread count), and the ratio to the fastest peer (OpenBLAS, BLIS, oneDNN,
  * each forced to the same thread count) measured in the same run; every peer also gets its own
  * row. A few f16/bf16 rows follow. Without the suite named on the command line only a few shapes
- * run (the default gk-bench run stays short).
+ * run (the default gk-bench run stays short); GKB_GEMM_SHAPES (environment, gkb_gemm_filter)
+ * picks shapes of the full table.
  *
  * Suite `gemm-tune`: sweeps the packed path's MC, KC and NC (gk_gemm_tune_blocking) on two shapes
  * at one thread and prints the best triple; the defaults in src/core/gemm_blocking.c follow it. */
@@ -286,14 +287,41 @@ static void gkb_gemm_ukr_case(const struct gkb_context *ctx)
     gk_set_num_threads(0);
 }
 
+/* The GKB_GEMM_SHAPES filter (environment): a comma-separated list of shapes of the issue's
+ * table as MxNxK, each optionally with :kn, :nk or :packed for one layout
+ * ("8x4096x4096:kn,128x4096x4096"); NULL when unset (no filter). */
+static const char *gkb_gemm_filter(void)
+{
+    const char *p = getenv("GKB_GEMM_SHAPES");
+    return p && *p ? p : NULL;
+}
+
+/* Whether the filter names shape s. */
+static bool gkb_gemm_selected(const char *filter, const struct gkb_gemm_shape *s)
+{
+    static const char *const layout_names[] = {"kn", "nk", "packed"};
+    for (const char *p = filter; *p; p += *p == ',') {
+        const size_t item = strcspn(p, ",");
+        char buf[64] = "", layout[16] = "";
+        unsigned long m = 0, n = 0, k = 0;
+        if (item < sizeof buf) memcpy(buf, p, item);
+        p += item;
+        const int got = sscanf(buf, "%lux%lux%lu:%15s", &m, &n, &k, layout);
+        if (got < 3 || m != s->m || n != s->n || k != s->k) continue;
+        if (got == 3 || strcmp(layout, layout_names[s->layout]) == 0) return true;
+    }
+    return false;
+}
+
 void gkb_suite_gemm(const struct gkb_context *ctx)
 {
+    const char *filter = ctx->smoke ? NULL : gkb_gemm_filter();
     const struct gkb_gemm_shape *shapes = gkb_gemm_default;
     size_t n = sizeof gkb_gemm_default / sizeof gkb_gemm_default[0];
     if (ctx->smoke) {
         shapes = gkb_gemm_smoke;
         n = sizeof gkb_gemm_smoke / sizeof gkb_gemm_smoke[0];
-    } else if (ctx->named) {
+    } else if (ctx->named || filter) {
         shapes = gkb_gemm_full;
         n = sizeof gkb_gemm_full / sizeof gkb_gemm_full[0];
     }
@@ -305,10 +333,10 @@ void gkb_suite_gemm(const struct gkb_context *ctx)
     printf("%s | microkernel %s | OPENBLAS_CORETYPE=%s\n", n_peers ? "" : " none",
            gk_kernels_active()->gemm.ukr_name,
            getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "(unset)");
-    gkb_gemm_ukr_case(ctx);
+    if (!filter) gkb_gemm_ukr_case(ctx);
     for (size_t i = 0; i < n; i++)
-        gkb_gemm_case(ctx, &shapes[i]);
-    if (ctx->named || ctx->smoke) gkb_gemm_half_cases(ctx);
+        if (!filter || gkb_gemm_selected(filter, &shapes[i])) gkb_gemm_case(ctx, &shapes[i]);
+    if ((ctx->named && !filter) || ctx->smoke) gkb_gemm_half_cases(ctx);
 }
 
 /* ---- tuning --------------------------------------------------------------------------------- */

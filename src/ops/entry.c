@@ -158,10 +158,8 @@ static inline void *gk_map_dst(const struct gk_map_job *job, void *stage, size_t
                 GK_MAP_CALL(call);                                                             \
             }                                                                                  \
         }                                                                                      \
-        if (job->stream || job->staged) {                                                      \
-            gk_stream_stores = false;                                                          \
-            gk_stream_fence();                                                                 \
-        }                                                                                      \
+        if (job->stream) gk_stream_stores = false;                                             \
+        if (job->stream || job->staged) gk_stream_fence();                                     \
     }
 
 #define GK_AT(type, ptr) ((type *)(ptr) + first)
