@@ -87,6 +87,19 @@ static size_t gk_min(size_t a, size_t b)
     return a < b ? a : b;
 }
 
+static size_t gk_dtype_bytes(gk_dtype t)
+{
+    return t == GK_DTYPE_F32 ? 4 : 2;
+}
+
+/* The view v moved to element (lane, depth). */
+static struct gk_gemm_view gk_view_at(struct gk_gemm_view v, size_t lane, size_t depth)
+{
+    v.ptr = (const char *)v.ptr +
+            (lane * v.lane_stride + depth * v.depth_stride) * gk_dtype_bytes(v.dtype);
+    return v;
+}
+
 /* The epilogue of block pc: the first block applies beta, later ones accumulate (beta 1), the
  * last adds the bias. */
 static struct gk_gemm_epilogue
@@ -105,9 +118,7 @@ static void gk_gemm_pack_b_part(void *ctx, size_t first, size_t end)
     const struct gk_gemm_kernels *g = p->g;
     for (size_t part = first; part < end; part++) {
         const size_t j = part * GK_GEMM_PACK_B_PANELS * g->nr;
-        struct gk_gemm_view v = p->b;
-        v.ptr = (const char *)v.ptr + (((p->jc + j) * v.lane_stride + p->pc * v.depth_stride) *
-                                       (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+        const struct gk_gemm_view v = gk_view_at(p->b, p->jc + j, p->pc);
         g->pack(p->b_buf + j * p->kc_cur, &v, gk_min(GK_GEMM_PACK_B_PANELS * g->nr, p->nc_cur - j),
                 g->nr, p->kc_cur);
     }
@@ -120,9 +131,7 @@ static void gk_gemm_pack_a_part(void *ctx, size_t first, size_t end)
     const struct gk_gemm_plan *p = ctx;
     const struct gk_gemm_kernels *g = p->g;
     const size_t i = first * g->mr;
-    struct gk_gemm_view v = p->a;
-    v.ptr = (const char *)v.ptr + (((p->ic0 + i) * v.lane_stride + p->pc * v.depth_stride) *
-                                   (v.dtype == GK_DTYPE_F32 ? 4 : 2));
+    const struct gk_gemm_view v = gk_view_at(p->a, p->ic0 + i, p->pc);
     g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(end * g->mr, p->m_pass) - i, g->mr, p->kc_cur);
 }
 
@@ -282,12 +291,11 @@ static void gk_gemm_ahead_start(struct gk_gemm_ahead *ah,
                                 size_t tiles)
 {
     const struct gk_gemm_view *b = &p->b;
-    const size_t esize = b->dtype == GK_DTYPE_F32 ? 4 : 2;
+    const size_t esize = gk_dtype_bytes(b->dtype);
     const size_t nc = gk_min(cols, p->n - j0);
     const size_t kc = gk_min(p->kc, p->k - pc);
-    ah->base = p->prepacked
-                   ? (const char *)(p->prepacked + pc * p->n_pad + j0 * kc)
-                   : (const char *)b->ptr + (j0 * b->lane_stride + pc * b->depth_stride) * esize;
+    ah->base = p->prepacked ? (const char *)(p->prepacked + pc * p->n_pad + j0 * kc)
+                            : (const char *)gk_view_at(*b, j0, pc).ptr;
     if (p->prepacked) { /* packed panels: one run */
         ah->runs = 1;
         ah->run_bytes = gk_round_up(nc, p->g->nr) * kc * sizeof(float);
@@ -341,9 +349,7 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
     for (size_t kp = 0; kp < p->k; kp += k_pass) {
         const size_t kp_end = gk_min(kp + k_pass, p->k);
         for (size_t pc = kp; pc < kp_end; pc += p->kc) {
-            struct gk_gemm_view va = p->a;
-            va.ptr =
-                (const char *)va.ptr + pc * va.depth_stride * (va.dtype == GK_DTYPE_F32 ? 4 : 2);
+            const struct gk_gemm_view va = gk_view_at(p->a, 0, pc);
             g->pack(a_pass + (pc - kp) * m_pad, &va, p->m, g->mr, gk_min(p->kc, p->k - pc));
         }
         bool ahead_next = false; /* the panel packed next was read ahead */
@@ -369,11 +375,8 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
                     if (p->prepacked) {
                         b_panel = p->prepacked + pc * p->n_pad + (j0 + j) * kc_cur;
                     } else {
-                        struct gk_gemm_view vb = p->b;
+                        struct gk_gemm_view vb = gk_view_at(p->b, j0 + j, pc);
                         vb.cached = ahead_started;
-                        vb.ptr = (const char *)vb.ptr +
-                                 (((j0 + j) * vb.lane_stride + pc * vb.depth_stride) *
-                                  (vb.dtype == GK_DTYPE_F32 ? 4 : 2));
                         g->pack(b_buf, &vb, gk_min(nr, nc_cur - j), nr, kc_cur);
                         b_panel = b_buf;
                     }
@@ -487,11 +490,6 @@ static void gk_gemm_small_path(const struct gk_gemm_plan *p, float *a_dense)
 
 /* ---- validation -------------------------------------------------------------------------------
  */
-
-static size_t gk_dtype_bytes(gk_dtype t)
-{
-    return t == GK_DTYPE_F32 ? 4 : 2;
-}
 
 static bool gk_dtype_valid(gk_dtype t)
 {
