@@ -309,8 +309,6 @@ static void test_small_kn(void)
     }
 }
 
-/* The microkernel directly: k from 0 to a few unrolls, overwrite (garbage in C) and accumulate
- * modes, with and without bias, alpha != 1. */
 /* n values uniform in [-1, 1). */
 static void fill_uniform(gk_rng *rng, float *x, size_t n)
 {
@@ -327,6 +325,8 @@ static float *random_panel(gk_rng *rng, size_t steps, size_t width)
     return p;
 }
 
+/* The microkernel directly: k from 0 to a few unrolls, overwrite (garbage in C) and accumulate
+ * modes, with and without bias, alpha != 1. */
 static void test_microkernel(void)
 {
     gk_rng rng = gk_rng_seeded(4);
