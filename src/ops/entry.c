@@ -119,19 +119,25 @@ static void gk_run_map(gk_pool_fn part,
 _Static_assert((size_t)GK_INTERLEAVE_BYTES <= (size_t)GK_STREAM_CHUNK_BYTES,
                "an interleaved chunk fits the stage");
 
+/* The job's output at element `first`. */
+static inline void *gk_map_out_at(const struct gk_map_job *job, size_t first)
+{
+    return (char *)job->out + first * job->out_elem;
+}
+
 /* Where the kernel call for elements [first, ...) writes: the job's output, or the stage. */
 static inline void *gk_map_dst(const struct gk_map_job *job, void *stage, size_t first)
 {
-    return job->staged ? stage : (char *)job->out + first * job->out_elem;
+    return job->staged ? stage : gk_map_out_at(job, first);
 }
 
 /* The kernel call `call` on elements [first, end), then a staged chunk's way out. */
-#define GK_MAP_CALL(call)                                                              \
-    do {                                                                               \
-        call;                                                                          \
-        if (job->staged)                                                               \
-            job->kernels->stream_copy((char *)job->out + first * job->out_elem, stage, \
-                                      (end - first) * job->out_elem);                  \
+#define GK_MAP_CALL(call)                                               \
+    do {                                                                \
+        call;                                                           \
+        if (job->staged)                                                \
+            job->kernels->stream_copy(gk_map_out_at(job, first), stage, \
+                                      (end - first) * job->out_elem);   \
     } while (0)
 
 /* Defines gk_<op>_part: the kernel call `call` on elements [first, end) of the job, with
