@@ -383,6 +383,7 @@ static void test_edge_tiles(void)
     for (size_t ki = 0; ki < 5; ki++) {
         const size_t k = ks[ki];
         float *a = random_panel(&rng, k, mr), *b = random_panel(&rng, k, nr);
+        float *narrow = random_panel(&rng, k, mr);
         float full[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], c[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)];
         float c0[GK_GEMM_MAX_MR * (GK_GEMM_MAX_NR + 3)], bias[GK_GEMM_MAX_NR];
         fill_uniform(&rng, bias, nr);
@@ -396,7 +397,16 @@ static void test_edge_tiles(void)
                     for (size_t i = 0; i < mr * ldc; i++)
                         full[i] = c[i] = c0[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
                     g->ukr(k, a, b, full, ldc, &ep);
-                    g->edge(k, a, mr, b, nr, c, ldc, rows, cols, &ep);
+                    /* odd modes: the rows packed as a panel of their own height, as the driver
+                     * packs a split tail (gemm.c, gk_gemm_row_tiles) */
+                    const bool own_panel = mode & 1;
+                    for (size_t p = 0; p < k; p++)
+                        for (size_t i = 0; i < rows; i++)
+                            narrow[p * rows + i] = a[p * mr + i];
+                    if (own_panel)
+                        g->edge(k, narrow, rows, b, nr, c, ldc, rows, cols, &ep);
+                    else
+                        g->edge(k, a, mr, b, nr, c, ldc, rows, cols, &ep);
                     size_t wrong = 0, outside = 0;
                     for (size_t i = 0; i < mr; i++)
                         for (size_t j = 0; j < ldc; j++) {
@@ -414,7 +424,62 @@ static void test_edge_tiles(void)
                 }
         gk_aligned_free(a);
         gk_aligned_free(b);
+        gk_aligned_free(narrow);
     }
+}
+
+/* A last partial panel of A of r < split_below rows is cut with the full panel before it into two
+ * edge tiles (gemm.c, gk_gemm_row_tiles): the rows keep the bits they have in a call with more
+ * rows, where whole microkernel tiles compute them. One MC block and several, B k x n and n x k,
+ * bias and beta, 1 and 2 threads. */
+static void test_split_tail(void)
+{
+    gk_rng rng = gk_rng_seeded(15);
+    const struct gk_gemm_kernels *g = &gk_kernels_active()->gemm;
+    const size_t mr = g->mr, n = 45, k = 300;
+    const int saved = gk_get_num_threads();
+    for (size_t r = 1; r < mr; r++)
+        for (int several = 0; several < 2; several++)
+            for (int tb = 0; tb < 2; tb++) {
+                /* above the small-m path; several: two MC blocks, the split in the second */
+                const size_t above_small = (GK_GEMM_SMALL_M + mr) / mr * mr;
+                const size_t m = (several ? g->mc : 0) + above_small + r, m_more = m + mr;
+                float *a = random_matrix(&rng, GK_DTYPE_F32, m_more * k);
+                float *b = random_matrix(&rng, GK_DTYPE_F32, k * n);
+                float *bias = random_matrix(&rng, GK_DTYPE_F32, n);
+                float *c_init = random_matrix(&rng, GK_DTYPE_F32, m_more * n);
+                float *c = malloc(m * n * 4), *c_more = malloc(m_more * n * 4);
+                gk_gemm_args x = {m,          n,
+                                  k,          a,
+                                  k,          GK_DTYPE_F32,
+                                  false,      b,
+                                  tb ? k : n, GK_DTYPE_F32,
+                                  tb != 0,    c_more,
+                                  n,          GK_DTYPE_F32,
+                                  -0.5f,      tb ? 1.0f : 0.0f,
+                                  bias};
+                x.m = m_more;
+                memcpy(c_more, c_init, m_more * n * 4);
+                GK_EXPECT_STATUS(gk_gemm_ex(&x), GK_OK);
+                for (int t = 1; t <= 2; t++) {
+                    GK_EXPECT_STATUS(gk_set_num_threads(t), GK_OK);
+                    x.m = m;
+                    x.c = c;
+                    memcpy(c, c_init, m * n * 4);
+                    GK_EXPECT_STATUS(gk_gemm_ex(&x), GK_OK);
+                    char what[96];
+                    snprintf(what, sizeof what, "m %zu (r %zu) tb %d, %d threads vs m %zu", m, r,
+                             tb, t, m_more);
+                    gk_test_same_bits(what, c, c_more, m * n, 4);
+                }
+                GK_EXPECT_STATUS(gk_set_num_threads(saved), GK_OK);
+                free(a);
+                free(b);
+                free(bias);
+                free(c_init);
+                free(c);
+                free(c_more);
+            }
 }
 
 /* Prepacked B: results, and every way a packed buffer can be stale or foreign. */
@@ -721,6 +786,7 @@ int main(void)
     test_errors();
     test_microkernel();
     test_edge_tiles();
+    test_split_tail();
     test_specials();
     test_sweep();
     test_half_types();

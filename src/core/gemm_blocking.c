@@ -71,5 +71,6 @@ bool gk_gemm_kernels_check(const struct gk_gemm_kernels *g)
     return g->ukr && g->ukr_name && g->pack && g->pack_name && g->small && g->small_name &&
            g->small_packed && g->edge && g->mr >= 1 && g->mr <= GK_GEMM_MAX_MR && g->nr >= 1 &&
            g->nr <= GK_GEMM_MAX_NR && g->kc >= 1 && g->mc >= g->mr && g->mc % g->mr == 0 &&
-           g->nc >= g->nr && g->nc % g->nr == 0;
+           g->nc >= g->nr && g->nc % g->nr == 0 && g->split_below < g->mr &&
+           (g->split_below == 0 || (g->mr + g->split_below) / 2 <= GK_GEMM_EDGE_ROWS);
 }

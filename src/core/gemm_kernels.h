@@ -113,7 +113,12 @@ struct gk_gemm_kernels {
     const char *small_name;
     gk_gemm_small_packed_fn small_packed;
     gk_gemm_edge_fn edge;
-    size_t mr, nr;     /* the microkernel's tile */
+    size_t mr, nr; /* the microkernel's tile */
+    /* A last partial panel of A with fewer rows than this (and a full panel before it) is too
+     * short to keep the FMA units busy: the two are cut into two edge tiles of about equal height
+     * instead (gemm.c, gk_gemm_row_tiles). 0: never. At most MR - 1, and the halves at most
+     * GK_GEMM_EDGE_ROWS (gk_gemm_kernels_check). */
+    size_t split_below;
     size_t mc, kc, nc; /* block sizes (set by gk_gemm_blocking_fill after the tier's fill) */
 };
 

@@ -59,6 +59,13 @@ void gk_gemm_tune_blocking(size_t mc, size_t kc, size_t nc)
 
 /* ---- the plan: everything a part of a job needs ---------------------------------------------- */
 
+/* How the rows of packed A are cut into tiles: panels of MR rows from row 0, except that a split
+ * tail (gk_gemm_row_tiles) from row `tail` on is packed as panels of `tail_mr` rows for the edge
+ * kernel. A panel starting at row i is always at i * KC floats of the packed block. */
+struct gk_gemm_row_tiles {
+    size_t mr, tail, tail_mr; /* tail = the number of rows when nothing is split */
+};
+
 struct gk_gemm_plan {
     const struct gk_gemm_kernels *g;
     size_t m, n, k;
@@ -73,7 +80,8 @@ struct gk_gemm_plan {
     float *a_buf, *b_buf;     /* packed A (one M pass) and packed B (one NC x KC block) */
     /* the current block */
     size_t jc, nc_cur, pc, kc_cur, ic0, m_pass;
-    size_t mc_pass;       /* rows per MC block of this pass: m_pass split into equal blocks <= MC */
+    size_t mc_pass; /* rows per MC block of this pass: m_pass split into equal blocks <= MC */
+    struct gk_gemm_row_tiles rows; /* how the pass's rows are cut into tiles */
     const float *b_block; /* packed B of columns [jc, jc + nc_cur), depth [pc, pc + kc_cur) */
 };
 
@@ -100,6 +108,53 @@ static struct gk_gemm_view gk_view_at(struct gk_gemm_view v, size_t lane, size_t
     return v;
 }
 
+/* The tiles of `rows` rows of A. A last partial panel of r < g->split_below rows is too short to
+ * keep the FMA units busy (r x NR/lanes chains); it joins the full panel before it, and the
+ * MR + r rows become two edge tiles of about equal height. The edge kernel has the microkernel's
+ * bits, so the cut changes no result. Zen 3, AVX2, B n x k, n = k = 4096, 1 thread: a 2-row edge
+ * took as long as 4 rows of the microkernel, while a 4-row edge runs at its rate. The tail never
+ * starts before row `from` (the last MC block's first row: tiles do not cross blocks). */
+static struct gk_gemm_row_tiles
+gk_gemm_row_tiles(const struct gk_gemm_kernels *g, size_t rows, size_t from)
+{
+    const size_t r = rows % g->mr;
+    struct gk_gemm_row_tiles t = {g->mr, rows, g->mr};
+    if (r != 0 && r < g->split_below && rows >= from + g->mr + r) {
+        t.tail = rows - r - g->mr;
+        t.tail_mr = (g->mr + r + 1) / 2;
+    }
+    return t;
+}
+
+/* The height of the panel (and tile) that starts at row i. */
+static size_t gk_gemm_tile_height(const struct gk_gemm_row_tiles *t, size_t i)
+{
+    return i < t->tail ? t->mr : t->tail_mr;
+}
+
+/* Packs the panels that start in rows [r0, r1) of A (r0 at a panel start) into `dst`, a panel
+ * starting at row i at dst + i * kc; `v` is A at row 0 of the cut. A split tail is packed whole by
+ * the call whose range holds its first row. */
+static void gk_gemm_pack_a_rows(const struct gk_gemm_kernels *g,
+                                float *dst,
+                                const struct gk_gemm_view *v,
+                                const struct gk_gemm_row_tiles *t,
+                                size_t rows,
+                                size_t r0,
+                                size_t r1,
+                                size_t kc)
+{
+    const size_t main_end = gk_min(r1, t->tail);
+    if (r0 < main_end) {
+        const struct gk_gemm_view va = gk_view_at(*v, r0, 0);
+        g->pack(dst + r0 * kc, &va, main_end - r0, t->mr, kc);
+    }
+    if (r0 <= t->tail && t->tail < r1) {
+        const struct gk_gemm_view vt = gk_view_at(*v, t->tail, 0);
+        g->pack(dst + t->tail * kc, &vt, rows - t->tail, t->tail_mr, kc);
+    }
+}
+
 /* The epilogue of block pc: the first block applies beta, later ones accumulate (beta 1), the
  * last adds the bias. */
 static struct gk_gemm_epilogue
@@ -124,22 +179,24 @@ static void gk_gemm_pack_b_part(void *ctx, size_t first, size_t end)
     }
 }
 
-/* Packing A: part q packs the q-th MR panel of the M pass; a range of parts is one call, so that
- * the pack can read the next panel's source ahead. */
+/* Packing A: part q packs the panels that start in the q-th MR rows of the M pass; a range of
+ * parts is one call, so that the pack can read the next panel's source ahead. */
 static void gk_gemm_pack_a_part(void *ctx, size_t first, size_t end)
 {
     const struct gk_gemm_plan *p = ctx;
     const struct gk_gemm_kernels *g = p->g;
-    const size_t i = first * g->mr;
-    const struct gk_gemm_view v = gk_view_at(p->a, p->ic0 + i, p->pc);
-    g->pack(p->a_buf + i * p->kc_cur, &v, gk_min(end * g->mr, p->m_pass) - i, g->mr, p->kc_cur);
+    const struct gk_gemm_view v = gk_view_at(p->a, p->ic0, p->pc);
+    gk_gemm_pack_a_rows(g, p->a_buf, &v, &p->rows, p->m_pass, first * g->mr,
+                        gk_min(end * g->mr, p->m_pass), p->kc_cur);
 }
 
-/* One MR x NR tile of C at `c` (row stride ldc); an edge tile goes through a buffer so the
- * microkernel always writes a whole tile and never touches C outside the matrix. */
+/* One tile of C at `c` (row stride ldc) from an A panel of `panel_rows` rows: the microkernel's
+ * whole tile, else the edge kernel, else (edges of more rows than it takes) the microkernel through
+ * a buffer, so that it always writes a whole tile and never touches C outside the matrix. */
 static void gk_gemm_tile(const struct gk_gemm_kernels *g,
                          size_t kc,
                          const float *a_panel,
+                         size_t panel_rows,
                          const float *b_panel,
                          float *c,
                          size_t ldc,
@@ -152,7 +209,7 @@ static void gk_gemm_tile(const struct gk_gemm_kernels *g,
         return;
     }
     if (mr_cur < g->mr && mr_cur <= GK_GEMM_EDGE_ROWS) {
-        g->edge(kc, a_panel, g->mr, b_panel, g->nr, c, ldc, mr_cur, nr_cur, ep);
+        g->edge(kc, a_panel, panel_rows, b_panel, g->nr, c, ldc, mr_cur, nr_cur, ep);
         return;
     }
     _Alignas(GK_GEMM_ALIGN) float tile[GK_GEMM_MAX_MR * GK_GEMM_MAX_NR];
@@ -182,10 +239,12 @@ static void gk_gemm_compute_part(void *ctx, size_t first, size_t end)
             const float *b_panel = p->b_block + j * p->kc_cur;
             const struct gk_gemm_epilogue ep =
                 gk_block_epilogue(p, p->pc, p->kc_cur, p->bias ? p->bias + p->jc + j : NULL);
-            for (size_t i = ib; i < ib + mc_cur; i += g->mr)
-                gk_gemm_tile(g, p->kc_cur, p->a_buf + i * p->kc_cur, b_panel,
+            for (size_t i = ib, h; i < ib + mc_cur; i += h) {
+                h = gk_gemm_tile_height(&p->rows, i);
+                gk_gemm_tile(g, p->kc_cur, p->a_buf + i * p->kc_cur, h, b_panel,
                              p->c + (p->ic0 + i) * p->ldc + p->jc + j, p->ldc,
-                             gk_min(g->mr, ib + mc_cur - i), nr_cur, &ep);
+                             gk_min(h, ib + mc_cur - i), nr_cur, &ep);
+            }
         }
     }
 }
@@ -218,12 +277,14 @@ static void gk_gemm_packed_path(struct gk_gemm_plan *p)
                     gk_gemm_run_parts(
                         gk_gemm_pack_b_part, p,
                         (n_panels + GK_GEMM_PACK_B_PANELS - 1) / GK_GEMM_PACK_B_PANELS, parallel);
-                gk_gemm_run_parts(gk_gemm_pack_a_part, p, (p->m_pass + g->mr - 1) / g->mr,
-                                  parallel);
                 /* Equal MC blocks (a multiple of MR each), so that the threads, which get equal
                  * numbers of parts, also get equal work. Depends on m only, never on threads. */
                 const size_t n_mblocks = (p->m_pass + p->mc - 1) / p->mc;
                 p->mc_pass = gk_round_up((p->m_pass + n_mblocks - 1) / n_mblocks, g->mr);
+                const size_t last_block = (p->m_pass - 1) / p->mc_pass * p->mc_pass;
+                p->rows = gk_gemm_row_tiles(g, p->m_pass, last_block);
+                gk_gemm_run_parts(gk_gemm_pack_a_part, p, (p->m_pass + g->mr - 1) / g->mr,
+                                  parallel);
                 const size_t n_parts = ((p->m_pass + p->mc_pass - 1) / p->mc_pass) *
                                        ((n_panels + GK_GEMM_PART_PANELS - 1) / GK_GEMM_PART_PANELS);
                 gk_gemm_run_parts(gk_gemm_compute_part, p, n_parts, parallel);
@@ -345,12 +406,14 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
     }
     const size_t slice_cols = GK_GEMM_SLICE_PANELS * g->nr;
     const size_t m_pad = gk_round_up(p->m, g->mr), k_pass = gk_gemm_slice_k_pass(p);
+    const struct gk_gemm_row_tiles rows = gk_gemm_row_tiles(g, p->m, 0);
     float *a_pass = buf, *b_buf = buf + m_pad * k_pass;
     for (size_t kp = 0; kp < p->k; kp += k_pass) {
         const size_t kp_end = gk_min(kp + k_pass, p->k);
         for (size_t pc = kp; pc < kp_end; pc += p->kc) {
             const struct gk_gemm_view va = gk_view_at(p->a, 0, pc);
-            g->pack(a_pass + (pc - kp) * m_pad, &va, p->m, g->mr, gk_min(p->kc, p->k - pc));
+            gk_gemm_pack_a_rows(g, a_pass + (pc - kp) * m_pad, &va, &rows, p->m, 0, p->m,
+                                gk_min(p->kc, p->k - pc));
         }
         bool ahead_next = false; /* the panel packed next was read ahead */
         for (size_t part = first; part < end; part++) {
@@ -382,10 +445,12 @@ static void gk_gemm_slice_part(void *ctx, size_t first, size_t end)
                     }
                     const struct gk_gemm_epilogue ep =
                         gk_block_epilogue(p, pc, kc_cur, p->bias ? p->bias + j0 + j : NULL);
-                    for (size_t i = 0; i < p->m; i += g->mr, gk_gemm_ahead_step(&ahead))
-                        gk_gemm_tile(g, kc_cur, a_buf + i * kc_cur, b_panel,
-                                     p->c + i * p->ldc + j0 + j, p->ldc, gk_min(g->mr, p->m - i),
+                    for (size_t i = 0, h; i < p->m; i += h, gk_gemm_ahead_step(&ahead)) {
+                        h = gk_gemm_tile_height(&rows, i);
+                        gk_gemm_tile(g, kc_cur, a_buf + i * kc_cur, h, b_panel,
+                                     p->c + i * p->ldc + j0 + j, p->ldc, gk_min(h, p->m - i),
                                      gk_min(nr, nc_cur - j), &ep);
+                    }
                 }
             }
         }

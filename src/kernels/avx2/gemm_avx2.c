@@ -161,6 +161,9 @@ void gk_gemm_fill_avx2(struct gk_gemm_kernels *g)
     g->ukr_name = "gk_ukr_gemm_f32_avx2_6x16";
     g->mr = 6;
     g->nr = 16;
+    /* an edge tile of r rows runs 2 r FMA chains (two vectors per row); Zen 3's two FMA pipes of
+     * latency 4 need 8, so edges of 1-3 rows split (6 + r rows as 4 + 3, 4 + 4, 5 + 4) */
+    g->split_below = 4;
     g->pack = gk_gemm_pack_tr8_avx2;
     g->pack_name = "gk_gemm_pack_tr8_avx2";
     g->small = gk_gemm_small_avx2;

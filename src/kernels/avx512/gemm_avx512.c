@@ -13,6 +13,7 @@ void gk_gemm_fill_avx512(struct gk_gemm_kernels *g)
     g->ukr_name = "gk_ukr_gemm_f32_avx512_14x32";
     g->mr = 14;
     g->nr = 32;
+    g->split_below = 0; /* 14 + r rows would need edge tiles above GK_GEMM_EDGE_ROWS */
     g->pack = gk_gemm_pack_avx512;
     g->pack_name = "gk_gemm_pack_avx512";
     g->small = gk_gemm_small_avx512;

@@ -13,6 +13,9 @@ void gk_gemm_fill_neon(struct gk_gemm_kernels *g)
     g->ukr_name = "gk_ukr_gemm_f32_neon_8x12";
     g->mr = 8;
     g->nr = 12;
+    /* three vectors per row: edges of 1-2 rows run 3-6 FMA chains, fewer than the 8 that two
+     * pipes of latency 4 need (Cortex-A76 class), so they split (8 + r rows as 5 + 4, 5 + 5) */
+    g->split_below = 3;
     g->pack = gk_gemm_pack_neon;
     g->pack_name = "gk_gemm_pack_neon";
     g->small = gk_gemm_small_neon;

@@ -37,6 +37,7 @@ void gk_gemm_fill_scalar(struct gk_gemm_kernels *g)
     g->ukr_name = "gk_ukr_gemm_f32_scalar_4x4";
     g->mr = GK_SCALAR_MR;
     g->nr = GK_SCALAR_NR;
+    g->split_below = 0; /* the reference tier keeps the plain panels */
     g->pack = gk_gemm_pack_scalar;
     g->pack_name = "gk_gemm_pack_scalar";
     g->small = gk_gemm_small_scalar;
