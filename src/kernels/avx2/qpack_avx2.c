@@ -335,72 +335,109 @@ void gk_qdot8_q5_k_avx2(
     gk_qp_q45_k(group, xq, 0, 1, n_blocks, true, out);
 }
 
-/* The codes of one Q6_K group (qpack.h) against the activation at xq (the group's element
- * 128 h + 4 g): per code c, the int16 pairs of each row's four products. */
-static inline void gk_qp_q6_k_group(const uint8_t *v, const int8_t *xq, __m256i pairs[4])
+/* Code c (0..3) of the eight rows' four weights in the Q6_K group at v (qpack.h): the low six
+ * bits of vector c, or for c = 3 the top bit pairs of the three vectors as its bits 0-1, 2-3,
+ * 4-5. */
+static inline __m256i gk_qp_q6_k_code(const uint8_t *v, unsigned c)
 {
-    const __m256i six = _mm256_set1_epi8(0x3F), two = _mm256_set1_epi8(0x03);
+    const __m256i two = _mm256_set1_epi8(0x03);
+    if (c < 3)
+        return _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(v + 32 * c)),
+                                _mm256_set1_epi8(0x3F));
     const __m256i v0 = _mm256_loadu_si256((const __m256i *)v);
     const __m256i v1 = _mm256_loadu_si256((const __m256i *)(v + 32));
     const __m256i v2 = _mm256_loadu_si256((const __m256i *)(v + 64));
-    /* code 3: the top bit pairs of v0, v1, v2 as its bits 0-1, 2-3, 4-5 */
-    const __m256i top = _mm256_or_si256(
+    return _mm256_or_si256(
         _mm256_and_si256(_mm256_srli_epi16(v0, 6), two),
         _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v1, 4), _mm256_slli_epi16(two, 2)),
                         _mm256_and_si256(_mm256_srli_epi16(v2, 2), _mm256_slli_epi16(two, 4))));
-    const __m256i codes[4] = {_mm256_and_si256(v0, six), _mm256_and_si256(v1, six),
-                              _mm256_and_si256(v2, six), top};
-    for (unsigned c = 0; c < 4; c++) {
-        int32_t x4;
-        memcpy(&x4, xq + 32 * c, sizeof x4);
-        /* unsigned codes <= 63 by |x| <= 127: a pair at most 16002 */
-        pairs[c] = _mm256_maddubs_epi16(codes[c], _mm256_set1_epi32(x4));
+}
+
+/* Q6_K against `tokens` activation rows (1, or GK_QDOT8X4_TOKENS for the four-token kernel) at
+ * xq + t * x_row_bytes, token t's dots to out + 8 t. Per token isum = sum of scale * code * x
+ * - 32 sum of scale * bsum, exact integers in any order (the scalar tier's), then the f32 step.
+ * A code plane c of a pair of groups is decoded once for every token: with four tokens the int32
+ * sums, the scale and the two codes fit the sixteen registers. */
+static inline __attribute__((always_inline)) void gk_qp_q6_k(const uint8_t *col,
+                                                             const void *xq,
+                                                             size_t x_row_bytes,
+                                                             unsigned tokens,
+                                                             size_t n_blocks,
+                                                             float *out)
+{
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
+    __m256 acc[MAX_TOKENS];
+    for (unsigned t = 0; t < tokens; t++)
+        acc[t] = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
+        gk_qp_prefetch_column(col, GK_QPACK_Q6_K_COLUMN, GK_QP_AHEAD_NEAR);
+        const gk_block_q8_k *x[MAX_TOKENS];
+        __m256i isum[MAX_TOKENS];
+        for (unsigned t = 0; t < tokens; t++) {
+            x[t] = (const gk_block_q8_k *)(const void *)((const char *)xq + t * x_row_bytes) + b;
+            isum[t] = _mm256_setzero_si256();
+        }
+        /* the codes' -32: 32 times each sub-block's scale by its activation sum */
+        for (unsigned q = 0; q < 8; q++) {
+            const __m256i two_scales =
+                _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(col + 16 + 16 * q)));
+            for (unsigned t = 0; t < tokens; t++) {
+                int32_t bsums;
+                memcpy(&bsums, x[t]->bsums + 2 * q, sizeof bsums);
+                isum[t] = _mm256_sub_epi32(
+                    isum[t],
+                    _mm256_slli_epi32(_mm256_madd_epi16(two_scales, _mm256_set1_epi32(bsums)), 5));
+            }
+        }
+        for (unsigned h = 0; h < 2; h++)
+            for (unsigned c = 0; c < 4; c++) {
+                const __m256i two_scales = _mm256_cvtepi8_epi16(
+                    _mm_loadu_si128((const __m128i *)(col + 16 + 16 * (4 * h + c))));
+                /* groups g, g + 1 (sub-block 8 h + 2 c + g / 4): int16 sums of two pairs of
+                 * unsigned codes <= 63 by |x| <= 127 stay below 32767 */
+                for (unsigned g = 0; g < 8; g += 2) {
+                    const __m256i scale = gk_qp_pair_half(two_scales, g / 4);
+                    const uint8_t *v = col + 144 + 96 * (8 * h + g);
+                    const __m256i code0 = gk_qp_q6_k_code(v, c), code1 = gk_qp_q6_k_code(v + 96, c);
+                    for (unsigned t = 0; t < tokens; t++) {
+                        const int8_t *xs = x[t]->qs + 128 * h + 32 * c + 4 * g;
+                        int32_t x0, x1;
+                        memcpy(&x0, xs, sizeof x0);
+                        memcpy(&x1, xs + 4, sizeof x1);
+                        const __m256i pairs =
+                            _mm256_add_epi16(_mm256_maddubs_epi16(code0, _mm256_set1_epi32(x0)),
+                                             _mm256_maddubs_epi16(code1, _mm256_set1_epi32(x1)));
+                        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs, scale));
+                    }
+                    /* keeps the sums in registers (gk_qp_q45_k) */
+                    for (unsigned t = 0; t < tokens; t++)
+                        __asm__("" : "+x"(isum[t]));
+                }
+            }
+        for (unsigned t = 0; t < tokens; t++)
+            acc[t] = gk_qp_kquant_step_nomin(acc[t], col, x[t]->d, isum[t]);
     }
+    for (unsigned t = 0; t < tokens; t++)
+        _mm256_storeu_ps(out + 8 * t, acc[t]);
 }
 
 void gk_qdot8_q6_k_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
 {
     (void)xsum;
-    const uint8_t *col = group;
-    const gk_block_q8_k *x = xq;
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_Q6_K_COLUMN) {
-        gk_qp_prefetch_column(col, GK_QPACK_Q6_K_COLUMN, GK_QP_AHEAD_NEAR);
-        /* isum = sum of scale * code * x over the sub-blocks, offset = sum of scale * bsum: the
-         * codes' -32 is applied once, isum - 32 offset (exact integers, as the scalar tier's) */
-        __m256i isum = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
-        for (unsigned h = 0; h < 2; h++)
-            for (unsigned half = 0; half < 2; half++) {
-                /* sub-block 8 h + 2 c + half of each row, for the codes c = 0..3 */
-                __m256i scale[4];
-                for (unsigned c = 0; c < 4; c++) {
-                    const __m256i two_scales = _mm256_cvtepi8_epi16(
-                        _mm_loadu_si128((const __m128i *)(col + 16 + 16 * (4 * h + c))));
-                    scale[c] = gk_qp_pair_half(two_scales, half);
-                    if (half == 0) {
-                        int32_t bsums;
-                        memcpy(&bsums, x[b].bsums + 8 * h + 2 * c, sizeof bsums);
-                        offset = _mm256_add_epi32(
-                            offset, _mm256_madd_epi16(two_scales, _mm256_set1_epi32(bsums)));
-                    }
-                }
-                /* groups g = 4 half .. 4 half + 3, two at a time: int16 sums of two pairs stay
-                 * below 32767 */
-                for (unsigned g = 4 * half; g < 4 * half + 4; g += 2) {
-                    __m256i p0[4], p1[4];
-                    gk_qp_q6_k_group(col + 144 + 96 * (8 * h + g), x[b].qs + 128 * h + 4 * g, p0);
-                    gk_qp_q6_k_group(col + 144 + 96 * (8 * h + g + 1),
-                                     x[b].qs + 128 * h + 4 * g + 4, p1);
-                    for (unsigned c = 0; c < 4; c++)
-                        isum = _mm256_add_epi32(
-                            isum, _mm256_madd_epi16(_mm256_add_epi16(p0[c], p1[c]), scale[c]));
-                }
-            }
-        isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(offset, 5));
-        acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
-    }
-    _mm256_storeu_ps(out, acc);
+    gk_qp_q6_k(group, xq, 0, 1, n_blocks, out);
+}
+
+void gk_qdot8x4_q6_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out)
+{
+    (void)xsum;
+    gk_qp_q6_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, out);
 }
 
 void gk_qdot8_tq2_0_avx2(
