@@ -314,6 +314,12 @@ void gk_qdot8x4_q6_k_avx2(const void *group,
                           const int32_t *xsum,
                           size_t n_blocks,
                           float *out);
+void gk_qdot8x4_iq4_xs_avx2(const void *group,
+                            const void *xq,
+                            size_t x_row_bytes,
+                            const int32_t *xsum,
+                            size_t n_blocks,
+                            float *out);
 #endif
 
 /* The bytes of one group of GK_QPACK_ROWS rows of k weights of type t (t has a packed layout). */

@@ -494,19 +494,31 @@ void gk_qdot8_tq2_0_avx2(
     _mm256_storeu_ps(out, acc);
 }
 
-void gk_qdot8_iq4_xs_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+/* IQ4_XS against `tokens` activation rows (1, or GK_QDOT8X4_TOKENS), as gk_qp_q6_k: a vector of
+ * codes is looked up once for every token. */
+static inline __attribute__((always_inline)) void gk_qp_iq4_xs(const uint8_t *col,
+                                                               const void *xq,
+                                                               size_t x_row_bytes,
+                                                               unsigned tokens,
+                                                               size_t n_blocks,
+                                                               float *out)
 {
-    (void)xsum;
-    const uint8_t *col = group;
-    const gk_block_q8_k *x = xq;
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
     const __m256i low_mask = _mm256_set1_epi8(0x0F), low16 = _mm256_set1_epi32(0xFFFF);
     const __m256i values =
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[MAX_TOKENS];
+    for (unsigned t = 0; t < tokens; t++)
+        acc[t] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ4_XS_COLUMN) {
         gk_qp_prefetch_column(col, GK_QPACK_IQ4_XS_COLUMN, GK_QP_AHEAD_FAR);
-        __m256i isum = _mm256_setzero_si256();
+        const gk_block_q8_k *x[MAX_TOKENS];
+        __m256i isum[MAX_TOKENS];
+        for (unsigned t = 0; t < tokens; t++) {
+            x[t] = (const gk_block_q8_k *)(const void *)((const char *)xq + t * x_row_bytes) + b;
+            isum[t] = _mm256_setzero_si256();
+        }
         for (unsigned sub = 0; sub < 8; sub++) {
             /* the rows' signed scales, each in both 16-bit halves of its lane */
             const __m256i sc =
@@ -516,24 +528,51 @@ void gk_qdot8_iq4_xs_avx2(
             for (unsigned g = 0; g < 4; g++) {
                 const __m256i q =
                     _mm256_loadu_si256((const __m256i *)(col + 80 + 128 * sub + 32 * g));
-                int32_t x_lo, x_hi;
-                memcpy(&x_lo, x[b].qs + 32 * sub + 4 * g, sizeof x_lo);
-                memcpy(&x_hi, x[b].qs + 32 * sub + 16 + 4 * g, sizeof x_hi);
                 const __m256i lo = _mm256_shuffle_epi8(values, _mm256_and_si256(q, low_mask));
                 const __m256i hi = _mm256_shuffle_epi8(
                     values, _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask));
-                /* |value| <= 127 against |x| <= 127: one pair per int16 lane at most 32258 */
-                const __m256i p_lo = _mm256_maddubs_epi16(
-                    _mm256_sign_epi8(lo, lo), _mm256_sign_epi8(_mm256_set1_epi32(x_lo), lo));
-                const __m256i p_hi = _mm256_maddubs_epi16(
-                    _mm256_sign_epi8(hi, hi), _mm256_sign_epi8(_mm256_set1_epi32(x_hi), hi));
-                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale),
-                                                               _mm256_madd_epi16(p_hi, scale)));
+                const __m256i lo_abs = _mm256_sign_epi8(lo, lo), hi_abs = _mm256_sign_epi8(hi, hi);
+                for (unsigned t = 0; t < tokens; t++) {
+                    int32_t x_lo, x_hi;
+                    memcpy(&x_lo, x[t]->qs + 32 * sub + 4 * g, sizeof x_lo);
+                    memcpy(&x_hi, x[t]->qs + 32 * sub + 16 + 4 * g, sizeof x_hi);
+                    /* |value| <= 127 against |x| <= 127: one pair per int16 lane at most 32258 */
+                    const __m256i p_lo =
+                        _mm256_maddubs_epi16(lo_abs, _mm256_sign_epi8(_mm256_set1_epi32(x_lo), lo));
+                    const __m256i p_hi =
+                        _mm256_maddubs_epi16(hi_abs, _mm256_sign_epi8(_mm256_set1_epi32(x_hi), hi));
+                    isum[t] =
+                        _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale),
+                                                                   _mm256_madd_epi16(p_hi, scale)));
+                }
+                /* keeps the sums in registers (gk_qp_q45_k) */
+                for (unsigned t = 0; t < tokens; t++)
+                    __asm__("" : "+x"(isum[t]));
             }
         }
-        acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
+        for (unsigned t = 0; t < tokens; t++)
+            acc[t] = gk_qp_kquant_step_nomin(acc[t], col, x[t]->d, isum[t]);
     }
-    _mm256_storeu_ps(out, acc);
+    for (unsigned t = 0; t < tokens; t++)
+        _mm256_storeu_ps(out + 8 * t, acc[t]);
+}
+
+void gk_qdot8_iq4_xs_avx2(
+    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
+{
+    (void)xsum;
+    gk_qp_iq4_xs(group, xq, 0, 1, n_blocks, out);
+}
+
+void gk_qdot8x4_iq4_xs_avx2(const void *group,
+                            const void *xq,
+                            size_t x_row_bytes,
+                            const int32_t *xsum,
+                            size_t n_blocks,
+                            float *out)
+{
+    (void)xsum;
+    gk_qp_iq4_xs(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, out);
 }
 
 /* ---- four tokens at a time (qpack.h: gk_qdot8x4_fn) ------------------------------------------ */
