@@ -499,11 +499,11 @@ gk_status gk_qpack_open(const char *api,
         gk_qdot8_fn scalar, avx2, neon, neon_dotprod;
         gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
-        GK_QP_ROW(q4_0,   Q4_0,   NULL),
-        GK_QP_ROW(q4_1,   Q4_1,   NULL),
-        GK_QP_ROW(q5_0,   Q5_0,   NULL),
-        GK_QP_ROW(q5_1,   Q5_1,   NULL),
-        GK_QP_ROW(iq4_nl, IQ4_NL, NULL),
+        GK_QP_ROW(q4_0,   Q4_0,   GK_QP_AVX2(gk_qdot8x4_q4_0_avx2)),
+        GK_QP_ROW(q4_1,   Q4_1,   GK_QP_AVX2(gk_qdot8x4_q4_1_avx2)),
+        GK_QP_ROW(q5_0,   Q5_0,   GK_QP_AVX2(gk_qdot8x4_q5_0_avx2)),
+        GK_QP_ROW(q5_1,   Q5_1,   GK_QP_AVX2(gk_qdot8x4_q5_1_avx2)),
+        GK_QP_ROW(iq4_nl, IQ4_NL, GK_QP_AVX2(gk_qdot8x4_iq4_nl_avx2)),
         GK_QP_ROW(q2_k,   Q2_K,   NULL),
         GK_QP_ROW(q3_k,   Q3_K,   NULL),
         GK_QP_ROW(q4_k,   Q4_K,   GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),

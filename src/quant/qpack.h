@@ -296,6 +296,36 @@ typedef void (*gk_qdot8x4_fn)(const void *group,
                               size_t n_blocks,
                               float *out);
 #ifdef GK_HAVE_AVX2
+void gk_qdot8x4_q4_0_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+void gk_qdot8x4_q4_1_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+void gk_qdot8x4_q5_0_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+void gk_qdot8x4_q5_1_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+void gk_qdot8x4_iq4_nl_avx2(const void *group,
+                            const void *xq,
+                            size_t x_row_bytes,
+                            const int32_t *xsum,
+                            size_t n_blocks,
+                            float *out);
 void gk_qdot8x4_q4_k_avx2(const void *group,
                           const void *xq,
                           size_t x_row_bytes,

@@ -56,30 +56,40 @@ static inline __m256i gk_qp_bit_to(__m256i v, unsigned from, unsigned to)
     return _mm256_and_si256(moved, _mm256_set1_epi8((char)(1u << to)));
 }
 
-/* The group kernel of a 32-value format t (qpack.h; t constant after inlining). */
-static inline void gk_qp_q32(gk_qtype t,
-                             const uint8_t *col,
-                             const void *xq,
-                             const int32_t *xsum,
-                             size_t n_blocks,
-                             float *out)
+/* The group kernel of a 32-value format t (qpack.h; t constant after inlining) against `tokens`
+ * activation rows (1, or GK_QDOT8X4_TOKENS: xq + t * x_row_bytes, xsum + t * n_blocks, out +
+ * 8 t): a block's codes are decoded once for every token. */
+static inline __attribute__((always_inline)) void gk_qp_q32(gk_qtype t,
+                                                            const uint8_t *col,
+                                                            const void *xq,
+                                                            size_t x_row_bytes,
+                                                            unsigned tokens,
+                                                            const int32_t *xsum,
+                                                            size_t n_blocks,
+                                                            float *out)
 {
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
     const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
     const size_t x_bytes = lay.min ? sizeof(gk_block_q8_1) : sizeof(gk_block_q8_0);
     const __m256i low_mask = _mm256_set1_epi8(0x0F), ones16 = _mm256_set1_epi16(1);
     const __m256i values =
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[MAX_TOKENS];
+    for (unsigned k = 0; k < tokens; k++)
+        acc[k] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += lay.column) {
         gk_qp_prefetch_column(col, lay.column, GK_QP_AHEAD_NEAR);
-        const uint8_t *xb = (const uint8_t *)xq + b * x_bytes;
-        const int8_t *x = (const int8_t *)(xb + x_bytes - 32);
+        const uint8_t *xb[MAX_TOKENS];
+        for (unsigned k = 0; k < tokens; k++)
+            xb[k] = (const uint8_t *)xq + k * x_row_bytes + b * x_bytes;
         const __m256i fifth = lay.fifth ? _mm256_loadu_si256((const __m256i *)(col + lay.fifth))
                                         : _mm256_setzero_si256();
         /* lane r: row r's codes by four activation codes broadcast to every lane; Q4_0 / Q4_1's
          * int16 lanes gather 8 pairs of at most 15 * 127 (exact), the others are widened to
          * int32 per step */
-        __m256i pairs = _mm256_setzero_si256(), isum = _mm256_setzero_si256();
+        __m256i pairs[MAX_TOKENS], isum[MAX_TOKENS];
+        for (unsigned k = 0; k < tokens; k++)
+            pairs[k] = isum[k] = _mm256_setzero_si256();
         for (unsigned h = 0; h < 4; h++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(col + lay.codes + 32 * h));
             __m256i lo = _mm256_and_si256(q, low_mask);
@@ -88,51 +98,71 @@ static inline void gk_qp_q32(gk_qtype t,
                 lo = _mm256_or_si256(lo, gk_qp_bit_to(fifth, 2 * h, 4));
                 hi = _mm256_or_si256(hi, gk_qp_bit_to(fifth, 2 * h + 1, 4));
             }
-            int32_t x_lo, x_hi;
-            memcpy(&x_lo, x + 4 * h, sizeof x_lo);
-            memcpy(&x_hi, x + 16 + 4 * h, sizeof x_hi);
-            const __m256i xl = _mm256_set1_epi32(x_lo), xh = _mm256_set1_epi32(x_hi);
-            if (lay.nl) { /* signed values: the sign moves onto x, |value| <= 127 */
-                lo = _mm256_shuffle_epi8(values, lo);
-                hi = _mm256_shuffle_epi8(values, hi);
-                isum = _mm256_add_epi32(
-                    isum, _mm256_add_epi32(
-                              _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(lo, lo),
-                                                                     _mm256_sign_epi8(xl, lo)),
-                                                ones16),
-                              _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(hi, hi),
-                                                                     _mm256_sign_epi8(xh, hi)),
-                                                ones16)));
-                continue;
+            /* signed values (IQ4_NL): the sign moves onto x, |value| <= 127 */
+            const __m256i lo_sign = lay.nl ? _mm256_shuffle_epi8(values, lo) : lo;
+            const __m256i hi_sign = lay.nl ? _mm256_shuffle_epi8(values, hi) : hi;
+            if (lay.nl) {
+                lo = _mm256_sign_epi8(lo_sign, lo_sign);
+                hi = _mm256_sign_epi8(hi_sign, hi_sign);
             }
-            const __m256i step =
-                _mm256_add_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_maddubs_epi16(hi, xh));
-            if (lay.fifth)
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(step, ones16));
-            else
-                pairs = _mm256_add_epi16(pairs, step);
+            for (unsigned k = 0; k < tokens; k++) {
+                const int8_t *x = (const int8_t *)(xb[k] + x_bytes - 32);
+                int32_t x_lo, x_hi;
+                memcpy(&x_lo, x + 4 * h, sizeof x_lo);
+                memcpy(&x_hi, x + 16 + 4 * h, sizeof x_hi);
+                __m256i xl = _mm256_set1_epi32(x_lo), xh = _mm256_set1_epi32(x_hi);
+                if (lay.nl) {
+                    xl = _mm256_sign_epi8(xl, lo_sign);
+                    xh = _mm256_sign_epi8(xh, hi_sign);
+                    isum[k] = _mm256_add_epi32(
+                        isum[k],
+                        _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), ones16),
+                                         _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), ones16)));
+                    continue;
+                }
+                const __m256i step =
+                    _mm256_add_epi16(_mm256_maddubs_epi16(lo, xl), _mm256_maddubs_epi16(hi, xh));
+                if (lay.fifth)
+                    isum[k] = _mm256_add_epi32(isum[k], _mm256_madd_epi16(step, ones16));
+                else
+                    pairs[k] = _mm256_add_epi16(pairs[k], step);
+            }
+            /* keeps the sums in registers (gk_qp_q45_k) */
+            for (unsigned k = 0; k < tokens; k++)
+                __asm__("" : "+x"(pairs[k]), "+x"(isum[k]));
         }
-        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, ones16));
-        if (lay.offset) isum = _mm256_sub_epi32(isum, _mm256_set1_epi32(lay.offset * xsum[b]));
-        gk_f16 d_x, s_x;
-        memcpy(&d_x, xb, sizeof d_x);
-        memcpy(&s_x, xb + 2, sizeof s_x);
         const __m256 d_w = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
-        const __m256 d = _mm256_mul_ps(d_w, _mm256_set1_ps(_cvtsh_ss(d_x.bits)));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum), acc);
-        if (lay.min)
-            acc =
-                _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + lay.mins))),
-                                _mm256_set1_ps(_cvtsh_ss(s_x.bits)), acc);
+        for (unsigned k = 0; k < tokens; k++) {
+            isum[k] = _mm256_add_epi32(isum[k], _mm256_madd_epi16(pairs[k], ones16));
+            if (lay.offset)
+                isum[k] = _mm256_sub_epi32(isum[k],
+                                           _mm256_set1_epi32(lay.offset * xsum[k * n_blocks + b]));
+            gk_f16 d_x, s_x;
+            memcpy(&d_x, xb[k], sizeof d_x);
+            memcpy(&s_x, xb[k] + 2, sizeof s_x);
+            const __m256 d = _mm256_mul_ps(d_w, _mm256_set1_ps(_cvtsh_ss(d_x.bits)));
+            acc[k] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(isum[k]), acc[k]);
+            if (lay.min)
+                acc[k] = _mm256_fmadd_ps(
+                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + lay.mins))),
+                    _mm256_set1_ps(_cvtsh_ss(s_x.bits)), acc[k]);
+        }
     }
-    _mm256_storeu_ps(out, acc);
+    for (unsigned k = 0; k < tokens; k++)
+        _mm256_storeu_ps(out + 8 * k, acc[k]);
 }
 
-#define GK_QP_Q32(kern, NAME)                                                           \
-    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum, \
-                                size_t n_blocks, float *out)                            \
-    {                                                                                   \
-        gk_qp_q32(GK_QTYPE_##NAME, group, xq, xsum, n_blocks, out);                     \
+#define GK_QP_Q32(kern, NAME)                                                                 \
+    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,       \
+                                size_t n_blocks, float *out)                                  \
+    {                                                                                         \
+        gk_qp_q32(GK_QTYPE_##NAME, group, xq, 0, 1, xsum, n_blocks, out);                     \
+    }                                                                                         \
+    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes,      \
+                                  const int32_t *xsum, size_t n_blocks, float *out)           \
+    {                                                                                         \
+        gk_qp_q32(GK_QTYPE_##NAME, group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, xsum, n_blocks, \
+                  out);                                                                       \
     }
 GK_QP_Q32(q4_0, Q4_0)
 GK_QP_Q32(q4_1, Q4_1)
