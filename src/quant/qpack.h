@@ -326,6 +326,18 @@ void gk_qdot8x4_iq4_nl_avx2(const void *group,
                             const int32_t *xsum,
                             size_t n_blocks,
                             float *out);
+void gk_qdot8x4_q2_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
+void gk_qdot8x4_q3_k_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
 void gk_qdot8x4_q4_k_avx2(const void *group,
                           const void *xq,
                           size_t x_row_bytes,
