@@ -11,9 +11,9 @@
  * token: the kernels are compute-bound), GFLOP/s counting 2 m n k, % of the widest f32 FMA
  * peak measured by `limits`.
  * Weights come from quantizing random data (formats without a quantizer: random blocks).
- * Formats with a packed layout (gk_qpack: Q4_0..Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K and the IQ
- * formats) also run from packed weights ("_packed" rows). GKB_QTYPES=IQ4_NL,Q4_K (environment)
- * limits qgemv to the formats named. */
+ * Formats with a packed layout (gk_qpack: Q4_0..Q5_1, Q8_0, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K and
+ * the IQ formats) also run from packed weights ("_packed" rows). GKB_QTYPES=IQ4_NL,Q4_K
+ * (environment) limits qgemv to the formats named. */
 #include <gllmk/gllmk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,9 +178,10 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
 void gkb_suite_qgemm(const struct gkb_context *ctx)
 {
     /* the three formats, and Q6_K, the other format of Q4_K_M models */
-    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0, GK_QTYPE_IQ4_XS, GK_QTYPE_Q6_K,
-                              GK_QTYPE_Q4_0, GK_QTYPE_Q4_K, GK_QTYPE_IQ4_XS, GK_QTYPE_Q6_K};
-    const bool packed[] = {false, false, false, false, true, true, true, true};
+    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0,   GK_QTYPE_IQ4_XS,
+                              GK_QTYPE_Q6_K, GK_QTYPE_Q4_0,   GK_QTYPE_Q8_0,
+                              GK_QTYPE_Q4_K, GK_QTYPE_IQ4_XS, GK_QTYPE_Q6_K};
+    const bool packed[] = {false, false, false, false, true, true, true, true, true};
     const size_t ms[] = {8, 32, 128, 512};
     const size_t n = ctx->smoke ? 64 : 4096, k = ctx->smoke ? 256 : GKB_QK;
     const int peak_slot = ctx->limits->n_fma - 1; /* the widest FMA the CPU has */

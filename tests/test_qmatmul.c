@@ -568,13 +568,13 @@ static const struct {
     gk_qtype type;
     size_t column;
 } packed_formats[] = {
-    {GK_QTYPE_TQ1_0, 528},    {GK_QTYPE_Q4_0, 144},   {GK_QTYPE_Q4_1, 160},
-    {GK_QTYPE_Q5_0, 176},     {GK_QTYPE_Q5_1, 192},   {GK_QTYPE_IQ4_NL, 144},
-    {GK_QTYPE_Q2_K, 672},     {GK_QTYPE_Q3_K, 912},   {GK_QTYPE_Q4_K, 1184},
-    {GK_QTYPE_Q5_K, 1440},    {GK_QTYPE_Q6_K, 1680},  {GK_QTYPE_TQ2_0, 528},
-    {GK_QTYPE_IQ4_XS, 1104},  {GK_QTYPE_IQ1_S, 600},  {GK_QTYPE_IQ1_M, 624},
-    {GK_QTYPE_IQ2_XXS, 848},  {GK_QTYPE_IQ2_XS, 848}, {GK_QTYPE_IQ2_S, 848},
-    {GK_QTYPE_IQ3_XXS, 1104}, {GK_QTYPE_IQ3_S, 1104},
+    {GK_QTYPE_TQ1_0, 528},  {GK_QTYPE_Q4_0, 144},     {GK_QTYPE_Q8_0, 272},
+    {GK_QTYPE_Q4_1, 160},   {GK_QTYPE_Q5_0, 176},     {GK_QTYPE_Q5_1, 192},
+    {GK_QTYPE_IQ4_NL, 144}, {GK_QTYPE_Q2_K, 672},     {GK_QTYPE_Q3_K, 912},
+    {GK_QTYPE_Q4_K, 1184},  {GK_QTYPE_Q5_K, 1440},    {GK_QTYPE_Q6_K, 1680},
+    {GK_QTYPE_TQ2_0, 528},  {GK_QTYPE_IQ4_XS, 1104},  {GK_QTYPE_IQ1_S, 600},
+    {GK_QTYPE_IQ1_M, 624},  {GK_QTYPE_IQ2_XXS, 848},  {GK_QTYPE_IQ2_XS, 848},
+    {GK_QTYPE_IQ2_S, 848},  {GK_QTYPE_IQ3_XXS, 1104}, {GK_QTYPE_IQ3_S, 1104},
 };
 
 /* The grid formats, whose packed layout holds codes of values decoded at pack time (qpack.h). */

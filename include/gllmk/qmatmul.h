@@ -77,19 +77,20 @@ typedef struct gk_qgemm_args {
 GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
- * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, IQ4_NL, TQ1_0, TQ2_0, Q2_K..Q6_K and
- * every IQ format: their one-row kernels are bound by decoding, the packed ones much less; Q8_0,
- * already memory-bound, has no packed layout). The layout is private (src/quant/qpack.h) and the
- * same on every ISA level; a 64-byte header (magic, version, type, n, k and their checksum) lets
- * gk_qgemm_packed reject a buffer that is not one, or is for other sizes. Packed Q4_0..Q5_1,
- * IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than W, packed Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3%
- * and IQ4_XS 1.5% more (their scales are stored decoded); TQ1_0 is decoded into TQ2_0's 2-bit
- * codes, 22% more bytes, for half the time. IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS and
- * IQ3_S are decoded into small integer values (their grid lookups done once): IQ1 into a 2-bit
- * grid code per weight and its group's delta sign, 75 (IQ1_S) or 78 (IQ1_M) bytes per 256
- * weights (IQ1_S 1.50x, IQ1_M 1.39x the bytes of W), IQ2 into a 2-bit magnitude and a sign bit
- * per weight, 106 bytes per 256 weights (IQ2_XXS 1.61x, IQ2_XS 1.43x, IQ2_S 1.29x), IQ3 into
- * 4-bit codes, 138 bytes per 256 weights (IQ3_XXS 1.41x, IQ3_S 1.25x), for 2.3x to 4.3x less
+ * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, Q8_0, IQ4_NL, TQ1_0, TQ2_0,
+ * Q2_K..Q6_K and every IQ format: their one-row kernels are bound by decoding, the packed ones
+ * much less; on AVX2 the packed kernels of every format but TQ1_0, TQ2_0 and the IQ1..IQ3 ones
+ * also take four tokens per pass, for gk_qgemm_packed with m >= 4). The layout is private
+ * (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic, version, type, n,
+ * k and their checksum) lets gk_qgemm_packed reject a buffer that is not one, or is for other
+ * sizes. Packed Q4_0..Q5_1, Q8_0, IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than W, packed
+ * Q3_K 3.6%, Q4_K 2.8%, Q5_K 2.3% and IQ4_XS 1.5% more (their scales are stored decoded); TQ1_0 is
+ * decoded into TQ2_0's 2-bit codes, 22% more bytes, for half the time. IQ1_S, IQ1_M, IQ2_XXS,
+ * IQ2_XS, IQ2_S, IQ3_XXS and IQ3_S are decoded into small integer values (their grid lookups done
+ * once): IQ1 into a 2-bit grid code per weight and its group's delta sign, 75 (IQ1_S) or 78 (IQ1_M)
+ * bytes per 256 weights (IQ1_S 1.50x, IQ1_M 1.39x the bytes of W), IQ2 into a 2-bit magnitude and a
+ * sign bit per weight, 106 bytes per 256 weights (IQ2_XXS 1.61x, IQ2_XS 1.43x, IQ2_S 1.29x), IQ3
+ * into 4-bit codes, 138 bytes per 256 weights (IQ3_XXS 1.41x, IQ3_S 1.25x), for 2.3x to 4.3x less
  * time than gk_qgemv (1 thread, Zen 3).
  *
  * gk_qpack_size: the bytes gk_qpack writes for n x k weights of type t; 0 if t has no packed

@@ -36,6 +36,7 @@ static size_t gk_qpack_column_bytes(gk_qtype t)
 {
     switch (t) {
     case GK_QTYPE_Q4_0:
+    case GK_QTYPE_Q8_0:
     case GK_QTYPE_Q4_1:
     case GK_QTYPE_Q5_0:
     case GK_QTYPE_Q5_1:
@@ -78,19 +79,25 @@ size_t gk_qpack_size(gk_qtype t, size_t n, size_t k)
 
 /* One block column of a 32-value format t from the blocks of `rows` rows, row r's at
  * first + r * row_bytes (the others: zero d and m, nibbles 8 so that Q4_0's padding sums to 0
- * whatever its scale). Every one of these blocks starts with d, the nibbles' 16 bytes end it, and
- * Q4_1 / Q5_1's m follows d, Q5_0 / Q5_1's fifth bits (32-bit little-endian) precede qs. */
+ * whatever its scale; Q8_0's codes 0). Every one of these blocks starts with d, the codes end it
+ * (the nibbles' 16 bytes, Q8_0's 32), and Q4_1 / Q5_1's m follows d, Q5_0 / Q5_1's fifth bits
+ * (32-bit little-endian) precede qs. */
 static void
 gk_qpack_q32_column(gk_qtype t, const char *first, size_t row_bytes, size_t rows, uint8_t *out)
 {
     const struct gk_qpack_q32_layout lay = gk_qpack_q32_layout_of(t);
     const size_t block_bytes = gk_qtype_block_bytes(t);
     memset(out, 0, lay.column);
-    memset(out + lay.codes, 0x88, 128);
+    if (!lay.bytes8) memset(out + lay.codes, 0x88, 128);
     for (unsigned r = 0; r < rows; r++) {
         const uint8_t *block = (const uint8_t *)first + r * row_bytes;
-        const uint8_t *qs = block + block_bytes - 16;
         memcpy(out + 2 * r, block, 2);
+        if (lay.bytes8) {
+            for (unsigned h = 0; h < 8; h++) /* elements 4 h + j */
+                memcpy(out + lay.codes + 32 * h + 4 * r, block + 2 + 4 * h, 4);
+            continue;
+        }
+        const uint8_t *qs = block + block_bytes - 16;
         if (lay.min) memcpy(out + lay.mins + 2 * r, block + 2, 2);
         for (unsigned h = 0; h < 4; h++) /* byte j: elements 4 h + j (low), 16 + 4 h + j (high) */
             memcpy(out + lay.codes + 32 * h + 4 * r, qs + 4 * h, 4);
@@ -408,10 +415,11 @@ gk_status gk_qpack(gk_qtype t, const void *w, size_t n, size_t k, void *packed, 
     const char *api = "gk_qpack";
     const size_t elems = gk_qtype_block_elems(t);
     GK_CHECK(elems != 0, GK_EINVAL, api, "type %d is not a gk_qtype", (int)t);
-    GK_CHECK(gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
-             "%s has no packed layout (Q4_0..Q5_1, Q2_K..Q6_K, TQ1_0, TQ2_0 and the IQ formats "
-             "have one)",
-             gk_qtype_name(t));
+    GK_CHECK(
+        gk_qpack_column_bytes(t) != 0, GK_EUNSUPPORTED, api,
+        "%s has no packed layout (Q4_0..Q5_1, Q8_0, Q2_K..Q6_K, TQ1_0, TQ2_0 and the IQ formats "
+        "have one)",
+        gk_qtype_name(t));
     GK_CHECK(k % elems == 0, GK_EINVAL, api, "k = %zu is not a multiple of %s's block of %zu", k,
              gk_qtype_name(t), elems);
     const size_t bytes = gk_qpack_size(t, n, k);
@@ -500,6 +508,7 @@ gk_status gk_qpack_open(const char *api,
         gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
         GK_QP_ROW(q4_0,   Q4_0,   GK_QP_AVX2(gk_qdot8x4_q4_0_avx2)),
+        GK_QP_ROW(q8_0,   Q8_0,   GK_QP_AVX2(gk_qdot8x4_q8_0_avx2)),
         GK_QP_ROW(q4_1,   Q4_1,   GK_QP_AVX2(gk_qdot8x4_q4_1_avx2)),
         GK_QP_ROW(q5_0,   Q5_0,   GK_QP_AVX2(gk_qdot8x4_q5_0_avx2)),
         GK_QP_ROW(q5_1,   Q5_1,   GK_QP_AVX2(gk_qdot8x4_q5_1_avx2)),
@@ -567,6 +576,7 @@ static void gk_qdot8_q32_scalar(gk_qtype t,
                 const unsigned nibble = col[lay.codes + 32 * h + 4 * r + j] >> (4 * s) & 0xF;
                 int code = lay.nl ? gk_iq4nl_values[nibble] : (int)nibble;
                 if (lay.fifth) code |= (col[lay.fifth + 4 * r + j] >> (2 * h + s) & 1) << 4;
+                if (lay.bytes8) code = (int8_t)col[lay.codes + 32 * (e / 4) + 4 * r + j];
                 isum += code * x[e];
             }
             if (lay.offset) isum -= lay.offset * xsum[b];
@@ -589,6 +599,7 @@ static void gk_qdot8_q32_scalar(gk_qtype t,
         gk_qdot8_q32_scalar(GK_QTYPE_##NAME, group, xq, xsum, n_blocks, out);             \
     }
 GK_QPACK_Q32_SCALAR(q4_0, Q4_0)
+GK_QPACK_Q32_SCALAR(q8_0, Q8_0)
 GK_QPACK_Q32_SCALAR(q4_1, Q4_1)
 GK_QPACK_Q32_SCALAR(q5_0, Q5_0)
 GK_QPACK_Q32_SCALAR(q5_1, Q5_1)

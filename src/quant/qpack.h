@@ -19,6 +19,11 @@
  * bytes), bit 2 h + s of its byte j the fifth bit of element 16 s + 4 h + j. Q4_0 and IQ4_NL: 144
  * bytes, Q4_1: 160, Q5_0: 176, Q5_1: 192.
  *
+ * Q8_0, a block column (272 bytes, exactly its 8 blocks): the rows' f16 d (16 bytes), then the
+ * signed codes, byte 16 + 32 h + 4 r + j (h = 0..7) that of element 4 h + j of row r: eight
+ * vectors of four codes per row. Its one-token product streams at DRAM speed unpacked already;
+ * packed, the four-token kernel takes four tokens per pass over the weights (qgemm).
+ *
  * Q2_K and Q3_K, a block column: the rows' f16 d (16 bytes); Q2_K then the rows' f16 dmin (16
  * bytes); the sub-block scales, byte S + 16 q + 2 r + e that of sub-block 2 q + e of row r (128
  * bytes; Q2_K: its scale | min << 4 byte as stored, S = 32; Q3_K: the signed scale decoded, S =
@@ -207,6 +212,7 @@ typedef void (*gk_qdot8_fn)(const void *group,
 /* clang-format off */
 #define GK_QPACK_FORMATS(X) \
     X(q4_0)    \
+    X(q8_0)    \
     X(q4_1)    \
     X(q5_0)    \
     X(q5_1)    \
@@ -271,17 +277,21 @@ struct gk_qpack_q32_layout {
     size_t column, mins, codes, fifth;
     int offset;   /* z of the codes (Q4_0: 8, Q5_0: 16, else 0) */
     bool min, nl; /* Q4_1 / Q5_1: a min term against Q8_1; IQ4_NL: the codes index its values */
+    bool bytes8;  /* Q8_0: the codes are whole signed bytes, eight vectors instead of four */
 };
 
 /* The layout of t, one of Q4_0, Q4_1, Q5_0, Q5_1 and IQ4_NL (inline: the kernels' constants). */
 static inline struct gk_qpack_q32_layout gk_qpack_q32_layout_of(gk_qtype t)
 {
     switch (t) {
-    case GK_QTYPE_Q4_1: return (struct gk_qpack_q32_layout){160, 16, 32, 0, 0, true, false};
-    case GK_QTYPE_Q5_0: return (struct gk_qpack_q32_layout){176, 0, 16, 144, 16, false, false};
-    case GK_QTYPE_Q5_1: return (struct gk_qpack_q32_layout){192, 16, 32, 160, 0, true, false};
-    case GK_QTYPE_IQ4_NL: return (struct gk_qpack_q32_layout){144, 0, 16, 0, 0, false, true};
-    default: return (struct gk_qpack_q32_layout){144, 0, 16, 0, 8, false, false}; /* Q4_0 */
+    case GK_QTYPE_Q4_1: return (struct gk_qpack_q32_layout){160, 16, 32, 0, 0, true, false, false};
+    case GK_QTYPE_Q5_0:
+        return (struct gk_qpack_q32_layout){176, 0, 16, 144, 16, false, false, false};
+    case GK_QTYPE_Q5_1:
+        return (struct gk_qpack_q32_layout){192, 16, 32, 160, 0, true, false, false};
+    case GK_QTYPE_IQ4_NL: return (struct gk_qpack_q32_layout){144, 0, 16, 0, 0, false, true, false};
+    case GK_QTYPE_Q8_0: return (struct gk_qpack_q32_layout){272, 0, 16, 0, 0, false, false, true};
+    default: return (struct gk_qpack_q32_layout){144, 0, 16, 0, 8, false, false, false}; /* Q4_0 */
     }
 }
 
@@ -296,6 +306,12 @@ typedef void (*gk_qdot8x4_fn)(const void *group,
                               size_t n_blocks,
                               float *out);
 #ifdef GK_HAVE_AVX2
+void gk_qdot8x4_q8_0_avx2(const void *group,
+                          const void *xq,
+                          size_t x_row_bytes,
+                          const int32_t *xsum,
+                          size_t n_blocks,
+                          float *out);
 void gk_qdot8x4_q4_0_avx2(const void *group,
                           const void *xq,
                           size_t x_row_bytes,

@@ -90,7 +90,21 @@ static inline __attribute__((always_inline)) void gk_qp_q32(gk_qtype t,
         __m256i pairs[MAX_TOKENS], isum[MAX_TOKENS];
         for (unsigned k = 0; k < tokens; k++)
             pairs[k] = isum[k] = _mm256_setzero_si256();
-        for (unsigned h = 0; h < 4; h++) {
+        for (unsigned h = 0; lay.bytes8 && h < 8; h++) {
+            /* Q8_0: signed codes, the sign moves onto x; int32 sums per step (two pairs of
+             * 127 * 127 would overflow int16) */
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(col + lay.codes + 32 * h));
+            const __m256i magnitude = _mm256_sign_epi8(q, q);
+            for (unsigned k = 0; k < tokens; k++) {
+                int32_t x4;
+                memcpy(&x4, xb[k] + x_bytes - 32 + 4 * h, sizeof x4);
+                const __m256i xs = _mm256_sign_epi8(_mm256_set1_epi32(x4), q);
+                isum[k] = _mm256_add_epi32(
+                    isum[k], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, xs), ones16));
+                __asm__("" : "+x"(isum[k])); /* in registers (gk_qp_q45_k) */
+            }
+        }
+        for (unsigned h = 0; !lay.bytes8 && h < 4; h++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(col + lay.codes + 32 * h));
             __m256i lo = _mm256_and_si256(q, low_mask);
             __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
@@ -165,6 +179,7 @@ static inline __attribute__((always_inline)) void gk_qp_q32(gk_qtype t,
                   out);                                                                       \
     }
 GK_QP_Q32(q4_0, Q4_0)
+GK_QP_Q32(q8_0, Q8_0)
 GK_QP_Q32(q4_1, Q4_1)
 GK_QP_Q32(q5_0, Q5_0)
 GK_QP_Q32(q5_1, Q5_1)

@@ -118,7 +118,11 @@ static inline void gk_qpn_q32(gk_qtype t,
         for (unsigned half = 0; half < 2; half++) { /* rows 0..3, rows 4..7 */
             const uint8x16_t fifth =
                 lay.fifth ? vld1q_u8(col + lay.fifth + 16 * half) : vdupq_n_u8(0);
-            for (unsigned h = 0; h < 4; h++) {
+            for (unsigned h = 0; lay.bytes8 && h < 8; h++) { /* Q8_0: signed codes */
+                const int8x16_t w = vld1q_s8((const int8_t *)col + lay.codes + 32 * h + 16 * half);
+                isum[half] = gk_qpn_dot4(isum[half], w, gk_qpn_x4(x + 4 * h));
+            }
+            for (unsigned h = 0; !lay.bytes8 && h < 4; h++) {
                 const uint8x16_t q = vld1q_u8(col + lay.codes + 32 * h + 16 * half);
                 uint8x16_t lo = vandq_u8(q, low_mask), hi = vshrq_n_u8(q, 4);
                 if (lay.fifth) { /* bits 2h, 2h + 1 of the row's byte j to bit 4 */
@@ -156,6 +160,7 @@ static inline void gk_qpn_q32(gk_qtype t,
         gk_qpn_q32(GK_QTYPE_##NAME, group, xq, xsum, n_blocks, out);                 \
     }
 GK_QPN_Q32(q4_0, Q4_0)
+GK_QPN_Q32(q8_0, Q8_0)
 GK_QPN_Q32(q4_1, Q4_1)
 GK_QPN_Q32(q5_0, Q5_0)
 GK_QPN_Q32(q5_1, Q5_1)
