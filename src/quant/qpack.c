@@ -526,8 +526,8 @@ gk_status gk_qpack_open(const char *api,
         GK_QP_ROW(iq2_xxs, IQ2_XXS, NULL),
         GK_QP_ROW(iq2_xs,  IQ2_XS,  NULL),
         GK_QP_ROW(iq2_s,   IQ2_S,   NULL),
-        GK_QP_ROW(iq3_xxs, IQ3_XXS, NULL),
-        GK_QP_ROW(iq3_s,   IQ3_S,   NULL),
+        GK_QP_ROW(iq3_xxs, IQ3_XXS, GK_QP_AVX2(gk_qdot8x4_iq3_xxs_avx2)),
+        GK_QP_ROW(iq3_s,   IQ3_S,   GK_QP_AVX2(gk_qdot8x4_iq3_s_avx2)),
     };
 
     /* clang-format on */

@@ -312,6 +312,18 @@ void gk_qdot8x4_q8_0_avx2(const void *group,
                           const int32_t *xsum,
                           size_t n_blocks,
                           float *out);
+void gk_qdot8x4_iq3_xxs_avx2(const void *group,
+                             const void *xq,
+                             size_t x_row_bytes,
+                             const int32_t *xsum,
+                             size_t n_blocks,
+                             float *out);
+void gk_qdot8x4_iq3_s_avx2(const void *group,
+                           const void *xq,
+                           size_t x_row_bytes,
+                           const int32_t *xsum,
+                           size_t n_blocks,
+                           float *out);
 void gk_qdot8x4_q4_0_avx2(const void *group,
                           const void *xq,
                           size_t x_row_bytes,

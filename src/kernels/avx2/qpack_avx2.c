@@ -949,50 +949,92 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
     _mm256_storeu_ps(out, acc);
 }
 
-/* IQ3_XXS and IQ3_S, the 4-bit layout (t: which format, constant after inlining). The values are
- * made unsigned, value + c with c = -values[0] = the largest magnitude (at most 62, so
+/* IQ3_XXS and IQ3_S, the 4-bit layout (t: which format, constant after inlining), against
+ * `tokens` activation rows (1, or GK_QDOT8X4_TOKENS: xq + k * x_row_bytes, out + 8 k). The values
+ * are made unsigned, value + c with c = -values[0] = the largest magnitude (at most 62, so
  * value + c <= 124 and a vpmaddubsw pair of two of them by |x| <= 128 stays below 32767), and
  * c * sum of (2 s + 1) * (the 16 activations' sum) is taken off at the end: the exact integers of
- * the scalar kernel (the unsigned sum is at most 256 * 31 * 124 * 127 < 2^31), without vpsignb. */
-static inline void
-gk_qp_iq_grid(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+ * the scalar kernel (the unsigned sum is at most 256 * 31 * 124 * 127 < 2^31), without vpsignb.
+ * A vector of codes is looked up once for every token. */
+static inline __attribute__((always_inline)) void gk_qp_iq_grid(const uint8_t *col,
+                                                                const void *xq,
+                                                                size_t x_row_bytes,
+                                                                unsigned tokens,
+                                                                size_t n_blocks,
+                                                                gk_qtype t,
+                                                                float *out)
 {
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
     const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
     const int offset = -iq.values[0];
     const __m256i values = _mm256_broadcastsi128_si256(
         _mm_add_epi8(_mm_loadu_si128((const __m128i *)iq.values), _mm_set1_epi8((char)offset)));
     const __m256i low_mask = _mm256_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[MAX_TOKENS];
+    for (unsigned k = 0; k < tokens; k++)
+        acc[k] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_GRID_COLUMN) {
         gk_qp_prefetch_column(col, GK_QPACK_IQ_GRID_COLUMN, GK_QP_AHEAD_FAR);
-        __m256i isum = _mm256_setzero_si256(), sums = _mm256_setzero_si256();
+        const gk_block_q8_k *x[MAX_TOKENS];
+        __m256i isum[MAX_TOKENS], sums[MAX_TOKENS];
+        for (unsigned k = 0; k < tokens; k++) {
+            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            isum[k] = sums[k] = _mm256_setzero_si256();
+        }
         for (unsigned g = 0; g < 8; g++) {
             __m256i scale[2], lo_hi;
             gk_qp_iq_scales(col, g, scale, &lo_hi);
             /* sum of (2 s + 1) times the activation's two 16-value sums */
-            int32_t bsums;
-            memcpy(&bsums, x[b].bsums + 2 * g, sizeof bsums);
-            sums = _mm256_add_epi32(sums, _mm256_madd_epi16(lo_hi, _mm256_set1_epi32(bsums)));
+            for (unsigned k = 0; k < tokens; k++) {
+                int32_t bsums;
+                memcpy(&bsums, x[k]->bsums + 2 * g, sizeof bsums);
+                sums[k] =
+                    _mm256_add_epi32(sums[k], _mm256_madd_epi16(lo_hi, _mm256_set1_epi32(bsums)));
+            }
             for (unsigned u = 0; u < 4; u++) {
                 const __m256i q =
                     _mm256_loadu_si256((const __m256i *)(col + 80 + 128 * g + 32 * u));
-                int32_t x_lo, x_hi;
-                memcpy(&x_lo, x[b].qs + 32 * g + 4 * u, sizeof x_lo);
-                memcpy(&x_hi, x[b].qs + 32 * g + 16 + 4 * u, sizeof x_hi);
                 const __m256i v_lo = _mm256_shuffle_epi8(values, _mm256_and_si256(q, low_mask));
                 const __m256i v_hi = _mm256_shuffle_epi8(
                     values, _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask));
-                const __m256i p_lo = _mm256_maddubs_epi16(v_lo, _mm256_set1_epi32(x_lo));
-                const __m256i p_hi = _mm256_maddubs_epi16(v_hi, _mm256_set1_epi32(x_hi));
-                isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale[0]),
-                                                               _mm256_madd_epi16(p_hi, scale[1])));
+                for (unsigned k = 0; k < tokens; k++) {
+                    int32_t x_lo, x_hi;
+                    memcpy(&x_lo, x[k]->qs + 32 * g + 4 * u, sizeof x_lo);
+                    memcpy(&x_hi, x[k]->qs + 32 * g + 16 + 4 * u, sizeof x_hi);
+                    const __m256i p_lo = _mm256_maddubs_epi16(v_lo, _mm256_set1_epi32(x_lo));
+                    const __m256i p_hi = _mm256_maddubs_epi16(v_hi, _mm256_set1_epi32(x_hi));
+                    isum[k] = _mm256_add_epi32(isum[k],
+                                               _mm256_add_epi32(_mm256_madd_epi16(p_lo, scale[0]),
+                                                                _mm256_madd_epi16(p_hi, scale[1])));
+                    __asm__("" : "+x"(isum[k])); /* in registers (gk_qp_q45_k) */
+                }
             }
         }
-        isum = _mm256_sub_epi32(isum, _mm256_mullo_epi32(sums, _mm256_set1_epi32(offset)));
-        acc = gk_qp_iq_step(acc, col, iq.factor, x[b].d, isum);
+        for (unsigned k = 0; k < tokens; k++) {
+            isum[k] =
+                _mm256_sub_epi32(isum[k], _mm256_mullo_epi32(sums[k], _mm256_set1_epi32(offset)));
+            acc[k] = gk_qp_iq_step(acc[k], col, iq.factor, x[k]->d, isum[k]);
+        }
     }
-    _mm256_storeu_ps(out, acc);
+    for (unsigned k = 0; k < tokens; k++)
+        _mm256_storeu_ps(out + 8 * k, acc[k]);
 }
+
+#define GK_QP_IQ_GRID(kern, NAME)                                                                 \
+    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,           \
+                                size_t n_blocks, float *out)                                      \
+    {                                                                                             \
+        (void)xsum;                                                                               \
+        gk_qp_iq_grid(group, xq, 0, 1, n_blocks, GK_QTYPE_##NAME, out);                           \
+    }                                                                                             \
+    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes,          \
+                                  const int32_t *xsum, size_t n_blocks, float *out)               \
+    {                                                                                             \
+        (void)xsum;                                                                               \
+        gk_qp_iq_grid(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, GK_QTYPE_##NAME, out); \
+    }
+GK_QP_IQ_GRID(iq3_xxs, IQ3_XXS)
+GK_QP_IQ_GRID(iq3_s, IQ3_S)
 
 GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_s_avx2, gk_qp_iq1, 32)
 
@@ -1003,7 +1045,3 @@ GK_QDOT8_SHARED(gk_qdot8_iq2_xxs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XXS)
 GK_QDOT8_SHARED(gk_qdot8_iq2_xs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XS)
 
 GK_QDOT8_SHARED(gk_qdot8_iq2_s_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_S)
-
-GK_QDOT8_SHARED(gk_qdot8_iq3_xxs_avx2, gk_qp_iq_grid, GK_QTYPE_IQ3_XXS)
-
-GK_QDOT8_SHARED(gk_qdot8_iq3_s_avx2, gk_qp_iq_grid, GK_QTYPE_IQ3_S)
