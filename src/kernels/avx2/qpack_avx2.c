@@ -880,17 +880,24 @@ static inline void gk_qp_iq1(const uint8_t *col,
     _mm256_storeu_ps(out, acc);
 }
 
-/* IQ2, the sign-magnitude layout (t: which format). A nibble of
- * a magnitude byte holds two fields; vpshufb reads its low four bits, so two tables (field 2 i:
- * magnitude of bits 0-1, field 2 i + 1: of bits 2-3) take the field without a shift. The sign
- * goes onto the activation by vpsignb: sign bit m of a byte is brought to bit 7 by doubling the
- * byte 7 - m times (bits taken from the highest down, one vpaddb per field), the byte made
- * non-zero by | 1 first. Then vpmaddubsw: a pair of magnitudes <= 43 by |x| <= 127 is at most
- * 10922, and the pairs of two fields of the same sub-block are added in int16 before vpmaddwd by
- * the scale. Exact integers, those of the scalar kernel. */
-static inline void
-gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtype t, float *out)
+/* IQ2, the sign-magnitude layout (t: which format), against `tokens` activation rows (1, or
+ * GK_QDOT8X4_TOKENS: xq + k * x_row_bytes, out + 8 k). A nibble of a magnitude byte holds two
+ * fields; vpshufb reads its low four bits, so two tables (field 2 i: magnitude of bits 0-1, field
+ * 2 i + 1: of bits 2-3) take the field without a shift. The sign goes onto the activation by
+ * vpsignb: sign bit m of a byte is brought to bit 7 by doubling the byte 7 - m times (bits taken
+ * from the highest down, one vpaddb per field), the byte made non-zero by | 1 first. Then
+ * vpmaddubsw: a pair of magnitudes <= 43 by |x| <= 127 is at most 10922, and the pairs of two
+ * fields of the same sub-block are added in int16 before vpmaddwd by the scale. Exact integers,
+ * those of the scalar kernel. A field's magnitudes and signs serve every token. */
+static inline __attribute__((always_inline)) void gk_qp_iq_sm(const uint8_t *col,
+                                                              const void *xq,
+                                                              size_t x_row_bytes,
+                                                              unsigned tokens,
+                                                              size_t n_blocks,
+                                                              gk_qtype t,
+                                                              float *out)
 {
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
     const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
     int8_t by_low[16], by_high[16]; /* nibble i -> magnitude of its bits 0-1 / 2-3 */
     for (unsigned i = 0; i < 16; i++) {
@@ -905,12 +912,19 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
     const __m256i row_pairs =
         _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, 4, -1, 4, -1, 5,
                          -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[MAX_TOKENS];
+    for (unsigned k = 0; k < tokens; k++)
+        acc[k] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_IQ_SM_COLUMN) {
         gk_qp_prefetch_column(col, GK_QPACK_IQ_SM_COLUMN, GK_QP_AHEAD_FAR);
+        const gk_block_q8_k *x[MAX_TOKENS];
+        __m256i isum[MAX_TOKENS];
+        for (unsigned k = 0; k < tokens; k++) {
+            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            isum[k] = _mm256_setzero_si256();
+        }
         uint8_t lo[64], hi[64];
         gk_qp_iq_scale_bytes(col, lo, hi);
-        __m256i isum = _mm256_setzero_si256();
         for (unsigned v = 0; v < 8; v++) {
             /* sign bit m = 4 h + l of the weights 16 (2 v + h) + 4 l + j, m = 7 first: the
              * bytes | 1 doubled 7 - m times (the 1 keeps them non-zero), but for m = 0, whose bit
@@ -925,29 +939,53 @@ gk_qp_iq_sm(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, gk_qtyp
             for (unsigned h = 2; h-- > 0;) { /* the weights 16 a .. 16 a + 15, a = 2 v + h */
                 const unsigned a = 2 * v + h;
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(col + 80 + 32 * a));
-                const __m256i nibbles[2] = {_mm256_and_si256(q, low_mask),
-                                            _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask)};
-                __m256i pairs[2];
-                for (unsigned l = 4; l-- > 0;) {
-                    const __m256i w = _mm256_shuffle_epi8(magnitude[l % 2], nibbles[l / 2]);
-                    int32_t x4;
-                    memcpy(&x4, x[b].qs + 16 * a + 4 * l, sizeof x4);
-                    const __m256i xs = _mm256_sign_epi8(
-                        _mm256_set1_epi32(x4),
-                        h || l ? signs : _mm256_or_si256(_mm256_slli_epi16(sign_bits, 7), ones8));
+                for (unsigned half = 2; half-- > 0;) { /* fields l = 2 half + 1, then 2 half */
+                    const __m256i nibbles =
+                        half ? _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask)
+                             : _mm256_and_si256(q, low_mask);
+                    const __m256i w1 = _mm256_shuffle_epi8(magnitude[1], nibbles);
+                    const __m256i w0 = _mm256_shuffle_epi8(magnitude[0], nibbles);
+                    const __m256i s1 = signs;
                     signs = _mm256_add_epi8(signs, signs);
-                    const __m256i p = _mm256_maddubs_epi16(w, xs);
-                    pairs[l / 2] = l % 2 ? p : _mm256_add_epi16(pairs[l / 2], p);
+                    const __m256i s0 =
+                        h || half ? signs : _mm256_or_si256(_mm256_slli_epi16(sign_bits, 7), ones8);
+                    signs = _mm256_add_epi8(signs, signs);
+                    for (unsigned k = 0; k < tokens; k++) {
+                        int32_t x1, x0;
+                        memcpy(&x1, x[k]->qs + 16 * a + 8 * half + 4, sizeof x1);
+                        memcpy(&x0, x[k]->qs + 16 * a + 8 * half, sizeof x0);
+                        const __m256i pairs = _mm256_add_epi16(
+                            _mm256_maddubs_epi16(w1, _mm256_sign_epi8(_mm256_set1_epi32(x1), s1)),
+                            _mm256_maddubs_epi16(w0, _mm256_sign_epi8(_mm256_set1_epi32(x0), s0)));
+                        isum[k] = _mm256_add_epi32(isum[k], _mm256_madd_epi16(pairs, scale[h]));
+                        __asm__("" : "+x"(isum[k])); /* in registers (gk_qp_q45_k) */
+                    }
                 }
-                isum =
-                    _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(pairs[0], scale[h]),
-                                                            _mm256_madd_epi16(pairs[1], scale[h])));
             }
         }
-        acc = gk_qp_iq_step(acc, col, iq.factor, x[b].d, isum);
+        for (unsigned k = 0; k < tokens; k++)
+            acc[k] = gk_qp_iq_step(acc[k], col, iq.factor, x[k]->d, isum[k]);
     }
-    _mm256_storeu_ps(out, acc);
+    for (unsigned k = 0; k < tokens; k++)
+        _mm256_storeu_ps(out + 8 * k, acc[k]);
 }
+
+#define GK_QP_IQ_SM(kern, NAME)                                                                 \
+    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,         \
+                                size_t n_blocks, float *out)                                    \
+    {                                                                                           \
+        (void)xsum;                                                                             \
+        gk_qp_iq_sm(group, xq, 0, 1, n_blocks, GK_QTYPE_##NAME, out);                           \
+    }                                                                                           \
+    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes,        \
+                                  const int32_t *xsum, size_t n_blocks, float *out)             \
+    {                                                                                           \
+        (void)xsum;                                                                             \
+        gk_qp_iq_sm(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, GK_QTYPE_##NAME, out); \
+    }
+GK_QP_IQ_SM(iq2_xxs, IQ2_XXS)
+GK_QP_IQ_SM(iq2_xs, IQ2_XS)
+GK_QP_IQ_SM(iq2_s, IQ2_S)
 
 /* IQ3_XXS and IQ3_S, the 4-bit layout (t: which format, constant after inlining), against
  * `tokens` activation rows (1, or GK_QDOT8X4_TOKENS: xq + k * x_row_bytes, out + 8 k). The values
@@ -1039,9 +1077,3 @@ GK_QP_IQ_GRID(iq3_s, IQ3_S)
 GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_s_avx2, gk_qp_iq1, 32)
 
 GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_m_avx2, gk_qp_iq1, 8)
-
-GK_QDOT8_SHARED(gk_qdot8_iq2_xxs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XXS)
-
-GK_QDOT8_SHARED(gk_qdot8_iq2_xs_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_XS)
-
-GK_QDOT8_SHARED(gk_qdot8_iq2_s_avx2, gk_qp_iq_sm, GK_QTYPE_IQ2_S)
