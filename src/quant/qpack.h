@@ -295,7 +295,8 @@ static inline struct gk_qpack_q32_layout gk_qpack_q32_layout_of(gk_qtype t)
     }
 }
 
-/* Four tokens at a time: activation rows xq + t * x_row_bytes (t = 0..3), xsum + t * n_blocks,
+/* Four tokens at a time: activation rows xq + t * x_row_bytes (t = 0..3), xsum + t * n_blocks
+ * (IQ1: + t * GK_QPACK_IQ1_XSUM * n_blocks),
  * token t's dots to out + GK_QPACK_ROWS * t; each token's bits those of gk_qdot8_fn alone. */
 enum { GK_QDOT8X4_TOKENS = 4 };
 
@@ -337,6 +338,18 @@ void gk_qdot8x4_iq2_xs_avx2(const void *group,
                             size_t n_blocks,
                             float *out);
 void gk_qdot8x4_iq2_s_avx2(const void *group,
+                           const void *xq,
+                           size_t x_row_bytes,
+                           const int32_t *xsum,
+                           size_t n_blocks,
+                           float *out);
+void gk_qdot8x4_iq1_s_avx2(const void *group,
+                           const void *xq,
+                           size_t x_row_bytes,
+                           const int32_t *xsum,
+                           size_t n_blocks,
+                           float *out);
+void gk_qdot8x4_iq1_m_avx2(const void *group,
                            const void *xq,
                            size_t x_row_bytes,
                            const int32_t *xsum,

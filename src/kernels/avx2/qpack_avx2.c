@@ -814,14 +814,19 @@ static inline void gk_qp_iq_scale_bytes(const uint8_t *col, uint8_t lo[64], uint
  * brought to bit 15 (IQ1_M: the word of lane (r, h) itself; IQ1_S: byte r in both halves, moved
  * every second sub-block). Whatever the lane's halves hold, vpmaddwd by 2 s + 1 adds them: the
  * sub-block's exact sum (at most 8 * 16 * 128 + 9 * 1024 < 2^15 in a lane), that of the scalar
- * kernel. */
-static inline void gk_qp_iq1(const uint8_t *col,
-                             const gk_block_q8_k *x,
-                             const int32_t *xsum,
-                             size_t n_blocks,
-                             unsigned group,
-                             float *out)
+ * kernel. Against `tokens` activation rows (1, or GK_QDOT8X4_TOKENS: xq + k * x_row_bytes,
+ * xsum + k * GK_QPACK_IQ1_XSUM * n_blocks, out + 8 k): a field's codes serve every token. */
+static inline __attribute__((always_inline)) void gk_qp_iq1(const uint8_t *col,
+                                                            const void *xq,
+                                                            size_t x_row_bytes,
+                                                            unsigned tokens,
+                                                            const int32_t *xsum,
+                                                            size_t n_blocks,
+                                                            unsigned group,
+                                                            float *out)
 {
+    enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
     const size_t column = gk_qpack_iq1_column(group);
     int8_t by_low[16], by_high[16]; /* nibble i -> 8 c of its bits 0-1 / 2-3 */
     for (unsigned i = 0; i < 16; i++) {
@@ -840,17 +845,25 @@ static inline void gk_qp_iq1(const uint8_t *col,
     const __m256i row_high =
         _mm256_setr_epi8(-1, 0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1, 4, -1, 4, -1,
                          5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[MAX_TOKENS];
+    for (unsigned k = 0; k < tokens; k++)
+        acc[k] = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += column) {
         gk_qp_prefetch_column(col, column, GK_QP_AHEAD_FAR);
-        const int32_t *minus7 = xsum + GK_QPACK_IQ1_XSUM * b, *minus9 = minus7 + 16;
+        const gk_block_q8_k *x[MAX_TOKENS];
+        const int32_t *minus7[MAX_TOKENS]; /* minus9 = minus7 + 16 */
+        __m256i isum[MAX_TOKENS];
+        for (unsigned k = 0; k < tokens; k++) {
+            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            minus7[k] = xsum + GK_QPACK_IQ1_XSUM * (k * n_blocks + b);
+            isum[k] = _mm256_setzero_si256();
+        }
         uint8_t lo[64], hi[64];
         gk_qp_iq_scale_bytes(col, lo, hi);
         int64_t signs8;
         memcpy(&signs8, col + 592, sizeof signs8);
         __m256i signs = group == 8 ? _mm256_loadu_si256((const __m256i *)(col + 592))
                                    : _mm256_shuffle_epi8(_mm256_set1_epi64x(signs8), row_high);
-        __m256i isum = _mm256_setzero_si256();
         for (unsigned v = 0; v < 8; v++) {
             int64_t lo8, hi8;
             memcpy(&lo8, lo + 8 * v, sizeof lo8);
@@ -862,23 +875,45 @@ static inline void gk_qp_iq1(const uint8_t *col,
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(col + 80 + 32 * a));
                 const __m256i nibbles[2] = {_mm256_and_si256(q, low_mask),
                                             _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask)};
-                __m256i pairs =
-                    _mm256_blendv_epi8(_mm256_set1_epi32(minus7[a]), _mm256_set1_epi32(minus9[a]),
-                                       _mm256_srai_epi16(signs, 15));
+                const __m256i nine = _mm256_srai_epi16(signs, 15);
                 if (group == 8 || h == 1) signs = _mm256_add_epi16(signs, signs);
-                for (unsigned l = 0; l < 4; l++) {
-                    int32_t x4;
-                    memcpy(&x4, x[b].qs + 16 * a + 4 * l, sizeof x4);
-                    const __m256i w = _mm256_shuffle_epi8(code8[l % 2], nibbles[l / 2]);
-                    pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(w, _mm256_set1_epi32(x4)));
+                __m256i w[4];
+                for (unsigned l = 0; l < 4; l++)
+                    w[l] = _mm256_shuffle_epi8(code8[l % 2], nibbles[l / 2]);
+                for (unsigned k = 0; k < tokens; k++) {
+                    __m256i pairs = _mm256_blendv_epi8(_mm256_set1_epi32(minus7[k][a]),
+                                                       _mm256_set1_epi32(minus7[k][16 + a]), nine);
+                    for (unsigned l = 0; l < 4; l++) {
+                        int32_t x4;
+                        memcpy(&x4, x[k]->qs + 16 * a + 4 * l, sizeof x4);
+                        pairs = _mm256_add_epi16(pairs,
+                                                 _mm256_maddubs_epi16(w[l], _mm256_set1_epi32(x4)));
+                    }
+                    isum[k] = _mm256_add_epi32(isum[k], _mm256_madd_epi16(pairs, scale[h]));
+                    __asm__("" : "+x"(isum[k])); /* in registers (gk_qp_q45_k) */
                 }
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, scale[h]));
             }
         }
-        acc = gk_qp_iq_step(acc, col, 0.125f, x[b].d, isum);
+        for (unsigned k = 0; k < tokens; k++)
+            acc[k] = gk_qp_iq_step(acc[k], col, 0.125f, x[k]->d, isum[k]);
     }
-    _mm256_storeu_ps(out, acc);
+    for (unsigned k = 0; k < tokens; k++)
+        _mm256_storeu_ps(out + 8 * k, acc[k]);
 }
+
+#define GK_QP_IQ1(kern, group)                                                        \
+    void gk_qdot8_##kern##_avx2(const void *w, const void *xq, const int32_t *xsum,   \
+                                size_t n_blocks, float *out)                          \
+    {                                                                                 \
+        gk_qp_iq1(w, xq, 0, 1, xsum, n_blocks, group, out);                           \
+    }                                                                                 \
+    void gk_qdot8x4_##kern##_avx2(const void *w, const void *xq, size_t x_row_bytes,  \
+                                  const int32_t *xsum, size_t n_blocks, float *out)   \
+    {                                                                                 \
+        gk_qp_iq1(w, xq, x_row_bytes, GK_QDOT8X4_TOKENS, xsum, n_blocks, group, out); \
+    }
+GK_QP_IQ1(iq1_s, 32)
+GK_QP_IQ1(iq1_m, 8)
 
 /* IQ2, the sign-magnitude layout (t: which format), against `tokens` activation rows (1, or
  * GK_QDOT8X4_TOKENS: xq + k * x_row_bytes, out + 8 k). A nibble of a magnitude byte holds two
@@ -1073,7 +1108,3 @@ static inline __attribute__((always_inline)) void gk_qp_iq_grid(const uint8_t *c
     }
 GK_QP_IQ_GRID(iq3_xxs, IQ3_XXS)
 GK_QP_IQ_GRID(iq3_s, IQ3_S)
-
-GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_s_avx2, gk_qp_iq1, 32)
-
-GK_QDOT8_SHARED_XSUM(gk_qdot8_iq1_m_avx2, gk_qp_iq1, 8)
