@@ -79,8 +79,8 @@ GK_API gk_status gk_qgemm_ex(const gk_qgemm_args *args);
 /* Packed weights: a one-time repacking of W into groups of 8 rows whose codes the kernels read
  * with no shuffling, one row per 32-bit lane (Q4_0..Q5_1, Q8_0, IQ4_NL, TQ1_0, TQ2_0,
  * Q2_K..Q6_K and every IQ format: their one-row kernels are bound by decoding, the packed ones
- * much less; on AVX2 the packed kernels of every format but TQ1_0, TQ2_0 and the IQ1..IQ3 ones
- * also take four tokens per pass, for gk_qgemm_packed with m >= 4). The layout is private
+ * much less; on AVX2 the packed kernels also take four tokens per pass, for gk_qgemm_packed with
+ * m >= 4). The layout is private
  * (src/quant/qpack.h) and the same on every ISA level; a 64-byte header (magic, version, type, n,
  * k and their checksum) lets gk_qgemm_packed reject a buffer that is not one, or is for other
  * sizes. Packed Q4_0..Q5_1, Q8_0, IQ4_NL, TQ2_0, Q2_K and Q6_K take 64 bytes more than W, packed

@@ -355,6 +355,12 @@ void gk_qdot8x4_iq1_m_avx2(const void *group,
                            const int32_t *xsum,
                            size_t n_blocks,
                            float *out);
+void gk_qdot8x4_tq2_0_avx2(const void *group,
+                           const void *xq,
+                           size_t x_row_bytes,
+                           const int32_t *xsum,
+                           size_t n_blocks,
+                           float *out);
 void gk_qdot8x4_q4_0_avx2(const void *group,
                           const void *xq,
                           size_t x_row_bytes,

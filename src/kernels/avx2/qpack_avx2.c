@@ -658,6 +658,72 @@ void gk_qdot8_tq2_0_avx2(
     _mm256_storeu_ps(out, acc);
 }
 
+/* TQ2_0 against four activation rows (xq + t * x_row_bytes, out + 8 t), each token's integers
+ * those of gk_qdot8_tq2_0_avx2 (exact: the same bits). The four codes of a code vector are
+ * shifted and masked once for all tokens (three shifts, four masks), where the one-token kernel
+ * keeps two of them as 4 x code to save shifts; so a token needs one int16 sum: a code vector
+ * adds at most 4 * 762 to a lane, a half's eight vectors 24384. */
+void gk_qdot8x4_tq2_0_avx2(const void *group,
+                           const void *xq,
+                           size_t x_row_bytes,
+                           const int32_t *xsum,
+                           size_t n_blocks,
+                           float *out)
+{
+    enum { TOKENS = GK_QDOT8X4_TOKENS };
+
+    (void)xsum;
+    const uint8_t *col = group;
+    const __m256i bits01 = _mm256_set1_epi8(0x03), ones16 = _mm256_set1_epi16(1);
+    __m256 acc[TOKENS];
+    for (unsigned k = 0; k < TOKENS; k++)
+        acc[k] = _mm256_setzero_ps();
+    for (size_t b = 0; b < n_blocks; b++, col += GK_QPACK_TQ2_0_COLUMN) {
+        gk_qp_prefetch_column(col, GK_QPACK_TQ2_0_COLUMN, GK_QP_AHEAD_FAR);
+        const gk_block_q8_k *x[TOKENS];
+        __m256i isum[TOKENS];
+        for (unsigned k = 0; k < TOKENS; k++) {
+            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            /* codes 0..3 stand for -1..2: the activation's sum comes off (its 16 bsums) */
+            __m256i x_sum =
+                _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[k]->bsums), ones16);
+            x_sum = _mm256_add_epi32(x_sum, _mm256_permute2x128_si256(x_sum, x_sum, 1));
+            x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(1, 0, 3, 2)));
+            x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(2, 3, 0, 1)));
+            isum[k] = _mm256_sub_epi32(_mm256_setzero_si256(), x_sum);
+        }
+        for (unsigned h = 0; h < 2; h++) {
+            __m256i half[TOKENS];
+            for (unsigned k = 0; k < TOKENS; k++)
+                half[k] = _mm256_setzero_si256();
+            for (unsigned u = 0; u < 8; u++) {
+                const __m256i v =
+                    _mm256_loadu_si256((const __m256i *)(col + 16 + 32 * (8 * h + u)));
+                const __m256i code[4] = {_mm256_and_si256(v, bits01),
+                                         _mm256_and_si256(_mm256_srli_epi16(v, 2), bits01),
+                                         _mm256_and_si256(_mm256_srli_epi16(v, 4), bits01),
+                                         _mm256_and_si256(_mm256_srli_epi16(v, 6), bits01)};
+                for (unsigned k = 0; k < TOKENS; k++) {
+                    const int8_t *xu = x[k]->qs + 128 * h + 4 * u;
+                    for (unsigned l = 0; l < 4; l++) {
+                        int32_t x4;
+                        memcpy(&x4, xu + 32 * l, sizeof x4);
+                        half[k] = _mm256_add_epi16(
+                            half[k], _mm256_maddubs_epi16(code[l], _mm256_set1_epi32(x4)));
+                    }
+                    __asm__("" : "+x"(half[k])); /* one chain per token (gk_qp_q23_k_x4) */
+                }
+            }
+            for (unsigned k = 0; k < TOKENS; k++)
+                isum[k] = _mm256_add_epi32(isum[k], _mm256_madd_epi16(half[k], ones16));
+        }
+        for (unsigned k = 0; k < TOKENS; k++)
+            acc[k] = gk_qp_kquant_step_nomin(acc[k], col, x[k]->d, isum[k]);
+    }
+    for (unsigned k = 0; k < TOKENS; k++)
+        _mm256_storeu_ps(out + 8 * k, acc[k]);
+}
+
 /* IQ4_XS against `tokens` activation rows (1, or GK_QDOT8X4_TOKENS), as gk_qp_q6_k: a vector of
  * codes is looked up once for every token. */
 static inline __attribute__((always_inline)) void gk_qp_iq4_xs(const uint8_t *col,
