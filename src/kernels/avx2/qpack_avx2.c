@@ -47,6 +47,36 @@ static inline __m256 gk_qp_kquant_step_nomin(__m256 acc, const uint8_t *col, flo
     return _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
 }
 
+/* Token k's Q8_K activation block b, the tokens' rows xq + k * x_row_bytes (the kernels over
+ * `tokens` rows). */
+static inline const gk_block_q8_k *
+gk_qp_token_block(const void *xq, size_t x_row_bytes, unsigned k, size_t b)
+{
+    return (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+}
+
+/* The tokens' dots, token k's eight at out + 8 k. */
+static inline void gk_qp_store_tokens(float *out, const __m256 *acc, unsigned tokens)
+{
+    for (unsigned k = 0; k < tokens; k++)
+        _mm256_storeu_ps(out + 8 * k, acc[k]);
+}
+
+/* A format's one-token (gk_qdot8_fn) and four-token (gk_qdot8x4_fn) kernels from its kernel over
+ * `tokens` activation rows, inner(col, xq, x_row_bytes, tokens, xsum, n_blocks, flag, out), flag
+ * a constant telling the formats of one kernel apart. */
+#define GK_QP_KERNELS(kern, inner, flag)                                                 \
+    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,  \
+                                size_t n_blocks, float *out)                             \
+    {                                                                                    \
+        inner(group, xq, 0, 1, xsum, n_blocks, flag, out);                               \
+    }                                                                                    \
+    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes, \
+                                  const int32_t *xsum, size_t n_blocks, float *out)      \
+    {                                                                                    \
+        inner(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, xsum, n_blocks, flag, out);     \
+    }
+
 /* Bit `from` of every byte of v moved to bit `to`, the other bits cleared (16-bit shifts: the bits
  * that cross into the neighbouring byte are masked off). */
 static inline __m256i gk_qp_bit_to(__m256i v, unsigned from, unsigned to)
@@ -59,13 +89,13 @@ static inline __m256i gk_qp_bit_to(__m256i v, unsigned from, unsigned to)
 /* The group kernel of a 32-value format t (qpack.h; t constant after inlining) against `tokens`
  * activation rows (1, or GK_QDOT8X4_TOKENS: xq + t * x_row_bytes, xsum + t * n_blocks, out +
  * 8 t): a block's codes are decoded once for every token. */
-static inline __attribute__((always_inline)) void gk_qp_q32(gk_qtype t,
-                                                            const uint8_t *col,
+static inline __attribute__((always_inline)) void gk_qp_q32(const uint8_t *col,
                                                             const void *xq,
                                                             size_t x_row_bytes,
                                                             unsigned tokens,
                                                             const int32_t *xsum,
                                                             size_t n_blocks,
+                                                            gk_qtype t,
                                                             float *out)
 {
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
@@ -162,28 +192,15 @@ static inline __attribute__((always_inline)) void gk_qp_q32(gk_qtype t,
                     _mm256_set1_ps(_cvtsh_ss(s_x.bits)), acc[k]);
         }
     }
-    for (unsigned k = 0; k < tokens; k++)
-        _mm256_storeu_ps(out + 8 * k, acc[k]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-#define GK_QP_Q32(kern, NAME)                                                                 \
-    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,       \
-                                size_t n_blocks, float *out)                                  \
-    {                                                                                         \
-        gk_qp_q32(GK_QTYPE_##NAME, group, xq, 0, 1, xsum, n_blocks, out);                     \
-    }                                                                                         \
-    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes,      \
-                                  const int32_t *xsum, size_t n_blocks, float *out)           \
-    {                                                                                         \
-        gk_qp_q32(GK_QTYPE_##NAME, group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, xsum, n_blocks, \
-                  out);                                                                       \
-    }
-GK_QP_Q32(q4_0, Q4_0)
-GK_QP_Q32(q8_0, Q8_0)
-GK_QP_Q32(q4_1, Q4_1)
-GK_QP_Q32(q5_0, Q5_0)
-GK_QP_Q32(q5_1, Q5_1)
-GK_QP_Q32(iq4_nl, IQ4_NL)
+GK_QP_KERNELS(q4_0, gk_qp_q32, GK_QTYPE_Q4_0)
+GK_QP_KERNELS(q8_0, gk_qp_q32, GK_QTYPE_Q8_0)
+GK_QP_KERNELS(q4_1, gk_qp_q32, GK_QTYPE_Q4_1)
+GK_QP_KERNELS(q5_0, gk_qp_q32, GK_QTYPE_Q5_0)
+GK_QP_KERNELS(q5_1, gk_qp_q32, GK_QTYPE_Q5_1)
+GK_QP_KERNELS(iq4_nl, gk_qp_q32, GK_QTYPE_IQ4_NL)
 
 /* Row r's int16 scale pairs of sub-blocks 2 q and 2 q + 1 (lane r) to sub-block 2 q + e's scale in
  * both halves of lane r: the multiplier of vpmaddwd. */
@@ -266,10 +283,6 @@ gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool th
     _mm256_storeu_ps(out, acc);
 }
 
-GK_QDOT8_SHARED(gk_qdot8_q2_k_avx2, gk_qp_q23_k, false)
-
-GK_QDOT8_SHARED(gk_qdot8_q3_k_avx2, gk_qp_q23_k, true)
-
 /* Row r's int16 scale (q2_min: Q2_K min) pairs of sub-blocks 2 q and 2 q + 1 (lane r) of the
  * Q2_K / Q3_K (three) column at col. */
 static inline __m256i gk_qp_q23_k_pairs(const uint8_t *col, bool three, unsigned q, bool q2_min)
@@ -302,7 +315,7 @@ static inline __attribute__((always_inline)) void gk_qp_q23_k_x4(
         const gk_block_q8_k *x[TOKENS];
         __m256i isum[TOKENS], msum[TOKENS];
         for (unsigned k = 0; k < TOKENS; k++) {
-            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            x[k] = gk_qp_token_block(xq, x_row_bytes, k, b);
             isum[k] = msum[k] = _mm256_setzero_si256();
         }
         for (unsigned h = 0; h < 2; h++)
@@ -373,19 +386,27 @@ static inline __attribute__((always_inline)) void gk_qp_q23_k_x4(
             }
         }
     }
-    for (unsigned k = 0; k < TOKENS; k++)
-        _mm256_storeu_ps(out + 8 * k, acc[k]);
+    gk_qp_store_tokens(out, acc, TOKENS);
 }
 
-#define GK_QP_Q23_K_X4(kern, three)                                                      \
-    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes, \
-                                  const int32_t *xsum, size_t n_blocks, float *out)      \
-    {                                                                                    \
-        (void)xsum;                                                                      \
-        gk_qp_q23_k_x4(group, xq, x_row_bytes, n_blocks, three, out);                    \
-    }
-GK_QP_Q23_K_X4(q2_k, false)
-GK_QP_Q23_K_X4(q3_k, true)
+/* The Q2_K / Q3_K kernel for `tokens` rows: one token's order or the four tokens'. */
+static inline __attribute__((always_inline)) void gk_qp_q23_k_tokens(const uint8_t *col,
+                                                                     const void *xq,
+                                                                     size_t x_row_bytes,
+                                                                     unsigned tokens,
+                                                                     const int32_t *xsum,
+                                                                     size_t n_blocks,
+                                                                     bool three,
+                                                                     float *out)
+{
+    (void)xsum;
+    if (tokens == 1)
+        gk_qp_q23_k(col, xq, n_blocks, three, out);
+    else
+        gk_qp_q23_k_x4(col, xq, x_row_bytes, n_blocks, three, out);
+}
+GK_QP_KERNELS(q2_k, gk_qp_q23_k_tokens, false)
+GK_QP_KERNELS(q3_k, gk_qp_q23_k_tokens, true)
 
 /* The Q4_K and Q5_K (five) group kernel for `tokens` activation rows (1 or 4; constant after
  * inlining), row t at xq + t * x_row_bytes, its 8 dots to out + 8 t. Each token's arithmetic is
@@ -394,10 +415,13 @@ static inline __attribute__((always_inline)) void gk_qp_q45_k(const uint8_t *col
                                                               const void *xq,
                                                               size_t x_row_bytes,
                                                               unsigned tokens,
+                                                              const int32_t *xsum,
                                                               size_t n_blocks,
                                                               bool five,
                                                               float *out)
 {
+    (void)xsum;
+
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
 
     const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
@@ -413,7 +437,7 @@ static inline __attribute__((always_inline)) void gk_qp_q45_k(const uint8_t *col
         const gk_block_q8_k *x[MAX_TOKENS];
         __m256i isum[MAX_TOKENS];
         for (unsigned t = 0; t < tokens; t++) {
-            x[t] = (const gk_block_q8_k *)(const void *)((const char *)xq + t * x_row_bytes) + b;
+            x[t] = gk_qp_token_block(xq, x_row_bytes, t, b);
             isum[t] = _mm256_setzero_si256();
         }
         /* unrolled: Q5_K's fifth bits then move by constant shifts (Q5_K +12-19%, Q4_K +2-5%) */
@@ -481,23 +505,11 @@ static inline __attribute__((always_inline)) void gk_qp_q45_k(const uint8_t *col
             acc[t] = _mm256_add_ps(acc[t], _mm256_sub_ps(scaled, mins));
         }
     }
-    for (unsigned t = 0; t < tokens; t++)
-        _mm256_storeu_ps(out + 8 * t, acc[t]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-void gk_qdot8_q4_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qp_q45_k(group, xq, 0, 1, n_blocks, false, out);
-}
-
-void gk_qdot8_q5_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qp_q45_k(group, xq, 0, 1, n_blocks, true, out);
-}
+GK_QP_KERNELS(q4_k, gk_qp_q45_k, false)
+GK_QP_KERNELS(q5_k, gk_qp_q45_k, true)
 
 /* Code c (0..3) of the eight rows' four weights in the Q6_K group at v (qpack.h): the low six
  * bits of vector c, or for c = 3 the top bit pairs of the three vectors as its bits 0-1, 2-3,
@@ -526,9 +538,14 @@ static inline __attribute__((always_inline)) void gk_qp_q6_k(const uint8_t *col,
                                                              const void *xq,
                                                              size_t x_row_bytes,
                                                              unsigned tokens,
+                                                             const int32_t *xsum,
                                                              size_t n_blocks,
+                                                             gk_qtype t_q6_k,
                                                              float *out)
 {
+    (void)xsum;
+    (void)t_q6_k; /* for GK_QP_KERNELS */
+
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
 
     __m256 acc[MAX_TOKENS];
@@ -539,7 +556,7 @@ static inline __attribute__((always_inline)) void gk_qp_q6_k(const uint8_t *col,
         const gk_block_q8_k *x[MAX_TOKENS];
         __m256i isum[MAX_TOKENS];
         for (unsigned t = 0; t < tokens; t++) {
-            x[t] = (const gk_block_q8_k *)(const void *)((const char *)xq + t * x_row_bytes) + b;
+            x[t] = gk_qp_token_block(xq, x_row_bytes, t, b);
             isum[t] = _mm256_setzero_si256();
         }
         /* the codes' -32: 32 times each sub-block's scale by its activation sum */
@@ -582,27 +599,10 @@ static inline __attribute__((always_inline)) void gk_qp_q6_k(const uint8_t *col,
         for (unsigned t = 0; t < tokens; t++)
             acc[t] = gk_qp_kquant_step_nomin(acc[t], col, x[t]->d, isum[t]);
     }
-    for (unsigned t = 0; t < tokens; t++)
-        _mm256_storeu_ps(out + 8 * t, acc[t]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-void gk_qdot8_q6_k_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qp_q6_k(group, xq, 0, 1, n_blocks, out);
-}
-
-void gk_qdot8x4_q6_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out)
-{
-    (void)xsum;
-    gk_qp_q6_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, out);
-}
+GK_QP_KERNELS(q6_k, gk_qp_q6_k, GK_QTYPE_Q6_K)
 
 void gk_qdot8_tq2_0_avx2(
     const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
@@ -683,7 +683,7 @@ void gk_qdot8x4_tq2_0_avx2(const void *group,
         const gk_block_q8_k *x[TOKENS];
         __m256i isum[TOKENS];
         for (unsigned k = 0; k < TOKENS; k++) {
-            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            x[k] = gk_qp_token_block(xq, x_row_bytes, k, b);
             /* codes 0..3 stand for -1..2: the activation's sum comes off (its 16 bsums) */
             __m256i x_sum =
                 _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[k]->bsums), ones16);
@@ -720,8 +720,7 @@ void gk_qdot8x4_tq2_0_avx2(const void *group,
         for (unsigned k = 0; k < TOKENS; k++)
             acc[k] = gk_qp_kquant_step_nomin(acc[k], col, x[k]->d, isum[k]);
     }
-    for (unsigned k = 0; k < TOKENS; k++)
-        _mm256_storeu_ps(out + 8 * k, acc[k]);
+    gk_qp_store_tokens(out, acc, TOKENS);
 }
 
 /* IQ4_XS against `tokens` activation rows (1, or GK_QDOT8X4_TOKENS), as gk_qp_q6_k: a vector of
@@ -730,9 +729,14 @@ static inline __attribute__((always_inline)) void gk_qp_iq4_xs(const uint8_t *co
                                                                const void *xq,
                                                                size_t x_row_bytes,
                                                                unsigned tokens,
+                                                               const int32_t *xsum,
                                                                size_t n_blocks,
+                                                               gk_qtype t_iq4_xs,
                                                                float *out)
 {
+    (void)xsum;
+    (void)t_iq4_xs; /* for GK_QP_KERNELS */
+
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
 
     const __m256i low_mask = _mm256_set1_epi8(0x0F), low16 = _mm256_set1_epi32(0xFFFF);
@@ -746,7 +750,7 @@ static inline __attribute__((always_inline)) void gk_qp_iq4_xs(const uint8_t *co
         const gk_block_q8_k *x[MAX_TOKENS];
         __m256i isum[MAX_TOKENS];
         for (unsigned t = 0; t < tokens; t++) {
-            x[t] = (const gk_block_q8_k *)(const void *)((const char *)xq + t * x_row_bytes) + b;
+            x[t] = gk_qp_token_block(xq, x_row_bytes, t, b);
             isum[t] = _mm256_setzero_si256();
         }
         for (unsigned sub = 0; sub < 8; sub++) {
@@ -783,51 +787,10 @@ static inline __attribute__((always_inline)) void gk_qp_iq4_xs(const uint8_t *co
         for (unsigned t = 0; t < tokens; t++)
             acc[t] = gk_qp_kquant_step_nomin(acc[t], col, x[t]->d, isum[t]);
     }
-    for (unsigned t = 0; t < tokens; t++)
-        _mm256_storeu_ps(out + 8 * t, acc[t]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-void gk_qdot8_iq4_xs_avx2(
-    const void *group, const void *xq, const int32_t *xsum, size_t n_blocks, float *out)
-{
-    (void)xsum;
-    gk_qp_iq4_xs(group, xq, 0, 1, n_blocks, out);
-}
-
-void gk_qdot8x4_iq4_xs_avx2(const void *group,
-                            const void *xq,
-                            size_t x_row_bytes,
-                            const int32_t *xsum,
-                            size_t n_blocks,
-                            float *out)
-{
-    (void)xsum;
-    gk_qp_iq4_xs(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, out);
-}
-
-/* ---- four tokens at a time (qpack.h: gk_qdot8x4_fn) ------------------------------------------ */
-
-void gk_qdot8x4_q4_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out)
-{
-    (void)xsum;
-    gk_qp_q45_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, false, out);
-}
-
-void gk_qdot8x4_q5_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out)
-{
-    (void)xsum;
-    gk_qp_q45_k(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, true, out);
-}
+GK_QP_KERNELS(iq4_xs, gk_qp_iq4_xs, GK_QTYPE_IQ4_XS)
 
 /* ---- the grid formats IQ1_S .. IQ3_S (qpack.h) ------------------------------------------------
  */
@@ -920,7 +883,7 @@ static inline __attribute__((always_inline)) void gk_qp_iq1(const uint8_t *col,
         const int32_t *minus7[MAX_TOKENS]; /* minus9 = minus7 + 16 */
         __m256i isum[MAX_TOKENS];
         for (unsigned k = 0; k < tokens; k++) {
-            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            x[k] = gk_qp_token_block(xq, x_row_bytes, k, b);
             minus7[k] = xsum + GK_QPACK_IQ1_XSUM * (k * n_blocks + b);
             isum[k] = _mm256_setzero_si256();
         }
@@ -963,23 +926,11 @@ static inline __attribute__((always_inline)) void gk_qp_iq1(const uint8_t *col,
         for (unsigned k = 0; k < tokens; k++)
             acc[k] = gk_qp_iq_step(acc[k], col, 0.125f, x[k]->d, isum[k]);
     }
-    for (unsigned k = 0; k < tokens; k++)
-        _mm256_storeu_ps(out + 8 * k, acc[k]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-#define GK_QP_IQ1(kern, group)                                                        \
-    void gk_qdot8_##kern##_avx2(const void *w, const void *xq, const int32_t *xsum,   \
-                                size_t n_blocks, float *out)                          \
-    {                                                                                 \
-        gk_qp_iq1(w, xq, 0, 1, xsum, n_blocks, group, out);                           \
-    }                                                                                 \
-    void gk_qdot8x4_##kern##_avx2(const void *w, const void *xq, size_t x_row_bytes,  \
-                                  const int32_t *xsum, size_t n_blocks, float *out)   \
-    {                                                                                 \
-        gk_qp_iq1(w, xq, x_row_bytes, GK_QDOT8X4_TOKENS, xsum, n_blocks, group, out); \
-    }
-GK_QP_IQ1(iq1_s, 32)
-GK_QP_IQ1(iq1_m, 8)
+GK_QP_KERNELS(iq1_s, gk_qp_iq1, 32)
+GK_QP_KERNELS(iq1_m, gk_qp_iq1, 8)
 
 /* IQ2, the sign-magnitude layout (t: which format), against `tokens` activation rows (1, or
  * GK_QDOT8X4_TOKENS: xq + k * x_row_bytes, out + 8 k). A nibble of a magnitude byte holds two
@@ -994,10 +945,13 @@ static inline __attribute__((always_inline)) void gk_qp_iq_sm(const uint8_t *col
                                                               const void *xq,
                                                               size_t x_row_bytes,
                                                               unsigned tokens,
+                                                              const int32_t *xsum,
                                                               size_t n_blocks,
                                                               gk_qtype t,
                                                               float *out)
 {
+    (void)xsum;
+
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
     const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
     int8_t by_low[16], by_high[16]; /* nibble i -> magnitude of its bits 0-1 / 2-3 */
@@ -1021,7 +975,7 @@ static inline __attribute__((always_inline)) void gk_qp_iq_sm(const uint8_t *col
         const gk_block_q8_k *x[MAX_TOKENS];
         __m256i isum[MAX_TOKENS];
         for (unsigned k = 0; k < tokens; k++) {
-            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            x[k] = gk_qp_token_block(xq, x_row_bytes, k, b);
             isum[k] = _mm256_setzero_si256();
         }
         uint8_t lo[64], hi[64];
@@ -1067,26 +1021,12 @@ static inline __attribute__((always_inline)) void gk_qp_iq_sm(const uint8_t *col
         for (unsigned k = 0; k < tokens; k++)
             acc[k] = gk_qp_iq_step(acc[k], col, iq.factor, x[k]->d, isum[k]);
     }
-    for (unsigned k = 0; k < tokens; k++)
-        _mm256_storeu_ps(out + 8 * k, acc[k]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-#define GK_QP_IQ_SM(kern, NAME)                                                                 \
-    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,         \
-                                size_t n_blocks, float *out)                                    \
-    {                                                                                           \
-        (void)xsum;                                                                             \
-        gk_qp_iq_sm(group, xq, 0, 1, n_blocks, GK_QTYPE_##NAME, out);                           \
-    }                                                                                           \
-    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes,        \
-                                  const int32_t *xsum, size_t n_blocks, float *out)             \
-    {                                                                                           \
-        (void)xsum;                                                                             \
-        gk_qp_iq_sm(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, GK_QTYPE_##NAME, out); \
-    }
-GK_QP_IQ_SM(iq2_xxs, IQ2_XXS)
-GK_QP_IQ_SM(iq2_xs, IQ2_XS)
-GK_QP_IQ_SM(iq2_s, IQ2_S)
+GK_QP_KERNELS(iq2_xxs, gk_qp_iq_sm, GK_QTYPE_IQ2_XXS)
+GK_QP_KERNELS(iq2_xs, gk_qp_iq_sm, GK_QTYPE_IQ2_XS)
+GK_QP_KERNELS(iq2_s, gk_qp_iq_sm, GK_QTYPE_IQ2_S)
 
 /* IQ3_XXS and IQ3_S, the 4-bit layout (t: which format, constant after inlining), against
  * `tokens` activation rows (1, or GK_QDOT8X4_TOKENS: xq + k * x_row_bytes, out + 8 k). The values
@@ -1099,10 +1039,13 @@ static inline __attribute__((always_inline)) void gk_qp_iq_grid(const uint8_t *c
                                                                 const void *xq,
                                                                 size_t x_row_bytes,
                                                                 unsigned tokens,
+                                                                const int32_t *xsum,
                                                                 size_t n_blocks,
                                                                 gk_qtype t,
                                                                 float *out)
 {
+    (void)xsum;
+
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
     const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
     const int offset = -iq.values[0];
@@ -1117,7 +1060,7 @@ static inline __attribute__((always_inline)) void gk_qp_iq_grid(const uint8_t *c
         const gk_block_q8_k *x[MAX_TOKENS];
         __m256i isum[MAX_TOKENS], sums[MAX_TOKENS];
         for (unsigned k = 0; k < tokens; k++) {
-            x[k] = (const gk_block_q8_k *)(const void *)((const char *)xq + k * x_row_bytes) + b;
+            x[k] = gk_qp_token_block(xq, x_row_bytes, k, b);
             isum[k] = sums[k] = _mm256_setzero_si256();
         }
         for (unsigned g = 0; g < 8; g++) {
@@ -1155,22 +1098,8 @@ static inline __attribute__((always_inline)) void gk_qp_iq_grid(const uint8_t *c
             acc[k] = gk_qp_iq_step(acc[k], col, iq.factor, x[k]->d, isum[k]);
         }
     }
-    for (unsigned k = 0; k < tokens; k++)
-        _mm256_storeu_ps(out + 8 * k, acc[k]);
+    gk_qp_store_tokens(out, acc, tokens);
 }
 
-#define GK_QP_IQ_GRID(kern, NAME)                                                                 \
-    void gk_qdot8_##kern##_avx2(const void *group, const void *xq, const int32_t *xsum,           \
-                                size_t n_blocks, float *out)                                      \
-    {                                                                                             \
-        (void)xsum;                                                                               \
-        gk_qp_iq_grid(group, xq, 0, 1, n_blocks, GK_QTYPE_##NAME, out);                           \
-    }                                                                                             \
-    void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes,          \
-                                  const int32_t *xsum, size_t n_blocks, float *out)               \
-    {                                                                                             \
-        (void)xsum;                                                                               \
-        gk_qp_iq_grid(group, xq, x_row_bytes, GK_QDOT8X4_TOKENS, n_blocks, GK_QTYPE_##NAME, out); \
-    }
-GK_QP_IQ_GRID(iq3_xxs, IQ3_XXS)
-GK_QP_IQ_GRID(iq3_s, IQ3_S)
+GK_QP_KERNELS(iq3_xxs, gk_qp_iq_grid, GK_QTYPE_IQ3_XXS)
+GK_QP_KERNELS(iq3_s, gk_qp_iq_grid, GK_QTYPE_IQ3_S)
