@@ -420,9 +420,9 @@ static inline __attribute__((always_inline)) void gk_qp_q45_k(const uint8_t *col
                                                               bool five,
                                                               float *out)
 {
-    (void)xsum;
-
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
+    (void)xsum;
 
     const size_t column = five ? GK_QPACK_Q5_K_COLUMN : GK_QPACK_Q4_K_COLUMN;
     /* int16 sums of 2 products of codes <= 15 (Q5_K: 31) by |x| <= 127 stay below 32767 for 8
@@ -950,9 +950,9 @@ static inline __attribute__((always_inline)) void gk_qp_iq_sm(const uint8_t *col
                                                               gk_qtype t,
                                                               float *out)
 {
-    (void)xsum;
-
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
+    (void)xsum;
     const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
     int8_t by_low[16], by_high[16]; /* nibble i -> magnitude of its bits 0-1 / 2-3 */
     for (unsigned i = 0; i < 16; i++) {
@@ -1044,9 +1044,9 @@ static inline __attribute__((always_inline)) void gk_qp_iq_grid(const uint8_t *c
                                                                 gk_qtype t,
                                                                 float *out)
 {
-    (void)xsum;
-
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
+
+    (void)xsum;
     const struct gk_qpack_iq iq = gk_qpack_iq_of(t);
     const int offset = -iq.values[0];
     const __m256i values = _mm256_broadcastsi128_si256(
