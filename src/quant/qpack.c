@@ -485,7 +485,7 @@ gk_status gk_qpack_open(const char *api,
     *type = (gk_qtype)h.type;
 
     /* the group kernels of each tier: scalar, AVX2 (also the AVX-512 tier's), NEON, and AVX2 four
-     * tokens at a time (NULL: none); a build has its architecture's only */
+     * tokens at a time (NULL elsewhere); a build has its architecture's only */
 #ifdef GK_HAVE_AVX2
 #    define GK_QP_AVX2(fn) fn
 #else
@@ -497,9 +497,10 @@ gk_status gk_qpack_open(const char *api,
 #    define GK_QP_NEON(fn) NULL
 #endif
     /* clang-format off */
-#define GK_QP_ROW(kern, NAME, x4)                                                              \
+#define GK_QP_ROW(kern, NAME)                                                                  \
     {GK_QTYPE_##NAME, gk_qdot8_##kern##_scalar, GK_QP_AVX2(gk_qdot8_##kern##_avx2),           \
-     GK_QP_NEON(gk_qdot8_##kern##_neon), GK_QP_NEON(gk_qdot8_##kern##_neon_dotprod), x4}
+     GK_QP_NEON(gk_qdot8_##kern##_neon), GK_QP_NEON(gk_qdot8_##kern##_neon_dotprod),          \
+     GK_QP_AVX2(gk_qdot8x4_##kern##_avx2)}
     static const struct {
         gk_qtype type;
         /* neon_dotprod: the NEON kernel built with SDOT (qpack_neon.c is built twice, like the
@@ -507,27 +508,27 @@ gk_status gk_qpack_open(const char *api,
         gk_qdot8_fn scalar, avx2, neon, neon_dotprod;
         gk_qdot8x4_fn avx2_x4;
     } kernels[] = {
-        GK_QP_ROW(q4_0,   Q4_0,   GK_QP_AVX2(gk_qdot8x4_q4_0_avx2)),
-        GK_QP_ROW(q8_0,   Q8_0,   GK_QP_AVX2(gk_qdot8x4_q8_0_avx2)),
-        GK_QP_ROW(q4_1,   Q4_1,   GK_QP_AVX2(gk_qdot8x4_q4_1_avx2)),
-        GK_QP_ROW(q5_0,   Q5_0,   GK_QP_AVX2(gk_qdot8x4_q5_0_avx2)),
-        GK_QP_ROW(q5_1,   Q5_1,   GK_QP_AVX2(gk_qdot8x4_q5_1_avx2)),
-        GK_QP_ROW(iq4_nl, IQ4_NL, GK_QP_AVX2(gk_qdot8x4_iq4_nl_avx2)),
-        GK_QP_ROW(q2_k,   Q2_K,   GK_QP_AVX2(gk_qdot8x4_q2_k_avx2)),
-        GK_QP_ROW(q3_k,   Q3_K,   GK_QP_AVX2(gk_qdot8x4_q3_k_avx2)),
-        GK_QP_ROW(q4_k,   Q4_K,   GK_QP_AVX2(gk_qdot8x4_q4_k_avx2)),
-        GK_QP_ROW(q5_k,   Q5_K,   GK_QP_AVX2(gk_qdot8x4_q5_k_avx2)),
-        GK_QP_ROW(q6_k,   Q6_K,   GK_QP_AVX2(gk_qdot8x4_q6_k_avx2)),
-        GK_QP_ROW(tq2_0,  TQ1_0,  GK_QP_AVX2(gk_qdot8x4_tq2_0_avx2)),
-        GK_QP_ROW(tq2_0,  TQ2_0,  GK_QP_AVX2(gk_qdot8x4_tq2_0_avx2)),
-        GK_QP_ROW(iq4_xs, IQ4_XS, GK_QP_AVX2(gk_qdot8x4_iq4_xs_avx2)),
-        GK_QP_ROW(iq1_s,   IQ1_S,   GK_QP_AVX2(gk_qdot8x4_iq1_s_avx2)),
-        GK_QP_ROW(iq1_m,   IQ1_M,   GK_QP_AVX2(gk_qdot8x4_iq1_m_avx2)),
-        GK_QP_ROW(iq2_xxs, IQ2_XXS, GK_QP_AVX2(gk_qdot8x4_iq2_xxs_avx2)),
-        GK_QP_ROW(iq2_xs,  IQ2_XS,  GK_QP_AVX2(gk_qdot8x4_iq2_xs_avx2)),
-        GK_QP_ROW(iq2_s,   IQ2_S,   GK_QP_AVX2(gk_qdot8x4_iq2_s_avx2)),
-        GK_QP_ROW(iq3_xxs, IQ3_XXS, GK_QP_AVX2(gk_qdot8x4_iq3_xxs_avx2)),
-        GK_QP_ROW(iq3_s,   IQ3_S,   GK_QP_AVX2(gk_qdot8x4_iq3_s_avx2)),
+        GK_QP_ROW(q4_0,   Q4_0),
+        GK_QP_ROW(q8_0,   Q8_0),
+        GK_QP_ROW(q4_1,   Q4_1),
+        GK_QP_ROW(q5_0,   Q5_0),
+        GK_QP_ROW(q5_1,   Q5_1),
+        GK_QP_ROW(iq4_nl, IQ4_NL),
+        GK_QP_ROW(q2_k,   Q2_K),
+        GK_QP_ROW(q3_k,   Q3_K),
+        GK_QP_ROW(q4_k,   Q4_K),
+        GK_QP_ROW(q5_k,   Q5_K),
+        GK_QP_ROW(q6_k,   Q6_K),
+        GK_QP_ROW(tq2_0,  TQ1_0),
+        GK_QP_ROW(tq2_0,  TQ2_0),
+        GK_QP_ROW(iq4_xs, IQ4_XS),
+        GK_QP_ROW(iq1_s,   IQ1_S),
+        GK_QP_ROW(iq1_m,   IQ1_M),
+        GK_QP_ROW(iq2_xxs, IQ2_XXS),
+        GK_QP_ROW(iq2_xs,  IQ2_XS),
+        GK_QP_ROW(iq2_s,   IQ2_S),
+        GK_QP_ROW(iq3_xxs, IQ3_XXS),
+        GK_QP_ROW(iq3_s,   IQ3_S),
     };
 
     /* clang-format on */

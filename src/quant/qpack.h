@@ -296,8 +296,8 @@ static inline struct gk_qpack_q32_layout gk_qpack_q32_layout_of(gk_qtype t)
 }
 
 /* Four tokens at a time: activation rows xq + t * x_row_bytes (t = 0..3), xsum + t * n_blocks
- * (IQ1: + t * GK_QPACK_IQ1_XSUM * n_blocks),
- * token t's dots to out + GK_QPACK_ROWS * t; each token's bits those of gk_qdot8_fn alone. */
+ * (IQ1: + t * GK_QPACK_IQ1_XSUM * n_blocks), token t's dots to out + GK_QPACK_ROWS * t; each
+ * token's bits those of gk_qdot8_fn alone. */
 enum { GK_QDOT8X4_TOKENS = 4 };
 
 typedef void (*gk_qdot8x4_fn)(const void *group,
@@ -306,127 +306,14 @@ typedef void (*gk_qdot8x4_fn)(const void *group,
                               const int32_t *xsum,
                               size_t n_blocks,
                               float *out);
+
+/* Every packed format has an AVX2 four-token kernel, gk_qdot8x4_<kern>_avx2. */
 #ifdef GK_HAVE_AVX2
-void gk_qdot8x4_q8_0_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_iq3_xxs_avx2(const void *group,
-                             const void *xq,
-                             size_t x_row_bytes,
-                             const int32_t *xsum,
-                             size_t n_blocks,
-                             float *out);
-void gk_qdot8x4_iq3_s_avx2(const void *group,
-                           const void *xq,
-                           size_t x_row_bytes,
-                           const int32_t *xsum,
-                           size_t n_blocks,
-                           float *out);
-void gk_qdot8x4_iq2_xxs_avx2(const void *group,
-                             const void *xq,
-                             size_t x_row_bytes,
-                             const int32_t *xsum,
-                             size_t n_blocks,
-                             float *out);
-void gk_qdot8x4_iq2_xs_avx2(const void *group,
-                            const void *xq,
-                            size_t x_row_bytes,
-                            const int32_t *xsum,
-                            size_t n_blocks,
-                            float *out);
-void gk_qdot8x4_iq2_s_avx2(const void *group,
-                           const void *xq,
-                           size_t x_row_bytes,
-                           const int32_t *xsum,
-                           size_t n_blocks,
-                           float *out);
-void gk_qdot8x4_iq1_s_avx2(const void *group,
-                           const void *xq,
-                           size_t x_row_bytes,
-                           const int32_t *xsum,
-                           size_t n_blocks,
-                           float *out);
-void gk_qdot8x4_iq1_m_avx2(const void *group,
-                           const void *xq,
-                           size_t x_row_bytes,
-                           const int32_t *xsum,
-                           size_t n_blocks,
-                           float *out);
-void gk_qdot8x4_tq2_0_avx2(const void *group,
-                           const void *xq,
-                           size_t x_row_bytes,
-                           const int32_t *xsum,
-                           size_t n_blocks,
-                           float *out);
-void gk_qdot8x4_q4_0_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q4_1_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q5_0_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q5_1_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_iq4_nl_avx2(const void *group,
-                            const void *xq,
-                            size_t x_row_bytes,
-                            const int32_t *xsum,
-                            size_t n_blocks,
-                            float *out);
-void gk_qdot8x4_q2_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q3_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q4_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q5_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_q6_k_avx2(const void *group,
-                          const void *xq,
-                          size_t x_row_bytes,
-                          const int32_t *xsum,
-                          size_t n_blocks,
-                          float *out);
-void gk_qdot8x4_iq4_xs_avx2(const void *group,
-                            const void *xq,
-                            size_t x_row_bytes,
-                            const int32_t *xsum,
-                            size_t n_blocks,
-                            float *out);
+#    define GK_QDOT8X4_AVX2(kern)                                                            \
+        void gk_qdot8x4_##kern##_avx2(const void *group, const void *xq, size_t x_row_bytes, \
+                                      const int32_t *xsum, size_t n_blocks, float *out);
+GK_QPACK_FORMATS(GK_QDOT8X4_AVX2)
+#    undef GK_QDOT8X4_AVX2
 #endif
 
 /* The bytes of one group of GK_QPACK_ROWS rows of k weights of type t (t has a packed layout). */
