@@ -36,15 +36,33 @@ static inline __m256i gk_qp_row_pairs(const uint8_t *p)
     return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
 }
 
-/* gk_qdot_kquant_step in each row's lane with no min, d the rows' f16 scales at the column's
- * start: acc + ((d dx) isum - (0 dx) 0), the same operations (and signed zeros) as the scalar. */
+/* gk_qdot_kquant_step in each row's lane: acc + ((d dx) isum - (dmin dx) msum), the scalar's
+ * operations in its order. */
+static inline __m256
+gk_qp_kquant_step(__m256 acc, __m256 d, __m256 dmin, float dx, __m256i isum, __m256i msum)
+{
+    const __m256 d_x = _mm256_set1_ps(dx);
+    const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
+    const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
+    return _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
+}
+
+/* The step with no min, d the rows' f16 scales at the column's start: acc + ((d dx) isum -
+ * (0 dx) 0), signed zeros included. */
 static inline __m256 gk_qp_kquant_step_nomin(__m256 acc, const uint8_t *col, float dx, __m256i isum)
 {
-    const __m256 d_x = _mm256_set1_ps(dx), zero = _mm256_setzero_ps();
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
-    const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
-    const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(zero, d_x), zero);
-    return _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
+    return gk_qp_kquant_step(acc, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col)),
+                             _mm256_setzero_ps(), dx, isum, _mm256_setzero_si256());
+}
+
+/* The activation block's sum of its 256 codes (its 16 bsums), in every lane. */
+static inline __m256i gk_qp_q8_k_sum(const gk_block_q8_k *x)
+{
+    __m256i s =
+        _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums), _mm256_set1_epi16(1));
+    s = _mm256_add_epi32(s, _mm256_permute2x128_si256(s, s, 1));
+    s = _mm256_add_epi32(s, _mm256_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_add_epi32(s, _mm256_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
 /* Token k's Q8_K activation block b, the tokens' rows xq + k * x_row_bytes (the kernels over
@@ -211,13 +229,36 @@ static inline __m256i gk_qp_pair_half(__m256i pairs, unsigned e)
     return _mm256_shuffle_epi8(pairs, e ? _mm256_add_epi8(first, _mm256_set1_epi8(2)) : first);
 }
 
+/* Row r's int16 scale (q2_min: Q2_K min) pairs of sub-blocks 2 q and 2 q + 1 (lane r) of the
+ * Q2_K / Q3_K (three) column at col. */
+static inline __m256i gk_qp_q23_k_pairs(const uint8_t *col, bool three, unsigned q, bool q2_min)
+{
+    const __m128i raw = _mm_loadu_si128((const __m128i *)(col + (three ? 16 : 32) + 16 * q));
+    if (three) return _mm256_cvtepi8_epi16(raw);
+    const __m128i low_mask = _mm_set1_epi8(0x0F);
+    return _mm256_cvtepu8_epi16(_mm_and_si128(q2_min ? _mm_srli_epi16(raw, 4) : raw, low_mask));
+}
+
+/* The f32 step of a Q2_K (Q3_K: three) block in each row's lane: Q2_K's with its mins
+ * (gk_qdot_kquant_step); Q3_K's codes are stored + 4, so isum - 4 sum(scale * bsum), no min. */
+static inline __m256
+gk_qp_q23_k_step(__m256 acc, const uint8_t *col, bool three, float dx, __m256i isum, __m256i msum)
+{
+    if (three)
+        return gk_qp_kquant_step_nomin(acc, col, dx,
+                                       _mm256_sub_epi32(isum, _mm256_slli_epi32(msum, 2)));
+    return gk_qp_kquant_step(acc, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col)),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16))), dx,
+                             isum, msum);
+}
+
 /* The Q2_K and Q3_K (three) group kernel. */
 static inline void
 gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool three, float *out)
 {
     const size_t column = three ? GK_QPACK_Q3_K_COLUMN : GK_QPACK_Q2_K_COLUMN;
-    const size_t scales_at = three ? 16 : 32, codes_at = scales_at + 128;
-    const __m256i two_bits = _mm256_set1_epi8(3), low_mask = _mm256_set1_epi8(0x0F);
+    const size_t codes_at = (three ? 16 : 32) + 128;
+    const __m256i two_bits = _mm256_set1_epi8(3);
     __m256 acc = _mm256_setzero_ps();
     for (size_t b = 0; b < n_blocks; b++, col += column) {
         gk_qp_prefetch_column(col, column, GK_QP_AHEAD_FAR);
@@ -225,16 +266,9 @@ gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool th
          * (Q2_K), or the codes' offset sum of scale * bsum (Q3_K: codes stored + 4) */
         __m256i scale_pairs[8], msum = _mm256_setzero_si256();
         for (unsigned q = 0; q < 8; q++) {
-            const __m128i raw = _mm_loadu_si128((const __m128i *)(col + scales_at + 16 * q));
-            __m256i min_pairs;
-            if (three) {
-                scale_pairs[q] = min_pairs = _mm256_cvtepi8_epi16(raw);
-            } else {
-                scale_pairs[q] =
-                    _mm256_cvtepu8_epi16(_mm_and_si128(raw, _mm256_castsi256_si128(low_mask)));
-                min_pairs = _mm256_cvtepu8_epi16(
-                    _mm_and_si128(_mm_srli_epi16(raw, 4), _mm256_castsi256_si128(low_mask)));
-            }
+            scale_pairs[q] = gk_qp_q23_k_pairs(col, three, q, false);
+            const __m256i min_pairs =
+                three ? scale_pairs[q] : gk_qp_q23_k_pairs(col, false, q, true);
             int32_t bsums;
             memcpy(&bsums, x[b].bsums + 2 * q, sizeof bsums);
             msum = _mm256_add_epi32(msum, _mm256_madd_epi16(min_pairs, _mm256_set1_epi32(bsums)));
@@ -268,29 +302,9 @@ gk_qp_q23_k(const uint8_t *col, const gk_block_q8_k *x, size_t n_blocks, bool th
                         isum,
                         _mm256_madd_epi16(part[t], gk_qp_pair_half(scale_pairs[4 * h + t], e)));
             }
-        const __m256 d_x = _mm256_set1_ps(x[b].d);
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
-        if (three) { /* codes stored + 4: isum - 4 sum(scale * bsum); then the no-min step */
-            isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(msum, 2));
-            acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
-        } else { /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
-            const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16)));
-            const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum));
-            const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
-            acc = _mm256_add_ps(acc, _mm256_sub_ps(scaled, mins));
-        }
+        acc = gk_qp_q23_k_step(acc, col, three, x[b].d, isum, msum);
     }
     _mm256_storeu_ps(out, acc);
-}
-
-/* Row r's int16 scale (q2_min: Q2_K min) pairs of sub-blocks 2 q and 2 q + 1 (lane r) of the
- * Q2_K / Q3_K (three) column at col. */
-static inline __m256i gk_qp_q23_k_pairs(const uint8_t *col, bool three, unsigned q, bool q2_min)
-{
-    const __m128i raw = _mm_loadu_si128((const __m128i *)(col + (three ? 16 : 32) + 16 * q));
-    if (three) return _mm256_cvtepi8_epi16(raw);
-    const __m128i low_mask = _mm_set1_epi8(0x0F);
-    return _mm256_cvtepu8_epi16(_mm_and_si128(q2_min ? _mm_srli_epi16(raw, 4) : raw, low_mask));
 }
 
 /* The Q2_K and Q3_K (three) group kernel against four activation rows (xq + t * x_row_bytes,
@@ -370,21 +384,8 @@ static inline __attribute__((always_inline)) void gk_qp_q23_k_x4(
                                            _mm256_madd_epi16(min_pairs, _mm256_set1_epi32(bsums)));
             }
         }
-        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)col));
-        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(col + 16)));
-        for (unsigned k = 0; k < TOKENS; k++) {
-            if (three) { /* codes stored + 4: isum - 4 sum(scale * bsum); the no-min step */
-                acc[k] = gk_qp_kquant_step_nomin(
-                    acc[k], col, x[k]->d, _mm256_sub_epi32(isum[k], _mm256_slli_epi32(msum[k], 2)));
-            } else { /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
-                const __m256 d_x = _mm256_set1_ps(x[k]->d);
-                const __m256 scaled =
-                    _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum[k]));
-                const __m256 mins =
-                    _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum[k]));
-                acc[k] = _mm256_add_ps(acc[k], _mm256_sub_ps(scaled, mins));
-            }
-        }
+        for (unsigned k = 0; k < TOKENS; k++)
+            acc[k] = gk_qp_q23_k_step(acc[k], col, three, x[k]->d, isum[k], msum[k]);
     }
     gk_qp_store_tokens(out, acc, TOKENS);
 }
@@ -498,11 +499,7 @@ static inline __attribute__((always_inline)) void gk_qp_q45_k(const uint8_t *col
                 msum = _mm256_add_epi32(msum,
                                         _mm256_madd_epi16(mins, _mm256_set1_epi32(sum_pairs[q])));
             }
-            /* gk_qdot_kquant_step per lane: acc + ((d dx) isum - (dmin dx) msum) */
-            const __m256 d_x = _mm256_set1_ps(x[t]->d);
-            const __m256 scaled = _mm256_mul_ps(_mm256_mul_ps(d, d_x), _mm256_cvtepi32_ps(isum[t]));
-            const __m256 mins = _mm256_mul_ps(_mm256_mul_ps(dmin, d_x), _mm256_cvtepi32_ps(msum));
-            acc[t] = _mm256_add_ps(acc[t], _mm256_sub_ps(scaled, mins));
+            acc[t] = gk_qp_kquant_step(acc[t], d, dmin, x[t]->d, isum[t], msum);
         }
     }
     gk_qp_store_tokens(out, acc, tokens);
@@ -538,14 +535,9 @@ static inline __attribute__((always_inline)) void gk_qp_q6_k(const uint8_t *col,
                                                              const void *xq,
                                                              size_t x_row_bytes,
                                                              unsigned tokens,
-                                                             const int32_t *xsum,
                                                              size_t n_blocks,
-                                                             gk_qtype t_q6_k,
                                                              float *out)
 {
-    (void)xsum;
-    (void)t_q6_k; /* for GK_QP_KERNELS */
-
     enum { MAX_TOKENS = GK_QDOT8X4_TOKENS };
 
     __m256 acc[MAX_TOKENS];
@@ -677,13 +669,15 @@ static inline __attribute__((always_inline)) void gk_qp_q6_k_tokens(const uint8_
                                                                     unsigned tokens,
                                                                     const int32_t *xsum,
                                                                     size_t n_blocks,
-                                                                    gk_qtype t,
+                                                                    gk_qtype t_q6_k,
                                                                     float *out)
 {
+    (void)xsum;
+    (void)t_q6_k; /* for GK_QP_KERNELS */
     if (tokens == 1)
         gk_qp_q6_k_one(col, xq, n_blocks, out);
     else
-        gk_qp_q6_k(col, xq, x_row_bytes, tokens, xsum, n_blocks, t, out);
+        gk_qp_q6_k(col, xq, x_row_bytes, tokens, n_blocks, out);
 }
 GK_QP_KERNELS(q6_k, gk_qp_q6_k_tokens, GK_QTYPE_Q6_K)
 
@@ -730,12 +724,7 @@ void gk_qdot8_tq2_0_avx2(
             }
             isum = _mm256_add_epi32(isum, _mm256_madd_epi16(half, ones16));
         }
-        /* the activation's sum: its 16 bsums in int32 pairs, summed across the lanes */
-        __m256i x_sum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[b].bsums), ones16);
-        x_sum = _mm256_add_epi32(x_sum, _mm256_permute2x128_si256(x_sum, x_sum, 1));
-        x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(1, 0, 3, 2)));
-        x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(2, 3, 0, 1)));
-        isum = _mm256_sub_epi32(isum, x_sum);
+        isum = _mm256_sub_epi32(isum, gk_qp_q8_k_sum(&x[b]));
         acc = gk_qp_kquant_step_nomin(acc, col, x[b].d, isum);
     }
     _mm256_storeu_ps(out, acc);
@@ -767,13 +756,8 @@ void gk_qdot8x4_tq2_0_avx2(const void *group,
         __m256i isum[TOKENS];
         for (unsigned k = 0; k < TOKENS; k++) {
             x[k] = gk_qp_token_block(xq, x_row_bytes, k, b);
-            /* codes 0..3 stand for -1..2: the activation's sum comes off (its 16 bsums) */
-            __m256i x_sum =
-                _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[k]->bsums), ones16);
-            x_sum = _mm256_add_epi32(x_sum, _mm256_permute2x128_si256(x_sum, x_sum, 1));
-            x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(1, 0, 3, 2)));
-            x_sum = _mm256_add_epi32(x_sum, _mm256_shuffle_epi32(x_sum, _MM_SHUFFLE(2, 3, 0, 1)));
-            isum[k] = _mm256_sub_epi32(_mm256_setzero_si256(), x_sum);
+            /* codes 0..3 stand for -1..2: the activation's sum comes off */
+            isum[k] = _mm256_sub_epi32(_mm256_setzero_si256(), gk_qp_q8_k_sum(x[k]));
         }
         for (unsigned h = 0; h < 2; h++) {
             __m256i half[TOKENS];
