@@ -106,7 +106,8 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  * measured, up to 512). Measured on Zen 3, 1 thread, W 4096 x 4096, GFLOP/s four-token / GEMM:
  * Q4_K 94 / 48 at m = 32, 95 / 76 at m = 128; Q8_0 61 / 49 at 32, 60 / 62 at 64, 61 / 74 at 128;
  * IQ4_XS 68 / 49 at 32, 68 / 63 at 64, 68 / 75 at 128; Q6_K 77 / 50 at 32, 77 / 75 at 128,
- * 77 / 88 at 512. */
+ * 77 / 88 at 512; four-token time over GEMM time: Q4_0 0.89 at 32, 1.17 at 40; Q5_0 1.06 at 32,
+ * 1.34 at 40. */
 enum { GK_QDOT4_TOKENS = 4 };
 
 typedef void (*gk_qdot4_fn)(const void *w,
@@ -119,6 +120,8 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             size_t n_rows);
 #define GK_QDOT4_FORMS(GK_QDOT4)       \
     GK_QDOT4(q8_0, Q8_0, V, S, N, 64)  \
+    GK_QDOT4(q4_0, Q4_0, V, S, N, 40)  \
+    GK_QDOT4(q5_0, Q5_0, V, S, N, 32)  \
     GK_QDOT4(q4_k, Q4_K, V, S, N, 0)   \
     GK_QDOT4(q5_k, Q5_K, V, S, N, 0)   \
     GK_QDOT4(q6_k, Q6_K, V, S, N, 128) \

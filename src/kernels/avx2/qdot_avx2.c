@@ -10,6 +10,7 @@
 
 #include "core/half.h"
 #include "kernels/avx2/kquant_scales_x86.h"
+#include "kernels/avx2/prefetch_x86.h"
 #include "kernels/avx2/qdot_side_avx2.h"
 #include "kernels/avx2/tq2_avx2.h"
 #include "quant/iq.h"
@@ -56,8 +57,7 @@ static inline __m256i gk_qa_nibbles32(const uint8_t *qs)
  * instead of 14.1 GB/s from DRAM at 1 thread). */
 static inline void gk_qa_prefetch_block(const void *b, size_t bytes)
 {
-    for (size_t line = 0; line < bytes; line += 64)
-        _mm_prefetch((const char *)b + 1024 + line, _MM_HINT_T0);
+    gk_prefetch_lines((const char *)b + 1024, bytes);
 }
 
 /* Each kernel is a per-block step `gk_qa_<fmt>_block(weight block, activation block, acc)` on an
@@ -434,63 +434,128 @@ gk_qa4_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *const x[GK_QDOT4_
 GK_QA_ROWS4(q4_k, gk_block_q4_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
 GK_QA_ROWS4(q5_k, gk_block_q5_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
 
-/* Q8_0, four tokens per pass: |w| and the weight scale once, then per token the steps of the
- * one-token kernel (src/asm/x86_64/qdot_q32_avx2.S): eight f32 partial sums per token, each
- * block's (d_w d_x) times its int32 sums added with one FMA, the same horizontal sum at the end;
- * so each token gets the one-token kernel's bits. The activation scales are widened once per
- * chunk of blocks for a group of rows (whose partial sums wait in `lanes`), so that a block costs
- * one f16 widening for d_w and a multiply per token instead of a widening each. */
-void gk_qdot4_q8_0_avx2(const void *w,
-                        size_t w_stride,
-                        const void *xq,
-                        size_t xq_stride,
-                        size_t n_blocks,
-                        float *y,
-                        size_t ldy,
-                        size_t n_rows)
+/* The signed codes w of a Q8_0, Q4_0 or Q5_0 block (every one starts with its f16 d_w). */
+static inline __m256i gk_qa_q8_0_codes(const void *block)
 {
-    enum { CHUNK = 256, GROUP = 16 };
+    return _mm256_loadu_si256((const __m256i *)((const gk_block_q8_0 *)block)->qs);
+}
 
-    float d_x[CHUNK][GK_QDOT4_TOKENS];
-    __m256 lanes[GROUP][GK_QDOT4_TOKENS];
+static inline __m256i gk_qa_q4_0_codes(const void *block)
+{
+    return _mm256_sub_epi8(gk_qa_nibbles32(((const gk_block_q4_0 *)block)->qs),
+                           _mm256_set1_epi8(8));
+}
+
+static inline __m256i gk_qa_q5_0_codes(const void *block)
+{
+    const gk_block_q5_0 *b = block;
+    return _mm256_sub_epi8(_mm256_or_si256(gk_qa_nibbles32(b->qs), gk_qa_fifth_bits(b->qh)),
+                           _mm256_set1_epi8(16));
+}
+
+/* sum[t] += (d_w d_x[t]) times the int32 lane sums of block b (at index i of every token's
+ * activation) with token t, for the four tokens: |w| and d_w once, the sign trick per token (the
+ * int32 sums of (u - z) x are exact whether formed from u or from w). */
+static inline __attribute__((always_inline)) void gk_qa4_q32_block(__m256i (*codes)(const void *),
+                                                                   const void *b,
+                                                                   const void *xq,
+                                                                   size_t xq_stride,
+                                                                   size_t i,
+                                                                   const float *d_x,
+                                                                   __m256 *sum)
+{
+    const __m256i wv = codes(b);
+    const __m256i w_abs = _mm256_sign_epi8(wv, wv);
+    gk_f16 d_w;
+    memcpy(&d_w, b, sizeof d_w);
+    const __m256 d_w_v = _mm256_set1_ps(gk_qa_h2f(d_w));
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+        const gk_block_q8_0 *x = (const gk_block_q8_0 *)((const char *)xq + t * xq_stride) + i;
+        const __m256i xv = _mm256_loadu_si256((const __m256i *)x->qs);
+        const __m256i sums = _mm256_madd_epi16(
+            _mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(xv, wv)), _mm256_set1_epi16(1));
+        sum[t] = _mm256_fmadd_ps(_mm256_mul_ps(d_w_v, _mm256_broadcast_ss(&d_x[t])),
+                                 _mm256_cvtepi32_ps(sums), sum[t]);
+    }
+}
+
+/* The 32-value formats against Q8_0, four tokens per pass (gk_qa4_q32_block), each token with
+ * the steps of the one-token kernel: eight f32 partial sums per token (two with `alternate`, for
+ * the even and the odd blocks, added at the end of each chunk of GK_QA_SIDE_BLOCKS blocks as
+ * gk_qa_side_run's rows do), the same horizontal sum at the end; so each token gets the one-token
+ * kernel's bits. The activation scales are widened once per chunk for a group of rows (whose
+ * partial sums wait in `lanes`), so that a block costs one f16 widening for d_w and a multiply
+ * per token. */
+static inline __attribute__((always_inline)) void gk_qa4_q32(__m256i (*codes)(const void *block),
+                                                             size_t block_bytes,
+                                                             const bool alternate,
+                                                             const void *w,
+                                                             size_t w_stride,
+                                                             const void *xq,
+                                                             size_t xq_stride,
+                                                             size_t n_blocks,
+                                                             float *y,
+                                                             size_t ldy,
+                                                             size_t n_rows)
+{
+    enum { CHUNK = GK_QA_SIDE_BLOCKS, GROUP = 16, T = GK_QDOT4_TOKENS };
+
+    float d_x[CHUNK][T];
+    __m256 lanes[GROUP][T];
     for (size_t r0 = 0; r0 < n_rows; r0 += GROUP) {
         const size_t rows = n_rows - r0 < GROUP ? n_rows - r0 : GROUP;
         for (size_t r = 0; r < rows; r++)
-            for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+            for (int t = 0; t < T; t++)
                 lanes[r][t] = _mm256_setzero_ps();
         for (size_t i0 = 0; i0 < n_blocks; i0 += CHUNK) {
             const size_t nb = n_blocks - i0 < CHUNK ? n_blocks - i0 : CHUNK;
             for (size_t i = 0; i < nb; i++)
-                for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+                for (int t = 0; t < T; t++)
                     d_x[i][t] = gk_qa_h2f(
                         ((const gk_block_q8_0 *)((const char *)xq + t * xq_stride))[i0 + i].d);
             for (size_t r = 0; r < rows; r++) {
-                const gk_block_q8_0 *b = (const void *)((const char *)w + (r0 + r) * w_stride);
-                __m256 *acc = lanes[r];
-                for (size_t i = i0; i < i0 + nb; i++) {
-                    gk_qa_prefetch_block(&b[i], sizeof b[i]);
-                    const __m256i wv = _mm256_loadu_si256((const __m256i *)b[i].qs);
-                    const __m256i w_abs = _mm256_sign_epi8(wv, wv);
-                    const __m256 d_w = _mm256_set1_ps(gk_qa_h2f(b[i].d));
-                    for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
-                        const gk_block_q8_0 *x =
-                            (const gk_block_q8_0 *)((const char *)xq + t * xq_stride) + i;
-                        const __m256i xv = _mm256_loadu_si256((const __m256i *)x->qs);
-                        const __m256i sums =
-                            _mm256_madd_epi16(_mm256_maddubs_epi16(w_abs, _mm256_sign_epi8(xv, wv)),
-                                              _mm256_set1_epi16(1));
-                        acc[t] = _mm256_fmadd_ps(
-                            _mm256_mul_ps(d_w, _mm256_broadcast_ss(&d_x[i - i0][t])),
-                            _mm256_cvtepi32_ps(sums), acc[t]);
-                    }
+                const char *row = (const char *)w + (r0 + r) * w_stride;
+                __m256 even[T], odd[T];
+                for (int t = 0; t < T; t++) {
+                    even[t] = lanes[r][t];
+                    odd[t] = _mm256_setzero_ps();
                 }
+                size_t i = 0;
+                if (alternate)
+                    for (; i + 2 <= nb; i += 2) {
+                        const char *b = row + (i0 + i) * block_bytes;
+                        gk_qa_prefetch_block(b, 2 * block_bytes);
+                        gk_qa4_q32_block(codes, b, xq, xq_stride, i0 + i, d_x[i], even);
+                        gk_qa4_q32_block(codes, b + block_bytes, xq, xq_stride, i0 + i + 1,
+                                         d_x[i + 1], odd);
+                    }
+                for (; i < nb; i++) {
+                    const char *b = row + (i0 + i) * block_bytes;
+                    gk_qa_prefetch_block(b, block_bytes);
+                    gk_qa4_q32_block(codes, b, xq, xq_stride, i0 + i, d_x[i], even);
+                }
+                for (int t = 0; t < T; t++)
+                    lanes[r][t] = alternate ? _mm256_add_ps(even[t], odd[t]) : even[t];
             }
         }
         for (size_t r = 0; r < rows; r++)
-            for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+            for (int t = 0; t < T; t++)
                 y[t * ldy + r0 + r] = gk_qa_hsum_f32(lanes[r][t]);
     }
 }
+
+/* Q8_0 (one partial sum per lane, as src/asm/x86_64/qdot_q32_avx2.S), Q4_0 and Q5_0 (two) */
+#define GK_QA4_Q32(fmt, alternate)                                                               \
+    void gk_qdot4_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t xq_stride, \
+                               size_t n_blocks, float *y, size_t ldy, size_t n_rows)             \
+    {                                                                                            \
+        gk_qa4_q32(gk_qa_##fmt##_codes, sizeof(gk_block_##fmt), alternate, w, w_stride, xq,      \
+                   xq_stride, n_blocks, y, ldy, n_rows);                                         \
+    }
+GK_QA4_Q32(q8_0, false)
+GK_QA4_Q32(q4_0, true)
+GK_QA4_Q32(q5_0, true)
+#undef GK_QA4_Q32
 
 /* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "kernels/avx2/prefetch_x86.h"
 #include "kernels/avx2/tq2_avx2.h"
 #include "quant/blocks.h"
 #include "quant/iq.h"
@@ -21,11 +22,7 @@ enum { GK_QP_AHEAD_NEAR = 1024, GK_QP_AHEAD_FAR = 4096 };
 
 static inline void gk_qp_prefetch_column(const uint8_t *col, size_t bytes, size_t ahead)
 {
-    /* volatile asm, not _mm_prefetch: GCC 12 deleted the whole loop of prefetches as dead code
-     * once the kernel was inlined with `bytes` a constant (the Q4_K / Q5_K kernels, which then ran
-     * 0.65-0.85x from DRAM) */
-    for (size_t line = 0; line < bytes; line += 64)
-        __asm__ volatile("prefetcht0 %0" : : "m"(*(col + ahead + line)));
+    gk_prefetch_lines(col + ahead, bytes);
 }
 
 /* The eight bytes at p (one per row) as int32 lanes holding the byte in both 16-bit halves: the
