@@ -21,6 +21,7 @@
  *   ymm2  mins times the activation's 16-value sums (int32)
  *   ymm3  scale * code * activation sums (int32)
  *   ymm4..ymm6  temporaries; xmm7 the row's f32 sum; ymm15 0x0F in every byte
+ *   ymm10, ymm11  the previous block's isum and msum lanes; ymm12..ymm14  temporaries of its step
  *
  * Per super-block: decode the next block's scales and mins with vector operations
  * (gk_q4k_scale_min's layout; a block ahead, so that the broadcasts of the current scales do not
@@ -28,7 +29,11 @@
  * vpmaddubsw (codes 0..15 by activations -127..127: exact int16) and vpmaddwd by the broadcast
  * scale, both sums reduced to scalars exactly, then the f32 steps of gk_qdot_kquant_step in its
  * order, so the result has the scalar tier's bits:
- *   acc = acc + ((d * dx) * isum - (dmin * dx) * msum). */
+ *   acc = acc + ((d * dx) * isum - (dmin * dx) * msum).
+ * A block's reduction and f32 step run in the middle of the next block's sums (the last one's
+ * after the loop): they are a long chain of dependent operations, which the out-of-order window
+ * then overlaps with independent work (Zen 3, W 128 x 4096 in L2: 1.08x; without any step at all,
+ * to measure it, the loop ran 1.4x faster). */
 #include "asm/asm_defs.h"
 
     .intel_syntax noprefix
@@ -65,6 +70,51 @@
     vpmovzxbw   ymm9, xmm9
 .endm
 
+/* The f32 step of the previous block (its isum and msum lanes in ymm10 / ymm11, its scales at
+ * r10 - 144, its d_x at r11 - 292) onto xmm7; ymm12..ymm14 are temporaries. */
+.macro STEP_PREVIOUS
+    vphaddd     ymm10, ymm10, ymm11
+    vextracti128 xmm12, ymm10, 1
+    vpaddd      xmm10, xmm10, xmm12
+    vphaddd     xmm10, xmm10, xmm10
+    vcvtdq2ps   xmm10, xmm10
+    vmovd       xmm13, dword ptr [r10 - 144]
+    vcvtph2ps   xmm13, xmm13
+    vbroadcastss xmm14, dword ptr [r11 - 292]
+    vmulps      xmm13, xmm13, xmm14
+    vmulps      xmm13, xmm13, xmm10
+    vmovshdup   xmm14, xmm13
+    vsubss      xmm13, xmm13, xmm14
+    vaddss      xmm7, xmm7, xmm13
+.endm
+
+/* A block's sums into ymm3 (isum lanes) and ymm2 (msum lanes), the next block's scales decoded
+ * into ymm8 / ymm9; \step: the previous block's f32 step in the middle (1) or not (0). */
+.macro BLOCK_SUMS step
+    prefetcht0  [r10 + 1024]
+    prefetcht0  [r10 + 1024 + 64]
+    prefetcht0  [r10 + 1024 + 128]
+    vmovdqa     ymm1, ymm8
+    vpmaddwd    ymm2, ymm9, [r11 + 260]
+    lea         rbx, [r10 + 144]
+    cmp         rax, 1
+    cmove       rbx, r10
+    SCALES      rbx
+    vpxor       xmm3, xmm3, xmm3
+    PAIR        0
+    PAIR        1
+    .if \step
+    STEP_PREVIOUS
+    .endif
+    PAIR        2
+    PAIR        3
+    vmovdqa     ymm10, ymm3
+    vmovdqa     ymm11, ymm2
+    add         r10, 144
+    add         r11, 292
+    dec         rax
+.endm
+
 GK_ASM_FUNC(gk_qdot_q4_k_avx2)
     test        r9, r9
     jz          .Ldone
@@ -78,48 +128,13 @@ GK_ASM_FUNC(gk_qdot_q4_k_avx2)
     test        rax, rax
     jz          .Lstore
     SCALES      r10
+    BLOCK_SUMS  0
+    jz          .Llast
 .Lblock:
-    /* 1 KiB ahead of the weight stream, as in qdot_q32_avx2.S; three lines cover the 144-byte
-     * block wherever it starts (one prefetch per block left every other line to the hardware
-     * prefetcher: 12.3 GB/s from DRAM at 1 thread where the kernel runs 14.7 in cache) */
-    prefetcht0  [r10 + 1024]
-    prefetcht0  [r10 + 1024 + 64]
-    prefetcht0  [r10 + 1024 + 128]
-    /* With u0, u1, u2 the three scale words (lanes 0..2 of xmm0): scales 0..3 = u0 & 0x3F..,
-     * mins 0..3 = u1 & 0x3F.., scales 4..7 = (u2 & 0x0F..) | ((u0 >> 2) & 0x30..),
-     * mins 4..7 = ((u2 >> 4) & 0x0F..) | ((u1 >> 2) & 0x30..): lanes 0 and 1 of low and high,
-     * interleaved into sc_lo | sc_hi | m_lo | m_hi. */
-    vmovdqa     ymm1, ymm8
-    vpmaddwd    ymm2, ymm9, [r11 + 260]
-    lea         rbx, [r10 + 144]
-    cmp         rax, 1
-    cmove       rbx, r10
-    SCALES      rbx
-    vpxor       xmm3, xmm3, xmm3
-    PAIR        0
-    PAIR        1
-    PAIR        2
-    PAIR        3
-    /* isum and msum: exact int32 sums, then to f32 (isum in lane 0, msum in lane 1) */
-    vphaddd     ymm3, ymm3, ymm2
-    vextracti128 xmm4, ymm3, 1
-    vpaddd      xmm3, xmm3, xmm4
-    vphaddd     xmm3, xmm3, xmm3
-    vcvtdq2ps   xmm3, xmm3
-    /* acc + ((d * dx) * isum - (dmin * dx) * msum): d and dmin converted together (lanes 0
-     * and 1), each lane the scalar tier's operations */
-    vmovd       xmm5, dword ptr [r10]
-    vcvtph2ps   xmm5, xmm5
-    vbroadcastss xmm0, dword ptr [r11]
-    vmulps      xmm5, xmm5, xmm0
-    vmulps      xmm5, xmm5, xmm3
-    vmovshdup   xmm6, xmm5
-    vsubss      xmm5, xmm5, xmm6
-    vaddss      xmm7, xmm7, xmm5
-    add         r10, 144
-    add         r11, 292
-    dec         rax
+    BLOCK_SUMS  1
     jnz         .Lblock
+.Llast:
+    STEP_PREVIOUS
 .Lstore:
     vmovss      [r8], xmm7
     add         r8, 4
