@@ -177,11 +177,11 @@ void gkb_suite_qgemv(const struct gkb_context *ctx)
 
 void gkb_suite_qgemm(const struct gkb_context *ctx)
 {
-    /* the three formats, and Q6_K, the other format of Q4_K_M models */
-    const gk_qtype types[] = {GK_QTYPE_Q4_K, GK_QTYPE_Q8_0,   GK_QTYPE_IQ4_XS,
-                              GK_QTYPE_Q6_K, GK_QTYPE_Q4_0,   GK_QTYPE_Q8_0,
-                              GK_QTYPE_Q4_K, GK_QTYPE_IQ4_XS, GK_QTYPE_Q6_K};
-    const bool packed[] = {false, false, false, false, true, true, true, true, true};
+    /* the three formats, Q6_K, the other format of Q4_K_M models, and Q4_0 */
+    const gk_qtype types[] = {GK_QTYPE_Q4_K,   GK_QTYPE_Q8_0, GK_QTYPE_IQ4_XS, GK_QTYPE_Q6_K,
+                              GK_QTYPE_Q4_0,   GK_QTYPE_Q4_0, GK_QTYPE_Q8_0,   GK_QTYPE_Q4_K,
+                              GK_QTYPE_IQ4_XS, GK_QTYPE_Q6_K};
+    const bool packed[] = {false, false, false, false, false, true, true, true, true, true};
     const size_t ms[] = {8, 32, 128, 512};
     const size_t n = ctx->smoke ? 64 : 4096, k = ctx->smoke ? 256 : GKB_QK;
     const int peak_slot = ctx->limits->n_fma - 1; /* the widest FMA the CPU has */

@@ -262,6 +262,50 @@ GK_QA_ROWS(q5_1,
            gk_qa_acc_min_result)
 
 /* ---- K-quants against Q8_K: exact integer sums, then the shared f32 step ------------------- */
+
+/* A K-quant block's integer part: the lanes of isum and of msum (or of the codes' offset sum,
+ * Q6_K and Q3_K), and the f32 scales of its step. */
+struct gk_qa_kblock {
+    __m256i isum, msum;
+    float d_w, dmin_w, d_x;
+};
+
+/* The block's f32 step on acc (gk_qdot_kquant_step): with offset_mult, msum is the codes' offset
+ * sum and the step takes isum - offset_mult * msum and no min. */
+static inline float gk_qa_kblock_step(float acc, struct gk_qa_kblock k, const int32_t offset_mult)
+{
+    const int32_t isum = gk_qa_hsum_i32(k.isum), msum = gk_qa_hsum_i32(k.msum);
+    if (offset_mult)
+        return gk_qdot_kquant_step(acc, k.d_w, 0.0f, k.d_x, isum - offset_mult * msum, 0);
+    return gk_qdot_kquant_step(acc, k.d_w, k.dmin_w, k.d_x, isum, msum);
+}
+
+/* Rows of a K-quant format through gk_qa_<fmt>_sums: each block's reduction and f32 step come
+ * after the next block's integer sums, so that the out-of-order window overlaps their chain of
+ * dependent operations with independent work (as src/asm/x86_64/qdot_q4_k_avx2.S). */
+#define GK_QA_ROWS_PIPED(fmt, wblock, offset_mult)                                             \
+    void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
+                              float *y, size_t n_rows)                                         \
+    {                                                                                          \
+        const gk_block_q8_k *x = xq;                                                           \
+        for (size_t r = 0; r < n_rows; r++) {                                                  \
+            const wblock *b = (const void *)((const char *)w + r * w_stride);                  \
+            float acc = 0.0f;                                                                  \
+            if (n_blocks) {                                                                    \
+                gk_qa_prefetch_block(&b[0], sizeof b[0]);                                      \
+                struct gk_qa_kblock prev = gk_qa_##fmt##_sums(&b[0], &x[0]);                   \
+                for (size_t i = 1; i < n_blocks; i++) {                                        \
+                    gk_qa_prefetch_block(&b[i], sizeof b[i]);                                  \
+                    const struct gk_qa_kblock cur = gk_qa_##fmt##_sums(&b[i], &x[i]);          \
+                    acc = gk_qa_kblock_step(acc, prev, offset_mult);                           \
+                    prev = cur;                                                                \
+                }                                                                              \
+                acc = gk_qa_kblock_step(acc, prev, offset_mult);                               \
+            }                                                                                  \
+            y[r] = acc;                                                                        \
+        }                                                                                      \
+    }
+
 /* Shuffle masks that copy int16 lane j of a 128-bit lane into all its eight int16 lanes. */
 static inline __m256i gk_qa_broadcast16_mask(int j)
 {
@@ -289,13 +333,12 @@ gk_qa_q45_k_codes(const uint8_t *qs, const uint8_t *qh, int p, __m256i *lo, __m2
 
 /* Q4_K and Q5_K: sub-block 2p takes the low nibbles of qs[32 p + l], 2p + 1 the high ones;
  * Q5_K adds bit s of qh[l] as the fifth bit of sub-block s (qh NULL for Q4_K). */
-static inline float gk_qa_q45_k(gk_f16 d,
-                                gk_f16 dmin,
-                                const uint8_t scales[12],
-                                const uint8_t *qs,
-                                const uint8_t *qh,
-                                const gk_block_q8_k *x,
-                                float acc)
+static inline struct gk_qa_kblock gk_qa_q45_k(gk_f16 d,
+                                              gk_f16 dmin,
+                                              const uint8_t scales[12],
+                                              const uint8_t *qs,
+                                              const uint8_t *qh,
+                                              const gk_block_q8_k *x)
 {
     const __m128i sm = gk_x86_q4k_scales_mins(scales);
     /* the scales as int16 in both 128-bit lanes, for broadcasting one at a time */
@@ -317,16 +360,16 @@ static inline float gk_qa_q45_k(gk_f16 d,
                               _mm256_shuffle_epi8(scales16, gk_qa_broadcast16_mask(2 * p + 1)));
         isum_v = _mm256_add_epi32(isum_v, _mm256_add_epi32(p_lo, p_hi));
     }
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(d), gk_qa_h2f(dmin), x->d, gk_qa_hsum_i32(isum_v),
-                               gk_qa_hsum_i32(_mm256_madd_epi16(bsums, mins16)));
+    return (struct gk_qa_kblock){isum_v, _mm256_madd_epi16(bsums, mins16), gk_qa_h2f(d),
+                                 gk_qa_h2f(dmin), x->d};
 }
 
-static inline float gk_qa_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *x, float acc)
+static inline struct gk_qa_kblock gk_qa_q5_k_sums(const gk_block_q5_k *b, const gk_block_q8_k *x)
 {
-    return gk_qa_q45_k(b->d, b->dmin, b->scales, b->qs, b->qh, x, acc);
+    return gk_qa_q45_k(b->d, b->dmin, b->scales, b->qs, b->qh, x);
 }
 
-GK_QA_ROWS(q5_k, gk_block_q5_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS_PIPED(q5_k, gk_block_q5_k, 0)
 
 /* Four tokens per pass (GK_QDOT4 in src/quant/qdot.h): a Q4_K / Q5_K block's codes and scales
  * are decoded once for the four activation rows. Per token the integer sums are those of
@@ -586,7 +629,7 @@ static inline void gk_qa_group_lanes(__m256i sc16, __m256i lanes[2])
 
 /* Q2_K / Q3_K (layout: qdot_scalar.c): run j = 4 half + k covers groups 2j and 2j + 1; its 2-bit
  * codes are bits 2k.. of qs[32 half + l], and Q3_K's third bit is bit j of hmask[l]. */
-static inline float gk_qa_q2_k_block(const gk_block_q2_k *b, const gk_block_q8_k *x, float acc)
+static inline struct gk_qa_kblock gk_qa_q2_k_sums(const gk_block_q2_k *b, const gk_block_q8_k *x)
 {
     const __m128i packed = _mm_loadu_si128((const __m128i *)b->scales);
     const __m128i nibble = _mm_set1_epi8(0x0F);
@@ -604,12 +647,11 @@ static inline float gk_qa_q2_k_block(const gk_block_q2_k *b, const gk_block_q8_k
         }
     }
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x->d,
-                               gk_qa_hsum_i32(isum_v),
-                               gk_qa_hsum_i32(_mm256_madd_epi16(bsums, m16)));
+    return (struct gk_qa_kblock){isum_v, _mm256_madd_epi16(bsums, m16), gk_qa_h2f(b->d),
+                                 gk_qa_h2f(b->dmin), x->d};
 }
 
-GK_QA_ROWS(q2_k, gk_block_q2_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS_PIPED(q2_k, gk_block_q2_k, 0)
 
 /* The sixteen signed 6-bit scales of a Q3_K block (gk_q3k_scales) with vector operations: the low
  * nibbles of bytes 0..7 are scales 0..7's low bits and their high nibbles scales 8..15's; bits
@@ -629,7 +671,7 @@ static inline __m128i gk_qa_q3k_scales(const uint8_t packed[12])
 }
 
 /* Q3_K: unsigned codes u = code + 4 in 0..7; the +4 comes out through the group sums. */
-static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k *x, float acc)
+static inline struct gk_qa_kblock gk_qa_q3_k_sums(const gk_block_q3_k *b, const gk_block_q8_k *x)
 {
     const __m256i sc16 = _mm256_cvtepi8_epi16(gk_qa_q3k_scales(b->scales));
     __m256i lanes[2];
@@ -650,17 +692,16 @@ static inline float gk_qa_q3_k_block(const gk_block_q3_k *b, const gk_block_q8_k
         }
     }
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
-    const int32_t offset = gk_qa_hsum_i32(_mm256_madd_epi16(sc16, bsums));
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
-                               gk_qa_hsum_i32(isum_v) - 4 * offset, 0);
+    return (struct gk_qa_kblock){isum_v, _mm256_madd_epi16(sc16, bsums), gk_qa_h2f(b->d), 0.0f,
+                                 x->d};
 }
 
-GK_QA_ROWS(q3_k, gk_block_q3_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS_PIPED(q3_k, gk_block_q3_k, 4)
 
 /* Q6_K: per half h, four 32-value runs k of unsigned 6-bit codes (see qdot_scalar.c); each run
  * covers two groups of 16, whose scales multiply the run's two 128-bit halves. The -32 offset
  * of the codes is taken out at the end through the activation's group sums. */
-static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k *x, float acc)
+static inline struct gk_qa_kblock gk_qa_q6_k_sums(const gk_block_q6_k *b, const gk_block_q8_k *x)
 {
     const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
     /* the sixteen group scales as int16; run (h, k) takes groups 8h + 2k and 8h + 2k + 1,
@@ -684,12 +725,11 @@ static inline float gk_qa_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k
         }
     }
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
-    const int32_t offset = gk_qa_hsum_i32(_mm256_madd_epi16(sc16, bsums));
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
-                               gk_qa_hsum_i32(isum_v) - 32 * offset, 0);
+    return (struct gk_qa_kblock){isum_v, _mm256_madd_epi16(sc16, bsums), gk_qa_h2f(b->d), 0.0f,
+                                 x->d};
 }
 
-GK_QA_ROWS(q6_k, gk_block_q6_k, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS_PIPED(q6_k, gk_block_q6_k, 32)
 
 /* Q6_K, four tokens per pass: codes and run scales once, products per token; the sums and the
  * f32 step as gk_qa_q6_k_block's. */
@@ -738,7 +778,7 @@ GK_QA_ROWS4(q6_k, gk_block_q6_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4
  * the codes comes out through the activation's total. One horizontal sum per block, of the codes'
  * and the activation's int32 sums together (3.4x fewer vector operations than a vpmaddwd and a
  * sum per run). */
-static inline float gk_qa_tq2_0_block(const gk_block_tq2_0 *b, const gk_block_q8_k *x, float acc)
+static inline struct gk_qa_kblock gk_qa_tq2_0_sums(const gk_block_tq2_0 *b, const gk_block_q8_k *x)
 {
     const __m256i ones16 = _mm256_set1_epi16(1);
     __m256i pairs = _mm256_setzero_si256(), pairs4 = _mm256_setzero_si256();
@@ -754,11 +794,11 @@ static inline float gk_qa_tq2_0_block(const gk_block_tq2_0 *b, const gk_block_q8
     const __m256i codes =
         _mm256_madd_epi16(_mm256_add_epi16(pairs, _mm256_srai_epi16(pairs4, 2)), ones16);
     const __m256i total = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->bsums), ones16);
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x->d,
-                               gk_qa_hsum_i32(_mm256_sub_epi32(codes, total)), 0);
+    return (struct gk_qa_kblock){_mm256_sub_epi32(codes, total), _mm256_setzero_si256(),
+                                 gk_qa_h2f(b->d), 0.0f, x->d};
 }
 
-GK_QA_ROWS(tq2_0, gk_block_tq2_0, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS_PIPED(tq2_0, gk_block_tq2_0, 0)
 
 /* AWQ4 / GPTQ4: four 32-value chunks per block; byte b of a chunk holds elements 2b (low nibble)
  * and 2b + 1 (high). Per chunk c, like the scalar tier: acc += (s dx_c) ((float)isum_c - z
@@ -830,7 +870,8 @@ static inline __m256i gk_qa_iq4xs_scales(const gk_block_iq4_xs *b)
 
 /* IQ4_XS (layout: qdot_scalar.c): per sub-block the 32 nibbles index the 16 non-linear values
  * with vpshufb, and the signed values meet the activation through the sign trick. */
-static inline float gk_qa_iq4_xs_block(const gk_block_iq4_xs *b, const gk_block_q8_k *x, float acc)
+static inline struct gk_qa_kblock gk_qa_iq4_xs_sums(const gk_block_iq4_xs *b,
+                                                    const gk_block_q8_k *x)
 {
     const __m256i values =
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
@@ -846,10 +887,10 @@ static inline float gk_qa_iq4_xs_block(const gk_block_iq4_xs *b, const gk_block_
             _mm256_madd_epi16(pairs, _mm256_shuffle_epi8(scales, gk_qa_broadcast16_mask(s))));
     }
     const gk_f16 d = {(uint16_t)(b->d[0] | b->d[1] << 8)};
-    return gk_qdot_kquant_step(acc, gk_qa_h2f(d), 0.0f, x->d, gk_qa_hsum_i32(isum_v), 0);
+    return (struct gk_qa_kblock){isum_v, _mm256_setzero_si256(), gk_qa_h2f(d), 0.0f, x->d};
 }
 
-GK_QA_ROWS(iq4_xs, gk_block_iq4_xs, gk_block_q8_k, 1, float, 0.0f, GK_QA_SAME)
+GK_QA_ROWS_PIPED(iq4_xs, gk_block_iq4_xs, 0)
 
 /* IQ4_XS, four tokens per pass: a sub-block's values, their magnitudes and its scale once, the
  * sign trick and the products per token; the sums and the f32 step as gk_qa_iq4_xs_block's. */
