@@ -385,27 +385,39 @@ static inline __m128i gk_qa4_sums(const __m256i v[GK_QDOT4_TOKENS])
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
 
-/* gk_qdot_kquant_step on four lanes, one token each: each lane has the scalar step's bits. */
-static inline __m128 gk_qa4_kquant_step(__m128 acc,
-                                        float d_w,
-                                        float dmin_w,
-                                        const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
-                                        __m128i isum,
-                                        __m128i msum)
+/* A K-quant block's sums for four tokens (lane t: token t) and the scales of its f32 step. */
+struct gk_qa4_kblock {
+    __m128i isum, msum;
+    __m128 d_x;
+    float d_w, dmin_w;
+};
+
+static inline struct gk_qa4_kblock gk_qa4_kblock_of(float d_w,
+                                                    float dmin_w,
+                                                    const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
+                                                    __m128i isum,
+                                                    __m128i msum)
 {
-    const __m128 d_x = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
-    const __m128 scaled = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(d_w), d_x), _mm_cvtepi32_ps(isum));
-    const __m128 mins = _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(dmin_w), d_x), _mm_cvtepi32_ps(msum));
+    return (struct gk_qa4_kblock){isum, msum, _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d), d_w,
+                                  dmin_w};
+}
+
+/* gk_qdot_kquant_step on four lanes, one token each: each lane has the scalar step's bits. */
+static inline __m128 gk_qa4_kblock_step(__m128 acc, struct gk_qa4_kblock k)
+{
+    const __m128 scaled =
+        _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(k.d_w), k.d_x), _mm_cvtepi32_ps(k.isum));
+    const __m128 mins =
+        _mm_mul_ps(_mm_mul_ps(_mm_set1_ps(k.dmin_w), k.d_x), _mm_cvtepi32_ps(k.msum));
     return _mm_add_ps(acc, _mm_sub_ps(scaled, mins));
 }
 
-static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
-                                        gk_f16 dmin,
-                                        const uint8_t scales[12],
-                                        const uint8_t *qs,
-                                        const uint8_t *qh,
-                                        const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
-                                        __m128 acc)
+static inline struct gk_qa4_kblock gk_qa_q45_k_tokens(gk_f16 d,
+                                                      gk_f16 dmin,
+                                                      const uint8_t scales[12],
+                                                      const uint8_t *qs,
+                                                      const uint8_t *qh,
+                                                      const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
     const __m128i sm = gk_x86_q4k_scales_mins(scales);
     const __m256i scales16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
@@ -433,49 +445,51 @@ static inline __m128 gk_qa_q45_k_tokens(gk_f16 d,
     __m256i msum[GK_QDOT4_TOKENS];
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
         msum[t] = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[t]->bsums), mins16);
-    return gk_qa4_kquant_step(acc, gk_qa_h2f(d), gk_qa_h2f(dmin), x, gk_qa4_sums(isum),
-                              gk_qa4_sums(msum));
+    return gk_qa4_kblock_of(gk_qa_h2f(d), gk_qa_h2f(dmin), x, gk_qa4_sums(isum), gk_qa4_sums(msum));
 }
 
-/* The four-token row driver: a per-block step `gk_qa4_<fmt>_block(weight block, the four
- * tokens' activation blocks, acc)` on an accumulator of type acc_t, and `finish(acc, out)` that
- * writes the four tokens' results. */
-#define GK_QA_ROWS4(fmt, wblock, xblock, acc_t, zero, finish)                                    \
+/* The four-token row driver of the K-quant formats: `gk_qa4_<fmt>_sums(weight block, the four
+ * tokens' activation blocks)` per block, each block's f32 step after the next block's sums (as
+ * GK_QA_ROWS_PIPED), the four tokens' results in the lanes of one accumulator. */
+#define GK_QA_ROWS4(fmt, wblock)                                                                 \
     void gk_qdot4_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t xq_stride, \
                                size_t n_blocks, float *y, size_t ldy, size_t n_rows)             \
     {                                                                                            \
         for (size_t r = 0; r < n_rows; r++) {                                                    \
             const wblock *b = (const void *)((const char *)w + r * w_stride);                    \
-            acc_t acc = zero;                                                                    \
+            __m128 acc = _mm_setzero_ps();                                                       \
+            struct gk_qa4_kblock prev;                                                           \
             for (size_t i = 0; i < n_blocks; i++) {                                              \
                 gk_qa_prefetch_block(&b[i], sizeof b[i]);                                        \
-                const xblock *x[GK_QDOT4_TOKENS];                                                \
+                const gk_block_q8_k *x[GK_QDOT4_TOKENS];                                         \
                 for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                        \
-                    x[t] = (const xblock *)((const char *)xq + t * xq_stride) + i;               \
-                acc = gk_qa4_##fmt##_block(&b[i], x, acc);                                       \
+                    x[t] = (const gk_block_q8_k *)((const char *)xq + t * xq_stride) + i;        \
+                const struct gk_qa4_kblock cur = gk_qa4_##fmt##_sums(&b[i], x);                  \
+                if (i) acc = gk_qa4_kblock_step(acc, prev);                                      \
+                prev = cur;                                                                      \
             }                                                                                    \
+            if (n_blocks) acc = gk_qa4_kblock_step(acc, prev);                                   \
             float out[GK_QDOT4_TOKENS];                                                          \
-            finish(acc, out);                                                                    \
+            _mm_storeu_ps(out, acc);                                                             \
             for (int t = 0; t < GK_QDOT4_TOKENS; t++)                                            \
                 y[t * ldy + r] = out[t];                                                         \
         }                                                                                        \
     }
-#define GK_QA4_STORE(acc, out) _mm_storeu_ps(out, acc)
 
-static inline __m128
-gk_qa4_q4_k_block(const gk_block_q4_k *b, const gk_block_q8_k *const x[GK_QDOT4_TOKENS], __m128 acc)
+static inline struct gk_qa4_kblock gk_qa4_q4_k_sums(const gk_block_q4_k *b,
+                                                    const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
-    return gk_qa_q45_k_tokens(b->d, b->dmin, b->scales, b->qs, NULL, x, acc);
+    return gk_qa_q45_k_tokens(b->d, b->dmin, b->scales, b->qs, NULL, x);
 }
 
-static inline __m128
-gk_qa4_q5_k_block(const gk_block_q5_k *b, const gk_block_q8_k *const x[GK_QDOT4_TOKENS], __m128 acc)
+static inline struct gk_qa4_kblock gk_qa4_q5_k_sums(const gk_block_q5_k *b,
+                                                    const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
-    return gk_qa_q45_k_tokens(b->d, b->dmin, b->scales, b->qs, b->qh, x, acc);
+    return gk_qa_q45_k_tokens(b->d, b->dmin, b->scales, b->qs, b->qh, x);
 }
 
-GK_QA_ROWS4(q4_k, gk_block_q4_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
-GK_QA_ROWS4(q5_k, gk_block_q5_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
+GK_QA_ROWS4(q4_k, gk_block_q4_k)
+GK_QA_ROWS4(q5_k, gk_block_q5_k)
 
 /* The signed codes w of a Q8_0, Q4_0 or Q5_0 block (every one starts with its f16 d_w). */
 static inline __m256i gk_qa_q8_0_codes(const void *block)
@@ -732,9 +746,9 @@ static inline struct gk_qa_kblock gk_qa_q6_k_sums(const gk_block_q6_k *b, const 
 GK_QA_ROWS_PIPED(q6_k, gk_block_q6_k, 32)
 
 /* Q6_K, four tokens per pass: codes and run scales once, products per token; the sums and the
- * f32 step as gk_qa_q6_k_block's. */
-static inline __m128
-gk_qa4_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k *const x[GK_QDOT4_TOKENS], __m128 acc)
+ * f32 step as gk_qa_q6_k_sums's. */
+static inline struct gk_qa4_kblock gk_qa4_q6_k_sums(const gk_block_q6_k *b,
+                                                    const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
     const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
@@ -766,10 +780,10 @@ gk_qa4_q6_k_block(const gk_block_q6_k *b, const gk_block_q8_k *const x[GK_QDOT4_
         offset[t] = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)x[t]->bsums));
     const __m128i sums =
         _mm_sub_epi32(gk_qa4_sums(isum), _mm_slli_epi32(gk_qa4_sums(offset), 5)); /* - 32 off */
-    return gk_qa4_kquant_step(acc, gk_qa_h2f(b->d), 0.0f, x, sums, _mm_setzero_si128());
+    return gk_qa4_kblock_of(gk_qa_h2f(b->d), 0.0f, x, sums, _mm_setzero_si128());
 }
 
-GK_QA_ROWS4(q6_k, gk_block_q6_k, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
+GK_QA_ROWS4(q6_k, gk_block_q6_k)
 
 /* ---- ternary and 128-value formats ------------------------------------------------------ */
 
@@ -893,10 +907,9 @@ static inline struct gk_qa_kblock gk_qa_iq4_xs_sums(const gk_block_iq4_xs *b,
 GK_QA_ROWS_PIPED(iq4_xs, gk_block_iq4_xs, 0)
 
 /* IQ4_XS, four tokens per pass: a sub-block's values, their magnitudes and its scale once, the
- * sign trick and the products per token; the sums and the f32 step as gk_qa_iq4_xs_block's. */
-static inline __m128 gk_qa4_iq4_xs_block(const gk_block_iq4_xs *b,
-                                         const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
-                                         __m128 acc)
+ * sign trick and the products per token; the sums and the f32 step as gk_qa_iq4_xs_sums's. */
+static inline struct gk_qa4_kblock gk_qa4_iq4_xs_sums(const gk_block_iq4_xs *b,
+                                                      const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
     const __m256i values =
         _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)gk_iq4nl_values));
@@ -915,10 +928,10 @@ static inline __m128 gk_qa4_iq4_xs_block(const gk_block_iq4_xs *b,
         }
     }
     const gk_f16 d = {(uint16_t)(b->d[0] | b->d[1] << 8)};
-    return gk_qa4_kquant_step(acc, gk_qa_h2f(d), 0.0f, x, gk_qa4_sums(isum), _mm_setzero_si128());
+    return gk_qa4_kblock_of(gk_qa_h2f(d), 0.0f, x, gk_qa4_sums(isum), _mm_setzero_si128());
 }
 
-GK_QA_ROWS4(iq4_xs, gk_block_iq4_xs, gk_block_q8_k, __m128, _mm_setzero_ps(), GK_QA4_STORE)
+GK_QA_ROWS4(iq4_xs, gk_block_iq4_xs)
 
 /* ---- activation quantizers, bit-exact with gk_quant_q8_0_scalar / gk_quant_q8_k_scalar ----- */
 
