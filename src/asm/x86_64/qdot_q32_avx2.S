@@ -142,6 +142,14 @@ GK_ASM_END(gk_qdot_q8_0_avx2)
     vfmadd231ps ymm\acc, ymm\d, ymm\t
 .endm
 
+/* Past \n blocks: the weights, the side entries, their d_x, the count left. */
+.macro ADVANCE n
+    add         r10, \n * 18
+    add         rax, \n * GK_QA_SIDE_ENTRY
+    add         rbx, \n * 4
+    sub         r11, \n
+.endm
+
 GK_ASM_FUNC(gk_qdot_q4_0_rows_avx2)
     test        r9, r9
     jz          9f
@@ -165,10 +173,7 @@ GK_ASM_FUNC(gk_qdot_q4_0_rows_avx2)
     Q4_0_BLOCK  8, 2, 4, 1
     Q4_0_BLOCK  7, 1, 3, 2
     Q4_0_BLOCK  8, 2, 4, 3
-    add         r10, 4 * 18
-    add         rax, 4 * GK_QA_SIDE_ENTRY
-    add         rbx, 4 * 4
-    sub         r11, 4
+    ADVANCE     4
     cmp         r11, 4
     jae         2b
 3:  /* two of the last three */
@@ -176,10 +181,7 @@ GK_ASM_FUNC(gk_qdot_q4_0_rows_avx2)
     jb          4f
     Q4_0_BLOCK  7, 1, 3, 0
     Q4_0_BLOCK  8, 2, 4, 1
-    add         r10, 2 * 18
-    add         rax, 2 * GK_QA_SIDE_ENTRY
-    add         rbx, 2 * 4
-    sub         r11, 2
+    ADVANCE     2
 4:  /* the last of an odd count */
     test        r11, r11
     jz          5f
