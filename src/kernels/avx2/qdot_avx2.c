@@ -291,17 +291,14 @@ static inline float gk_qa_kblock_step(float acc, struct gk_qa_kblock k, const in
         for (size_t r = 0; r < n_rows; r++) {                                                  \
             const wblock *b = (const void *)((const char *)w + r * w_stride);                  \
             float acc = 0.0f;                                                                  \
-            if (n_blocks) {                                                                    \
-                gk_qa_prefetch_block(&b[0], sizeof b[0]);                                      \
-                struct gk_qa_kblock prev = gk_qa_##fmt##_sums(&b[0], &x[0]);                   \
-                for (size_t i = 1; i < n_blocks; i++) {                                        \
-                    gk_qa_prefetch_block(&b[i], sizeof b[i]);                                  \
-                    const struct gk_qa_kblock cur = gk_qa_##fmt##_sums(&b[i], &x[i]);          \
-                    acc = gk_qa_kblock_step(acc, prev, offset_mult);                           \
-                    prev = cur;                                                                \
-                }                                                                              \
-                acc = gk_qa_kblock_step(acc, prev, offset_mult);                               \
+            struct gk_qa_kblock prev;                                                          \
+            for (size_t i = 0; i < n_blocks; i++) {                                            \
+                gk_qa_prefetch_block(&b[i], sizeof b[i]);                                      \
+                const struct gk_qa_kblock cur = gk_qa_##fmt##_sums(&b[i], &x[i]);              \
+                if (i) acc = gk_qa_kblock_step(acc, prev, offset_mult);                        \
+                prev = cur;                                                                    \
             }                                                                                  \
+            if (n_blocks) acc = gk_qa_kblock_step(acc, prev, offset_mult);                     \
             y[r] = acc;                                                                        \
         }                                                                                      \
     }
