@@ -309,6 +309,14 @@ static inline __m256i gk_qa_broadcast16_mask(int j)
     return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
 }
 
+/* Bit s of every byte of v moved to bit 4 (0x10), the other bits cleared: one shift of the 16-bit
+ * lanes (a byte's bit s stays in its byte for s <= 7) and a mask. */
+static inline __m256i gk_qa_bit_to_fifth(__m256i v, int s)
+{
+    const __m256i moved = s <= 4 ? _mm256_slli_epi16(v, 4 - s) : _mm256_srli_epi16(v, s - 4);
+    return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
 /* The unsigned codes of Q4_K / Q5_K sub-blocks 2p (*lo) and 2p + 1 (*hi): the low and high
  * nibbles of qs[32 p + l], plus for Q5_K (qh not NULL) bits 2p and 2p + 1 of qh[l] as the fifth
  * bit. */
@@ -320,11 +328,9 @@ gk_qa_q45_k_codes(const uint8_t *qs, const uint8_t *qh, int p, __m256i *lo, __m2
     *lo = _mm256_and_si256(q, low_mask);
     *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
     if (qh) {
-        const __m256i bits = _mm256_loadu_si256((const __m256i *)qh), one = _mm256_set1_epi8(1);
-        *lo = _mm256_or_si256(
-            *lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p), one), 4));
-        *hi = _mm256_or_si256(
-            *hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bits, 2 * p + 1), one), 4));
+        const __m256i bits = _mm256_loadu_si256((const __m256i *)qh);
+        *lo = _mm256_or_si256(*lo, gk_qa_bit_to_fifth(bits, 2 * p));
+        *hi = _mm256_or_si256(*hi, gk_qa_bit_to_fifth(bits, 2 * p + 1));
     }
 }
 
