@@ -309,12 +309,13 @@ static inline __m256i gk_qa_broadcast16_mask(int j)
     return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
 }
 
-/* Bit s of every byte of v moved to bit 4 (0x10), the other bits cleared: one shift of the 16-bit
- * lanes (a byte's bit s stays in its byte for s <= 7) and a mask. */
-static inline __m256i gk_qa_bit_to_fifth(__m256i v, int s)
+/* Bits s.. of every byte of v moved to bits 4.. and kept where `mask` (0x10: one bit, 0x30: two)
+ * has them, the other bits cleared: one shift of the 16-bit lanes (a byte's bits stay in their
+ * byte: what crosses into the next byte lands below bit 4 or above the mask) and one and. */
+static inline __m256i gk_qa_bits_to_4(__m256i v, int s, char mask)
 {
     const __m256i moved = s <= 4 ? _mm256_slli_epi16(v, 4 - s) : _mm256_srli_epi16(v, s - 4);
-    return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+    return _mm256_and_si256(moved, _mm256_set1_epi8(mask));
 }
 
 /* The unsigned codes of Q4_K / Q5_K sub-blocks 2p (*lo) and 2p + 1 (*hi): the low and high
@@ -329,8 +330,8 @@ gk_qa_q45_k_codes(const uint8_t *qs, const uint8_t *qh, int p, __m256i *lo, __m2
     *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
     if (qh) {
         const __m256i bits = _mm256_loadu_si256((const __m256i *)qh);
-        *lo = _mm256_or_si256(*lo, gk_qa_bit_to_fifth(bits, 2 * p));
-        *hi = _mm256_or_si256(*hi, gk_qa_bit_to_fifth(bits, 2 * p + 1));
+        *lo = _mm256_or_si256(*lo, gk_qa_bits_to_4(bits, 2 * p, 0x10));
+        *hi = _mm256_or_si256(*hi, gk_qa_bits_to_4(bits, 2 * p + 1, 0x10));
     }
 }
 
@@ -720,7 +721,7 @@ GK_QA_ROWS_PIPED(q3_k, gk_block_q3_k, 4)
  * of the codes is taken out at the end through the activation's group sums. */
 static inline struct gk_qa_kblock gk_qa_q6_k_sums(const gk_block_q6_k *b, const gk_block_q8_k *x)
 {
-    const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
     /* the sixteen group scales as int16; run (h, k) takes groups 8h + 2k and 8h + 2k + 1,
      * each broadcast over one 128-bit half */
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
@@ -735,8 +736,7 @@ static inline struct gk_qa_kblock gk_qa_q6_k_sums(const gk_block_q6_k *b, const 
                                 _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
                                 _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
         for (int k = 0; k < 4; k++) {
-            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
-            const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
+            const __m256i codes = _mm256_or_si256(low[k], gk_qa_bits_to_4(qh, 2 * k, 0x30));
             const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * k));
             isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(codes, xv, sc_lanes[h], k));
         }
@@ -753,7 +753,7 @@ GK_QA_ROWS_PIPED(q6_k, gk_block_q6_k, 32)
 static inline struct gk_qa4_kblock gk_qa4_q6_k_sums(const gk_block_q6_k *b,
                                                     const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
-    const __m256i low_mask = _mm256_set1_epi8(0x0F), two_bits = _mm256_set1_epi8(3);
+    const __m256i low_mask = _mm256_set1_epi8(0x0F);
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
     __m256i sc_lanes[2];
     gk_qa_group_lanes(sc16, sc_lanes);
@@ -768,8 +768,7 @@ static inline struct gk_qa4_kblock gk_qa4_q6_k_sums(const gk_block_q6_k *b,
                                 _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
                                 _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
         for (int k = 0; k < 4; k++) {
-            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two_bits);
-            const __m256i codes = _mm256_or_si256(low[k], _mm256_slli_epi16(high, 4));
+            const __m256i codes = _mm256_or_si256(low[k], gk_qa_bits_to_4(qh, 2 * k, 0x30));
             const __m256i scales = gk_qa_run_scales(sc_lanes[h], k);
             for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
                 const __m256i xv =
