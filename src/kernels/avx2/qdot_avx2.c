@@ -309,12 +309,13 @@ static inline __m256i gk_qa_broadcast16_mask(int j)
     return _mm256_set1_epi16((short)((2 * j + 1) << 8 | 2 * j));
 }
 
-/* Bits s.. of every byte of v moved to bits 4.. and kept where `mask` (0x10: one bit, 0x30: two)
- * has them, the other bits cleared: one shift of the 16-bit lanes (a byte's bits stay in their
- * byte: what crosses into the next byte lands below bit 4 or above the mask) and one and. */
-static inline __m256i gk_qa_bits_to_4(__m256i v, int s, char mask)
+/* Bits s.. of every byte of v moved to bits t.. and kept where `mask` has them (Q3_K's third bit:
+ * t = 2, mask 0x04; Q5_K's fifth: t = 4, 0x10; Q6_K's two high bits: t = 4, 0x30), the other
+ * bits cleared: one shift of the 16-bit lanes (what crosses into the next byte lands outside the
+ * mask) and one and, instead of a shift, an and and a shift back. */
+static inline __m256i gk_qa_bits_to(__m256i v, int s, int t, char mask)
 {
-    const __m256i moved = s <= 4 ? _mm256_slli_epi16(v, 4 - s) : _mm256_srli_epi16(v, s - 4);
+    const __m256i moved = s <= t ? _mm256_slli_epi16(v, t - s) : _mm256_srli_epi16(v, s - t);
     return _mm256_and_si256(moved, _mm256_set1_epi8(mask));
 }
 
@@ -330,8 +331,8 @@ gk_qa_q45_k_codes(const uint8_t *qs, const uint8_t *qh, int p, __m256i *lo, __m2
     *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low_mask);
     if (qh) {
         const __m256i bits = _mm256_loadu_si256((const __m256i *)qh);
-        *lo = _mm256_or_si256(*lo, gk_qa_bits_to_4(bits, 2 * p, 0x10));
-        *hi = _mm256_or_si256(*hi, gk_qa_bits_to_4(bits, 2 * p + 1, 0x10));
+        *lo = _mm256_or_si256(*lo, gk_qa_bits_to(bits, 2 * p, 4, 0x10));
+        *hi = _mm256_or_si256(*hi, gk_qa_bits_to(bits, 2 * p + 1, 4, 0x10));
     }
 }
 
@@ -695,16 +696,14 @@ static inline struct gk_qa_kblock gk_qa_q3_k_sums(const gk_block_q3_k *b, const 
     __m256i lanes[2];
     gk_qa_group_lanes(sc16, lanes);
     const __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
-    const __m256i one = _mm256_set1_epi8(1);
     __m256i isum_v = _mm256_setzero_si256();
     for (int half = 0; half < 2; half++) {
         const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
         for (int k = 0; k < 4; k++) {
             const int j = 4 * half + k;
-            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hm, j), one);
             const __m256i u =
                 _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3)),
-                                _mm256_slli_epi16(high, 2));
+                                gk_qa_bits_to(hm, j, 2, 0x04));
             const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j));
             isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
         }
@@ -736,7 +735,7 @@ static inline struct gk_qa_kblock gk_qa_q6_k_sums(const gk_block_q6_k *b, const 
                                 _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
                                 _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
         for (int k = 0; k < 4; k++) {
-            const __m256i codes = _mm256_or_si256(low[k], gk_qa_bits_to_4(qh, 2 * k, 0x30));
+            const __m256i codes = _mm256_or_si256(low[k], gk_qa_bits_to(qh, 2 * k, 4, 0x30));
             const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * h + 32 * k));
             isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(codes, xv, sc_lanes[h], k));
         }
@@ -768,7 +767,7 @@ static inline struct gk_qa4_kblock gk_qa4_q6_k_sums(const gk_block_q6_k *b,
                                 _mm256_and_si256(_mm256_srli_epi16(ql0, 4), low_mask),
                                 _mm256_and_si256(_mm256_srli_epi16(ql1, 4), low_mask)};
         for (int k = 0; k < 4; k++) {
-            const __m256i codes = _mm256_or_si256(low[k], gk_qa_bits_to_4(qh, 2 * k, 0x30));
+            const __m256i codes = _mm256_or_si256(low[k], gk_qa_bits_to(qh, 2 * k, 4, 0x30));
             const __m256i scales = gk_qa_run_scales(sc_lanes[h], k);
             for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
                 const __m256i xv =
