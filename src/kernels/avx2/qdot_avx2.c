@@ -143,7 +143,13 @@ void gk_qdot_q4_0_avx2(
                    n_rows);
 }
 
-/* Q8_0: the hand-written kernel, src/asm/x86_64/qdot_q32_avx2.S */
+/* Q8_0: the rows in src/asm/x86_64/qdot_q32_avx2.S (signed codes: the sign trick, no offsets) */
+void gk_qdot_q8_0_avx2(
+    const void *w, size_t w_stride, const void *xq, size_t n_blocks, float *y, size_t n_rows)
+{
+    gk_qa_side_run(gk_qdot_q8_0_rows_avx2, 0, sizeof(gk_block_q8_0), w, w_stride, xq, n_blocks, y,
+                   n_rows);
+}
 
 /* Byte j = 0x10 where bit j of `bits` is set, else 0: Q5_0 / Q5_1's fifth bits in place. */
 static inline __m256i gk_qa_fifth_bits(const uint8_t qh[4])
@@ -542,15 +548,13 @@ static inline __attribute__((always_inline)) void gk_qa4_q32_block(__m256i (*cod
 }
 
 /* The 32-value formats against Q8_0, four tokens per pass (gk_qa4_q32_block), each token with
- * the steps of the one-token kernel: eight f32 partial sums per token (two with `alternate`, for
- * the even and the odd blocks, added at the end of each chunk of GK_QA_SIDE_BLOCKS blocks as
- * gk_qa_side_run's rows do), the same horizontal sum at the end; so each token gets the one-token
- * kernel's bits. The activation scales are widened once per chunk for a group of rows (whose
- * partial sums wait in `lanes`), so that a block costs one f16 widening for d_w and a multiply
- * per token. */
+ * the steps of the one-token kernel: two f32 partial sums per lane and token, for the even and the
+ * odd blocks, added at the end of each chunk of GK_QA_SIDE_BLOCKS blocks as gk_qa_side_run's rows
+ * do, the same horizontal sum at the end; so each token gets the one-token kernel's bits. The
+ * activation scales are widened once per chunk for a group of rows (whose partial sums wait in
+ * `lanes`), so that a block costs one f16 widening for d_w and a multiply per token. */
 static inline __attribute__((always_inline)) void gk_qa4_q32(__m256i (*codes)(const void *block),
                                                              size_t block_bytes,
-                                                             const bool alternate,
                                                              const void *w,
                                                              size_t w_stride,
                                                              const void *xq,
@@ -583,21 +587,20 @@ static inline __attribute__((always_inline)) void gk_qa4_q32(__m256i (*codes)(co
                     odd[t] = _mm256_setzero_ps();
                 }
                 size_t i = 0;
-                if (alternate)
-                    for (; i + 2 <= nb; i += 2) {
-                        const char *b = row + (i0 + i) * block_bytes;
-                        gk_qa_prefetch_block(b, 2 * block_bytes);
-                        gk_qa4_q32_block(codes, b, xq, xq_stride, i0 + i, d_x[i], even);
-                        gk_qa4_q32_block(codes, b + block_bytes, xq, xq_stride, i0 + i + 1,
-                                         d_x[i + 1], odd);
-                    }
-                for (; i < nb; i++) {
+                for (; i + 2 <= nb; i += 2) {
+                    const char *b = row + (i0 + i) * block_bytes;
+                    gk_qa_prefetch_block(b, 2 * block_bytes);
+                    gk_qa4_q32_block(codes, b, xq, xq_stride, i0 + i, d_x[i], even);
+                    gk_qa4_q32_block(codes, b + block_bytes, xq, xq_stride, i0 + i + 1, d_x[i + 1],
+                                     odd);
+                }
+                if (i < nb) {
                     const char *b = row + (i0 + i) * block_bytes;
                     gk_qa_prefetch_block(b, block_bytes);
                     gk_qa4_q32_block(codes, b, xq, xq_stride, i0 + i, d_x[i], even);
                 }
                 for (int t = 0; t < T; t++)
-                    lanes[r][t] = alternate ? _mm256_add_ps(even[t], odd[t]) : even[t];
+                    lanes[r][t] = _mm256_add_ps(even[t], odd[t]);
             }
         }
         for (size_t r = 0; r < rows; r++)
@@ -606,17 +609,16 @@ static inline __attribute__((always_inline)) void gk_qa4_q32(__m256i (*codes)(co
     }
 }
 
-/* Q8_0 (one partial sum per lane, as src/asm/x86_64/qdot_q32_avx2.S), Q4_0 and Q5_0 (two) */
-#define GK_QA4_Q32(fmt, alternate)                                                               \
+#define GK_QA4_Q32(fmt)                                                                          \
     void gk_qdot4_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t xq_stride, \
                                size_t n_blocks, float *y, size_t ldy, size_t n_rows)             \
     {                                                                                            \
-        gk_qa4_q32(gk_qa_##fmt##_codes, sizeof(gk_block_##fmt), alternate, w, w_stride, xq,      \
-                   xq_stride, n_blocks, y, ldy, n_rows);                                         \
+        gk_qa4_q32(gk_qa_##fmt##_codes, sizeof(gk_block_##fmt), w, w_stride, xq, xq_stride,      \
+                   n_blocks, y, ldy, n_rows);                                                    \
     }
-GK_QA4_Q32(q8_0, false)
-GK_QA4_Q32(q4_0, true)
-GK_QA4_Q32(q5_0, true)
+GK_QA4_Q32(q8_0)
+GK_QA4_Q32(q4_0)
+GK_QA4_Q32(q5_0)
 #undef GK_QA4_Q32
 
 /* Q4_K and Q8_K: the hand-written kernels, src/asm/x86_64/qdot_q4_k_avx2.S and qdot_q8_k_avx2.S */

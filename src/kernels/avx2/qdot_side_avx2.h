@@ -44,7 +44,13 @@ typedef void (*gk_qa_side_rows_fn)(const void *w,
                                    __m256 *lanes,
                                    size_t n_rows);
 
-/* Q4_0 (src/asm/x86_64/qdot_q32_avx2.S) */
+/* Q8_0 and Q4_0 (src/asm/x86_64/qdot_q32_avx2.S; Q8_0 does not use the offsets) */
+void gk_qdot_q8_0_rows_avx2(const void *w,
+                            size_t w_stride,
+                            const struct gk_qa_side *side,
+                            size_t n_blocks,
+                            __m256 *lanes,
+                            size_t n_rows);
 void gk_qdot_q4_0_rows_avx2(const void *w,
                             size_t w_stride,
                             const struct gk_qa_side *side,
