@@ -105,7 +105,7 @@ gk_qa_side_fill(struct gk_qa_side *side, const gk_block_q8_0 *x, size_t n_blocks
 /* The kernel for a format whose rows_fn adds a chunk's lane sums to rows' lanes: the side table
  * a chunk of blocks at a time, for groups of up to 16 rows (the qgemm tile), whose partial sums
  * wait in `lanes` between chunks. */
-static void gk_qa_side_run(gk_qa_side_rows_fn rows_fn,
+static void gk_qa_side_run(gk_qa_side_rows *rows_fn,
                            int z_shift,
                            size_t block_bytes,
                            const void *w,

@@ -37,26 +37,15 @@ _Static_assert(offsetof(struct gk_qa_side, d_x) == GK_QA_SIDE_DX_OFFSET, "d_x of
 /* lanes[r] += the eight f32 lane sums of weight row r (at w + r * w_stride) with the side's
  * first n_blocks <= GK_QA_SIDE_BLOCKS blocks: per block (d_w d_x) times its int32 lane sums, one
  * FMA, even blocks into one partial sum and odd blocks into another, the two added at the end. */
-typedef void (*gk_qa_side_rows_fn)(const void *w,
-                                   size_t w_stride,
-                                   const struct gk_qa_side *side,
-                                   size_t n_blocks,
-                                   __m256 *lanes,
-                                   size_t n_rows);
+typedef void gk_qa_side_rows(const void *w,
+                             size_t w_stride,
+                             const struct gk_qa_side *side,
+                             size_t n_blocks,
+                             __m256 *lanes,
+                             size_t n_rows);
 
 /* Q8_0 and Q4_0 (src/asm/x86_64/qdot_q32_avx2.S; Q8_0 does not use the offsets) */
-void gk_qdot_q8_0_rows_avx2(const void *w,
-                            size_t w_stride,
-                            const struct gk_qa_side *side,
-                            size_t n_blocks,
-                            __m256 *lanes,
-                            size_t n_rows);
-void gk_qdot_q4_0_rows_avx2(const void *w,
-                            size_t w_stride,
-                            const struct gk_qa_side *side,
-                            size_t n_blocks,
-                            __m256 *lanes,
-                            size_t n_rows);
+gk_qa_side_rows gk_qdot_q8_0_rows_avx2, gk_qdot_q4_0_rows_avx2;
 #endif
 
 #endif /* GK_KERNELS_AVX2_QDOT_SIDE_AVX2_H */
