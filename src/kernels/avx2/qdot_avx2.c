@@ -207,29 +207,29 @@ void gk_qdot_q5_0_avx2(
     gk_qa_side_run(gk_qa_q5_0_rows, 4, sizeof(gk_block_q5_0), w, w_stride, xq, n_blocks, y, n_rows);
 }
 
-/* Q4_1 / Q5_1 against Q8_1: unsigned codes, and the min's term m_w s_x (s_x = d_x sum(x)) in a
- * scalar partial sum beside the lanes. */
+/* Q4_1 / Q5_1 against Q8_1: unsigned codes, and the min's term m_w s_x (s_x = d_x sum(x)) in
+ * lane 1 of a second accumulator beside the lanes (its other lanes are not used). */
 struct gk_qa_acc_min {
     __m256 lanes;
-    float mins;
+    __m128 mins;
 };
 
-/* w_block: a Q4_1 or Q5_1 block, which starts with its f16 d and m. The four scales d_w, m_w,
- * d_x, s_x are widened by one conversion and both products taken by one multiplication: the same
- * f32 operations as four conversions and two products one by one, with half the instructions
- * (Q4_1 and Q5_1: +10-15% in cache, +7-13% from DRAM at 1 and 2 threads). */
+/* w_block: a Q4_1 or Q5_1 block, which starts with its f16 d and m; x starts with d and s. Each
+ * pair is widened by one conversion straight from memory (the 8 bytes at the block's start:
+ * lanes 2 and 3 are code bytes, never used) and both products taken by one multiplication: the
+ * same f32 operations as four conversions and two products one by one. (Before: one conversion of
+ * the four halves gathered in a register, Q4_1 and Q5_1 +10-15% in cache over four; from memory
+ * and the mins as a vector lane, measured again in the commit that made it so.) */
 static inline struct gk_qa_acc_min
 gk_qa_block32_min(const void *w_block, __m256i u, const gk_block_q8_1 *x, struct gk_qa_acc_min acc)
 {
     const __m256i products = _mm256_maddubs_epi16(u, _mm256_loadu_si256((const __m256i *)x->qs));
     const __m256i sums = _mm256_madd_epi16(products, _mm256_set1_epi16(1));
-    int32_t w_pair, x_pair;
-    memcpy(&w_pair, w_block, sizeof w_pair);                            /* d, m */
-    memcpy(&x_pair, &x->d, sizeof x_pair);                              /* d, s */
-    const __m128 f = _mm_cvtph_ps(_mm_set_epi32(0, 0, x_pair, w_pair)); /* d_w m_w d_x s_x */
-    const __m128 p = _mm_mul_ps(f, _mm_movehl_ps(f, f));                /* d_w d_x, m_w s_x */
+    const __m128 w_dm = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)w_block)); /* d_w, m_w */
+    const __m128 x_ds = _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)x));       /* d_x, s_x */
+    const __m128 p = _mm_mul_ps(w_dm, x_ds); /* d_w d_x, m_w s_x */
     acc.lanes = _mm256_fmadd_ps(_mm256_broadcastss_ps(p), _mm256_cvtepi32_ps(sums), acc.lanes);
-    acc.mins += _mm_cvtss_f32(_mm_movehdup_ps(p));
+    acc.mins = _mm_add_ps(acc.mins, p);
     return acc;
 }
 
@@ -248,10 +248,10 @@ gk_qa_q5_1_block(const gk_block_q5_1 *b, const gk_block_q8_1 *x, struct gk_qa_ac
 
 static inline float gk_qa_acc_min_result(struct gk_qa_acc_min acc)
 {
-    return gk_qa_hsum_f32(acc.lanes) + acc.mins;
+    return gk_qa_hsum_f32(acc.lanes) + _mm_cvtss_f32(_mm_movehdup_ps(acc.mins));
 }
 
-#define GK_QA_ACC_MIN_ZERO ((struct gk_qa_acc_min){_mm256_setzero_ps(), 0.0f})
+#define GK_QA_ACC_MIN_ZERO ((struct gk_qa_acc_min){_mm256_setzero_ps(), _mm_setzero_ps()})
 GK_QA_ROWS(q4_1,
            gk_block_q4_1,
            gk_block_q8_1,
@@ -967,23 +967,42 @@ static inline __m256i gk_qa_roundf(__m256 v)
     return _mm256_cvttps_epi32(_mm256_add_ps(v, half));
 }
 
+/* One Q8_0 block's scale and codes from x[0, 32) (gk_quant_q8_0_scalar's bits); returns d. */
+static inline float gk_qa_q8_0_codes_of(const float *x, gk_f16 *d_out, int8_t qs[32])
+{
+    const __m256 v[4] = {_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _mm256_loadu_ps(x + 16),
+                         _mm256_loadu_ps(x + 24)};
+    const __m256 m = _mm256_max_ps(_mm256_max_ps(gk_qa_abs(v[0]), gk_qa_abs(v[1])),
+                                   _mm256_max_ps(gk_qa_abs(v[2]), gk_qa_abs(v[3])));
+    const float d = gk_qa_hmax(m) / 127.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
+    d_out->bits = gk_f16_bits_from_f32(d);
+    const __m256 idv = _mm256_set1_ps(id);
+    const __m256i codes = gk_qa_pack_i8(
+        gk_qa_roundf(_mm256_mul_ps(v[0], idv)), gk_qa_roundf(_mm256_mul_ps(v[1], idv)),
+        gk_qa_roundf(_mm256_mul_ps(v[2], idv)), gk_qa_roundf(_mm256_mul_ps(v[3], idv)));
+    _mm256_storeu_si256((__m256i *)qs, codes);
+    return d;
+}
+
 void gk_qact_q8_0_avx2(const float *x, void *xq, size_t n_blocks)
 {
     gk_block_q8_0 *y = xq;
+    for (size_t i = 0; i < n_blocks; i++, x += 32)
+        gk_qa_q8_0_codes_of(x, &y[i].d, y[i].qs);
+}
+
+/* Q8_1: Q8_0's codes and s = f16((float)sum(codes) * d), as gk_quant_q8_1_scalar. */
+void gk_qact_q8_1_avx2(const float *x, void *xq, size_t n_blocks)
+{
+    gk_block_q8_1 *y = xq;
     for (size_t i = 0; i < n_blocks; i++, x += 32) {
-        const __m256 v[4] = {_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8), _mm256_loadu_ps(x + 16),
-                             _mm256_loadu_ps(x + 24)};
-        const __m256 m = _mm256_max_ps(_mm256_max_ps(gk_qa_abs(v[0]), gk_qa_abs(v[1])),
-                                       _mm256_max_ps(gk_qa_abs(v[2]), gk_qa_abs(v[3])));
-        const float d = gk_qa_hmax(m) / 127.0f;
-        float id = d != 0.0f ? 1.0f / d : 0.0f;
-        if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
-        y[i].d.bits = gk_f16_bits_from_f32(d);
-        const __m256 idv = _mm256_set1_ps(id);
-        const __m256i codes = gk_qa_pack_i8(
-            gk_qa_roundf(_mm256_mul_ps(v[0], idv)), gk_qa_roundf(_mm256_mul_ps(v[1], idv)),
-            gk_qa_roundf(_mm256_mul_ps(v[2], idv)), gk_qa_roundf(_mm256_mul_ps(v[3], idv)));
-        _mm256_storeu_si256((__m256i *)y[i].qs, codes);
+        const float d = gk_qa_q8_0_codes_of(x, &y[i].d, y[i].qs);
+        const __m256i codes = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256i pairs = _mm256_maddubs_epi16(_mm256_set1_epi8(1), codes);
+        const int32_t sum = gk_qa_hsum_i32(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+        y[i].s.bits = gk_f16_bits_from_f32((float)sum * d);
     }
 }
 
