@@ -79,7 +79,7 @@ typedef void (*gk_qact_fn)(const float *x, void *xq, size_t n_blocks);
  * gk_qact_<form>_<tier>, S if it uses the next lower tier's. */
 #define GK_QACT_FORMS(GK_QACT)   \
     GK_QACT(q8_0, Q8_0, V, S, V) \
-    GK_QACT(q8_1, Q8_1, V, S, S) \
+    GK_QACT(q8_1, Q8_1, V, S, V) \
     GK_QACT(q8_k, Q8_K, V, S, V)
 
 #define GK_QACT_PROTO(form, tier) \

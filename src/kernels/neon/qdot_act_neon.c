@@ -7,27 +7,46 @@
 #include "core/half.h"
 #include "quant/qdot.h"
 
+/* One Q8_0 block's scale and codes from x[0, 32) (gk_quant_q8_0_scalar's bits); returns d. */
+static inline float gk_qn_q8_0_codes_of(const float *x, gk_f16 *d_out, int8_t qs[32])
+{
+    float32x4_t v[8];
+    float32x4_t m = vdupq_n_f32(0.0f);
+    for (int u = 0; u < 8; u++) {
+        v[u] = vld1q_f32(x + 4 * u);
+        m = vmaxq_f32(m, vabsq_f32(v[u]));
+    }
+    const float d = vmaxvq_f32(m) / 127.0f;
+    float id = d != 0.0f ? 1.0f / d : 0.0f;
+    if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
+    d_out->bits = gk_f16_bits_from_f32(d);
+    for (int u = 0; u < 8; u += 2) {
+        /* FCVTAS rounds to nearest with ties away from zero: roundf */
+        const int32x4_t a = vcvtaq_s32_f32(vmulq_n_f32(v[u], id));
+        const int32x4_t b = vcvtaq_s32_f32(vmulq_n_f32(v[u + 1], id));
+        const int16x8_t ab = vcombine_s16(vmovn_s32(a), vmovn_s32(b));
+        vst1_s8(qs + 4 * u, vmovn_s16(ab));
+    }
+    return d;
+}
+
 void gk_qact_q8_0_neon(const float *x, void *xq, size_t n_blocks)
 {
     gk_block_q8_0 *y = xq;
+    for (size_t i = 0; i < n_blocks; i++, x += 32)
+        gk_qn_q8_0_codes_of(x, &y[i].d, y[i].qs);
+}
+
+/* Q8_1: Q8_0's codes and s = f16((float)sum(codes) * d), as gk_quant_q8_1_scalar. */
+void gk_qact_q8_1_neon(const float *x, void *xq, size_t n_blocks)
+{
+    gk_block_q8_1 *y = xq;
     for (size_t i = 0; i < n_blocks; i++, x += 32) {
-        float32x4_t v[8];
-        float32x4_t m = vdupq_n_f32(0.0f);
-        for (int u = 0; u < 8; u++) {
-            v[u] = vld1q_f32(x + 4 * u);
-            m = vmaxq_f32(m, vabsq_f32(v[u]));
-        }
-        const float d = vmaxvq_f32(m) / 127.0f;
-        float id = d != 0.0f ? 1.0f / d : 0.0f;
-        if (id - id != 0.0f) id = 0.0f; /* 1 / subnormal d overflowed: every code is 0 */
-        y[i].d.bits = gk_f16_bits_from_f32(d);
-        for (int u = 0; u < 8; u += 2) {
-            /* FCVTAS rounds to nearest with ties away from zero: roundf */
-            const int32x4_t a = vcvtaq_s32_f32(vmulq_n_f32(v[u], id));
-            const int32x4_t b = vcvtaq_s32_f32(vmulq_n_f32(v[u + 1], id));
-            const int16x8_t ab = vcombine_s16(vmovn_s32(a), vmovn_s32(b));
-            vst1_s8(y[i].qs + 4 * u, vmovn_s16(ab));
-        }
+        const float d = gk_qn_q8_0_codes_of(x, &y[i].d, y[i].qs);
+        const int16x8_t pairs =
+            vaddq_s16(vpaddlq_s8(vld1q_s8(y[i].qs)), vpaddlq_s8(vld1q_s8(y[i].qs + 16)));
+        const int32_t sum = vaddlvq_s16(pairs);
+        y[i].s.bits = gk_f16_bits_from_f32((float)sum * d);
     }
 }
 
