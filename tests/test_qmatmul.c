@@ -217,7 +217,7 @@ static void test_formats(void)
         if (!small) {
             test_shape(&rng, t, 32, 37, 4096, QUANTIZED);
             test_shape(&rng, t, 1, 19, 16384, RANDOM_BLOCKS);
-            /* 263 blocks: past a chunk of 256 (the AVX2 Q4_0 / Q5_0 side table), odd rest */
+            /* 263 blocks: past a chunk of 256 (the AVX2 Q8_0 / Q4_0 / Q5_0 side table), odd rest */
             if (be == 32) test_shape(&rng, t, 5, 19, 263 * be, RANDOM_BLOCKS);
         }
         if (!small && (t == GK_QTYPE_Q4_K || t == GK_QTYPE_Q8_0 || t == GK_QTYPE_IQ4_XS))

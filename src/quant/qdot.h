@@ -26,8 +26,8 @@
  *   produces the same bits.
  * - The other 32-value formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): per block the integer sum, times
  *   (d_w * d_x) in f32, added to the row sum; SIMD tiers keep one partial sum per lane (AVX2
- *   Q4_0 and Q5_0: two, for the even and the odd blocks, src/kernels/avx2/qdot_side_avx2.h), so
- *   their results differ from the scalar tier's within the bound of gllmk/qmatmul.h. */
+ *   Q8_0, Q4_0 and Q5_0: two, for the even and the odd blocks; qdot_side_avx2.h), so their
+ *   results differ from the scalar tier's within the bound of gllmk/qmatmul.h. */
 #ifndef GK_QUANT_QDOT_H
 #define GK_QUANT_QDOT_H
 

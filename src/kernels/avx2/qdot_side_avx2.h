@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The activation side table of the AVX2 Q4_0 and Q5_0 dot kernels (qdot_avx2.c and
- * src/asm/x86_64/qdot_q32_avx2.S), included by both.
+/* The activation side table of the AVX2 Q8_0, Q4_0 and Q5_0 dot kernels (qdot_avx2.c and
+ * src/asm/x86_64/qdot_q32_avx2.S), included by both. Q8_0 reads its codes and d_x; the offsets
+ * are for Q4_0 and Q5_0.
  *
  * Their weight codes are unsigned bytes u (Q4_0: 0..15, Q5_0: 0..31) with w = u - z (z = 8, 16).
  * vpmaddubsw takes u as it is (unsigned times the signed activation codes x), and the int16 pair
