@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* NEON quantized dot products of the K-quants and IQ4_XS (src/quant/qdot.h); built twice, the
- * second time with SDOT (qdot_neon.h).
+/* NEON quantized dot products of Q4_1, Q5_0, Q5_1, AWQ4/GPTQ4, the K-quants, TQ2_0 and IQ4_XS
+ * (src/quant/qdot.h); built twice, the second time with SDOT (qdot_neon.h).
  *
  * Byte products go through gk_qn_dot16 (SMULL/SMLAL and SADALP, or SDOT), so every integer sum
  * is exact. Each block's sum is reduced to a scalar and scaled exactly as the scalar tier does,
  * so these kernels give the scalar tier's bits. */
 #include "kernels/neon/qdot_neon.h"
+
+#include <string.h>
 
 #include "core/half.h"
 #include "quant/iq.h"
@@ -13,6 +15,106 @@
 
 /* Q8_0, Q4_0, Q4_K and Q8_K: the hand-written kernels, src/asm/aarch64/qdot_q32_neon.S,
  * qdot_q4_k_neon.S and qdot_q8_k_neon.S (also built twice). */
+
+/* ---- Q4_1, Q5_0, Q5_1 against Q8_0 / Q8_1 --------------------------------------------------- */
+
+/* The exact sum of a 32-value block's codes (lo: elements 0..15, hi: 16..31, as bytes) times
+ * its 32 activation codes. */
+static inline int32_t gk_qn_block32(int8x16_t lo, int8x16_t hi, const int8_t *xqs)
+{
+    const int32x4_t sum = gk_qn_dot16(vdupq_n_s32(0), lo, vld1q_s8(xqs));
+    return vaddvq_s32(gk_qn_dot16(sum, hi, vld1q_s8(xqs + 16)));
+}
+
+/* Q5_0 / Q5_1's fifth bits (bit j of the little-endian qh word: element j) as 0x10 in the bytes
+ * of elements 0..15 (*lo) and 16..31 (*hi): each lane picks its byte of qh with TBL and tests its
+ * bit. */
+static inline void gk_qn_q5_fifth(const uint8_t qh[4], uint8x16_t *lo, uint8x16_t *hi)
+{
+    uint32_t word;
+    memcpy(&word, qh, sizeof word);
+    const uint8x16_t bytes = vreinterpretq_u8_u32(vdupq_n_u32(word));
+    static const uint8_t lo_idx[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const uint8x16_t idx = vld1q_u8(lo_idx), bits = vld1q_u8(bit), fifth = vdupq_n_u8(0x10);
+    *lo = vandq_u8(vtstq_u8(vqtbl1q_u8(bytes, idx), bits), fifth);
+    *hi = vandq_u8(vtstq_u8(vqtbl1q_u8(bytes, vaddq_u8(idx, vdupq_n_u8(2))), bits), fifth);
+}
+
+/* The unsigned codes of a Q4_1 / Q5_1 block (qh NULL for Q4_1), or Q5_0's less 16: the low
+ * nibbles of qs are elements 0..15, the high ones 16..31. */
+static inline void
+gk_qn_q45_codes(const uint8_t qs[16], const uint8_t *qh, int offset, int8x16_t *lo, int8x16_t *hi)
+{
+    const uint8x16_t q = vld1q_u8(qs);
+    uint8x16_t l = vandq_u8(q, vdupq_n_u8(0x0F)), h = vshrq_n_u8(q, 4);
+    if (qh) {
+        uint8x16_t fifth_lo, fifth_hi;
+        gk_qn_q5_fifth(qh, &fifth_lo, &fifth_hi);
+        l = vorrq_u8(l, fifth_lo);
+        h = vorrq_u8(h, fifth_hi);
+    }
+    *lo = vsubq_s8(vreinterpretq_s8_u8(l), vdupq_n_s8((int8_t)offset));
+    *hi = vsubq_s8(vreinterpretq_s8_u8(h), vdupq_n_s8((int8_t)offset));
+}
+
+/* acc + (d_w d_x) isum per block, the scalar tier's order (qdot_scalar.c). */
+static float gk_qn_row_q5_0(const gk_block_q5_0 *b, const gk_block_q8_0 *x, size_t n_blocks)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int8x16_t lo, hi;
+        gk_qn_q45_codes(b[i].qs, b[i].qh, 16, &lo, &hi);
+        const int32_t isum = gk_qn_block32(lo, hi, x[i].qs);
+        acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum;
+    }
+    return acc;
+}
+
+/* With a min: acc + ((d_w d_x) isum + m_w s_x), s_x being Q8_1's d_x sum(xq). */
+#define GK_QN_ROW_MIN(fmt, qh_of)                                                                  \
+    static float gk_qn_row_##fmt(const gk_block_##fmt *b, const gk_block_q8_1 *x, size_t n_blocks) \
+    {                                                                                              \
+        float acc = 0.0f;                                                                          \
+        for (size_t i = 0; i < n_blocks; i++) {                                                    \
+            int8x16_t lo, hi;                                                                      \
+            gk_qn_q45_codes(b[i].qs, qh_of(b[i]), 0, &lo, &hi);                                    \
+            const int32_t isum = gk_qn_block32(lo, hi, x[i].qs);                                   \
+            acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum +               \
+                   gk_f32_from_f16(b[i].m) * gk_f32_from_f16(x[i].s);                              \
+        }                                                                                          \
+        return acc;                                                                                \
+    }
+#define GK_QN_NO_QH(block) NULL
+#define GK_QN_QH(block)    (block).qh
+GK_QN_ROW_MIN(q4_1, GK_QN_NO_QH)
+GK_QN_ROW_MIN(q5_1, GK_QN_QH)
+
+/* ---- AWQ4 / GPTQ4 against Q8_0 -------------------------------------------------------------- */
+
+/* Per 32-value chunk c, like the scalar tier: acc += (s dx_c) ((float)isum_c - z (float)xsum_c).
+ * Byte b of a chunk holds elements 2b (low nibble) and 2b + 1 (high): LD2 splits the activation
+ * into its even and odd elements to match. */
+static float gk_qn_row_awq4(const gk_block_awq4 *b, const gk_block_q8_0 *x, size_t n_blocks)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        const float s = gk_f32_from_f16(b[i].scale), z = gk_f32_from_f16(b[i].zero_point);
+        for (int c = 0; c < 4; c++) {
+            const gk_block_q8_0 *xc = &x[4 * i + c];
+            const uint8x16_t q = vld1q_u8((const uint8_t *)(b[i].qs + 4 * c));
+            const int8x16x2_t xv = vld2q_s8(xc->qs);
+            int32x4_t sum = gk_qn_dot16(
+                vdupq_n_s32(0), vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0F))), xv.val[0]);
+            sum = gk_qn_dot16(sum, vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), xv.val[1]);
+            const int32_t isum = vaddvq_s32(sum);
+            const int32_t xsum = (int32_t)vaddlvq_s8(xv.val[0]) + (int32_t)vaddlvq_s8(xv.val[1]);
+            const float centred = (float)isum - z * (float)xsum;
+            acc += s * gk_f32_from_f16(xc->d) * centred;
+        }
+    }
+    return acc;
+}
 
 /* ---- K-quants against Q8_K ---------------------------------------------------------------- */
 
@@ -40,6 +142,30 @@ static float gk_qn_row_q2_k(const gk_block_q2_k *b, const gk_block_q8_k *x, size
         }
         acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), gk_f32_from_f16(b[i].dmin), x[i].d,
                                   isum, msum);
+    }
+    return acc;
+}
+
+/* TQ2_0 (layout: qdot_scalar.c): element 128 h + 32 l + m has the 2-bit code of bits 2 l.. of
+ * qs[32 h + m], value code - 1; the f32 step is the K-quants'. */
+static float gk_qn_row_tq2_0(const gk_block_tq2_0 *b, const gk_block_q8_k *x, size_t n_blocks)
+{
+    const uint8x16_t three = vdupq_n_u8(3);
+    const int8x16_t one = vdupq_n_s8(1);
+    float acc = 0.0f;
+    for (size_t i = 0; i < n_blocks; i++) {
+        int32x4_t sum = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++)
+            for (int half = 0; half < 2; half++) {
+                const uint8x16_t q = vld1q_u8(b[i].qs + 32 * h + 16 * half);
+                for (int l = 0; l < 4; l++) {
+                    const uint8x16_t code =
+                        vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * l))), three);
+                    sum = gk_qn_dot16(sum, vsubq_s8(vreinterpretq_s8_u8(code), one),
+                                      vld1q_s8(x[i].qs + 128 * h + 32 * l + 16 * half));
+                }
+            }
+        acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, vaddvq_s32(sum), 0);
     }
     return acc;
 }
@@ -131,8 +257,13 @@ static float gk_qn_row_q6_k(const gk_block_q6_k *b, const gk_block_q8_k *x, size
             y[r] = gk_qn_row_##fmt((const void *)((const char *)w + r * w_stride),          \
                                    (const xblock *)xq, n_blocks);                           \
     }
+GK_QN_ROWS(q4_1, gk_block_q8_1)
+GK_QN_ROWS(q5_0, gk_block_q8_0)
+GK_QN_ROWS(q5_1, gk_block_q8_1)
+GK_QN_ROWS(awq4, gk_block_q8_0)
 GK_QN_ROWS(q2_k, gk_block_q8_k)
 GK_QN_ROWS(q3_k, gk_block_q8_k)
+GK_QN_ROWS(tq2_0, gk_block_q8_k)
 GK_QN_ROWS(q5_k, gk_block_q8_k)
 GK_QN_ROWS(q6_k, gk_block_q8_k)
 
