@@ -25,9 +25,10 @@
  *   as (s0 + s1) + (s2 + s3) at the end of the row (src/quant/qdot_iq3_scalar.c). Every tier
  *   produces the same bits.
  * - The other 32-value formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0): per block the integer sum, times
- *   (d_w * d_x) in f32, added to the row sum; SIMD tiers keep one partial sum per lane (AVX2
- *   Q8_0, Q4_0 and Q5_0: two, for the even and the odd blocks; qdot_side_avx2.h), so their
- *   results differ from the scalar tier's within the bound of gllmk/qmatmul.h. */
+ *   (d_w * d_x) in f32, added to the row sum; the x86 SIMD tiers keep one partial sum per lane
+ *   (AVX2 Q8_0, Q4_0 and Q5_0: two, for the even and the odd blocks; qdot_side_avx2.h), so their
+ *   results differ from the scalar tier's within the bound of gllmk/qmatmul.h. NEON keeps the
+ *   scalar tier's one sum per row, and its bits. */
 #ifndef GK_QUANT_QDOT_H
 #define GK_QUANT_QDOT_H
 
@@ -102,8 +103,11 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  *                               size_t n_rows);
  * GK_QDOT4(kern, NAME, avx2, avx512, neon, gemm_min_m): V if the tier has one, S if it uses the
  * next lower tier's, N if it has none (gk_qgemm then calls the single-token kernel per token);
+ * like the single-token kernels, each NEON one is built twice, gk_qdot4_<kern>_neon and
+ * gk_qdot4_<kern>_neon_dotprod (SDOT, the same bits), the second chosen on CPUs with ASIMDDP.
  * gemm_min_m: from this many tokens on the dequantize-and-GEMM path is faster (0: at no m
- * measured, up to 512). Measured on Zen 3, 1 thread, W 4096 x 4096, GFLOP/s four-token / GEMM:
+ * measured, up to 512). NEON uses the same values, unmeasured (only qemu was at hand). Measured
+ * on Zen 3, 1 thread, W 4096 x 4096, GFLOP/s four-token / GEMM:
  * Q4_K 94 / 48 at m = 32, 95 / 76 at m = 128; Q8_0 61 / 49 at 32, 60 / 62 at 64, 61 / 74 at 128;
  * IQ4_XS 68 / 49 at 32, 68 / 63 at 64, 68 / 75 at 128; Q6_K 77 / 50 at 32, 77 / 75 at 128,
  * 77 / 88 at 512; four-token time over GEMM time: Q4_0 0.89 at 32, 1.17 at 40; Q5_0 1.06 at 32,
@@ -119,13 +123,13 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             size_t ldy,
                             size_t n_rows);
 #define GK_QDOT4_FORMS(GK_QDOT4)       \
-    GK_QDOT4(q8_0, Q8_0, V, S, N, 64)  \
-    GK_QDOT4(q4_0, Q4_0, V, S, N, 40)  \
+    GK_QDOT4(q8_0, Q8_0, V, S, V, 64)  \
+    GK_QDOT4(q4_0, Q4_0, V, S, V, 40)  \
     GK_QDOT4(q5_0, Q5_0, V, S, N, 32)  \
-    GK_QDOT4(q4_k, Q4_K, V, S, N, 0)   \
-    GK_QDOT4(q5_k, Q5_K, V, S, N, 0)   \
-    GK_QDOT4(q6_k, Q6_K, V, S, N, 128) \
-    GK_QDOT4(iq4_xs, IQ4_XS, V, S, N, 128)
+    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)   \
+    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)   \
+    GK_QDOT4(q6_k, Q6_K, V, S, V, 128) \
+    GK_QDOT4(iq4_xs, IQ4_XS, V, S, V, 128)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \
     void gk_qdot4_##kern##_##tier(const void *w, size_t w_stride, const void *xq,          \
@@ -134,9 +138,13 @@ typedef void (*gk_qdot4_fn)(const void *w,
 #define GK_QDOT4_PROTO_V(kern, tier) GK_QDOT4_PROTO(kern, tier)
 #define GK_QDOT4_PROTO_S(kern, tier)
 #define GK_QDOT4_PROTO_N(kern, tier)
+/* a NEON kernel and its SDOT build (src/kernels/neon/qdot4_neon.c) */
+#define GK_QDOT4_PROTO_NEON_V(kern) GK_QDOT4_PROTO(kern, neon) GK_QDOT4_PROTO(kern, neon_dotprod)
+#define GK_QDOT4_PROTO_NEON_S(kern)
+#define GK_QDOT4_PROTO_NEON_N(kern)
 #define GK_QDOT4_DECLARE(kern, NAME, has_avx2, has_avx512, has_neon, gemm_min_m)    \
     GK_QDOT4_PROTO_##has_avx2(kern, avx2) GK_QDOT4_PROTO_##has_avx512(kern, avx512) \
-        GK_QDOT4_PROTO_##has_neon(kern, neon)
+        GK_QDOT4_PROTO_NEON_##has_neon(kern)
 GK_QDOT4_FORMS(GK_QDOT4_DECLARE)
 #undef GK_QDOT4_DECLARE
 

@@ -81,7 +81,7 @@ static const struct gk_qact_entry {
 };
 
 /* The four-token kernels per tier, indexed by the weight format (GK_QDOT4_FORMS, qdot.h): a
- * V entry where the build has the tier, NULL elsewhere. */
+ * V entry where the build has the tier, NULL elsewhere; beside the NEON one, its SDOT build. */
 #define GK_QD4_S(kern, tier) NULL
 #define GK_QD4_N(kern, tier) NULL
 #define GK_QD4_V(kern, tier) GK_QD4_V_##tier(kern)
@@ -96,13 +96,16 @@ static const struct gk_qact_entry {
 #    define GK_QD4_V_avx512(kern) NULL
 #endif
 #ifdef GK_HAVE_NEON
-#    define GK_QD4_V_neon(kern) gk_qdot4_##kern##_neon
+#    define GK_QD4_V_neon(kern)         gk_qdot4_##kern##_neon
+#    define GK_QD4_V_neon_dotprod(kern) gk_qdot4_##kern##_neon_dotprod
 #else
-#    define GK_QD4_V_neon(kern) NULL
+#    define GK_QD4_V_neon(kern)         NULL
+#    define GK_QD4_V_neon_dotprod(kern) NULL
 #endif
 
 static const struct gk_qdot4_entry {
     gk_qdot4_fn fn[GK_ISA_COUNT];
+    gk_qdot4_fn neon_dotprod; /* the NEON kernel's SDOT build */
     size_t gemm_min_m;
 } gk_qdot4_table[GK_QTYPE_COUNT] = {
 
@@ -110,18 +113,26 @@ static const struct gk_qdot4_entry {
     [GK_QTYPE_##NAME] = {{[GK_ISA_AVX2] = GK_QD4_##has_avx2(kern, avx2),       \
                           [GK_ISA_AVX512] = GK_QD4_##has_avx512(kern, avx512), \
                           [GK_ISA_NEON] = GK_QD4_##has_neon(kern, neon)},      \
+                         GK_QD4_##has_neon(kern, neon_dotprod),                \
                          gemm_min_m},
     GK_QDOT4_FORMS(GK_QDOT4_ROW)
 #undef GK_QDOT4_ROW
 };
 
-/* The tier at or below `isa` that has a kernel in fns (the scalar one always exists). */
+/* The tier at or below `isa` that has a kernel in fns, else the scalar tier. */
 static int gk_qk_tier(const void *const *fns, gk_isa isa)
 {
     int tier = (int)isa;
     while (tier > GK_ISA_SCALAR && !fns[tier])
         tier--;
     return tier;
+}
+
+/* Whether a kernel of `tier` is taken in its SDOT build: a NEON kernel on a CPU with the
+ * dot-product extension (the same bits; detected once, GK_CPU_DISABLE=asimddp hides it). */
+static bool gk_qk_sdot(int tier)
+{
+    return tier == GK_ISA_NEON && gk_cpu_get()->has[GK_FEATURE_ASIMDDP];
 }
 
 bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
@@ -132,16 +143,15 @@ bool gk_qmm_kernels_of(gk_qtype t, gk_isa isa, struct gk_qmm_kernels *out)
     const struct gk_qact_entry *act = &gk_qact_table[tr->act];
     const int dot_tier = gk_qk_tier((const void *const *)tr->dot, isa);
     out->dot = tr->dot[dot_tier];
-    /* the NEON kernel built with SDOT where the CPU has the dot-product extension (the same bits;
-     * detected once, GK_CPU_DISABLE=asimddp hides it) */
-    if (dot_tier == GK_ISA_NEON && tr->dot_neon_dotprod && gk_cpu_get()->has[GK_FEATURE_ASIMDDP])
-        out->dot = tr->dot_neon_dotprod;
+    if (gk_qk_sdot(dot_tier) && tr->dot_neon_dotprod) out->dot = tr->dot_neon_dotprod;
     out->quantize = act->fn[gk_qk_tier((const void *const *)act->fn, isa)];
     /* the four-token kernel of the nearest tier at or below isa that has one (a build has only
-     * its own architecture's kernels: the others are NULL) */
-    for (int tier = (int)isa; tier > GK_ISA_SCALAR && !out->dot4; tier--)
-        out->dot4 = gk_qdot4_table[t].fn[tier];
-    out->dot4_gemm_min_m = gk_qdot4_table[t].gemm_min_m;
+     * its own architecture's kernels: the others are NULL; the scalar tier has none) */
+    const struct gk_qdot4_entry *dot4 = &gk_qdot4_table[t];
+    const int dot4_tier = gk_qk_tier((const void *const *)dot4->fn, isa);
+    out->dot4 = dot4->fn[dot4_tier];
+    if (gk_qk_sdot(dot4_tier) && dot4->neon_dotprod) out->dot4 = dot4->neon_dotprod;
+    out->dot4_gemm_min_m = dot4->gemm_min_m;
     out->act = tr->act;
     out->act_block_elems = gk_qtype_block_elems(tr->act);
     out->act_block_bytes = gk_qtype_block_bytes(tr->act);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* What the NEON integer dot kernels (qdot_neon.c, qdot_iq2_neon.c, qdot_iq3_neon.c) share: the
- * byte dot product and the name of the build they are in.
+/* What the NEON integer dot kernels (qdot_neon.c, qdot4_neon.c, qdot_iq2_neon.c, qdot_iq3_neon.c)
+ * share: the byte dot product and the name of the build they are in.
  *
  * Those files are compiled twice (CMakeLists.txt, target gk_kernels_neon_dotprod): for baseline
  * ARMv8-A, and with -march=armv8.2-a+dotprod, which defines __ARM_FEATURE_DOTPROD. The second
  * build's kernels use SDOT (four int8 products summed into each int32 lane, one instruction for
- * what SMULL + SMLAL2 + SADALP do in three) and are named gk_qdot_<fmt>_neon_dotprod;
+ * what SMULL + SMLAL2 + SADALP do in three) and are named gk_qdot_<fmt>_neon_dotprod (the
+ * four-token kernels gk_qdot4_<fmt>_neon_dotprod);
  * src/quant/qmatmul.c selects them on CPUs with the dot-product extension (HWCAP ASIMDDP). Both
  * builds form the same exact int32 sums, so they give the same bits. */
 #ifndef GK_KERNELS_NEON_QDOT_NEON_H
@@ -14,9 +15,11 @@
 #include <arm_neon.h>
 
 #ifdef __ARM_FEATURE_DOTPROD
-#    define GK_QN_KERNEL(fmt) gk_qdot_##fmt##_neon_dotprod
+#    define GK_QN_KERNEL(fmt)  gk_qdot_##fmt##_neon_dotprod
+#    define GK_QN4_KERNEL(fmt) gk_qdot4_##fmt##_neon_dotprod
 #else
-#    define GK_QN_KERNEL(fmt) gk_qdot_##fmt##_neon
+#    define GK_QN_KERNEL(fmt)  gk_qdot_##fmt##_neon
+#    define GK_QN4_KERNEL(fmt) gk_qdot4_##fmt##_neon
 #endif
 
 /* acc + the 16 products of the bytes of w and x, summed into the four int32 lanes. Only the sum
