@@ -13,6 +13,7 @@
  *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
  *   - on NEON, both builds of each dot kernel (baseline and SDOT, where the CPU has ASIMDDP)
  *     called directly, bit for bit equal to the scalar kernel, and gk_qgemm's choice of build;
+ *     likewise each four-token kernel, every token equal to the one-token kernel;
  *   - gk_qgemm_ex: leading dimensions, bias, beta 0 (Y not read: NaN does not leak) and 1;
  *   - packed weights (gk_qpack, gk_qgemm_packed) of every format with a packed layout: the
  *     bound, the bits of the scalar tier, of token-by-token calls and of 1 and 3 threads (the
@@ -213,7 +214,7 @@ static void test_formats(void)
         test_shape(&rng, t, 1, 33, 4096, QUANTIZED);
         test_shape(&rng, t, 7, 16, 4096, RANDOM_BLOCKS);
         test_shape(&rng, t, 3, 5, 7 * be, RANDOM_BLOCKS); /* block counts not a multiple of 4 */
-        test_shape(&rng, t, 2, 9, 16 * be, SATURATED);    /* integer sums at their bounds */
+        test_shape(&rng, t, 5, 9, 16 * be, SATURATED);    /* integer sums at their bounds */
         if (!small) {
             test_shape(&rng, t, 32, 37, 4096, QUANTIZED);
             test_shape(&rng, t, 1, 19, 16384, RANDOM_BLOCKS);
@@ -403,6 +404,103 @@ GK_QPACK_FORMATS(NEON_QDOT8_DECLARE)
 #    undef NEON_QDOT8_DECLARE
 #endif
 
+#if defined(__aarch64__)
+/* The NEON four-token kernels of GK_QDOT4_FORMS, both builds (qdot.h declares them). */
+#    define NEON_DOT4_V(kern, NAME) \
+        {GK_QTYPE_##NAME, gk_qdot4_##kern##_neon, gk_qdot4_##kern##_neon_dotprod},
+#    define NEON_DOT4_S(kern, NAME)
+#    define NEON_DOT4_N(kern, NAME)
+#    define NEON_DOT4_ROW(kern, NAME, avx2, avx512, neon, gemm_min_m) NEON_DOT4_##neon(kern, NAME)
+
+static const struct {
+    gk_qtype t;
+    gk_qdot4_fn baseline, sdot;
+} neon_dot4[] = {GK_QDOT4_FORMS(NEON_DOT4_ROW)};
+
+#    undef NEON_DOT4_ROW
+#    undef NEON_DOT4_N
+#    undef NEON_DOT4_S
+#    undef NEON_DOT4_V
+
+/* gk_qgemm must take the SDOT build of a four-token kernel exactly when the CPU has ASIMDDP, and
+ * every build the CPU can run must give each of the four tokens the bits of the one-token NEON
+ * kernel (itself checked against the scalar one): random-byte blocks, 0 to 70 blocks (past a
+ * chunk of 64 Q8_0 activation scales), 1, 3 or 17 rows (past a group of 16), activation rows
+ * and outputs with gaps between them (which must stay untouched); no rows writes nothing. */
+static void test_neon_dot4_builds(bool has_dotprod)
+{
+    enum { T = GK_QDOT4_TOKENS };
+
+    gk_rng rng = gk_rng_seeded(31);
+
+    const struct {
+        size_t n_blocks, n_rows;
+    } shapes[] = {{0, 3}, {1, 1}, {2, 17}, {3, 3}, {5, 1}, {9, 17}, {70, 17}};
+
+    GK_EXPECT(sizeof neon_dot4 / sizeof neon_dot4[0] > 0, "no NEON four-token kernel");
+    for (size_t fi = 0; fi < sizeof neon_dot4 / sizeof neon_dot4[0]; fi++) {
+        const gk_qtype t = neon_dot4[fi].t;
+        struct gk_qmm_kernels neon, scalar;
+        GK_EXPECT(gk_qmm_kernels_of(t, GK_ISA_NEON, &neon) &&
+                      gk_qmm_kernels_of(t, GK_ISA_SCALAR, &scalar),
+                  "%s kernels", gk_qtype_name(t));
+        GK_EXPECT(neon.dot4 == (has_dotprod ? neon_dot4[fi].sdot : neon_dot4[fi].baseline),
+                  "%s: gk_qgemm does not use the %s four-token build", gk_qtype_name(t),
+                  has_dotprod ? "SDOT" : "baseline");
+        const gk_qdot_fn one_token = gk_qtraits_of(t)->dot[GK_ISA_NEON];
+        const gk_qdot4_fn builds[2] = {neon_dot4[fi].baseline,
+                                       has_dotprod ? neon_dot4[fi].sdot : NULL};
+        for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+            const size_t n_blocks = shapes[si].n_blocks, n_rows = shapes[si].n_rows;
+            const size_t k = n_blocks * gk_qtype_block_elems(t),
+                         row_bytes = gk_qtype_row_bytes(t, k);
+            const size_t act_blocks = k / scalar.act_block_elems;
+            const size_t xq_stride = act_blocks * scalar.act_block_bytes + 40, ldy = n_rows + 2;
+            unsigned char *w = malloc(row_bytes * n_rows + 1);
+            unsigned char *xq = calloc(T, xq_stride);
+            float *wf = malloc((k * n_rows + 1) * sizeof(float));
+            float *x = malloc((k + 1) * sizeof(float));
+            float *want = malloc(T * ldy * sizeof(float)), *got = malloc(T * ldy * sizeof(float));
+            random_weights(&rng, t, n_rows, k, w, wf);
+            for (size_t tk = 0; tk < T; tk++) {
+                for (size_t i = 0; i < k; i++)
+                    x[i] = gk_rng_uniform(&rng, -2.0f, 2.0f) * (i % 61 == 0 ? 40.0f : 1.0f);
+                scalar.quantize(x, xq + tk * xq_stride, act_blocks);
+                one_token(w, row_bytes, xq + tk * xq_stride, n_blocks, want + tk * ldy, n_rows);
+            }
+            for (int bi = 0; bi < 2; bi++) {
+                if (!builds[bi]) continue;
+                const char *build = bi ? "SDOT" : "baseline";
+                for (size_t i = 0; i < T * ldy; i++)
+                    got[i] = -7.0f;
+                builds[bi](w, row_bytes, xq, xq_stride, n_blocks, got, ldy, n_rows);
+                for (size_t tk = 0; tk < T; tk++) {
+                    GK_EXPECT(gk_test_same_bits("NEON four-token vs one-token", got + tk * ldy,
+                                                want + tk * ldy, n_rows, sizeof(float)),
+                              "%s %s build, token %zu, %zu blocks, %zu rows", gk_qtype_name(t),
+                              build, tk, n_blocks, n_rows);
+                    GK_EXPECT(
+                        got[tk * ldy + n_rows] == -7.0f && got[tk * ldy + n_rows + 1] == -7.0f,
+                        "%s %s build wrote past token %zu's rows", gk_qtype_name(t), build, tk);
+                }
+                for (size_t i = 0; i < T * ldy; i++)
+                    got[i] = -7.0f;
+                builds[bi](w, row_bytes, xq, xq_stride, n_blocks, got, ldy, 0);
+                for (size_t i = 0; i < T * ldy; i++)
+                    GK_EXPECT(got[i] == -7.0f, "%s %s build wrote with no rows", gk_qtype_name(t),
+                              build);
+            }
+            free(w);
+            free(xq);
+            free(wf);
+            free(x);
+            free(want);
+            free(got);
+        }
+    }
+}
+#endif
+
 /* On the NEON tier each integer dot kernel exists as a baseline build and an SDOT build
  * (src/quant/qdot.h). gk_qgemm must use the SDOT build exactly when the CPU has ASIMDDP (absent
  * under qemu -cpu cortex-a57, hidden by GK_CPU_DISABLE=asimddp), and every build the CPU can run
@@ -471,6 +569,8 @@ static void test_neon_dot_builds(void)
     GK_EXPECT(n_checked > 0, "no NEON dot kernel was checked");
 
 #if defined(__aarch64__)
+    test_neon_dot4_builds(has_dotprod);
+
     /* the packed layouts' group kernels (qpack.h): the same choice (their bits are checked against
      * the scalar tier's by test_packed, in the runs with and without ASIMDDP) */
     const struct {
