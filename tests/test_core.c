@@ -4,6 +4,8 @@
  * user threads, nested calls, resizing, fork). */
 #define _GNU_SOURCE
 
+#include <float.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #endif
 
 #include "common/gk_test.h"
+#include "core/checked.h"
 #include "core/cpu.h"
 #include "core/kernels.h"
 #include "core/pool.h"
@@ -331,6 +334,37 @@ static void test_pool(void)
     GK_EXPECT_STATUS(gk_set_num_threads(0), GK_OK);
 }
 
+/* gk_first_non_finite (the input check of the quantized products and gk_quantize): the index of
+ * the first NaN or infinity, every position of arrays that end inside, on and past a 64-value
+ * block; the largest finite values, subnormals and signed zeros are finite. */
+static void test_first_non_finite(void)
+{
+    float x[300];
+    const float finite[] = {FLT_MAX, -FLT_MAX, 1e-45f, -1e-45f, 0.0f, -0.0f, 1.0f};
+    for (size_t i = 0; i < 300; i++)
+        x[i] = finite[i % (sizeof finite / sizeof finite[0])];
+    const size_t sizes[] = {0, 1, 63, 64, 65, 128, 191, 300};
+    const float specials[] = {NAN, -NAN, INFINITY, -INFINITY};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const size_t n = sizes[si];
+        GK_EXPECT(gk_first_non_finite(x, n) == n, "n = %zu: a finite array reported", n);
+        for (size_t at = 0; at < n; at++) {
+            const float saved = x[at], special = specials[at % 4];
+            x[at] = special;
+            size_t got = gk_first_non_finite(x, n);
+            GK_EXPECT(got == at, "n = %zu: %g at %zu reported at %zu", n, (double)special, at, got);
+            if (at + 1 < n) { /* a second one later does not move the answer */
+                const float next = x[n - 1];
+                x[n - 1] = NAN;
+                got = gk_first_non_finite(x, n);
+                GK_EXPECT(got == at, "n = %zu: first at %zu reported at %zu", n, at, got);
+                x[n - 1] = next;
+            }
+            x[at] = saved;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--check-isa-env") == 0) return check_isa_env();
@@ -342,5 +376,6 @@ int main(int argc, char **argv)
     test_dispatch_tables();
     test_isa_selection();
     test_pool();
+    test_first_non_finite();
     return gk_test_finish("test_core");
 }

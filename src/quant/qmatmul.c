@@ -330,10 +330,11 @@ static gk_status gk_qmm_validate(const char *api, const gk_qgemm_args *a, size_t
              "y overlaps x");
     GK_CHECK(!a->bias || !gk_ranges_overlap(a->y, y_bytes, a->bias, a->n * sizeof(float)),
              GK_EALIAS, api, "y overlaps bias");
-    for (size_t t = 0; t < a->m && a->k > 0; t++)
-        for (size_t i = 0; i < a->k; i++)
-            GK_CHECK(isfinite(a->x[t * ldx + i]), GK_EINVAL, api,
-                     "x[%zu][%zu] is not finite (activations are quantized)", t, i);
+    for (size_t t = 0; t < a->m && a->k > 0; t++) {
+        const size_t i = gk_first_non_finite(a->x + t * ldx, a->k);
+        GK_CHECK(i == a->k, GK_EINVAL, api, "x[%zu][%zu] is not finite (activations are quantized)",
+                 t, i);
+    }
     return GK_OK;
 }
 

@@ -219,6 +219,7 @@ static void gk_quant_part(void *ctx, size_t first_part, size_t end_part)
 /* Index of the first value that is not finite (or, if `non_negative`, is negative), or n. */
 static size_t gk_first_bad(const float *x, size_t n, bool non_negative)
 {
+    if (!non_negative) return gk_first_non_finite(x, n);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]) || (non_negative && x[i] < 0.0f)) return i;
     return n;
