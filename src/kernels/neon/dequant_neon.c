@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/half.h"
+#include "kernels/neon/blocks_neon.h"
 #include "quant/blocks.h"
 
 /* The four float32x4 of 16 signed bytes, in order. */
@@ -55,14 +56,6 @@ static inline void gk_dq_put16_scale_add(float *dst, uint8x16_t q, float scale, 
         vst1q_f32(dst + 4 * k, vaddq_f32(vmulq_f32(v[k], vs), va));
 }
 
-/* 0x10 in byte i where bit 16 half + i of the little-endian u32 at p is set (Q5_0 / Q5_1). */
-static inline uint8x16_t gk_dq_fifth_bits(const uint8_t *p, int half)
-{
-    static const uint8_t bit_of[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-    const uint8x16_t spread = vcombine_u8(vdup_n_u8(p[2 * half]), vdup_n_u8(p[2 * half + 1]));
-    return vandq_u8(vtstq_u8(spread, vld1q_u8(bit_of)), vdupq_n_u8(0x10));
-}
-
 void gk_dequant_q4_1_neon(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_q4_1 *b = blocks;
@@ -83,8 +76,8 @@ void gk_dequant_q5_0_neon(const void *blocks, float *dst, size_t n_blocks)
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
         const float d = gk_f32_from_f16(b[i].d);
         const uint8x16_t q = vld1q_u8(b[i].qs);
-        const uint8x16_t lo = vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0));
-        const uint8x16_t hi = vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1));
+        const uint8x16_t lo = vorrq_u8(vandq_u8(q, mask), gk_neon_q5_fifth_bits(b[i].qh, 0));
+        const uint8x16_t hi = vorrq_u8(vshrq_n_u8(q, 4), gk_neon_q5_fifth_bits(b[i].qh, 1));
         gk_dq_put16_scaled(dst, vsubq_s8(vreinterpretq_s8_u8(lo), bias), d);
         gk_dq_put16_scaled(dst + 16, vsubq_s8(vreinterpretq_s8_u8(hi), bias), d);
     }
@@ -97,9 +90,10 @@ void gk_dequant_q5_1_neon(const void *blocks, float *dst, size_t n_blocks)
     for (size_t i = 0; i < n_blocks; i++, dst += 32) {
         const float d = gk_f32_from_f16(b[i].d), m = gk_f32_from_f16(b[i].m);
         const uint8x16_t q = vld1q_u8(b[i].qs);
-        gk_dq_put16_scale_add(dst, vorrq_u8(vandq_u8(q, mask), gk_dq_fifth_bits(b[i].qh, 0)), d, m);
-        gk_dq_put16_scale_add(dst + 16, vorrq_u8(vshrq_n_u8(q, 4), gk_dq_fifth_bits(b[i].qh, 1)), d,
-                              m);
+        gk_dq_put16_scale_add(dst, vorrq_u8(vandq_u8(q, mask), gk_neon_q5_fifth_bits(b[i].qh, 0)),
+                              d, m);
+        gk_dq_put16_scale_add(dst + 16,
+                              vorrq_u8(vshrq_n_u8(q, 4), gk_neon_q5_fifth_bits(b[i].qh, 1)), d, m);
     }
 }
 
@@ -315,6 +309,29 @@ void gk_dequant_tq2_0_neon(const void *blocks, float *dst, size_t n_blocks)
 
 /* AWQ4 / GPTQ4: element 8 w + j is bits 4j..4j+3 of the little-endian word w;
  * value = ((float)q - zero_point) * scale. */
+/* SQUEEZE: value = lut[code], the f16 entry converted exactly. TBL picks the two bytes of each
+ * code's entry from the 32-byte table (indices 2 code, 2 code + 1), eight values at a time. */
+void gk_dequant_squeeze_neon(const void *blocks, float *dst, size_t n_blocks)
+{
+    const gk_block_squeeze *b = blocks;
+    for (size_t i = 0; i < n_blocks; i++) {
+        const uint8_t *table = (const uint8_t *)b[i].lut;
+        const uint8x16x2_t lut = {{vld1q_u8(table), vld1q_u8(table + 16)}};
+        for (int j = 0; j < 128; j += 8) {
+            const uint8x8_t q = vld1_u8(b[i].qs + j); /* 16 codes, low nibble first */
+            const uint8x8x2_t codes = vzip_u8(vand_u8(q, vdup_n_u8(0x0F)), vshr_n_u8(q, 4));
+            for (int h = 0; h < 2; h++, dst += 8) {
+                const uint8x8_t first = vshl_n_u8(codes.val[h], 1);
+                const uint8x8x2_t idx = vzip_u8(first, vadd_u8(first, vdup_n_u8(1)));
+                const float16x8_t v =
+                    vreinterpretq_f16_u8(vqtbl2q_u8(lut, vcombine_u8(idx.val[0], idx.val[1])));
+                vst1q_f32(dst, vcvt_f32_f16(vget_low_f16(v)));
+                vst1q_f32(dst + 4, vcvt_high_f32_f16(v));
+            }
+        }
+    }
+}
+
 void gk_dequant_awq4_neon(const void *blocks, float *dst, size_t n_blocks)
 {
     const gk_block_awq4 *b = blocks;

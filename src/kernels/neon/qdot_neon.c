@@ -7,9 +7,8 @@
  * so these kernels give the scalar tier's bits. */
 #include "kernels/neon/qdot_neon.h"
 
-#include <string.h>
-
 #include "core/half.h"
+#include "kernels/neon/blocks_neon.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
@@ -26,21 +25,6 @@ static inline int32_t gk_qn_block32(int8x16_t lo, int8x16_t hi, const int8_t *xq
     return vaddvq_s32(gk_qn_dot16(sum, hi, vld1q_s8(xqs + 16)));
 }
 
-/* Q5_0 / Q5_1's fifth bits (bit j of the little-endian qh word: element j) as 0x10 in the bytes
- * of elements 0..15 (*lo) and 16..31 (*hi): each lane picks its byte of qh with TBL and tests its
- * bit. */
-static inline void gk_qn_q5_fifth(const uint8_t qh[4], uint8x16_t *lo, uint8x16_t *hi)
-{
-    uint32_t word;
-    memcpy(&word, qh, sizeof word);
-    const uint8x16_t bytes = vreinterpretq_u8_u32(vdupq_n_u32(word));
-    static const uint8_t lo_idx[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
-    static const uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-    const uint8x16_t idx = vld1q_u8(lo_idx), bits = vld1q_u8(bit), fifth = vdupq_n_u8(0x10);
-    *lo = vandq_u8(vtstq_u8(vqtbl1q_u8(bytes, idx), bits), fifth);
-    *hi = vandq_u8(vtstq_u8(vqtbl1q_u8(bytes, vaddq_u8(idx, vdupq_n_u8(2))), bits), fifth);
-}
-
 /* The unsigned codes of a Q4_1 / Q5_1 block (qh NULL for Q4_1), or Q5_0's less 16: the low
  * nibbles of qs are elements 0..15, the high ones 16..31. */
 static inline void
@@ -49,10 +33,8 @@ gk_qn_q45_codes(const uint8_t qs[16], const uint8_t *qh, int offset, int8x16_t *
     const uint8x16_t q = vld1q_u8(qs);
     uint8x16_t l = vandq_u8(q, vdupq_n_u8(0x0F)), h = vshrq_n_u8(q, 4);
     if (qh) {
-        uint8x16_t fifth_lo, fifth_hi;
-        gk_qn_q5_fifth(qh, &fifth_lo, &fifth_hi);
-        l = vorrq_u8(l, fifth_lo);
-        h = vorrq_u8(h, fifth_hi);
+        l = vorrq_u8(l, gk_neon_q5_fifth_bits(qh, 0));
+        h = vorrq_u8(h, gk_neon_q5_fifth_bits(qh, 1));
     }
     *lo = vsubq_s8(vreinterpretq_s8_u8(l), vdupq_n_s8((int8_t)offset));
     *hi = vsubq_s8(vreinterpretq_s8_u8(h), vdupq_n_s8((int8_t)offset));
