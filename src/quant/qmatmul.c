@@ -31,8 +31,12 @@ enum { GK_QMM_TILE_ROWS = 16 };
  * block for every token. Panels hold about GK_QMM_PANEL_BYTES of f32 weights. */
 #define GK_QMM_PANEL_BYTES (16u << 20)
 
-/* Calls moving less than this many weight bytes (times tokens) stay on the calling thread. */
-#define GK_QMM_PARALLEL_BYTES (256u << 10)
+/* Calls moving less than this many weight bytes (times tokens) stay on the calling thread. Waking
+ * the pool pays from about two 16-row tiles of 4096 on. With two threads, k = 4096, W in cache
+ * (Zen 3, minimum of 5 runs per build in separate processes), 256 KiB here (which kept these on
+ * one thread) against 64 KiB: Q4_K n = 32 / 64 / 96 rows 6.2 / 10.6 / 14.7 -> 4.6 / 6.9 / 9.1 us,
+ * Q4_0 6.3 / 10.8 / 15.8 -> 5.0 / 6.7 / 9.2, Q8_0 n = 32 6.6 -> 4.6. */
+#define GK_QMM_PARALLEL_BYTES (64u << 10)
 
 /* ---- per-format kernels of each tier ---------------------------------------------------- */
 
