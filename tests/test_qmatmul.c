@@ -8,7 +8,8 @@
  *     random data;
  *   - the K-quants, TQ1_0, TQ2_0, the IQ formats, AWQ4 and GPTQ4 bit for bit equal to the
  *     scalar tier, the others within the bound;
- *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads;
+ *   - gk_qgemm equal to m calls of gk_qgemv; identical bits for 1..4 threads, and for three user
+ *     threads calling at once (each call then holds scratch buffers, core/scratch.h);
  *   - the activation quantizer of the tier bit-exact with the format's scalar quantizer
  *     (ties, zeros, subnormal-only blocks, signs of the extreme value);
  *   - on NEON, both builds of each dot kernel (baseline and SDOT, where the CPU has ASIMDDP)
@@ -21,6 +22,7 @@
  *     arithmetic of their layout (a decoding error in one weight fails), stale headers;
  *   - named wrappers; every error path, with Y untouched. */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +259,65 @@ static void test_threads(void)
         free(y1);
         free(yt);
     }
+}
+
+/* Three user threads call gk_qgemm on the many-token path at once (each call holds a dequantized
+ * panel and, inside it, a GEMM workspace: the cached scratch buffers or fresh ones) and must get
+ * the bits of a call made alone. */
+enum { CONCURRENT_CALLERS = 3, CONCURRENT_ROUNDS = 4 };
+
+struct concurrent_call {
+    gk_qtype t;
+    const void *w;
+    const float *x, *want;
+    size_t m, n, k;
+    float *y;
+    bool same;
+};
+
+static void *concurrent_caller(void *arg)
+{
+    struct concurrent_call *c = arg;
+    c->same = true;
+    for (int round = 0; round < CONCURRENT_ROUNDS; round++) {
+        memset(c->y, 0, c->m * c->n * sizeof(float));
+        c->same = c->same && gk_qgemm(c->t, c->w, c->x, c->y, c->m, c->n, c->k) == GK_OK &&
+                  memcmp(c->y, c->want, c->m * c->n * sizeof(float)) == 0;
+    }
+    return NULL;
+}
+
+static void test_concurrent_callers(void)
+{
+    gk_rng rng = gk_rng_seeded(11);
+    const gk_qtype t = GK_QTYPE_Q8_0;
+    const size_t m = 72, n = 48, k = 256;
+    GK_EXPECT(gk_qmm_uses_gemm(t, gk_kernels_active()->isa, m),
+              "Q8_0 at m = %zu: not the GEMM path", m);
+    void *w = malloc(gk_qtype_row_bytes(t, k) * n);
+    float *wf = malloc(n * k * sizeof(float)), *x = malloc(m * k * sizeof(float));
+    float *want = malloc(m * n * sizeof(float));
+    random_weights(&rng, t, n, k, w, wf);
+    for (size_t i = 0; i < m * k; i++)
+        x[i] = gk_rng_uniform(&rng, -1.0f, 1.0f);
+    GK_EXPECT_STATUS(gk_qgemm(t, w, x, want, m, n, k), GK_OK);
+    struct concurrent_call calls[CONCURRENT_CALLERS];
+    pthread_t threads[CONCURRENT_CALLERS];
+    for (int i = 0; i < CONCURRENT_CALLERS; i++) {
+        calls[i] =
+            (struct concurrent_call){t, w, x, want, m, n, k, malloc(m * n * sizeof(float)), false};
+        GK_EXPECT(pthread_create(&threads[i], NULL, concurrent_caller, &calls[i]) == 0,
+                  "pthread_create");
+    }
+    for (int i = 0; i < CONCURRENT_CALLERS; i++) {
+        pthread_join(threads[i], NULL);
+        GK_EXPECT(calls[i].same, "caller %d differs from a call made alone", i);
+        free(calls[i].y);
+    }
+    free(w);
+    free(wf);
+    free(x);
+    free(want);
 }
 
 /* ---- activation quantizers ------------------------------------------------------------------ */
@@ -915,6 +976,7 @@ int main(int argc, char **argv)
     test_wrappers();
     test_ex();
     test_threads();
+    test_concurrent_callers();
     test_formats();
     test_packed();
     return gk_test_finish("test_qmatmul");

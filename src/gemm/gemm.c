@@ -14,6 +14,7 @@
 #include "core/half.h"
 #include "core/kernels.h"
 #include "core/pool.h"
+#include "core/scratch.h"
 #include "gemm/gemm_tune.h"
 #include "gllmk/runtime.h"
 
@@ -664,43 +665,6 @@ static bool gk_ws_add(struct gk_gemm_workspace *ws, size_t *off, size_t n_floats
     return gk_add_size(ws->bytes, bytes / GK_GEMM_ALIGN * GK_GEMM_ALIGN, &ws->bytes);
 }
 
-/* One workspace is kept between calls: a fresh multi-megabyte allocation is fresh pages, and
- * faulting them in cost about 15% of a 256^3 product. A call that finds it taken (another user
- * thread inside a GEMM) or needs more than GK_GEMM_WS_CACHE_MAX allocates its own. */
-enum { GK_GEMM_WS_CACHE_MAX = 64 << 20 };
-
-static atomic_bool gk_ws_busy;
-static void *gk_ws_cache;
-static size_t gk_ws_cache_bytes;
-
-static void *gk_ws_acquire(size_t bytes)
-{
-    if (bytes > GK_GEMM_WS_CACHE_MAX || atomic_exchange(&gk_ws_busy, true))
-        return gk_aligned_alloc(bytes, GK_GEMM_ALIGN);
-    if (gk_ws_cache_bytes < bytes) {
-        gk_aligned_free(gk_ws_cache);
-        gk_ws_cache = gk_aligned_alloc(bytes, GK_GEMM_ALIGN);
-        gk_ws_cache_bytes = gk_ws_cache ? bytes : 0;
-    }
-    if (!gk_ws_cache) atomic_store(&gk_ws_busy, false);
-    return gk_ws_cache;
-}
-
-static void gk_ws_release(void *ws)
-{
-    if (ws && ws == gk_ws_cache)
-        atomic_store(&gk_ws_busy, false);
-    else
-        gk_aligned_free(ws);
-}
-
-__attribute__((destructor)) static void gk_ws_free_cache(void)
-{
-    gk_aligned_free(gk_ws_cache);
-    gk_ws_cache = NULL;
-    gk_ws_cache_bytes = 0;
-}
-
 static float *gk_ws_at(void *base, size_t off)
 {
     return (float *)((char *)base + off);
@@ -757,7 +721,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     if (x->bias) ok = ok && gk_ws_add(&ws, &ws.bias_off, p.n_pad);
     if (!c_f32) ok = ok && gk_ws_add(&ws, &ws.c_off, c_floats);
     GK_CHECK(ok, GK_EOVERFLOW, api, "workspace size overflows size_t");
-    void *base = ws.bytes ? gk_ws_acquire(ws.bytes) : NULL;
+    void *base = ws.bytes ? gk_scratch_acquire(ws.bytes) : NULL;
     GK_CHECK(ws.bytes == 0 || base != NULL, GK_ENOMEM, api, "no memory for a %zu-byte workspace",
              ws.bytes);
 
@@ -799,7 +763,7 @@ gk_gemm_run(const char *api, const gk_gemm_args *x, const float *prepacked, size
     }
 
     if (!c_f32 && status == GK_OK) gk_gemm_c_from_f32(x, p.c);
-    gk_ws_release(base);
+    gk_scratch_release(base);
     GK_CHECK(status == GK_OK, status, api, "no memory for a thread's packing buffer");
     return GK_OK;
 }

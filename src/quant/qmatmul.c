@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/kernels.h"
 #include "core/pool.h"
+#include "core/scratch.h"
 #include "gllmk/gemm.h"
 #include "gllmk/qmatmul.h"
 #include "gllmk/runtime.h"
@@ -350,7 +351,7 @@ static gk_status gk_qmm_run_gemm(const char *api, const gk_qgemm_args *a, size_t
         GK_QMM_PANEL_BYTES / (a->k * sizeof(float)) / GK_QMM_TILE_ROWS * GK_QMM_TILE_ROWS;
     if (panel_rows < GK_QMM_TILE_ROWS) panel_rows = GK_QMM_TILE_ROWS;
     if (panel_rows > a->n) panel_rows = a->n;
-    float *panel = gk_aligned_alloc(panel_rows * a->k * sizeof(float), 64);
+    float *panel = gk_scratch_acquire(panel_rows * a->k * sizeof(float));
     GK_CHECK(panel, GK_ENOMEM, api, "no memory for a %zu x %zu weight panel", panel_rows, a->k);
     gk_status status = GK_OK;
     for (size_t r0 = 0; r0 < a->n && status == GK_OK; r0 += panel_rows) {
@@ -374,7 +375,7 @@ static gk_status gk_qmm_run_gemm(const char *api, const gk_qgemm_args *a, size_t
                                 .bias = a->bias ? a->bias + r0 : NULL};
         if (status == GK_OK) status = gk_gemm_ex(&g);
     }
-    gk_aligned_free(panel);
+    gk_scratch_release(panel);
     return status;
 }
 

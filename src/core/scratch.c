@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#include "core/scratch.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "gllmk/runtime.h"
+
+enum {
+    GK_SCRATCH_SLOTS = 2,
+    GK_SCRATCH_CACHE_MAX = 64 << 20, /* larger requests are allocated and freed each time */
+    GK_SCRATCH_ALIGN = 64,
+};
+
+static struct gk_scratch_slot {
+    atomic_bool busy;
+    void *buf;
+    size_t bytes;
+} gk_scratch_slots[GK_SCRATCH_SLOTS];
+
+void *gk_scratch_acquire(size_t bytes)
+{
+    if (bytes <= GK_SCRATCH_CACHE_MAX)
+        for (int i = 0; i < GK_SCRATCH_SLOTS; i++) {
+            struct gk_scratch_slot *s = &gk_scratch_slots[i];
+            if (atomic_exchange(&s->busy, true)) continue;
+            if (s->bytes < bytes) {
+                gk_aligned_free(s->buf);
+                s->buf = gk_aligned_alloc(bytes, GK_SCRATCH_ALIGN);
+                s->bytes = s->buf ? bytes : 0;
+            }
+            if (s->buf) return s->buf;
+            atomic_store(&s->busy, false);
+            return NULL;
+        }
+    return gk_aligned_alloc(bytes, GK_SCRATCH_ALIGN);
+}
+
+void gk_scratch_release(void *p)
+{
+    if (!p) return;
+    for (int i = 0; i < GK_SCRATCH_SLOTS; i++)
+        if (p == gk_scratch_slots[i].buf) {
+            atomic_store(&gk_scratch_slots[i].busy, false);
+            return;
+        }
+    gk_aligned_free(p);
+}
+
+__attribute__((destructor)) static void gk_scratch_free_all(void)
+{
+    for (int i = 0; i < GK_SCRATCH_SLOTS; i++) {
+        gk_aligned_free(gk_scratch_slots[i].buf);
+        gk_scratch_slots[i].buf = NULL;
+        gk_scratch_slots[i].bytes = 0;
+    }
+}
