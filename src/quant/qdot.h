@@ -107,11 +107,11 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  * gk_qdot4_<kern>_neon_dotprod (SDOT, the same bits), the second chosen on CPUs with ASIMDDP.
  * gemm_min_m: from this many tokens on the dequantize-and-GEMM path is faster (0: at no m
  * measured, up to 512). NEON uses the same values, unmeasured (only qemu was at hand). Measured
- * on Zen 3, 1 thread, W 4096 x 4096, GFLOP/s four-token / GEMM:
- * Q4_K 94 / 48 at m = 32, 95 / 76 at m = 128; Q8_0 61 / 49 at 32, 60 / 62 at 64, 61 / 74 at 128;
- * IQ4_XS 68 / 49 at 32, 68 / 63 at 64, 68 / 75 at 128; Q6_K 77 / 50 at 32, 77 / 75 at 128,
- * 77 / 88 at 512; four-token time over GEMM time: Q4_0 0.89 at 32, 1.17 at 40; Q5_0 1.06 at 32,
- * 1.34 at 40. */
+ * on Zen 3, 1 thread, W 4096 x 4096, one build with each path forced, in separate processes
+ * (minimum of 2 x 3 calls), after the GEMM path stopped allocating its panel per call (a89c744);
+ * time four-token / GEMM: Q8_0 0.85 at m = 48, 1.14 at 64; Q4_0 0.87 at 32, 0.99 at 48, 1.14 at
+ * 96; Q5_0 1.02 at 32, 1.16 at 48; Q6_K 0.72 at 64, 0.82 at 128, 0.77 at 512; IQ4_XS 0.88 at 128,
+ * 0.98 at 256, 1.02 at 512; Q4_K 0.74 at 256, 0.66 at 512. */
 enum { GK_QDOT4_TOKENS = 4 };
 
 typedef void (*gk_qdot4_fn)(const void *w,
@@ -128,8 +128,8 @@ typedef void (*gk_qdot4_fn)(const void *w,
     GK_QDOT4(q5_0, Q5_0, V, S, N, 32)  \
     GK_QDOT4(q4_k, Q4_K, V, S, V, 0)   \
     GK_QDOT4(q5_k, Q5_K, V, S, V, 0)   \
-    GK_QDOT4(q6_k, Q6_K, V, S, V, 128) \
-    GK_QDOT4(iq4_xs, IQ4_XS, V, S, V, 128)
+    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)   \
+    GK_QDOT4(iq4_xs, IQ4_XS, V, S, V, 512)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \
     void gk_qdot4_##kern##_##tier(const void *w, size_t w_stride, const void *xq,          \
