@@ -122,13 +122,13 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             float *y,
                             size_t ldy,
                             size_t n_rows);
-#define GK_QDOT4_FORMS(GK_QDOT4)       \
-    GK_QDOT4(q8_0, Q8_0, V, S, V, 64)  \
-    GK_QDOT4(q4_0, Q4_0, V, S, V, 40)  \
-    GK_QDOT4(q5_0, Q5_0, V, S, N, 32)  \
-    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)   \
-    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)   \
-    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)   \
+#define GK_QDOT4_FORMS(GK_QDOT4)      \
+    GK_QDOT4(q8_0, Q8_0, V, S, V, 64) \
+    GK_QDOT4(q4_0, Q4_0, V, S, V, 40) \
+    GK_QDOT4(q5_0, Q5_0, V, S, V, 32) \
+    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)  \
+    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)  \
+    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)  \
     GK_QDOT4(iq4_xs, IQ4_XS, V, S, V, 512)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \

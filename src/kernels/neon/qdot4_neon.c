@@ -9,11 +9,13 @@
  * order is free; the four tokens' sums are reduced into the four lanes of one vector (lane t:
  * token t) and the f32 steps run lane-wise, operation for operation those of the one-token kernel,
  * blocks in order: acc + (d_w d_x) isum for Q8_0 / Q4_0 (src/asm/aarch64/qdot_q32_neon.S, one sum
- * per row), gk_qdot_kquant_step for the K-quants and IQ4_XS. */
+ * per row) and Q5_0 (gk_qn_row_q5_0, qdot_neon.c), gk_qdot_kquant_step for the K-quants and
+ * IQ4_XS. */
 #include "kernels/neon/qdot_neon.h"
 
 #include <string.h>
 
+#include "kernels/neon/blocks_neon.h"
 #include "quant/iq.h"
 #include "quant/qdot.h"
 
@@ -59,10 +61,18 @@ GK_QN4_INLINE int8x16x2_t gk_qn4_q8_0_codes(const void *block)
 /* Q4_0: element j < 16 is the low nibble of qs[j], j + 16 its high nibble, minus 8. */
 GK_QN4_INLINE int8x16x2_t gk_qn4_q4_0_codes(const void *block)
 {
-    const uint8x16_t q = vld1q_u8(((const gk_block_q4_0 *)block)->qs);
-    const int8x16_t eight = vdupq_n_s8(8);
-    return (int8x16x2_t){{vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0F))), eight),
-                          vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight)}};
+    int8x16x2_t codes;
+    gk_neon_q45_codes(((const gk_block_q4_0 *)block)->qs, NULL, 8, &codes.val[0], &codes.val[1]);
+    return codes;
+}
+
+/* Q5_0: Q4_0's nibbles with bit j of qh as element j's fifth bit, minus 16. */
+GK_QN4_INLINE int8x16x2_t gk_qn4_q5_0_codes(const void *block)
+{
+    const gk_block_q5_0 *b = block;
+    int8x16x2_t codes;
+    gk_neon_q45_codes(b->qs, b->qh, 16, &codes.val[0], &codes.val[1]);
+    return codes;
 }
 
 /* gk_qn4_q32 widens the activation scales of a chunk of blocks to f32 once for a group of rows
@@ -77,7 +87,7 @@ GK_QN4_INLINE float32x4_t gk_qn4_q8_0_scales(const gk_block_q8_0 *const x[GK_QN4
     return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(bits)));
 }
 
-/* Q8_0 and Q4_0 (the `codes` of their blocks): per block and token the exact sum of the 32
+/* Q8_0, Q4_0 and Q5_0 (the `codes` of their blocks): per block and token the exact sum of the 32
  * products, then sum + (d_w d_x) isum in each token's lane, one f32 sum per row and token. */
 GK_QN4_INLINE void gk_qn4_q32(int8x16x2_t (*codes)(const void *block),
                               size_t block_bytes,
@@ -343,6 +353,7 @@ GK_QN4_INLINE struct gk_qn4_kblock gk_qn4_iq4_xs_sums(const void *block,
     }
 GK_QN4(q8_0, gk_qn4_q32, codes)
 GK_QN4(q4_0, gk_qn4_q32, codes)
+GK_QN4(q5_0, gk_qn4_q32, codes)
 GK_QN4(q4_k, gk_qn4_kquant, sums)
 GK_QN4(q5_k, gk_qn4_kquant, sums)
 GK_QN4(q6_k, gk_qn4_kquant, sums)

@@ -25,28 +25,13 @@ static inline int32_t gk_qn_block32(int8x16_t lo, int8x16_t hi, const int8_t *xq
     return vaddvq_s32(gk_qn_dot16(sum, hi, vld1q_s8(xqs + 16)));
 }
 
-/* The unsigned codes of a Q4_1 / Q5_1 block (qh NULL for Q4_1), or Q5_0's less 16: the low
- * nibbles of qs are elements 0..15, the high ones 16..31. */
-static inline void
-gk_qn_q45_codes(const uint8_t qs[16], const uint8_t *qh, int offset, int8x16_t *lo, int8x16_t *hi)
-{
-    const uint8x16_t q = vld1q_u8(qs);
-    uint8x16_t l = vandq_u8(q, vdupq_n_u8(0x0F)), h = vshrq_n_u8(q, 4);
-    if (qh) {
-        l = vorrq_u8(l, gk_neon_q5_fifth_bits(qh, 0));
-        h = vorrq_u8(h, gk_neon_q5_fifth_bits(qh, 1));
-    }
-    *lo = vsubq_s8(vreinterpretq_s8_u8(l), vdupq_n_s8((int8_t)offset));
-    *hi = vsubq_s8(vreinterpretq_s8_u8(h), vdupq_n_s8((int8_t)offset));
-}
-
 /* acc + (d_w d_x) isum per block, the scalar tier's order (qdot_scalar.c). */
 static float gk_qn_row_q5_0(const gk_block_q5_0 *b, const gk_block_q8_0 *x, size_t n_blocks)
 {
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         int8x16_t lo, hi;
-        gk_qn_q45_codes(b[i].qs, b[i].qh, 16, &lo, &hi);
+        gk_neon_q45_codes(b[i].qs, b[i].qh, 16, &lo, &hi);
         const int32_t isum = gk_qn_block32(lo, hi, x[i].qs);
         acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum;
     }
@@ -60,7 +45,7 @@ static float gk_qn_row_q5_0(const gk_block_q5_0 *b, const gk_block_q8_0 *x, size
         float acc = 0.0f;                                                                          \
         for (size_t i = 0; i < n_blocks; i++) {                                                    \
             int8x16_t lo, hi;                                                                      \
-            gk_qn_q45_codes(b[i].qs, qh_of(b[i]), 0, &lo, &hi);                                    \
+            gk_neon_q45_codes(b[i].qs, qh_of(b[i]), 0, &lo, &hi);                                  \
             const int32_t isum = gk_qn_block32(lo, hi, x[i].qs);                                   \
             acc += gk_f32_from_f16(b[i].d) * gk_f32_from_f16(x[i].d) * (float)isum +               \
                    gk_f32_from_f16(b[i].m) * gk_f32_from_f16(x[i].s);                              \
