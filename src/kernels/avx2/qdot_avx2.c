@@ -718,6 +718,67 @@ static inline struct gk_qa_kblock gk_qa_q3_k_sums(const gk_block_q3_k *b, const 
 
 GK_QA_ROWS_PIPED(q3_k, gk_block_q3_k, 4)
 
+/* Q2_K / Q3_K, four tokens per pass: each run's unsigned codes (with Q3_K's third bit when hmask
+ * is given) and scales once, the products per token; each token's integer sums are those of
+ * gk_qa_q2_k_sums / gk_qa_q3_k_sums. */
+static inline void gk_qa4_q23_k_isums(const uint8_t *qs,
+                                      const uint8_t *hmask,
+                                      __m256i sc16,
+                                      const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
+                                      __m256i isum[GK_QDOT4_TOKENS])
+{
+    __m256i lanes[2];
+    gk_qa_group_lanes(sc16, lanes);
+    const __m256i hm = hmask ? _mm256_loadu_si256((const __m256i *)hmask) : _mm256_setzero_si256();
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        isum[t] = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * half));
+        for (int k = 0; k < 4; k++) {
+            __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+            if (hmask) u = _mm256_or_si256(u, gk_qa_bits_to(hm, 4 * half + k, 2, 0x04));
+            const __m256i scales = gk_qa_run_scales(lanes[half], k);
+            for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
+                const __m256i xv =
+                    _mm256_loadu_si256((const __m256i *)(x[t]->qs + 128 * half + 32 * k));
+                isum[t] = _mm256_add_epi32(isum[t],
+                                           _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), scales));
+            }
+        }
+    }
+}
+
+static inline struct gk_qa4_kblock gk_qa4_q2_k_sums(const gk_block_q2_k *b,
+                                                    const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
+{
+    const __m128i packed = _mm_loadu_si128((const __m128i *)b->scales);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
+    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+    __m256i isum[GK_QDOT4_TOKENS], msum[GK_QDOT4_TOKENS];
+    gk_qa4_q23_k_isums(b->qs, NULL, sc16, x, isum);
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        msum[t] = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[t]->bsums), m16);
+    return gk_qa4_kblock_of(gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x, gk_qa4_sums(isum),
+                            gk_qa4_sums(msum));
+}
+
+static inline struct gk_qa4_kblock gk_qa4_q3_k_sums(const gk_block_q3_k *b,
+                                                    const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
+{
+    const __m256i sc16 = _mm256_cvtepi8_epi16(gk_qa_q3k_scales(b->scales));
+    __m256i isum[GK_QDOT4_TOKENS], offset[GK_QDOT4_TOKENS];
+    gk_qa4_q23_k_isums(b->qs, b->hmask, sc16, x, isum);
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        offset[t] = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)x[t]->bsums));
+    const __m128i sums =
+        _mm_sub_epi32(gk_qa4_sums(isum), _mm_slli_epi32(gk_qa4_sums(offset), 2)); /* - 4 off */
+    return gk_qa4_kblock_of(gk_qa_h2f(b->d), 0.0f, x, sums, _mm_setzero_si128());
+}
+
+GK_QA_ROWS4(q2_k, gk_block_q2_k)
+GK_QA_ROWS4(q3_k, gk_block_q3_k)
+
 /* Q6_K: per half h, four 32-value runs k of unsigned 6-bit codes (see qdot_scalar.c); each run
  * covers two groups of 16, whose scales multiply the run's two 128-bit halves. The -32 offset
  * of the codes is taken out at the end through the activation's group sums. */
