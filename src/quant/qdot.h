@@ -111,10 +111,10 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  * (minimum of 2 x 3 calls), after the GEMM path stopped allocating its panel per call (a89c744);
  * time four-token / GEMM: Q8_0 0.85 at m = 48, 1.14 at 64; Q4_0 0.87 at 32, 0.99 at 48, 1.14 at
  * 96; Q5_0 1.02 at 32, 1.16 at 48; Q6_K 0.72 at 64, 0.82 at 128, 0.77 at 512; IQ4_XS 0.88 at 128,
- * 0.98 at 256, 1.02 at 512; Q4_K 0.74 at 256, 0.66 at 512. Q2_K and Q3_K (AVX2), against what
- * they had before their four-token kernels (the one-token kernel per token below m = 32, the
+ * 0.98 at 256, 1.02 at 512; Q4_K 0.74 at 256, 0.66 at 512. Q2_K, Q3_K and TQ2_0 (AVX2), against
+ * what they had before their four-token kernels (the one-token kernel per token below m = 32, the
  * GEMM path from there), time after / before: Q2_K 0.54 at m = 8, 0.43 at 32, 0.75 at 128, 0.80
- * at 512; Q3_K 0.38, 0.67, 0.83, 0.93. */
+ * at 512; Q3_K 0.38, 0.67, 0.83, 0.93; TQ2_0 0.66 at 8, 0.32 at 32, 0.52 at 128. */
 enum { GK_QDOT4_TOKENS = 4 };
 
 typedef void (*gk_qdot4_fn)(const void *w,
@@ -125,15 +125,16 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             float *y,
                             size_t ldy,
                             size_t n_rows);
-#define GK_QDOT4_FORMS(GK_QDOT4)      \
-    GK_QDOT4(q8_0, Q8_0, V, S, V, 64) \
-    GK_QDOT4(q4_0, Q4_0, V, S, V, 40) \
-    GK_QDOT4(q5_0, Q5_0, V, S, V, 32) \
-    GK_QDOT4(q2_k, Q2_K, V, S, N, 0)  \
-    GK_QDOT4(q3_k, Q3_K, V, S, N, 0)  \
-    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)  \
-    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)  \
-    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)  \
+#define GK_QDOT4_FORMS(GK_QDOT4)       \
+    GK_QDOT4(q8_0, Q8_0, V, S, V, 64)  \
+    GK_QDOT4(q4_0, Q4_0, V, S, V, 40)  \
+    GK_QDOT4(q5_0, Q5_0, V, S, V, 32)  \
+    GK_QDOT4(q2_k, Q2_K, V, S, N, 0)   \
+    GK_QDOT4(q3_k, Q3_K, V, S, N, 0)   \
+    GK_QDOT4(tq2_0, TQ2_0, V, S, N, 0) \
+    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)   \
+    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)   \
+    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)   \
     GK_QDOT4(iq4_xs, IQ4_XS, V, S, V, 512)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \
