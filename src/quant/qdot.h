@@ -129,9 +129,9 @@ typedef void (*gk_qdot4_fn)(const void *w,
     GK_QDOT4(q8_0, Q8_0, V, S, V, 64)  \
     GK_QDOT4(q4_0, Q4_0, V, S, V, 40)  \
     GK_QDOT4(q5_0, Q5_0, V, S, V, 32)  \
-    GK_QDOT4(q2_k, Q2_K, V, S, N, 0)   \
-    GK_QDOT4(q3_k, Q3_K, V, S, N, 0)   \
-    GK_QDOT4(tq2_0, TQ2_0, V, S, N, 0) \
+    GK_QDOT4(q2_k, Q2_K, V, S, V, 0)   \
+    GK_QDOT4(q3_k, Q3_K, V, S, V, 0)   \
+    GK_QDOT4(tq2_0, TQ2_0, V, S, V, 0) \
     GK_QDOT4(q4_k, Q4_K, V, S, V, 0)   \
     GK_QDOT4(q5_k, Q5_K, V, S, V, 0)   \
     GK_QDOT4(q6_k, Q6_K, V, S, V, 0)   \

@@ -9,8 +9,8 @@
  * order is free; the four tokens' sums are reduced into the four lanes of one vector (lane t:
  * token t) and the f32 steps run lane-wise, operation for operation those of the one-token kernel,
  * blocks in order: acc + (d_w d_x) isum for Q8_0 / Q4_0 (src/asm/aarch64/qdot_q32_neon.S, one sum
- * per row) and Q5_0 (gk_qn_row_q5_0, qdot_neon.c), gk_qdot_kquant_step for the K-quants and
- * IQ4_XS. */
+ * per row) and Q5_0 (gk_qn_row_q5_0, qdot_neon.c), gk_qdot_kquant_step for the K-quants, TQ2_0
+ * and IQ4_XS. */
 #include "kernels/neon/qdot_neon.h"
 
 #include <string.h>
@@ -139,7 +139,7 @@ GK_QN4_INLINE void gk_qn4_q32(int8x16x2_t (*codes)(const void *block),
     }
 }
 
-/* ---- K-quants and IQ4_XS against Q8_K ----------------------------------------------------- */
+/* ---- K-quants, TQ2_0 and IQ4_XS against Q8_K --------------------------------------------- */
 
 /* A super-block's exact sums for the four tokens (lane t: token t) and its weight scales. */
 struct gk_qn4_kblock {
@@ -185,6 +185,87 @@ GK_QN4_INLINE void gk_qn4_kquant(
         }
         gk_qn4_store(acc, y, ldy, r);
     }
+}
+
+/* Adds scale times the exact sum of group g's 16 codes (signed or unsigned bytes) times token
+ * t's activations 16 g..16 g + 15 to isum[t]. */
+GK_QN4_INLINE void gk_qn4_group16(int32x4_t isum[GK_QN4_T],
+                                  uint8x16_t codes,
+                                  int scale,
+                                  const gk_block_q8_k *const x[GK_QN4_T],
+                                  int g)
+{
+    for (int t = 0; t < GK_QN4_T; t++) {
+        const int32x4_t sum =
+            gk_qn_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(codes), vld1q_s8(x[t]->qs + 16 * g));
+        isum[t] = vmlaq_n_s32(isum[t], sum, scale);
+    }
+}
+
+/* Per token t, in the lanes of out[t]: the 16 signed 8-bit weights (one per group of 16) times
+ * token t's group sums bsums (|product| <= 128 * 2032: exact). */
+GK_QN4_INLINE void
+gk_qn4_bsums_dot(int8x16_t weights, const gk_block_q8_k *const x[GK_QN4_T], int32x4_t out[GK_QN4_T])
+{
+    const int16x8_t lo = vmovl_s8(vget_low_s8(weights)), hi = vmovl_high_s8(weights);
+    for (int t = 0; t < GK_QN4_T; t++) {
+        const int16x8_t bs_lo = vld1q_s16(x[t]->bsums), bs_hi = vld1q_s16(x[t]->bsums + 8);
+        out[t] = vmlal_high_s16(vmull_s16(vget_low_s16(bs_lo), vget_low_s16(lo)), bs_lo, lo);
+        out[t] =
+            vmlal_high_s16(vmlal_s16(out[t], vget_low_s16(bs_hi), vget_low_s16(hi)), bs_hi, hi);
+    }
+}
+
+/* Q2_K (layout: qdot_scalar.c): group g's 2-bit codes times its 4-bit scale (low nibble of
+ * scales[g]); msum is the sum of the groups' 4-bit mins (high nibbles) times the bsums. */
+GK_QN4_INLINE struct gk_qn4_kblock gk_qn4_q2_k_sums(const void *block,
+                                                    const gk_block_q8_k *const x[GK_QN4_T])
+{
+    const gk_block_q2_k *b = block;
+    int32x4_t isum[GK_QN4_T], msum[GK_QN4_T];
+    for (int t = 0; t < GK_QN4_T; t++)
+        isum[t] = vdupq_n_s32(0);
+    for (int g = 0; g < 16; g++)
+        gk_qn4_group16(isum, gk_neon_q23_k_low(b->qs, g), b->scales[g] & 0xF, x, g);
+    gk_qn4_bsums_dot(vreinterpretq_s8_u8(vshrq_n_u8(vld1q_u8(b->scales), 4)), x, msum);
+    return (struct gk_qn4_kblock){gk_qn4_sums(isum), gk_qn4_sums(msum), gk_qn4_f32_from_f16(b->d),
+                                  gk_qn4_f32_from_f16(b->dmin)};
+}
+
+/* Q3_K (layout: qdot_scalar.c): group g's codes (-4..3) times its signed 6-bit scale. */
+GK_QN4_INLINE struct gk_qn4_kblock gk_qn4_q3_k_sums(const void *block,
+                                                    const gk_block_q8_k *const x[GK_QN4_T])
+{
+    const gk_block_q3_k *b = block;
+    int8_t sc[16];
+    gk_q3k_scales(b->scales, sc);
+    int32x4_t isum[GK_QN4_T];
+    for (int t = 0; t < GK_QN4_T; t++)
+        isum[t] = vdupq_n_s32(0);
+    for (int g = 0; g < 16; g++)
+        gk_qn4_group16(isum, gk_neon_q3_k_codes(b->qs, b->hmask, g), sc[g], x, g);
+    return (struct gk_qn4_kblock){gk_qn4_sums(isum), vdupq_n_s32(0), gk_qn4_f32_from_f16(b->d),
+                                  0.0f};
+}
+
+/* TQ2_0 (layout: qdot_scalar.c): values -1..1 without a scale per group; the K-quants' step. */
+GK_QN4_INLINE struct gk_qn4_kblock gk_qn4_tq2_0_sums(const void *block,
+                                                     const gk_block_q8_k *const x[GK_QN4_T])
+{
+    const gk_block_tq2_0 *b = block;
+    int32x4_t isum[GK_QN4_T];
+    for (int t = 0; t < GK_QN4_T; t++)
+        isum[t] = vdupq_n_s32(0);
+    for (int h = 0; h < 2; h++)
+        for (int half = 0; half < 2; half++)
+            for (int l = 0; l < 4; l++) {
+                const int8x16_t codes = gk_neon_tq2_0_codes(b->qs, h, half, l);
+                for (int t = 0; t < GK_QN4_T; t++)
+                    isum[t] = gk_qn_dot16(isum[t], codes,
+                                          vld1q_s8(x[t]->qs + 128 * h + 32 * l + 16 * half));
+            }
+    return (struct gk_qn4_kblock){gk_qn4_sums(isum), vdupq_n_s32(0), gk_qn4_f32_from_f16(b->d),
+                                  0.0f};
 }
 
 /* The scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K / Q5_K block, gk_q4k_scale_min's
@@ -293,23 +374,11 @@ GK_QN4_INLINE struct gk_qn4_kblock gk_qn4_q6_k_sums(const void *block,
                 const uint8x16_t qh = vld1q_u8(b->qh + 32 * h + 16 * half);
                 const uint8x16_t high =
                     vandq_u8(vshlq_u8(qh, vdupq_n_s8((int8_t)(-2 * k))), two_bits);
-                const int8x16_t codes = vreinterpretq_s8_u8(vorrq_u8(low, vshlq_n_u8(high, 4)));
-                const int scale = b->scales[8 * h + 2 * k + half];
-                for (int t = 0; t < GK_QN4_T; t++) {
-                    const int8x16_t xs = vld1q_s8(x[t]->qs + 128 * h + 32 * k + 16 * half);
-                    isum[t] = vmlaq_n_s32(isum[t], gk_qn_dot16(vdupq_n_s32(0), codes, xs), scale);
-                }
+                const int g = 8 * h + 2 * k + half; /* elements 16 g.. */
+                gk_qn4_group16(isum, vorrq_u8(low, vshlq_n_u8(high, 4)), b->scales[g], x, g);
             }
-    const int8x16_t scales = vld1q_s8(b->scales);
-    const int16x8_t scales_lo = vmovl_s8(vget_low_s8(scales)), scales_hi = vmovl_high_s8(scales);
     int32x4_t offset[GK_QN4_T];
-    for (int t = 0; t < GK_QN4_T; t++) {
-        const int16x8_t bs_lo = vld1q_s16(x[t]->bsums), bs_hi = vld1q_s16(x[t]->bsums + 8);
-        offset[t] = vmlal_high_s16(vmull_s16(vget_low_s16(bs_lo), vget_low_s16(scales_lo)), bs_lo,
-                                   scales_lo);
-        offset[t] = vmlal_high_s16(
-            vmlal_s16(offset[t], vget_low_s16(bs_hi), vget_low_s16(scales_hi)), bs_hi, scales_hi);
-    }
+    gk_qn4_bsums_dot(vld1q_s8(b->scales), x, offset);
     const int32x4_t sums = vsubq_s32(gk_qn4_sums(isum), vshlq_n_s32(gk_qn4_sums(offset), 5));
     return (struct gk_qn4_kblock){sums, vdupq_n_s32(0), gk_qn4_f32_from_f16(b->d), 0.0f};
 }
@@ -354,6 +423,9 @@ GK_QN4_INLINE struct gk_qn4_kblock gk_qn4_iq4_xs_sums(const void *block,
 GK_QN4(q8_0, gk_qn4_q32, codes)
 GK_QN4(q4_0, gk_qn4_q32, codes)
 GK_QN4(q5_0, gk_qn4_q32, codes)
+GK_QN4(q2_k, gk_qn4_kquant, sums)
+GK_QN4(q3_k, gk_qn4_kquant, sums)
+GK_QN4(tq2_0, gk_qn4_kquant, sums)
 GK_QN4(q4_k, gk_qn4_kquant, sums)
 GK_QN4(q5_k, gk_qn4_kquant, sums)
 GK_QN4(q6_k, gk_qn4_kquant, sums)

@@ -96,15 +96,12 @@ static inline int32_t gk_qn_group16(uint8x16_t codes, const int8_t *xqs)
  * is clear (codes -4..3: products with the activation stay far inside int16). */
 static float gk_qn_row_q2_k(const gk_block_q2_k *b, const gk_block_q8_k *x, size_t n_blocks)
 {
-    const uint8x16_t three = vdupq_n_u8(3);
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         int32_t isum = 0, msum = 0;
         for (int g = 0; g < 16; g++) {
-            const uint8x16_t q = vld1q_u8(b[i].qs + 32 * (g / 8) + 16 * (g % 2));
-            const uint8x16_t codes =
-                vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * ((g % 8) / 2)))), three);
-            isum += (b[i].scales[g] & 0xF) * gk_qn_group16(codes, x[i].qs + 16 * g);
+            isum += (b[i].scales[g] & 0xF) *
+                    gk_qn_group16(gk_neon_q23_k_low(b[i].qs, g), x[i].qs + 16 * g);
             msum += (b[i].scales[g] >> 4) * x[i].bsums[g];
         }
         acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), gk_f32_from_f16(b[i].dmin), x[i].d,
@@ -117,21 +114,14 @@ static float gk_qn_row_q2_k(const gk_block_q2_k *b, const gk_block_q8_k *x, size
  * qs[32 h + m], value code - 1; the f32 step is the K-quants'. */
 static float gk_qn_row_tq2_0(const gk_block_tq2_0 *b, const gk_block_q8_k *x, size_t n_blocks)
 {
-    const uint8x16_t three = vdupq_n_u8(3);
-    const int8x16_t one = vdupq_n_s8(1);
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         int32x4_t sum = vdupq_n_s32(0);
         for (int h = 0; h < 2; h++)
-            for (int half = 0; half < 2; half++) {
-                const uint8x16_t q = vld1q_u8(b[i].qs + 32 * h + 16 * half);
-                for (int l = 0; l < 4; l++) {
-                    const uint8x16_t code =
-                        vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * l))), three);
-                    sum = gk_qn_dot16(sum, vsubq_s8(vreinterpretq_s8_u8(code), one),
+            for (int half = 0; half < 2; half++)
+                for (int l = 0; l < 4; l++)
+                    sum = gk_qn_dot16(sum, gk_neon_tq2_0_codes(b[i].qs, h, half, l),
                                       vld1q_s8(x[i].qs + 128 * h + 32 * l + 16 * half));
-                }
-            }
         acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, vaddvq_s32(sum), 0);
     }
     return acc;
@@ -139,21 +129,14 @@ static float gk_qn_row_tq2_0(const gk_block_tq2_0 *b, const gk_block_q8_k *x, si
 
 static float gk_qn_row_q3_k(const gk_block_q3_k *b, const gk_block_q8_k *x, size_t n_blocks)
 {
-    const uint8x16_t three = vdupq_n_u8(3), four = vdupq_n_u8(4);
     float acc = 0.0f;
     for (size_t i = 0; i < n_blocks; i++) {
         int8_t sc[16];
         gk_q3k_scales(b[i].scales, sc);
         int32_t isum = 0;
-        for (int g = 0; g < 16; g++) {
-            const uint8x16_t q = vld1q_u8(b[i].qs + 32 * (g / 8) + 16 * (g % 2));
-            const uint8x16_t hm = vld1q_u8(b[i].hmask + 16 * (g % 2));
-            const uint8x16_t low =
-                vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * ((g % 8) / 2)))), three);
-            const uint8x16_t clear =
-                vceqq_u8(vandq_u8(hm, vdupq_n_u8((uint8_t)(1u << (g / 2)))), vdupq_n_u8(0));
-            isum += sc[g] * gk_qn_group16(vsubq_u8(low, vandq_u8(clear, four)), x[i].qs + 16 * g);
-        }
+        for (int g = 0; g < 16; g++)
+            isum +=
+                sc[g] * gk_qn_group16(gk_neon_q3_k_codes(b[i].qs, b[i].hmask, g), x[i].qs + 16 * g);
         acc = gk_qdot_kquant_step(acc, gk_f32_from_f16(b[i].d), 0.0f, x[i].d, isum, 0);
     }
     return acc;
