@@ -114,7 +114,9 @@ GK_QACT_FORMS(GK_QACT_DECLARE)
  * 0.98 at 256, 1.02 at 512; Q4_K 0.74 at 256, 0.66 at 512. Q2_K, Q3_K and TQ2_0 (AVX2), against
  * what they had before their four-token kernels (the one-token kernel per token below m = 32, the
  * GEMM path from there), time after / before: Q2_K 0.54 at m = 8, 0.43 at 32, 0.75 at 128, 0.80
- * at 512; Q3_K 0.38, 0.67, 0.83, 0.93; TQ2_0 0.66 at 8, 0.32 at 32, 0.52 at 128. */
+ * at 512; Q3_K 0.38, 0.67, 0.83, 0.93; TQ2_0 0.66 at 8, 0.32 at 32, 0.52 at 128; the IQ2 formats
+ * 0.32-0.45 at 8, 0.60-0.84 at 32, but 1.18-1.41 at 128 (IQ2_XXS, IQ2_XS; the GEMM path): GEMM from
+ * 64, between the two measured points. */
 enum { GK_QDOT4_TOKENS = 4 };
 
 typedef void (*gk_qdot4_fn)(const void *w,
@@ -125,16 +127,19 @@ typedef void (*gk_qdot4_fn)(const void *w,
                             float *y,
                             size_t ldy,
                             size_t n_rows);
-#define GK_QDOT4_FORMS(GK_QDOT4)       \
-    GK_QDOT4(q8_0, Q8_0, V, S, V, 64)  \
-    GK_QDOT4(q4_0, Q4_0, V, S, V, 40)  \
-    GK_QDOT4(q5_0, Q5_0, V, S, V, 32)  \
-    GK_QDOT4(q2_k, Q2_K, V, S, V, 0)   \
-    GK_QDOT4(q3_k, Q3_K, V, S, V, 0)   \
-    GK_QDOT4(tq2_0, TQ2_0, V, S, V, 0) \
-    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)   \
-    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)   \
-    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)   \
+#define GK_QDOT4_FORMS(GK_QDOT4)            \
+    GK_QDOT4(q8_0, Q8_0, V, S, V, 64)       \
+    GK_QDOT4(q4_0, Q4_0, V, S, V, 40)       \
+    GK_QDOT4(q5_0, Q5_0, V, S, V, 32)       \
+    GK_QDOT4(q2_k, Q2_K, V, S, V, 0)        \
+    GK_QDOT4(q3_k, Q3_K, V, S, V, 0)        \
+    GK_QDOT4(tq2_0, TQ2_0, V, S, V, 0)      \
+    GK_QDOT4(iq2_xxs, IQ2_XXS, V, S, N, 64) \
+    GK_QDOT4(iq2_xs, IQ2_XS, V, S, N, 64)   \
+    GK_QDOT4(iq2_s, IQ2_S, V, S, N, 64)     \
+    GK_QDOT4(q4_k, Q4_K, V, S, V, 0)        \
+    GK_QDOT4(q5_k, Q5_K, V, S, V, 0)        \
+    GK_QDOT4(q6_k, Q6_K, V, S, V, 0)        \
     GK_QDOT4(iq4_xs, IQ4_XS, V, S, V, 512)
 
 #define GK_QDOT4_PROTO(kern, tier)                                                         \

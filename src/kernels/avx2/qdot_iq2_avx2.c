@@ -47,25 +47,49 @@ static inline float gk_qa2_lanes_sum(__m256 acc)
 }
 
 /* One weight row at a time, as one sequential stream with a software prefetch 1 KiB ahead (the
- * row driver of qdot_avx2.c); gk_qa2_<fmt>_block gives the eight lane sums of a super-block,
- * the f32 steps are the scalar tier's: acc = acc + ((d * 0.125f) * d_x) * (float)isum, per lane. */
-#define GK_QA2_ROWS(fmt)                                                                       \
-    void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks, \
-                              float *y, size_t n_rows)                                         \
-    {                                                                                          \
-        const gk_block_q8_k *x = xq;                                                           \
-        for (size_t r = 0; r < n_rows; r++) {                                                  \
-            const gk_block_##fmt *b = (const void *)((const char *)w + r * w_stride);          \
-            __m256 acc = _mm256_setzero_ps();                                                  \
-            for (size_t i = 0; i < n_blocks; i++) {                                            \
-                _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                         \
-                const __m256i isum = gk_qa2_##fmt##_block(&b[i], &x[i]);                       \
-                const float d = _cvtsh_ss((unsigned short)(b[i].d[0] | b[i].d[1] << 8));       \
-                const __m256 dd = _mm256_set1_ps(d * 0.125f * x[i].d);                         \
-                acc = _mm256_add_ps(acc, _mm256_mul_ps(dd, _mm256_cvtepi32_ps(isum)));         \
-            }                                                                                  \
-            y[r] = gk_qa2_lanes_sum(acc);                                                      \
-        }                                                                                      \
+ * row driver of qdot_avx2.c), for `tokens` activation rows: 1, or GK_QDOT4_TOKENS for gk_qgemm's
+ * four-token kernel gk_qdot4_<fmt>_avx2 (a group's grid entries, signs and scale are decoded once
+ * for all of them). gk_qa2_<fmt>_block gives each token's eight lane sums of a super-block; the
+ * f32 steps are the scalar tier's, acc = acc + ((d * 0.125f) * d_x) * (float)isum per lane, and
+ * each token of the four-token kernel has the one-token kernel's bits. */
+#define GK_QA2_ROWS(fmt)                                                                         \
+    static inline __attribute__((always_inline)) void gk_qa2_##fmt##_rows(                       \
+        const void *w, size_t w_stride, const void *xq, size_t xq_stride, size_t n_blocks,       \
+        float *y, size_t ldy, size_t n_rows, const int tokens)                                   \
+    {                                                                                            \
+        for (size_t r = 0; r < n_rows; r++) {                                                    \
+            const gk_block_##fmt *b = (const void *)((const char *)w + r * w_stride);            \
+            __m256 acc[GK_QDOT4_TOKENS];                                                         \
+            for (int t = 0; t < tokens; t++)                                                     \
+                acc[t] = _mm256_setzero_ps();                                                    \
+            for (size_t i = 0; i < n_blocks; i++) {                                              \
+                _mm_prefetch((const char *)&b[i] + 1024, _MM_HINT_T0);                           \
+                const gk_block_q8_k *x[GK_QDOT4_TOKENS];                                         \
+                for (int t = 0; t < tokens; t++)                                                 \
+                    x[t] = (const gk_block_q8_k *)((const char *)xq + t * xq_stride) + i;        \
+                __m256i isum[GK_QDOT4_TOKENS];                                                   \
+                gk_qa2_##fmt##_block(&b[i], x, tokens, isum);                                    \
+                const float d = _cvtsh_ss((unsigned short)(b[i].d[0] | b[i].d[1] << 8));         \
+                for (int t = 0; t < tokens; t++) {                                               \
+                    const __m256 dd = _mm256_set1_ps(d * 0.125f * x[t]->d);                      \
+                    acc[t] =                                                                     \
+                        _mm256_add_ps(acc[t], _mm256_mul_ps(dd, _mm256_cvtepi32_ps(isum[t])));   \
+                }                                                                                \
+            }                                                                                    \
+            for (int t = 0; t < tokens; t++)                                                     \
+                y[t * ldy + r] = gk_qa2_lanes_sum(acc[t]);                                       \
+        }                                                                                        \
+    }                                                                                            \
+    void gk_qdot_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t n_blocks,   \
+                              float *y, size_t n_rows)                                           \
+    {                                                                                            \
+        gk_qa2_##fmt##_rows(w, w_stride, xq, 0, n_blocks, y, 0, n_rows, 1);                      \
+    }                                                                                            \
+    void gk_qdot4_##fmt##_avx2(const void *w, size_t w_stride, const void *xq, size_t xq_stride, \
+                               size_t n_blocks, float *y, size_t ldy, size_t n_rows)             \
+    {                                                                                            \
+        gk_qa2_##fmt##_rows(w, w_stride, xq, xq_stride, n_blocks, y, ldy, n_rows,                \
+                            GK_QDOT4_TOKENS);                                                    \
     }
 
 /* ---- grid entries and signs --------------------------------------------------------------- */
@@ -132,22 +156,25 @@ static const int16_t gk_qa2_xxs_scales[16][16] __attribute__((aligned(32))) = {
 
 /* Group g (32 weights): grid indices qs[8 g + l], then the word with the sign code of index l
  * in bits 7 l.. and the scale s in bits 28..31. */
-static inline __m256i gk_qa2_iq2_xxs_block(const gk_block_iq2_xxs *b, const gk_block_q8_k *x)
+static inline __attribute__((always_inline)) void gk_qa2_iq2_xxs_block(
+    const gk_block_iq2_xxs *b, const gk_block_q8_k *const *x, const int tokens, __m256i *isum)
 {
     const __m256i pick = GK_QA2_PICK(0, 7), bit = GK_QA2_BIT(0, 7);
-    __m256i isum_v = _mm256_setzero_si256();
+    for (int t = 0; t < tokens; t++)
+        isum[t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
     for (int g = 0; g < 8; g++) {
         const uint8_t *q = b->qs + 8 * g;
         const uint32_t word = gk_qa2_u32(q + 4);
         const __m256i grid = gk_qa2_grid4(gk_iq2xxs_grid, q[0], q[1], q[2], q[3]);
         const __m256i signs = gk_qa2_code_signs(gk_qa2_bcast32(q + 4), pick, bit);
-        const __m256i xv =
-            _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), signs);
         const __m256i scale = _mm256_load_si256((const __m256i *)gk_qa2_xxs_scales[word >> 28]);
-        isum_v = _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, scale));
+        for (int t = 0; t < tokens; t++) {
+            const __m256i xv =
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x[t]->qs + 32 * g)), signs);
+            isum[t] = _mm256_add_epi32(isum[t], gk_qa2_dot32(grid, xv, scale));
+        }
     }
-    return isum_v;
 }
 
 GK_QA2_ROWS(iq2_xxs)
@@ -174,11 +201,15 @@ static inline __m256i gk_qa2_group_scale(__m256i half_scales, int g)
 
 /* IQ2_XS: group g is the four little-endian u16 at qs[8 g..]: grid index in bits 0-8, sign code
  * in bits 9-15. */
-static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_block_q8_k *x)
+static inline __attribute__((always_inline)) void gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b,
+                                                                      const gk_block_q8_k *const *x,
+                                                                      const int tokens,
+                                                                      __m256i *isum)
 {
     const __m256i pick = GK_QA2_PICK(9, 16), bit = GK_QA2_BIT(9, 16);
     const __m256i half_scales = gk_qa2_half_scales(b->scales);
-    __m256i isum_v = _mm256_setzero_si256();
+    for (int t = 0; t < tokens; t++)
+        isum[t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
     for (int g = 0; g < 8; g++) {
         uint64_t codes;
@@ -187,12 +218,13 @@ static inline __m256i gk_qa2_iq2_xs_block(const gk_block_iq2_xs *b, const gk_blo
                        k2 = (unsigned)(codes >> 32) & 0xFFFF, k3 = (unsigned)(codes >> 48);
         const __m256i grid = gk_qa2_grid4(gk_iq2xs_grid, k0 & 511, k1 & 511, k2 & 511, k3 & 511);
         const __m256i signs = gk_qa2_code_signs(gk_qa2_bcast64(b->qs + 8 * g), pick, bit);
-        const __m256i xv =
-            _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)), signs);
-        isum_v =
-            _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
+        const __m256i scale = gk_qa2_group_scale(half_scales, g);
+        for (int t = 0; t < tokens; t++) {
+            const __m256i xv =
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x[t]->qs + 32 * g)), signs);
+            isum[t] = _mm256_add_epi32(isum[t], gk_qa2_dot32(grid, xv, scale));
+        }
     }
-    return isum_v;
 }
 
 GK_QA2_ROWS(iq2_xs)
@@ -201,14 +233,18 @@ GK_QA2_ROWS(iq2_xs)
  * qh[g]) << 8 and their signs in the bits of qs[32 + k]: vpshufb copies sign byte l to bytes
  * 8 l..8 l + 7, each keeps its own bit, and adding 0x80 - bit (1 for bit 0x80) makes it 0x80 or
  * more (negative: vpsignb negates) where the bit is set, positive (kept) where it is not. */
-static inline __m256i gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block_q8_k *x)
+static inline __attribute__((always_inline)) void gk_qa2_iq2_s_block(const gk_block_iq2_s *b,
+                                                                     const gk_block_q8_k *const *x,
+                                                                     const int tokens,
+                                                                     __m256i *isum)
 {
     const __m256i half_scales = gk_qa2_half_scales(b->scales);
     const __m256i spread = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
                                               0x0202020202020202, 0x0303030303030303);
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
     const __m256i to_sign = _mm256_set1_epi64x(0x01406070787C7E7Fll);
-    __m256i isum_v = _mm256_setzero_si256();
+    for (int t = 0; t < tokens; t++)
+        isum[t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
     for (int g = 0; g < 8; g++) {
         const uint8_t *q = b->qs + 4 * g;
@@ -218,12 +254,14 @@ static inline __m256i gk_qa2_iq2_s_block(const gk_block_iq2_s *b, const gk_block
                          q[2] | (high & 0x30) << 4, q[3] | (high & 0xC0) << 2);
         const __m256i own_bit =
             _mm256_and_si256(_mm256_shuffle_epi8(gk_qa2_bcast32(q + 32), spread), bit);
-        const __m256i xv = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x->qs + 32 * g)),
-                                            _mm256_add_epi8(own_bit, to_sign));
-        isum_v =
-            _mm256_add_epi32(isum_v, gk_qa2_dot32(grid, xv, gk_qa2_group_scale(half_scales, g)));
+        const __m256i signs = _mm256_add_epi8(own_bit, to_sign);
+        const __m256i scale = gk_qa2_group_scale(half_scales, g);
+        for (int t = 0; t < tokens; t++) {
+            const __m256i xv =
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x[t]->qs + 32 * g)), signs);
+            isum[t] = _mm256_add_epi32(isum[t], gk_qa2_dot32(grid, xv, scale));
+        }
     }
-    return isum_v;
 }
 
 GK_QA2_ROWS(iq2_s)
