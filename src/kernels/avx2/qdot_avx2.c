@@ -718,6 +718,24 @@ static inline struct gk_qa_kblock gk_qa_q3_k_sums(const gk_block_q3_k *b, const 
 
 GK_QA_ROWS_PIPED(q3_k, gk_block_q3_k, 4)
 
+/* The four-token step operands of a format whose codes are stored unsigned, code + 2^log2_offset
+ * (Q3_K: 4, Q6_K: 32): each token's isum less the offset times the scaled group sums, exactly as
+ * the one-token kernels' offset_mult. */
+static inline struct gk_qa4_kblock
+gk_qa4_offset_kblock(gk_f16 d,
+                     __m256i sc16,
+                     const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
+                     const __m256i isum[GK_QDOT4_TOKENS],
+                     int log2_offset)
+{
+    __m256i offset[GK_QDOT4_TOKENS];
+    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
+        offset[t] = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)x[t]->bsums));
+    const __m128i sums = _mm_sub_epi32(
+        gk_qa4_sums(isum), _mm_sll_epi32(gk_qa4_sums(offset), _mm_cvtsi32_si128(log2_offset)));
+    return gk_qa4_kblock_of(gk_qa_h2f(d), 0.0f, x, sums, _mm_setzero_si128());
+}
+
 /* Q2_K / Q3_K, four tokens per pass: each run's unsigned codes (with Q3_K's third bit when hmask
  * is given) and scales once, the products per token; each token's integer sums are those of
  * gk_qa_q2_k_sums / gk_qa_q3_k_sums. */
@@ -767,13 +785,9 @@ static inline struct gk_qa4_kblock gk_qa4_q3_k_sums(const gk_block_q3_k *b,
                                                     const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
     const __m256i sc16 = _mm256_cvtepi8_epi16(gk_qa_q3k_scales(b->scales));
-    __m256i isum[GK_QDOT4_TOKENS], offset[GK_QDOT4_TOKENS];
+    __m256i isum[GK_QDOT4_TOKENS];
     gk_qa4_q23_k_isums(b->qs, b->hmask, sc16, x, isum);
-    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
-        offset[t] = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)x[t]->bsums));
-    const __m128i sums =
-        _mm_sub_epi32(gk_qa4_sums(isum), _mm_slli_epi32(gk_qa4_sums(offset), 2)); /* - 4 off */
-    return gk_qa4_kblock_of(gk_qa_h2f(b->d), 0.0f, x, sums, _mm_setzero_si128());
+    return gk_qa4_offset_kblock(b->d, sc16, x, isum, 2);
 }
 
 GK_QA_ROWS4(q2_k, gk_block_q2_k)
@@ -820,7 +834,7 @@ static inline struct gk_qa4_kblock gk_qa4_q6_k_sums(const gk_block_q6_k *b,
     const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
     __m256i sc_lanes[2];
     gk_qa_group_lanes(sc16, sc_lanes);
-    __m256i isum[GK_QDOT4_TOKENS], offset[GK_QDOT4_TOKENS];
+    __m256i isum[GK_QDOT4_TOKENS];
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
         isum[t] = _mm256_setzero_si256();
     for (int h = 0; h < 2; h++) {
@@ -841,11 +855,7 @@ static inline struct gk_qa4_kblock gk_qa4_q6_k_sums(const gk_block_q6_k *b,
             }
         }
     }
-    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
-        offset[t] = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)x[t]->bsums));
-    const __m128i sums =
-        _mm_sub_epi32(gk_qa4_sums(isum), _mm_slli_epi32(gk_qa4_sums(offset), 5)); /* - 32 off */
-    return gk_qa4_kblock_of(gk_qa_h2f(b->d), 0.0f, x, sums, _mm_setzero_si128());
+    return gk_qa4_offset_kblock(b->d, sc16, x, isum, 5);
 }
 
 GK_QA_ROWS4(q6_k, gk_block_q6_k)
