@@ -31,7 +31,7 @@ enum {
      * row of B stored k x n in runs of 8 KiB and still splits a 4096-column B over two threads.
      * B stored n x k (a column is a whole row of B, read in one run however the columns are
      * split): also at most n / 4, so that n = 1024 splits too (m = 1, k = 1024, B in L3, two
-     * threads: 61 -> 35 us). */
+     * threads: 61 -> 33 us). */
     GK_GEMM_SMALL_PART_COLS_M1 = 2048,
     GK_GEMM_SMALL_PART_COLS_MIN = 256,
     /* Panels of B per part of the one-MC-block path (128 columns for NR = 16: the slice's part of
