@@ -889,36 +889,26 @@ static inline struct gk_qa_kblock gk_qa_tq2_0_sums(const gk_block_tq2_0 *b, cons
 
 GK_QA_ROWS_PIPED(tq2_0, gk_block_tq2_0, 0)
 
-/* TQ2_0, four tokens per pass: the codes masked in place once (as gk_avx2_tq2_codes), the
- * products per token; each token's exact sums are gk_qa_tq2_0_sums's (the int16 terms are the
- * same, added in another order without overflow). */
+/* TQ2_0, four tokens per pass: the codes split once (gk_avx2_tq2_split), the products per token
+ * (gk_avx2_tq2_products); each token's exact sums are gk_qa_tq2_0_sums's. */
 static inline struct gk_qa4_kblock gk_qa4_tq2_0_sums(const gk_block_tq2_0 *b,
                                                      const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
     const __m256i ones16 = _mm256_set1_epi16(1);
-    const __m256i bits01 = _mm256_set1_epi8(0x03), bits23 = _mm256_set1_epi8(0x0C);
-    __m256i codes[2][4]; /* per half: runs 0 and 2 as codes, runs 1 and 3 as 4 x code */
-    for (int h = 0; h < 2; h++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * h));
-        const __m256i q4 = _mm256_srli_epi16(q, 4);
-        codes[h][0] = _mm256_and_si256(q, bits01);
-        codes[h][1] = _mm256_and_si256(q, bits23);
-        codes[h][2] = _mm256_and_si256(q4, bits01);
-        codes[h][3] = _mm256_and_si256(q4, bits23);
-    }
+    __m256i codes[2][4];
+    for (int h = 0; h < 2; h++)
+        gk_avx2_tq2_split(_mm256_loadu_si256((const __m256i *)(b->qs + 32 * h)), codes[h]);
     __m256i isum[GK_QDOT4_TOKENS];
     for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
         __m256i pairs = _mm256_setzero_si256(), pairs4 = _mm256_setzero_si256();
-        for (int h = 0; h < 2; h++)
-            for (int l = 0; l < 4; l++) {
-                const __m256i xv =
-                    _mm256_loadu_si256((const __m256i *)(x[t]->qs + 128 * h + 32 * l));
-                const __m256i p = _mm256_maddubs_epi16(codes[h][l], xv);
-                if (l % 2)
-                    pairs4 = _mm256_add_epi16(pairs4, p);
-                else
-                    pairs = _mm256_add_epi16(pairs, p);
-            }
+        for (int h = 0; h < 2; h++) {
+            const int8_t *xh = x[t]->qs + 128 * h;
+            const __m256i xs[4] = {_mm256_loadu_si256((const __m256i *)xh),
+                                   _mm256_loadu_si256((const __m256i *)(xh + 32)),
+                                   _mm256_loadu_si256((const __m256i *)(xh + 64)),
+                                   _mm256_loadu_si256((const __m256i *)(xh + 96))};
+            gk_avx2_tq2_products(codes[h], xs, &pairs, &pairs4);
+        }
         const __m256i sum =
             _mm256_madd_epi16(_mm256_add_epi16(pairs, _mm256_srai_epi16(pairs4, 2)), ones16);
         const __m256i total =
