@@ -651,12 +651,19 @@ static inline void gk_qa_group_lanes(__m256i sc16, __m256i lanes[2])
 
 /* Q2_K / Q3_K (layout: qdot_scalar.c): run j = 4 half + k covers groups 2j and 2j + 1; its 2-bit
  * codes are bits 2k.. of qs[32 half + l], and Q3_K's third bit is bit j of hmask[l]. */
+/* Q2_K's sixteen 4-bit group scales (low nibbles of scales[]) and mins (high nibbles) as int16. */
+static inline void gk_qa_q2k_scales_mins(const uint8_t scales[16], __m256i *sc16, __m256i *m16)
+{
+    const __m128i packed = _mm_loadu_si128((const __m128i *)scales);
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    *sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
+    *m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+}
+
 static inline struct gk_qa_kblock gk_qa_q2_k_sums(const gk_block_q2_k *b, const gk_block_q8_k *x)
 {
-    const __m128i packed = _mm_loadu_si128((const __m128i *)b->scales);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
-    const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
-    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+    __m256i sc16, m16;
+    gk_qa_q2k_scales_mins(b->scales, &sc16, &m16);
     __m256i lanes[2];
     gk_qa_group_lanes(sc16, lanes);
     __m256i isum_v = _mm256_setzero_si256();
@@ -769,10 +776,8 @@ static inline void gk_qa4_q23_k_isums(const uint8_t *qs,
 static inline struct gk_qa4_kblock gk_qa4_q2_k_sums(const gk_block_q2_k *b,
                                                     const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
-    const __m128i packed = _mm_loadu_si128((const __m128i *)b->scales);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
-    const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
-    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
+    __m256i sc16, m16;
+    gk_qa_q2k_scales_mins(b->scales, &sc16, &m16);
     __m256i isum[GK_QDOT4_TOKENS], msum[GK_QDOT4_TOKENS];
     gk_qa4_q23_k_isums(b->qs, NULL, sc16, x, isum);
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
