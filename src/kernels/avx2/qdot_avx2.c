@@ -649,6 +649,37 @@ static inline void gk_qa_group_lanes(__m256i sc16, __m256i lanes[2])
     lanes[1] = _mm256_permute2x128_si256(sc16, sc16, 0x11);
 }
 
+/* Each token's int32 lane sums of scale * u * x over a Q2_K / Q3_K block, `tokens` activation
+ * rows (1, or GK_QDOT4_TOKENS for the four-token kernels: each run's unsigned codes u, with
+ * Q3_K's third bit when hmask is given, and its scales decoded once for all of them). */
+static inline __attribute__((always_inline)) void gk_qa_q23_k_isums(const uint8_t *qs,
+                                                                    const uint8_t *hmask,
+                                                                    __m256i sc16,
+                                                                    const gk_block_q8_k *const *x,
+                                                                    const int tokens,
+                                                                    __m256i *isum)
+{
+    __m256i lanes[2];
+    gk_qa_group_lanes(sc16, lanes);
+    const __m256i hm = hmask ? _mm256_loadu_si256((const __m256i *)hmask) : _mm256_setzero_si256();
+    for (int t = 0; t < tokens; t++)
+        isum[t] = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * half));
+        for (int k = 0; k < 4; k++) {
+            __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+            if (hmask) u = _mm256_or_si256(u, gk_qa_bits_to(hm, 4 * half + k, 2, 0x04));
+            const __m256i scales = gk_qa_run_scales(lanes[half], k);
+            for (int t = 0; t < tokens; t++) {
+                const __m256i xv =
+                    _mm256_loadu_si256((const __m256i *)(x[t]->qs + 128 * half + 32 * k));
+                isum[t] = _mm256_add_epi32(isum[t],
+                                           _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), scales));
+            }
+        }
+    }
+}
+
 /* Q2_K / Q3_K (layout: qdot_scalar.c): run j = 4 half + k covers groups 2j and 2j + 1; its 2-bit
  * codes are bits 2k.. of qs[32 half + l], and Q3_K's third bit is bit j of hmask[l]. */
 /* Q2_K's sixteen 4-bit group scales (low nibbles of scales[]) and mins (high nibbles) as int16. */
@@ -662,19 +693,9 @@ static inline void gk_qa_q2k_scales_mins(const uint8_t scales[16], __m256i *sc16
 
 static inline struct gk_qa_kblock gk_qa_q2_k_sums(const gk_block_q2_k *b, const gk_block_q8_k *x)
 {
-    __m256i sc16, m16;
+    __m256i sc16, m16, isum_v;
     gk_qa_q2k_scales_mins(b->scales, &sc16, &m16);
-    __m256i lanes[2];
-    gk_qa_group_lanes(sc16, lanes);
-    __m256i isum_v = _mm256_setzero_si256();
-    for (int half = 0; half < 2; half++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
-        for (int k = 0; k < 4; k++) {
-            const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
-            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 128 * half + 32 * k));
-            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
-        }
-    }
+    gk_qa_q23_k_isums(b->qs, NULL, sc16, &x, 1, &isum_v);
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
     return (struct gk_qa_kblock){isum_v, _mm256_madd_epi16(bsums, m16), gk_qa_h2f(b->d),
                                  gk_qa_h2f(b->dmin), x->d};
@@ -703,21 +724,8 @@ static inline __m128i gk_qa_q3k_scales(const uint8_t packed[12])
 static inline struct gk_qa_kblock gk_qa_q3_k_sums(const gk_block_q3_k *b, const gk_block_q8_k *x)
 {
     const __m256i sc16 = _mm256_cvtepi8_epi16(gk_qa_q3k_scales(b->scales));
-    __m256i lanes[2];
-    gk_qa_group_lanes(sc16, lanes);
-    const __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
-    __m256i isum_v = _mm256_setzero_si256();
-    for (int half = 0; half < 2; half++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * half));
-        for (int k = 0; k < 4; k++) {
-            const int j = 4 * half + k;
-            const __m256i u =
-                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3)),
-                                gk_qa_bits_to(hm, j, 2, 0x04));
-            const __m256i xv = _mm256_loadu_si256((const __m256i *)(x->qs + 32 * j));
-            isum_v = _mm256_add_epi32(isum_v, gk_qa_run16x2(u, xv, lanes[half], k));
-        }
-    }
+    __m256i isum_v;
+    gk_qa_q23_k_isums(b->qs, b->hmask, sc16, &x, 1, &isum_v);
     const __m256i bsums = _mm256_loadu_si256((const __m256i *)x->bsums);
     return (struct gk_qa_kblock){isum_v, _mm256_madd_epi16(sc16, bsums), gk_qa_h2f(b->d), 0.0f,
                                  x->d};
@@ -743,43 +751,15 @@ gk_qa4_offset_kblock(gk_f16 d,
     return gk_qa4_kblock_of(gk_qa_h2f(d), 0.0f, x, sums, _mm_setzero_si128());
 }
 
-/* Q2_K / Q3_K, four tokens per pass: each run's unsigned codes (with Q3_K's third bit when hmask
- * is given) and scales once, the products per token; each token's integer sums are those of
- * gk_qa_q2_k_sums / gk_qa_q3_k_sums. */
-static inline void gk_qa4_q23_k_isums(const uint8_t *qs,
-                                      const uint8_t *hmask,
-                                      __m256i sc16,
-                                      const gk_block_q8_k *const x[GK_QDOT4_TOKENS],
-                                      __m256i isum[GK_QDOT4_TOKENS])
-{
-    __m256i lanes[2];
-    gk_qa_group_lanes(sc16, lanes);
-    const __m256i hm = hmask ? _mm256_loadu_si256((const __m256i *)hmask) : _mm256_setzero_si256();
-    for (int t = 0; t < GK_QDOT4_TOKENS; t++)
-        isum[t] = _mm256_setzero_si256();
-    for (int half = 0; half < 2; half++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * half));
-        for (int k = 0; k < 4; k++) {
-            __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
-            if (hmask) u = _mm256_or_si256(u, gk_qa_bits_to(hm, 4 * half + k, 2, 0x04));
-            const __m256i scales = gk_qa_run_scales(lanes[half], k);
-            for (int t = 0; t < GK_QDOT4_TOKENS; t++) {
-                const __m256i xv =
-                    _mm256_loadu_si256((const __m256i *)(x[t]->qs + 128 * half + 32 * k));
-                isum[t] = _mm256_add_epi32(isum[t],
-                                           _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), scales));
-            }
-        }
-    }
-}
-
+/* Q2_K / Q3_K, four tokens per pass: each run's codes and scales decoded once
+ * (gk_qa_q23_k_isums), the products per token; each token has the one-token kernel's sums. */
 static inline struct gk_qa4_kblock gk_qa4_q2_k_sums(const gk_block_q2_k *b,
                                                     const gk_block_q8_k *const x[GK_QDOT4_TOKENS])
 {
     __m256i sc16, m16;
     gk_qa_q2k_scales_mins(b->scales, &sc16, &m16);
     __m256i isum[GK_QDOT4_TOKENS], msum[GK_QDOT4_TOKENS];
-    gk_qa4_q23_k_isums(b->qs, NULL, sc16, x, isum);
+    gk_qa_q23_k_isums(b->qs, NULL, sc16, x, GK_QDOT4_TOKENS, isum);
     for (int t = 0; t < GK_QDOT4_TOKENS; t++)
         msum[t] = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x[t]->bsums), m16);
     return gk_qa4_kblock_of(gk_qa_h2f(b->d), gk_qa_h2f(b->dmin), x, gk_qa4_sums(isum),
@@ -791,7 +771,7 @@ static inline struct gk_qa4_kblock gk_qa4_q3_k_sums(const gk_block_q3_k *b,
 {
     const __m256i sc16 = _mm256_cvtepi8_epi16(gk_qa_q3k_scales(b->scales));
     __m256i isum[GK_QDOT4_TOKENS];
-    gk_qa4_q23_k_isums(b->qs, b->hmask, sc16, x, isum);
+    gk_qa_q23_k_isums(b->qs, b->hmask, sc16, x, GK_QDOT4_TOKENS, isum);
     return gk_qa4_offset_kblock(b->d, sc16, x, isum, 2);
 }
 
